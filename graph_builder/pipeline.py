@@ -1,0 +1,146 @@
+"""The whole data flow in memory: sources -> records -> graph -> validation.
+
+`build_graph` never writes anything; `publish.write_outputs` does, and only
+for a graph that conforms (or when forced).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from .kinds import load_schema
+from .metadata import describe
+from .problems import BuildError, Problem, blocking
+from .records import Built, convert_records
+from .sources import read_data_dir
+from .validation import ValidationOutcome, load_shapes, validate_graph
+from .vocabulary import load_vocabulary
+
+DEFAULT_BASE = "https://w3id.org/maillage/id/"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the inputs are and how IRIs are minted."""
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    ontology_dir: Path = PROJECT_ROOT / "ontology"
+    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    base: str = DEFAULT_BASE
+    built_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.base.startswith(("http://", "https://")) or not self.base.endswith(("/", "#")):
+            raise ValueError(f"base IRI must be http(s) and end with '/' or '#': {self.base!r}")
+
+    def build_time(self) -> dt.datetime:
+        """Build time, or SOURCE_DATE_EPOCH's for reproducible builds."""
+        if self.built_at is not None:
+            return self.built_at
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+    def graph_iri(self, name: str) -> URIRef:
+        return URIRef(f"{self.base}graph/{name}")
+
+
+@dataclass
+class BuildResult:
+    settings: Settings
+    dataset: Dataset
+    built: Built
+    problems: list[Problem]
+    built_at: dt.datetime
+    validation: ValidationOutcome | None = None
+    personal_graphs: set[URIRef] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks publication."""
+        return not blocking(self.problems)
+
+    def data_graph(self, include_personal: bool = True) -> Graph:
+        """Union of every data graph (vocabularies included, ontology excluded)."""
+        union = Graph()
+        ontology = self.settings.graph_iri("ontology")
+        metadata = self.settings.graph_iri("metadata")
+        for graph in self.dataset.graphs():
+            if graph.identifier in (ontology, metadata) or not isinstance(graph.identifier, URIRef):
+                continue
+            if not include_personal and graph.identifier in self.personal_graphs:
+                continue
+            union += graph
+        return union
+
+
+Progress = Callable[[str], None]
+
+
+def _noop(_step: str) -> None:
+    return None
+
+
+def _fill(dataset: Dataset, name: URIRef, triples: Graph) -> None:
+    target = dataset.graph(name)
+    target += triples
+
+
+def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
+    """Read, convert and validate; return the dataset and every problem found.
+
+    Raises BuildError only when the ontology, vocabularies or shapes cannot
+    be read (the data's own problems are returned, all at once).
+    """
+    schema = load_schema()
+    built_at = settings.build_time()
+    progress("ontologie et vocabulaires")
+    vocabulary = load_vocabulary(settings.ontology_dir)
+    progress("formes SHACL")
+    shapes = load_shapes(settings.shapes_dir)
+    progress("lecture des données")
+    if not settings.data_dir.is_dir():
+        raise BuildError([Problem(str(settings.data_dir), None, None, None,
+                                  "dossier de données introuvable", "data directory not found")])
+    records, problems = read_data_dir(settings.data_dir)
+    progress("conversion en RDF")
+    built = convert_records(records, schema, vocabulary, settings.base)
+    problems = problems + built.problems
+
+    dataset = Dataset()
+    graph_sources: dict[URIRef, URIRef | None] = {}
+    personal: set[URIRef] = set()
+    _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
+    _fill(dataset, settings.graph_iri("vocabularies"), vocabulary.schemes)
+    for name, graph in sorted(built.graphs.items()):
+        iri = settings.graph_iri(name)
+        _fill(dataset, iri, graph)
+        source_id = name.removesuffix("/personal")
+        graph_sources[iri] = built.source_documents.get(source_id)
+        if name in built.personal_graphs:
+            personal.add(iri)
+    for fixed in ("ontology", "vocabularies"):
+        graph_sources[settings.graph_iri(fixed)] = None
+    _fill(dataset, settings.graph_iri("metadata"),
+          describe(dataset, settings.base, graph_sources, personal, built_at))
+    for prefix, namespace in schema.prefixes.items():
+        dataset.bind(prefix, namespace)
+    dataset.bind("id", settings.base)
+
+    result = BuildResult(settings=settings, dataset=dataset, built=built, problems=problems,
+                         built_at=built_at, personal_graphs=personal)
+    progress("validation SHACL")
+    outcome = validate_graph(result.data_graph(), shapes, built, schema)
+    result.validation = outcome
+    # A field already reported by the builder is not reported again by SHACL.
+    known = {(p.file, p.record, p.field) for p in problems}
+    result.problems = problems + [p for p in outcome.problems if (p.file, p.record, p.field) not in known]
+    return result

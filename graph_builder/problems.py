@@ -1,0 +1,74 @@
+"""Problems found while building: one type for input errors and SHACL results.
+
+A problem names where it is (file, line, record, field) and says what is
+wrong and what to do, in French and in English, so that the CLI can print it
+for a coordinator and `--format json` can hand it to another program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "violation", "warning", "info"]
+
+# Severities that stop a build (warnings and infos are reported only).
+BLOCKING: frozenset[str] = frozenset({"error", "violation"})
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    record: str | None
+    field: str | None
+    message_fr: str
+    message_en: str
+    severity: Severity = "error"
+    shape: str | None = None
+    value: str | None = None
+    focus: str | None = field(default=None, compare=False)
+
+    def message(self, lang: str = "fr") -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+    def where(self) -> str:
+        """`file:line` then record and field, as far as they are known."""
+        place = self.file + (f":{self.line}" if self.line else "")
+        parts = [place]
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(self.field)
+        return " › ".join(parts)
+
+    def format(self, lang: str = "fr") -> str:
+        label = SEVERITY_LABELS[lang][self.severity]
+        text = f"{label} — {self.where()} : {self.message(lang)}"
+        if self.value is not None:
+            text += f" ({VALUE_LABEL[lang]} : {self.value})"
+        return text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SEVERITY_LABELS = {
+    "fr": {"error": "ERREUR", "violation": "NON CONFORME", "warning": "AVERTISSEMENT", "info": "INFO"},
+    "en": {"error": "ERROR", "violation": "VIOLATION", "warning": "WARNING", "info": "INFO"},
+}
+VALUE_LABEL = {"fr": "valeur", "en": "value"}
+
+
+def blocking(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity in BLOCKING]
+
+
+class BuildError(Exception):
+    """Raised when input problems prevent a graph from being built at all."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the input")
+        self.problems = problems
