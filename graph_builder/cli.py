@@ -27,7 +27,7 @@ from .templates import stale_templates, write_templates
 
 EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_WRITE = 1, 3, 4
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 TEXT = {

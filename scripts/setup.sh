@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for Maillage: system packages, a virtual environment, the project.
+# Idempotent: a second run only checks. Used by scripts/run.sh and scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="${1:-}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# rapper (Debian's raptor2-utils) is the independent Turtle parser the tests use.
+if [ "$extras" = "test" ] && ! command -v rapper >/dev/null 2>&1; then
+    echo "==> installing raptor2-utils (rapper)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv"
+    python3 -m venv .venv
+fi
+echo "==> installing maillage${extras:+ [$extras]}"
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"

@@ -1,0 +1,64 @@
+"""Shared fixtures: the seed graph is built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from rdflib import Graph, Literal, URIRef
+
+from graph_builder import BuildResult, Settings, build_graph
+from graph_builder.pipeline import PROJECT_ROOT
+
+QUERIES = PROJECT_ROOT / "queries"
+ID = "https://w3id.org/maillage/id/"
+
+
+@pytest.fixture(scope="session")
+def seed_build() -> BuildResult:
+    return build_graph(Settings())
+
+
+@pytest.fixture(scope="session")
+def seed_graph(seed_build: BuildResult) -> Graph:
+    return seed_build.data_graph()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the curated data, for tests that break it."""
+    target = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", target, ignore=shutil.ignore_patterns("templates"))
+    return target
+
+
+def build_with(data_dir: Path) -> BuildResult:
+    return build_graph(Settings(data_dir=data_dir))
+
+
+def query_header(path: Path) -> dict:
+    """The grlc-style `#+ ` header of a query file, as YAML."""
+    lines = [line[3:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+ ")]
+    return yaml.safe_load("\n".join(lines)) or {}
+
+
+def run_query(graph: Graph, name: str, **params) -> list[dict[str, str]]:
+    """Run queries/NAME.rq with its declared defaults, overridden by params, bound as RDF terms."""
+    path = QUERIES / f"{name}.rq"
+    defaults = {}
+    for item in query_header(path).get("defaults", []) or []:
+        defaults.update(item)
+    defaults.update(params)
+    text = path.read_text(encoding="utf-8")
+    bindings = {}
+    for key, value in defaults.items():
+        if f"?_{key}_iri" in text:
+            bindings[f"_{key}_iri"] = URIRef(value)
+        elif f"?_{key}_integer" in text:
+            bindings[f"_{key}_integer"] = Literal(int(value))
+        else:
+            raise AssertionError(f"{name}: unknown parameter {key}")
+    rows = graph.query(text, initBindings=bindings)
+    return [{str(k): (str(v) if v is not None else None) for k, v in row.asdict().items()} for row in rows]

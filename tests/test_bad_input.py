@@ -1,0 +1,113 @@
+"""Bad input: a clear error naming file, line, record and field; the previous output is kept."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graph_builder.cli import main
+
+from .conftest import build_with
+
+BROKEN = {
+    "broken_yaml": (
+        "experience:\n  - id: x\n    label: [non fermé\n",
+        "YAML illisible",
+        None,
+    ),
+    "unknown_concept": (
+        "experience:\n  - id: test-x\n    source: \"001\"\n    label: X\n    subject: X\n"
+        "    places: [commune/13001]\n    themes: [nutritionn]\n    axes: [action-communautaire]\n",
+        "concept inconnu « nutritionn » dans le vocabulaire « theme ». Vouliez-vous dire « nutrition » ?",
+        "themes",
+    ),
+    "missing_field": (
+        "actor:\n  - id: test-sans-nom\n    source: \"001\"\n    kind: [association]\n",
+        "champ obligatoire « label » manquant",
+        "label",
+    ),
+    "bad_insee_code": (
+        "territory:\n  - level: commune\n    code: \"13A01\"\n    name: Code faux\n    parents: [departement/13]\n"
+        "    source: cog-insee\n",
+        "Code commune INSEE invalide",
+        "code",
+    ),
+    "unquoted_code": (
+        "territory:\n  - level: commune\n    code: 06152\n    name: Valbonne bis\n    parents: [departement/06]\n"
+        "    source: cog-insee\n",
+        "mettez la valeur entre guillemets",
+        "code",
+    ),
+    "dangling_reference": (
+        "experience:\n  - id: test-y\n    source: \"001\"\n    label: Y\n    subject: Y\n"
+        "    places: [commune/99999]\n    themes: [nutrition]\n    axes: [action-communautaire]\n",
+        "référence introuvable",
+        "places",
+    ),
+    "unknown_field": (
+        "actor:\n  - id: test-z\n    source: \"001\"\n    label: Z\n    kind: [association]\n    adresse: rue\n",
+        "champ inconnu « adresse »",
+        "adresse",
+    ),
+    "bad_date": (
+        "regulatory_text:\n  - id: test-circulaire\n    source: \"003\"\n    title: Circulaire\n"
+        "    legislation_type: circulaire\n    date: \"20002\"\n    concerns: [ASV]\n",
+        "une date AAAA, AAAA-MM ou AAAA-MM-JJ est attendue",
+        "date",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_error_names_file_record_and_field(kind: str, data_copy: Path):
+    text, message, field = BROKEN[kind]
+    (data_copy / "zz-bad.yaml").write_text(text, encoding="utf-8")
+    result = build_with(data_copy)
+    mine = [p for p in result.problems if p.file == "data/zz-bad.yaml"]
+    assert mine, [p.format() for p in result.problems]
+    problem = next((p for p in mine if message in p.message_fr), None)
+    assert problem is not None, [p.format() for p in mine]
+    assert problem.field == field
+    assert problem.line is not None
+    assert not result.ok
+
+
+def test_all_errors_are_reported_at_once(data_copy: Path):
+    (data_copy / "zz-a.yaml").write_text(BROKEN["unknown_concept"][0], encoding="utf-8")
+    (data_copy / "zz-b.yaml").write_text(BROKEN["dangling_reference"][0], encoding="utf-8")
+    (data_copy / "zz-c.yaml").write_text(BROKEN["broken_yaml"][0], encoding="utf-8")
+    result = build_with(data_copy)
+    files = {p.file for p in result.problems}
+    assert {"data/zz-a.yaml", "data/zz-b.yaml", "data/zz-c.yaml"} <= files
+
+
+def _digests(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_failed_build_keeps_previous_output(kind: str, data_copy: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    before = _digests(out)
+    (data_copy / "zz-bad.yaml").write_text(BROKEN[kind][0], encoding="utf-8")
+    second = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(out)])
+    assert second.exit_code == 1
+    assert BROKEN[kind][1] in second.output
+    assert "NON publié" in second.output
+    assert _digests(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")], "staging directory left behind"
+
+
+def test_unreadable_ontology_exits_3(tmp_path: Path):
+    ontology = tmp_path / "ontology"
+    ontology.mkdir()
+    (ontology / "broken.ttl").write_text("@prefix : <http://x/> .\n:a :b ", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--ontology", str(ontology)])
+    assert result.exit_code == 3
+    assert "ontology/broken.ttl" in result.output

@@ -1,0 +1,107 @@
+"""The seed graph: conforms, one named graph per source, provenance, determinism, personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import RDF, Dataset, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
+
+from graph_builder import Settings, build_graph, write_outputs
+from graph_builder.cli import main
+from graph_builder.problems import blocking
+
+ID = "https://w3id.org/maillage/id/"
+MLG = "https://w3id.org/maillage/def/core#"
+SEEDS = ["000", "001", "002", "003", "004"]
+
+
+def test_seed_graph_conforms(seed_build):
+    assert not blocking(seed_build.problems), "\n".join(p.format() for p in blocking(seed_build.problems))
+    assert seed_build.validation is not None and seed_build.validation.conforms
+
+
+def test_one_named_graph_per_seed_source(seed_build):
+    names = {str(g.identifier) for g in seed_build.dataset.graphs() if len(g)}
+    for seed in SEEDS:
+        assert f"{ID}graph/{seed}" in names
+
+
+def test_named_graphs_are_described_with_their_source(seed_build):
+    metadata = seed_build.dataset.graph(URIRef(f"{ID}graph/metadata"))
+    for seed in SEEDS:
+        graph = URIRef(f"{ID}graph/{seed}")
+        assert (graph, RDF.type, DCAT.Dataset) in metadata
+        assert metadata.value(graph, PROV.wasDerivedFrom) == URIRef(f"{ID}source/{seed}")
+        assert metadata.value(graph, PROV.generatedAtTime) is not None
+        triples = metadata.value(graph, VOID.triples)
+        assert int(triples) == len(seed_build.dataset.graph(graph)) > 0
+    # The source documents themselves name their seed file.
+    sources = seed_build.dataset.graph(URIRef(f"{ID}graph/sources"))
+    assert str(sources.value(URIRef(f"{ID}source/002"), DCTERMS.identifier)) == "002_34e7f213e59bcc7b.txt"
+
+
+def test_every_fact_graph_entity_cites_a_seed(seed_build):
+    for seed in SEEDS:
+        graph = seed_build.dataset.graph(URIRef(f"{ID}graph/{seed}"))
+        subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
+        cited = set(graph.subjects(DCTERMS.source, URIRef(f"{ID}source/{seed}")))
+        # Every subject of a source's graph is an entity citing it, or a concept the record describes.
+        assert subjects - cited == set(), sorted(subjects - cited)[:5]
+
+
+def test_personal_data_only_in_personal_graphs(seed_build, tmp_path: Path):
+    personal = {URIRef(f"{ID}graph/002/personal")}
+    assert personal <= seed_build.personal_graphs
+    metadata = seed_build.dataset.graph(URIRef(f"{ID}graph/metadata"))
+    assert metadata.value(URIRef(f"{ID}graph/002/personal"), URIRef(MLG + "containsPersonalData")) == Literal(True)
+    assert metadata.value(URIRef(f"{ID}graph/002"), URIRef(MLG + "containsPersonalData")) == Literal(False)
+    public = seed_build.data_graph(include_personal=False)
+    text = public.serialize(format="nt")
+    for private in ("Borrás", "pourrierea@", "04 42 91 90 62", "Motard", "Loïc Marcé"):
+        assert private not in text, private
+    full = seed_build.data_graph().serialize(format="nt")
+    assert "Borrás" in full and "pourrierea@mairie-aixenprovence.fr" in full
+    write_outputs(seed_build, tmp_path / "out")
+    assert "Borrás" not in (tmp_path / "out" / "maillage-public.ttl").read_text(encoding="utf-8")
+
+
+def test_build_is_deterministic(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = write_outputs(build_graph(Settings()), tmp_path / "a")
+    second = write_outputs(build_graph(Settings()), tmp_path / "b")
+    assert (tmp_path / "a" / "maillage.nq").read_bytes() == (tmp_path / "b" / "maillage.nq").read_bytes()
+    assert first["files"]["maillage.nq"] == second["files"]["maillage.nq"]
+    assert first["built_at"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_dumps_parse_and_agree(seed_build, tmp_path: Path):
+    manifest = write_outputs(seed_build, tmp_path / "out")
+    trig = Dataset().parse(tmp_path / "out" / "maillage.trig", format="trig")
+    nquads = Dataset().parse(tmp_path / "out" / "maillage.nq", format="nquads")
+    assert len(list(trig.quads())) == len(list(nquads.quads())) == manifest["quads"]
+    assert manifest["conforms"] is True
+
+
+def test_base_iri_is_configurable(tmp_path: Path):
+    result = build_graph(Settings(base="https://example.org/maillage/"))
+    subjects = {str(s) for s in result.data_graph().subjects()}
+    assert "https://example.org/maillage/coordination/asv-aix-en-provence" in subjects
+    assert not any(s.startswith(f"{ID}coordination/") for s in subjects)
+
+
+def test_cli_build_stats_and_validate(tmp_path: Path):
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", "--out", str(tmp_path / "out")])
+    assert built.exit_code == 0, built.output
+    assert "Graphe conforme" in built.output
+    stats = runner.invoke(main, ["stats", "--out", str(tmp_path / "out"), "--format", "json"])
+    assert stats.exit_code == 0
+    assert '"mlg:FieldExperience"' in stats.output
+    valid = runner.invoke(main, ["validate", "--lang", "en"])
+    assert valid.exit_code == 0 and "conforms" in valid.output
+    report = runner.invoke(main, ["validate", "--format", "json"])
+    assert report.exit_code == 0 and report.output.lstrip().startswith("[")
+    missing = runner.invoke(main, ["stats", "--out", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 3

@@ -1,0 +1,80 @@
+"""Each domain rule: a violating example is reported with its message, a valid one is not.
+
+Examples live in tests/examples/{invalid,valid}/ as ordinary data files added
+to a copy of the curated data. Their header names the shape (and, for
+invalid ones, a fragment of the expected French message and the field).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS
+
+from graph_builder.kinds import load_schema
+from graph_builder.problems import blocking
+from graph_builder.validation import load_shapes, validate_graph
+
+from .conftest import build_with
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+def header(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("# "):
+            break
+        key, _, value = line[2:].partition(":")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def test_example_folders_are_not_empty():
+    assert len(list((EXAMPLES / "invalid").glob("*.yaml"))) >= 10
+    assert len(list((EXAMPLES / "valid").glob("*.yaml"))) >= 5
+
+
+@pytest.mark.parametrize("example", sorted((EXAMPLES / "invalid").glob("*.yaml")), ids=lambda p: p.stem)
+def test_invalid_example_is_reported(example: Path, data_copy: Path):
+    expected = header(example)
+    shutil.copy(example, data_copy / f"zz-{example.name}")
+    result = build_with(data_copy)
+    found = [p for p in result.problems if p.shape == expected["shape"]]
+    assert found, f"{expected['shape']} not reported; got {[p.shape for p in result.problems]}"
+    problem = found[0]
+    assert expected["message"] in problem.message_fr
+    assert problem.message_en and problem.message_en != problem.message_fr
+    assert problem.file == f"data/zz-{example.name}"
+    assert problem.line is not None and problem.line > 0
+    assert problem.field == expected["field"] if "field" in expected else True
+    assert not result.ok, "a violating graph must not be publishable"
+
+
+@pytest.mark.parametrize("example", sorted((EXAMPLES / "valid").glob("*.yaml")), ids=lambda p: p.stem)
+def test_valid_example_passes(example: Path, data_copy: Path):
+    shapes = header(example)["shape"].split()
+    shutil.copy(example, data_copy / f"zz-{example.name}")
+    result = build_with(data_copy)
+    assert not [p for p in result.problems if p.shape in shapes]
+    assert not blocking(result.problems), [p.format() for p in blocking(result.problems)]
+
+
+def test_every_entity_cites_its_source(seed_build):
+    """SourcedShape: removing an entity's source is a violation naming the record."""
+    graph = seed_build.data_graph()
+    experience = URIRef("https://w3id.org/maillage/id/experience/" + _any_experience_id(graph))
+    graph.remove((experience, DCTERMS.source, None))
+    outcome = validate_graph(graph, load_shapes(seed_build.settings.shapes_dir), seed_build.built, load_schema())
+    found = [p for p in outcome.problems if p.shape == "SourcedShape" and p.focus == str(experience)]
+    assert found and "citer son document source" in found[0].message_fr
+    assert found[0].field == "source" and found[0].file == "data/experiences.yaml"
+
+
+def _any_experience_id(graph) -> str:
+    prefix = "https://w3id.org/maillage/id/experience/"
+    idents = {str(s)[len(prefix):] for s in graph.subjects() if str(s).startswith(prefix)}
+    return sorted(i for i in idents if "/" not in i)[0]
