@@ -105,3 +105,10 @@ def test_cli_build_stats_and_validate(tmp_path: Path):
     assert report.exit_code == 0 and report.output.lstrip().startswith("[")
     missing = runner.invoke(main, ["stats", "--out", str(tmp_path / "nowhere")])
     assert missing.exit_code == 3
+
+
+def test_warnings_are_reported_but_do_not_block(seed_build):
+    """The seeds give no scale for CLSM: a warning, not a violation."""
+    warnings = [p for p in seed_build.problems if p.severity == "warning"]
+    assert any(p.record == "coordination_type CLSM" and p.field == "scale" for p in warnings)
+    assert seed_build.ok
