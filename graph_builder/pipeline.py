@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from .kinds import load_schema
 from .metadata import describe
+from .privacy import personal_leaks
 from .problems import BuildError, Problem, blocking
 from .records import Built, convert_records
 from .sources import read_data_dir
@@ -113,7 +114,7 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     records, problems = read_data_dir(settings.data_dir)
     progress("conversion en RDF")
     built = convert_records(records, schema, vocabulary, settings.base)
-    problems = problems + built.problems
+    problems = problems + built.problems + personal_leaks(built, schema)
 
     dataset = Dataset()
     graph_sources: dict[URIRef, URIRef | None] = {}

@@ -10,6 +10,8 @@ French or English message.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,18 +42,44 @@ class ValidationOutcome:
     report: Graph
 
 
-def _messages(report: Graph, result: Node) -> tuple[str, str]:
-    """French and English messages of a result (the shape's sh:message)."""
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A regex matching a message template whose {?var} placeholders were filled."""
+    parts = re.split(r"\{[?$]\w+\}", template)
+    return re.compile("^" + "(.*?)".join(re.escape(part) for part in parts) + "$", re.DOTALL)
+
+
+def _messages(report: Graph, shapes: Graph, result: Node) -> tuple[str, str]:
+    """French and English messages of a result.
+
+    pyshacl drops the language tag of SPARQL-constraint messages when it
+    fills their {?var} placeholders, so untagged messages are matched back
+    to the tagged templates of the source constraint to learn their language.
+    """
     found: dict[str, str] = {}
-    untagged = None
+    untagged = []
     for message in report.objects(result, SH.resultMessage):
         if isinstance(message, Literal):
             if message.language in ("fr", "en"):
                 found.setdefault(message.language, str(message))
-            elif untagged is None:
-                untagged = str(message)
-    fallback = untagged or found.get("en") or found.get("fr") or "non conforme"
+            else:
+                untagged.append(str(message))
+    constraint = report.value(result, SH.sourceConstraint)
+    if untagged and constraint is not None:
+        for template in shapes.objects(constraint, SH.message):
+            if isinstance(template, Literal) and template.language in ("fr", "en"):
+                pattern = _template_pattern(str(template))
+                match = next((m for m in untagged if pattern.match(m)), None)
+                if match is not None:
+                    found.setdefault(template.language, match)
+    fallback = (untagged[0] if untagged else None) or found.get("en") or found.get("fr") or "non conforme"
     return found.get("fr", fallback), found.get("en", fallback)
+
+
+def _shape_name(shapes: Graph, shape: Node | None) -> str | None:
+    """Name of the shape behind a result: a blank property shape is named by its node shape."""
+    if shape is not None and not isinstance(shape, URIRef):
+        shape = next(iter(shapes.subjects(SH.property, shape)), None)
+    return _local_name(shape) if isinstance(shape, URIRef) else None
 
 
 def _short(node: Node | None) -> str | None:
@@ -62,7 +90,7 @@ def _short(node: Node | None) -> str | None:
     return str(node)
 
 
-def explain(report: Graph, built: Built, schema: Schema) -> list[Problem]:
+def explain(report: Graph, shapes: Graph, built: Built, schema: Schema) -> list[Problem]:
     """SHACL results as problems located in the curated records."""
     problems = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
@@ -71,7 +99,7 @@ def explain(report: Graph, built: Built, schema: Schema) -> list[Problem]:
         value = report.value(result, SH.value)
         shape = report.value(result, SH.sourceShape)
         severity = SEVERITIES.get(report.value(result, SH.resultSeverity), "violation")
-        message_fr, message_en = _messages(report, result)
+        message_fr, message_en = _messages(report, shapes, result)
         entries = built.index.get(focus, []) if isinstance(focus, URIRef) else []
         if entries:
             entry = entries[0]
@@ -88,7 +116,7 @@ def explain(report: Graph, built: Built, schema: Schema) -> list[Problem]:
                     message_fr=message_fr,
                     message_en=message_en,
                     severity=severity,  # type: ignore[arg-type]
-                    shape=_local_name(shape) if isinstance(shape, URIRef) else None,
+                    shape=_shape_name(shapes, shape),
                     value=_short(value) if value != focus else None,
                     focus=str(focus),
                 )
@@ -103,7 +131,7 @@ def explain(report: Graph, built: Built, schema: Schema) -> list[Problem]:
                     message_fr=message_fr,
                     message_en=message_en,
                     severity=severity,  # type: ignore[arg-type]
-                    shape=_local_name(shape) if isinstance(shape, URIRef) else None,
+                    shape=_shape_name(shapes, shape),
                     value=_short(value) if value != focus else None,
                     focus=str(focus),
                 )
@@ -131,4 +159,4 @@ def validate_graph(data: Graph, shapes: Graph, built: Built, schema: Schema) -> 
         advanced=False,
         meta_shacl=False,
     )
-    return ValidationOutcome(conforms=bool(conforms), problems=explain(report, built, schema), report=report)
+    return ValidationOutcome(conforms=bool(conforms), problems=explain(report, shapes, built, schema), report=report)

@@ -111,3 +111,13 @@ def test_unreadable_ontology_exits_3(tmp_path: Path):
     result = CliRunner().invoke(main, ["validate", "--ontology", str(ontology)])
     assert result.exit_code == 3
     assert "ontology/broken.ttl" in result.output
+
+
+def test_personal_data_outside_persons_is_refused(data_copy: Path):
+    (data_copy / "zz-leak.yaml").write_text(
+        "actor:\n  - id: test-fuite\n    source: \"002\"\n    label: Bureau d'Aurore Borrás\n    kind: [professionnel]\n",
+        encoding="utf-8")
+    result = build_with(data_copy)
+    leak = [p for p in result.problems if p.file == "data/zz-leak.yaml"]
+    assert leak and "donnée personnelle « Aurore Borrás »" in leak[0].message_fr
+    assert leak[0].field == "label" and not result.ok
