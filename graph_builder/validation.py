@@ -11,7 +11,6 @@ French or English message.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from pathlib import Path
 
