@@ -56,6 +56,7 @@ class KindSpec:
     personal: bool = False
     class_from_level: bool = False
     label_from: str | None = None
+    vocabulary_namespace: bool = False
 
 
 
@@ -140,6 +141,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             personal=bool(spec.get("personal", False)),
             class_from_level=bool(spec.get("class_from_level", False)),
             label_from=spec.get("label_from"),
+            vocabulary_namespace=bool(spec.get("vocabulary_namespace", False)),
         )
     common = {f: _field(prefixes, f, v) for f, v in raw.get("common_fields", {}).items()}
     return Schema(kinds=kinds, prefixes=prefixes, vocabulary_base=raw["vocabulary_base"], common_fields=common)

@@ -140,7 +140,8 @@ class RecordConverter:
         elif kind.concept_scheme:
             iri = self.schema.concept_iri(kind.concept_scheme, ident)
         else:
-            iri = URIRef(f"{self.base}{kind.path}/{ident}")
+            base = self.schema.vocabulary_base if kind.vocabulary_namespace else self.base
+            iri = URIRef(f"{base}{kind.path}/{ident}")
         sources = self._sources(record, kind, parent)
         entry = Entry(record=record, kind=kind, iri=iri, ident=ident, sources=sources, parent=parent)
         placed = [entry]

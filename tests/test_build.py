@@ -86,6 +86,7 @@ def test_dumps_parse_and_agree(seed_build, tmp_path: Path):
 
 def test_base_iri_is_configurable(tmp_path: Path):
     result = build_graph(Settings(base="https://example.org/maillage/"))
+    assert result.ok, [p.format() for p in blocking(result.problems)]
     subjects = {str(s) for s in result.data_graph().subjects()}
     assert "https://example.org/maillage/coordination/asv-aix-en-provence" in subjects
     assert not any(s.startswith(f"{ID}coordination/") for s in subjects)
@@ -112,3 +113,22 @@ def test_warnings_are_reported_but_do_not_block(seed_build):
     warnings = [p for p in seed_build.problems if p.severity == "warning"]
     assert any(p.record == "coordination_type CLSM" and p.field == "scale" for p in warnings)
     assert seed_build.ok
+
+
+def test_build_never_touches_the_network(monkeypatch, tmp_path: Path):
+    """Parsing, conversion and validation run offline, even with an owl:imports to follow."""
+    import shutil
+    import socket
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("network access during the build")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    ontology = tmp_path / "ontology"
+    shutil.copytree(Settings().ontology_dir, ontology)
+    (ontology / "imports.ttl").write_text(
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "<https://w3id.org/maillage/def/core> owl:imports <http://www.w3.org/ns/org> .\n", encoding="utf-8")
+    result = build_graph(Settings(ontology_dir=ontology))
+    assert result.ok
