@@ -132,3 +132,35 @@ def test_build_never_touches_the_network(monkeypatch, tmp_path: Path):
         "<https://w3id.org/maillage/def/core> owl:imports <http://www.w3.org/ns/org> .\n", encoding="utf-8")
     result = build_graph(Settings(ontology_dir=ontology))
     assert result.ok
+
+
+def test_every_class_of_the_data_has_a_shape(seed_build):
+    """A node shape targets every class that data can hold (SKOS concepts included)."""
+    from rdflib import Namespace
+
+    from graph_builder.validation import load_shapes
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    shapes = load_shapes(seed_build.settings.shapes_dir)
+    targeted = set(shapes.objects(None, sh.targetClass))
+    used = set(seed_build.data_graph().objects(None, RDF.type))
+    # Classes asserted only as superclasses of a targeted one are covered by it.
+    covered_by_subclass = {URIRef("http://www.w3.org/ns/org#Membership"), URIRef("https://schema.org/Legislation"),
+                           URIRef("https://schema.org/CreativeWork"), URIRef(MLG + "PersonalData")}
+    scheme_classes = {URIRef(MLG + c) for c in ("Theme", "Determinant", "OttawaAxis", "ActorKind", "Role", "Mission",
+                                                "TerritoryLevel")}
+    assert used - targeted - covered_by_subclass - scheme_classes == set()
+
+
+def test_force_publishes_a_violating_graph_and_says_so(data_copy: Path, tmp_path: Path):
+    (data_copy / "zz-bad.yaml").write_text(
+        "statistic:\n  - id: test-trop\n    source: \"001\"\n    label: Trop\n    indicator: part-asv-porteur\n"
+        "    value: 150\n    unit: \"%\"\n    of: commune/13001\n", encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(tmp_path / "out")])
+    assert refused.exit_code == 1 and not (tmp_path / "out").exists()
+    forced = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(tmp_path / "out"), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "--force" in forced.output
+    manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    assert '"conforms": false' in manifest
