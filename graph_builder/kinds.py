@@ -81,6 +81,10 @@ class Schema:
     def scheme_iri(self, scheme: str) -> URIRef:
         return URIRef(f"{self.vocabulary_base}{scheme}")
 
+    def field_for(self, kind: KindSpec, predicate: URIRef) -> str | None:
+        """The field of `kind` written with `predicate`, if any."""
+        return next((name for name, spec in self.fields_of(kind).items() if spec.predicate == predicate), None)
+
     def fields_of(self, kind: KindSpec) -> dict[str, FieldSpec]:
         if kind.nested_only or kind.name == "source_document":
             return kind.fields

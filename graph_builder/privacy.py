@@ -39,7 +39,7 @@ def personal_leaks(built: Built, schema: Schema) -> list[Problem]:
             if found is None or subject not in built.index:
                 continue
             entry = built.index[subject][0]
-            field = next((n for n, s in schema.fields_of(entry.kind).items() if s.predicate == predicate), None)
+            field = schema.field_for(entry.kind, predicate)
             problems.append(Problem(
                 file=entry.record.file,
                 line=entry.record.line_of(field),

@@ -39,6 +39,14 @@ def slug(value: Any) -> str:
     return text
 
 
+def did_you_mean(value: Any, candidates: list[str]) -> tuple[str, str]:
+    """French and English 'did you mean' suffixes for the closest candidate, if any."""
+    hint = difflib.get_close_matches(str(value), candidates, n=1)
+    if not hint:
+        return "", ""
+    return f" Vouliez-vous dire « {hint[0]} » ?", f" Did you mean '{hint[0]}'?"
+
+
 @dataclass
 class Entry:
     """A record placed in the graph: its IRI, kind, sources and parent."""
@@ -103,9 +111,7 @@ class RecordConverter:
             kind = self.schema.kinds.get(record.kind)
             if kind is None or kind.nested_only:
                 known = [k for k, spec in self.schema.kinds.items() if not spec.nested_only]
-                hint = difflib.get_close_matches(record.kind, known, n=1)
-                suggestion_fr = f" Vouliez-vous dire « {hint[0]} » ?" if hint else ""
-                suggestion_en = f" Did you mean '{hint[0]}'?" if hint else ""
+                suggestion_fr, suggestion_en = did_you_mean(record.kind, known)
                 self.problem(
                     record, record.kind, None,
                     f"type d'enregistrement inconnu « {record.kind} ».{suggestion_fr} Types possibles : {', '.join(known)}.",
@@ -245,15 +251,11 @@ class RecordConverter:
             base_name = fname[:-3] if fname.endswith("_en") else fname
             spec = fields.get(fname) or (fields.get(base_name) if fname.endswith("_en") else None)
             if spec is None or (fname.endswith("_en") and spec.type != "text"):
-                hint = difflib.get_close_matches(fname, list(fields), n=1)
+                hint_fr, hint_en = did_you_mean(fname, list(fields))
                 self.problem(
                     record, entry.label, fname,
-                    f"champ inconnu « {fname} » pour « {kind.label_fr} »."
-                    + (f" Vouliez-vous dire « {hint[0]} » ?" if hint else "")
-                    + f" Champs possibles : {', '.join(fields)}.",
-                    f"unknown field '{fname}' for '{kind.label_en}'."
-                    + (f" Did you mean '{hint[0]}'?" if hint else "")
-                    + f" Known fields: {', '.join(fields)}.",
+                    f"champ inconnu « {fname} » pour « {kind.label_fr} ».{hint_fr} Champs possibles : {', '.join(fields)}.",
+                    f"unknown field '{fname}' for '{kind.label_en}'.{hint_en} Known fields: {', '.join(fields)}.",
                 )
 
         for fname, spec in fields.items():
@@ -407,15 +409,12 @@ class RecordConverter:
         scheme = self.schema.scheme_iri(scheme_name)
         prefix = f"{scheme}/"
         codes = sorted(str(c)[len(prefix):] for c in self.vocabulary.concepts_of(scheme))
-        hint = difflib.get_close_matches(str(item), codes, n=1)
+        hint_fr, hint_en = did_you_mean(item, codes)
         self.problem(
             record, label, fname,
-            f"concept inconnu « {item} » dans le vocabulaire « {scheme_name} »."
-            + (f" Vouliez-vous dire « {hint[0]} » ?" if hint else "")
-            + f" Valeurs possibles : {', '.join(codes)}.",
-            f"unknown concept '{item}' in vocabulary '{scheme_name}'."
-            + (f" Did you mean '{hint[0]}'?" if hint else "")
-            + f" Allowed values: {', '.join(codes)}.",
+            f"concept inconnu « {item} » dans le vocabulaire « {scheme_name} ».{hint_fr} "
+            f"Valeurs possibles : {', '.join(codes)}.",
+            f"unknown concept '{item}' in vocabulary '{scheme_name}'.{hint_en} Allowed values: {', '.join(codes)}.",
             value=item,
         )
 
@@ -432,11 +431,9 @@ class RecordConverter:
             en = f"'{ident}' is a {others[0].kind.label_en}, but this field needs: {wanted_en}."
         else:
             known = [i for i, es in self.by_id.items() if any(e.kind.name in spec.kinds for e in es)]
-            hint = difflib.get_close_matches(ident, known, n=1)
-            fr = (f"référence introuvable : aucun enregistrement ({wanted_fr}) n'a l'identifiant « {ident} »."
-                  + (f" Vouliez-vous dire « {hint[0]} » ?" if hint else ""))
-            en = (f"dangling reference: no record ({wanted_en}) has id '{ident}'."
-                  + (f" Did you mean '{hint[0]}'?" if hint else ""))
+            hint_fr, hint_en = did_you_mean(ident, known)
+            fr = f"référence introuvable : aucun enregistrement ({wanted_fr}) n'a l'identifiant « {ident} ».{hint_fr}"
+            en = f"dangling reference: no record ({wanted_en}) has id '{ident}'.{hint_en}"
         self.problem(record, label, fname, fr, en, value=item)
         return None
 

@@ -102,39 +102,24 @@ def explain(report: Graph, shapes: Graph, built: Built, schema: Schema) -> list[
         entries = built.index.get(focus, []) if isinstance(focus, URIRef) else []
         if entries:
             entry = entries[0]
-            field = None
-            if isinstance(path, URIRef):
-                field = next((name for name, spec in schema.fields_of(entry.kind).items() if spec.predicate == path),
-                             None)
-            problems.append(
-                Problem(
-                    file=entry.record.file,
-                    line=entry.record.line_of(field),
-                    record=entry.label,
-                    field=field or (_local_name(path) if path is not None else None),
-                    message_fr=message_fr,
-                    message_en=message_en,
-                    severity=severity,  # type: ignore[arg-type]
-                    shape=_shape_name(shapes, shape),
-                    value=_short(value) if value != focus else None,
-                    focus=str(focus),
-                )
+            field = schema.field_for(entry.kind, path) if isinstance(path, URIRef) else None
+            file, line, record = entry.record.file, entry.record.line_of(field), entry.label
+        else:  # a node no record made (e.g. a vocabulary concept)
+            field, file, line, record = None, "(graphe)", None, str(focus)
+        problems.append(
+            Problem(
+                file=file,
+                line=line,
+                record=record,
+                field=field or (_local_name(path) if isinstance(path, URIRef) else None),
+                message_fr=message_fr,
+                message_en=message_en,
+                severity=severity,  # type: ignore[arg-type]
+                shape=_shape_name(shapes, shape),
+                value=_short(value) if value != focus else None,
+                focus=str(focus),
             )
-        else:
-            problems.append(
-                Problem(
-                    file="(graphe)",
-                    line=None,
-                    record=str(focus),
-                    field=_local_name(path) if isinstance(path, URIRef) else None,
-                    message_fr=message_fr,
-                    message_en=message_en,
-                    severity=severity,  # type: ignore[arg-type]
-                    shape=_shape_name(shapes, shape),
-                    value=_short(value) if value != focus else None,
-                    focus=str(focus),
-                )
-            )
+        )
     return sorted(problems)
 
 
