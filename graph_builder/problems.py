@@ -46,9 +46,10 @@ class Problem:
 
     def format(self, lang: str = "fr") -> str:
         label = SEVERITY_LABELS[lang][self.severity]
-        text = f"{label} — {self.where()} : {self.message(lang)}"
+        colon = " :" if lang == "fr" else ":"  # French typography puts a space before the colon
+        text = f"{label} — {self.where()}{colon} {self.message(lang)}"
         if self.value is not None:
-            text += f" ({VALUE_LABEL[lang]} : {self.value})"
+            text += f" ({VALUE_LABEL[lang]}{colon} {self.value})"
         return text
 
     def to_dict(self) -> dict:

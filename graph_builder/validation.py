@@ -81,11 +81,13 @@ def _shape_name(shapes: Graph, shape: Node | None) -> str | None:
     return _local_name(shape) if isinstance(shape, URIRef) else None
 
 
-def _short(node: Node | None) -> str | None:
+def _shown(node: Node | None, built: Built) -> str | None:
+    """A value as the curator wrote it: a record's id, a concept's code, a literal's text."""
     if node is None:
         return None
-    if isinstance(node, Literal):
-        return str(node)
+    if isinstance(node, URIRef):
+        entries = built.index.get(node)
+        return entries[0].ident if entries else _local_name(node)
     return str(node)
 
 
@@ -116,7 +118,7 @@ def explain(report: Graph, shapes: Graph, built: Built, schema: Schema) -> list[
                 message_en=message_en,
                 severity=severity,  # type: ignore[arg-type]
                 shape=_shape_name(shapes, shape),
-                value=_short(value) if value != focus else None,
+                value=_shown(value, built) if value != focus else None,
                 focus=str(focus),
             )
         )
