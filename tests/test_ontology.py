@@ -78,6 +78,7 @@ def test_every_concept_labelled_in_french_and_english():
     for concept in concepts:
         assert _one_per_language(schemes, concept, SKOS.prefLabel), concept
         assert {v.language for v in schemes.objects(concept, SKOS.definition)} >= {"fr", "en"}, concept
+        assert schemes.value(concept, RDFS.isDefinedBy) == ONTOLOGY_IRI, concept
     for name in ("coordination-type", "mission", "theme", "determinant", "ottawa-axis", "actor-kind", "role",
                  "territory-level"):
         assert (URIRef(f"https://w3id.org/maillage/id/{name}"), RDF.type, SKOS.ConceptScheme) in schemes, name
