@@ -134,7 +134,20 @@ class RecordConverter:
                     f"required field '{name}' is missing: it identifies the record.",
                 )
                 return None
-            values[name] = slug(value) if kind.key else str(value)
+            if kind.key:
+                values[name] = slug(value)
+            elif slug(value) != str(value) or (not kind.id_from and "/" in str(value)):
+                self.problem(
+                    record, f"{kind.name} {value}", name,
+                    f"identifiant invalide « {value} » : lettres sans accent, chiffres et tirets seulement "
+                    f"(ex. « {slug(value).lower() or 'asv-lyon'} »), car il fait partie de l'adresse (IRI) de l'enregistrement.",
+                    f"invalid identifier '{value}': unaccented letters, digits and hyphens only "
+                    f"(e.g. '{slug(value).lower() or 'asv-lyon'}'), as it is part of the record's address (IRI).",
+                    value=value,
+                )
+                return None
+            else:
+                values[name] = str(value)
         return pattern.format(**values)
 
     def _place(self, record: RawRecord, kind: KindSpec, parent: Entry | None) -> list[Entry]:

@@ -52,6 +52,11 @@ BROKEN = {
         "champ inconnu « adresse »",
         "adresse",
     ),
+    "bad_id": (
+        "actor:\n  - id: Ville d'Évry\n    source: \"001\"\n    label: Évry\n    kind: [commune]\n",
+        "identifiant invalide « Ville d'Évry »",
+        "id",
+    ),
     "bad_date": (
         "regulatory_text:\n  - id: test-circulaire\n    source: \"003\"\n    title: Circulaire\n"
         "    legislation_type: circulaire\n    date: \"20002\"\n    concerns: [ASV]\n",
