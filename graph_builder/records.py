@@ -12,7 +12,6 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -456,8 +455,3 @@ def convert_records(records: list[RawRecord], schema: Schema, vocabulary: Vocabu
     converter = RecordConverter(schema, vocabulary, base)
     entries = converter.place(records)
     return converter.convert(entries)
-
-
-def iter_entries(built: Built) -> Iterator[Entry]:
-    for entries in built.index.values():
-        yield from entries

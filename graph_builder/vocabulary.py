@@ -6,10 +6,10 @@ Turtle (which has no remote contexts) is accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
+from rdflib import RDFS, SKOS, Graph, URIRef
 from rdflib.exceptions import ParserError
 
 from .problems import BuildError, Problem
@@ -35,7 +35,6 @@ class Vocabulary:
 
     ontology: Graph
     schemes: Graph
-    files: dict[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._concepts: dict[URIRef, set[URIRef]] = {}
@@ -45,9 +44,6 @@ class Vocabulary:
 
     def concepts_of(self, scheme: URIRef) -> set[URIRef]:
         return self._concepts.get(scheme, set())
-
-    def has_scheme(self, scheme: URIRef) -> bool:
-        return scheme in self._concepts
 
     def level_class(self, level: URIRef) -> URIRef | None:
         value = self.schemes.value(level, LEVEL_CLASS)
@@ -71,18 +67,11 @@ class Vocabulary:
             self._superclasses[cls] = found
         return self._superclasses[cls]
 
-    def defined_terms(self) -> set[URIRef]:
-        terms = set()
-        for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property):
-            terms.update(t for t in self.ontology.subjects(RDF.type, kind) if isinstance(t, URIRef))
-        return terms
-
 
 def load_vocabulary(ontology_dir: Path) -> Vocabulary:
     """Read `ontology/*.ttl` (the ontology) and `ontology/vocabularies/*.ttl`."""
     ontology = Graph()
     schemes = Graph()
-    files: dict[str, Path] = {}
     problems: list[Problem] = []
     for path in sorted(ontology_dir.rglob("*.ttl")):
         display = f"{ontology_dir.name}/{path.relative_to(ontology_dir).as_posix()}"
@@ -91,7 +80,6 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
             target += parse_turtle(path, display)
         except BuildError as exc:
             problems.extend(exc.problems)
-        files[display] = path
     if problems:
         raise BuildError(problems)
-    return Vocabulary(ontology=ontology, schemes=schemes, files=files)
+    return Vocabulary(ontology=ontology, schemes=schemes)
