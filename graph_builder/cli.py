@@ -22,6 +22,7 @@ from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
 from .publish import PublicationRefused, problems_json, write_outputs
+from .referential import PACKAGE, ReferentialError, default_cache, fetch, load, resolve_commune
 from .stats import compute_stats, load_dataset
 from .templates import stale_templates, write_templates
 
@@ -203,3 +204,47 @@ def templates(directory, check):
         return
     for path in write_templates(schema, directory):
         err.print(str(path))
+
+
+@main.group()
+def referential() -> None:
+    """The official territorial referential (Etalab's découpage administratif, pinned)."""
+
+
+@referential.command("fetch")
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
+def referential_fetch(cache):
+    """Fetch the pinned referential once (npm), check its integrity, print its counts."""
+    try:
+        data = load(fetch(cache or default_cache()))
+    except ReferentialError as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(EXIT_UNREADABLE)
+    table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage}, licence {data.licence})")
+    table.add_column("Table")
+    table.add_column("Enregistrements", justify="right")
+    for name, rows in data.tables.items():
+        table.add_row(name, str(len(rows)))
+    out.print(table)
+
+
+@referential.command("resolve")
+@click.argument("name")
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
+def referential_resolve(name, cache):
+    """Find the INSEE code of a commune by name; homonyms are listed, never guessed."""
+    try:
+        candidates = resolve_commune(load(fetch(cache or default_cache())), name)
+    except ReferentialError as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(EXIT_UNREADABLE)
+    for candidate in candidates:
+        out.print(candidate.describe(), highlight=False)
+    if len(candidates) == 1:
+        return
+    if candidates:
+        err.print(f"{len(candidates)} communes s'appellent « {name} » : choisissez le code INSEE de la bonne "
+                  "(département entre parenthèses).", style="yellow")
+    else:
+        err.print(f"aucune commune actuelle ne s'appelle « {name} ».", style="red")
+    sys.exit(EXIT_PROBLEMS)

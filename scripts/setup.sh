@@ -22,3 +22,6 @@ fi
 echo "==> installing maillage${extras:+ [$extras]}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+
+# The official territorial referential, pinned and integrity-checked, fetched once into the cache.
+.venv/bin/maillage referential fetch >/dev/null

@@ -1,0 +1,117 @@
+"""The official referential: pinned, integrity-checked, offline from the cache; seed places agree with it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Namespace
+from ruamel.yaml import YAML
+
+from graph_builder.cli import main
+from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.referential import TARBALL, Referential, ReferentialError, fetch, load, resolve_commune
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+MLGSH = Namespace("https://w3id.org/maillage/def/shapes#")
+
+
+@pytest.fixture(scope="module")
+def referential() -> Referential:
+    return load(fetch())
+
+
+def shape_pattern(shape: str) -> re.Pattern[str]:
+    """The sh:pattern on igeo:codeINSEE of a shape in shapes/core.ttl: the same rule, not a copy."""
+    shapes = Graph().parse(PROJECT_ROOT / "shapes" / "core.ttl")
+    for prop in shapes.objects(MLGSH[shape], SH.property):
+        pattern = shapes.value(prop, SH.pattern)
+        if pattern is not None:
+            return re.compile(str(pattern))
+    raise AssertionError(shape)
+
+
+def test_code_patterns_hold_for_the_whole_referential(referential: Referential):
+    communes = [c["code"] for c in referential["communes"] if c["type"] == "commune-actuelle"]
+    assert len(communes) > 34000
+    commune = shape_pattern("CommuneShape")
+    assert [c for c in communes if not commune.match(c)] == []
+    assert sum(1 for c in communes if c[:2] in ("2A", "2B")) == 360
+    departement = shape_pattern("DepartementShape")
+    assert [d["code"] for d in referential["departements"] if not departement.match(d["code"])] == []
+    region = shape_pattern("RegionShape")
+    assert [r["code"] for r in referential["regions"] if not region.match(r["code"])] == []
+    epci = shape_pattern("IntercommunaliteShape")
+    assert [e["code"] for e in referential["epci"] if not epci.match(e["code"])] == []
+
+
+def test_referential_nesting_is_complete(referential: Referential):
+    departements = {d["code"]: d for d in referential["departements"]}
+    regions = {r["code"] for r in referential["regions"]}
+    communes = {c["code"] for c in referential["communes"] if c["type"] == "commune-actuelle"}
+    for commune in referential["communes"]:
+        if commune["type"] == "commune-actuelle":
+            assert commune["departement"] in departements, commune
+            assert commune["region"] in regions, commune
+    for epci in referential["epci"]:
+        assert {m["code"] for m in epci["membres"]} <= communes, epci["code"]
+
+
+def test_seed_territories_agree_with_the_referential(referential: Referential):
+    """Every territory of data/territories.yaml has the referential's name and nesting."""
+    records = YAML(typ="safe").load((PROJECT_ROOT / "data" / "territories.yaml").read_text(encoding="utf-8"))
+    tables = {"commune": "communes", "epci": "epci", "departement": "departements", "region": "regions"}
+    for record in records["territory"]:
+        rows = referential[tables[record["level"]]]
+        if record["level"] == "commune":  # a commune déléguée may share its code with the current commune
+            rows = [r for r in rows if r["type"] == "commune-actuelle"]
+        official = next((r for r in rows if r["code"] == record["code"]), None)
+        assert official is not None, record["code"]
+        assert official["nom"] == record["name"], (record["code"], official["nom"])
+        parents = set(record.get("parents", []))
+        if record["level"] == "commune":
+            assert f"departement/{official['departement']}" in parents, record["code"]
+        if record["level"] == "departement":
+            assert parents == {f"region/{official['region']}"}, record["code"]
+
+
+def test_homonyms_are_listed_not_guessed(referential: Referential):
+    nazaire = resolve_commune(referential, "Saint-Nazaire")
+    assert [(c.code, c.departement_code) for c in nazaire] == [("30288", "30"), ("44184", "44"), ("66186", "66")]
+    assert [c.code for c in resolve_commune(referential, "echirolles")] == ["38151"]
+    assert resolve_commune(referential, "Nulle-Part-sur-Rien") == []
+
+
+def test_cli_resolve(tmp_path: Path):
+    runner = CliRunner()
+    several = runner.invoke(main, ["referential", "resolve", "Saint-Nazaire"])
+    assert several.exit_code == 1
+    assert "Loire-Atlantique 44" in several.output and "3 communes" in several.output
+    one = runner.invoke(main, ["referential", "resolve", "Aubervilliers"])
+    assert one.exit_code == 0 and "93001" in one.output
+
+
+def test_rebuild_from_cache_works_offline(monkeypatch, tmp_path: Path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copy(fetch(), cache / TARBALL)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("PATH", "")  # not even npm
+    assert len(load(fetch(cache))["regions"]) == 26
+
+
+def test_corrupt_cache_is_refused(tmp_path: Path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / TARBALL).write_bytes(b"not the package")
+    with pytest.raises(ReferentialError) as failure:
+        fetch(cache)
+    assert TARBALL in failure.value.message_fr and "empreinte inattendue" in failure.value.message_fr
