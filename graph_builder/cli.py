@@ -22,7 +22,7 @@ from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
 from .publish import PublicationRefused, problems_json, write_outputs
-from .referential import PACKAGE, ReferentialError, default_cache, fetch, load, resolve_commune
+from .referential import DATA_LICENCE, PACKAGE, ReferentialError, default_cache, fetch, load, resolve_commune
 from .stats import compute_stats, load_dataset
 from .templates import stale_templates, write_templates
 
@@ -220,7 +220,8 @@ def referential_fetch(cache):
     except ReferentialError as exc:
         err.print(exc.message_fr, style="red")
         sys.exit(EXIT_UNREADABLE)
-    table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage}, licence {data.licence})")
+    table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage} ; données : {DATA_LICENCE} ; "
+                        f"paquet : {data.package_licence})")
     table.add_column("Table")
     table.add_column("Enregistrements", justify="right")
     for name, rows in data.tables.items():

@@ -27,6 +27,8 @@ VERSION = "6.0.0"
 INTEGRITY = "sha512-XavYsFlbcM/prKr8hNHPKER94IHw/dsxNM4nxjWMYk6PLFACpEedvn/7wK8Baozm0dCYhWWcf+7bcWpA5pmCaQ=="
 # Vintage of the Code officiel géographique in this version (the package's README table).
 VINTAGE = 2026
+# The data's licence, per the package's README (package.json's "license" is the code's).
+DATA_LICENCE = "Licence Ouverte / Open Licence (Etalab)"
 TARBALL = f"etalab-decoupage-administratif-{VERSION}.tgz"
 FILES = ("communes", "epci", "ept", "departements", "regions", "arrondissements")
 
@@ -99,7 +101,7 @@ class Referential:
     """The package's JSON files, as lists of records, with the package's metadata."""
 
     version: str
-    licence: str
+    package_licence: str
     vintage: int
     tables: dict[str, list[dict]]
 
@@ -116,7 +118,7 @@ def load(tarball: Path) -> Referential:
         for name in FILES:
             member = archive.extractfile(f"package/data/{name}.json")
             tables[name] = json.load(member)  # type: ignore[arg-type]
-    return Referential(version=package["version"], licence=package.get("license", ""), vintage=VINTAGE,
+    return Referential(version=package["version"], package_licence=package.get("license", ""), vintage=VINTAGE,
                        tables=tables)
 
 
