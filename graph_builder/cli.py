@@ -22,7 +22,16 @@ from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
 from .publish import PublicationRefused, problems_json, write_outputs
-from .referential import DATA_LICENCE, PACKAGE, ReferentialError, default_cache, fetch, load, resolve_commune
+from .referential import (
+    DATA_LICENCE,
+    PACKAGE,
+    Referential,
+    ReferentialError,
+    default_cache,
+    fetch,
+    load,
+    resolve_commune,
+)
 from .stats import compute_stats, load_dataset
 from .templates import stale_templates, write_templates
 
@@ -206,6 +215,15 @@ def templates(directory, check):
         err.print(str(path))
 
 
+def _load_referential(cache: Path | None) -> Referential:
+    """The pinned referential from the cache (fetched once), or exit 3 with the reason."""
+    try:
+        return load(fetch(cache or default_cache()))
+    except ReferentialError as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(EXIT_UNREADABLE)
+
+
 @main.group()
 def referential() -> None:
     """The official territorial referential (Etalab's découpage administratif, pinned)."""
@@ -215,11 +233,7 @@ def referential() -> None:
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
 def referential_fetch(cache):
     """Fetch the pinned referential once (npm), check its integrity, print its counts."""
-    try:
-        data = load(fetch(cache or default_cache()))
-    except ReferentialError as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+    data = _load_referential(cache)
     table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage} ; données : {DATA_LICENCE} ; "
                         f"paquet : {data.package_licence})")
     table.add_column("Table")
@@ -234,11 +248,7 @@ def referential_fetch(cache):
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
 def referential_resolve(name, cache):
     """Find the INSEE code of a commune by name; homonyms are listed, never guessed."""
-    try:
-        candidates = resolve_commune(load(fetch(cache or default_cache())), name)
-    except ReferentialError as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+    candidates = resolve_commune(_load_referential(cache), name)
     for candidate in candidates:
         out.print(candidate.describe(), highlight=False)
     if len(candidates) == 1:

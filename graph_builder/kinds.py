@@ -57,6 +57,7 @@ class KindSpec:
     class_from_level: bool = False
     label_from: str | None = None
     vocabulary_namespace: bool = False
+    no_common_fields: bool = False
 
 
 
@@ -86,7 +87,7 @@ class Schema:
         return next((name for name, spec in self.fields_of(kind).items() if spec.predicate == predicate), None)
 
     def fields_of(self, kind: KindSpec) -> dict[str, FieldSpec]:
-        if kind.nested_only or kind.name == "source_document":
+        if kind.nested_only or kind.no_common_fields:
             return kind.fields
         return {**kind.fields, **self.common_fields}
 
@@ -146,6 +147,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             class_from_level=bool(spec.get("class_from_level", False)),
             label_from=spec.get("label_from"),
             vocabulary_namespace=bool(spec.get("vocabulary_namespace", False)),
+            no_common_fields=bool(spec.get("no_common_fields", False)),
         )
     common = {f: _field(prefixes, f, v) for f, v in raw.get("common_fields", {}).items()}
     return Schema(kinds=kinds, prefixes=prefixes, vocabulary_base=raw["vocabulary_base"], common_fields=common)

@@ -28,6 +28,7 @@ def personal_leaks(built: Built, schema: Schema) -> list[Problem]:
                 for item in value if isinstance(value, list) else [value]:
                     if isinstance(item, str) and len(item.strip()) > 3:
                         private.add(item.strip())
+    ordered = sorted(private)  # stable choice of the reported value when several match
     problems = []
     for graph_name, graph in sorted(built.graphs.items()):
         if graph_name in built.personal_graphs:
@@ -35,7 +36,7 @@ def personal_leaks(built: Built, schema: Schema) -> list[Problem]:
         for subject, predicate, obj in graph:
             if not isinstance(obj, Literal):
                 continue
-            found = next((p for p in sorted(private) if p in str(obj)), None)
+            found = next((p for p in ordered if p in str(obj)), None)
             if found is None or subject not in built.index:
                 continue
             entry = built.index[subject][0]
