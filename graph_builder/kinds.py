@@ -58,7 +58,8 @@ class KindSpec:
     label_from: str | None = None
     vocabulary_namespace: bool = False
     no_common_fields: bool = False
-
+    # (regular expression on the code, class): extra class of a record whose code matches.
+    class_by_code: tuple[tuple[str, URIRef], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,18 +117,16 @@ def _field(schema_prefixes: dict[str, str], name: str, raw: dict[str, Any]) -> F
 def parse_schema(raw: dict[str, Any]) -> Schema:
     prefixes = raw["prefixes"]
 
+    def expand(curie: str) -> URIRef:
+        prefix, _, local = curie.partition(":")
+        return URIRef(prefixes[prefix] + local)
+
     def link(entry: dict | None) -> Link | None:
-        if not entry:
-            return None
-        prefix, _, local = entry["p"].partition(":")
-        return Link(URIRef(prefixes[prefix] + local))
+        return Link(expand(entry["p"])) if entry else None
 
     kinds: dict[str, KindSpec] = {}
     for name, spec in raw["kinds"].items():
-        classes = []
-        for curie in spec.get("classes", []):
-            prefix, _, local = curie.partition(":")
-            classes.append(URIRef(prefixes[prefix] + local))
+        classes = [expand(curie) for curie in spec.get("classes", [])]
         kinds[name] = KindSpec(
             name=name,
             fields={f: _field(prefixes, f, v) for f, v in spec["fields"].items()},
@@ -148,6 +147,7 @@ def parse_schema(raw: dict[str, Any]) -> Schema:
             label_from=spec.get("label_from"),
             vocabulary_namespace=bool(spec.get("vocabulary_namespace", False)),
             no_common_fields=bool(spec.get("no_common_fields", False)),
+            class_by_code=tuple((pattern, expand(curie)) for pattern, curie in spec.get("class_by_code", {}).items()),
         )
     common = {f: _field(prefixes, f, v) for f, v in raw.get("common_fields", {}).items()}
     return Schema(kinds=kinds, prefixes=prefixes, vocabulary_base=raw["vocabulary_base"], common_fields=common)

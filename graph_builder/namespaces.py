@@ -48,7 +48,8 @@ class IGEO(DefinedNamespace):
 
 
 VANN = Namespace("http://purl.org/vocab/vann/")
-VANN_TERMS = {VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri}
+# Terms of standards newer than rdflib's closed namespaces (DCAT 3's dcat:version).
+NEWER_TERMS = {VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri, URIRef("http://www.w3.org/ns/dcat#version")}
 
 # Closed standard namespaces a term of the graph may come from.
 STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, W3C_ORG, DCAT, VOID, SDO, IGEO)
@@ -56,6 +57,6 @@ STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, W3C_ORG, DCAT, VOID, SDO, 
 
 def is_standard_term(term: URIRef) -> bool:
     """True if `term` is defined by one of the standard vocabularies above."""
-    if term in VANN_TERMS:
+    if term in NEWER_TERMS:
         return True
     return any(term in namespace for namespace in STANDARD)

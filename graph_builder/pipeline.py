@@ -10,18 +10,23 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
 from .kinds import load_schema
-from .metadata import describe
+from .metadata import describe, describe_referential
 from .privacy import personal_leaks
 from .problems import BuildError, Problem, blocking
 from .records import Built, convert_records
+from .referential import ReferentialError, default_cache, fetch, load
+from .referential_check import ReferentialCheck
 from .sources import read_data_dir
+from .territories import SOURCE_ID as REFERENTIAL_SOURCE
+from .territories import Places
 from .validation import ValidationOutcome, load_shapes, validate_graph
-from .vocabulary import load_vocabulary
+from .vocabulary import Vocabulary, load_vocabulary
 
 DEFAULT_BASE = "https://w3id.org/maillage/id/"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +41,8 @@ class Settings:
     shapes_dir: Path = PROJECT_ROOT / "shapes"
     base: str = DEFAULT_BASE
     built_at: dt.datetime | None = None
+    # Where the official referential (and what is derived from it) is cached.
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.base.startswith(("http://", "https://")) or not self.base.endswith(("/", "#")):
@@ -53,6 +60,19 @@ class Settings:
     def graph_iri(self, name: str) -> URIRef:
         return URIRef(f"{self.base}graph/{name}")
 
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or default_cache()
+
+
+@lru_cache(maxsize=4)
+def load_places(cache: Path, base: str) -> Places:
+    """The official referential's territories (read once per process: they never change within one)."""
+    try:
+        return Places(load(fetch(cache)), base)
+    except ReferentialError as exc:
+        raise BuildError([Problem(str(cache), None, None, None, exc.message_fr, exc.message_en)]) from exc
+
 
 @dataclass
 class BuildResult:
@@ -61,17 +81,46 @@ class BuildResult:
     built: Built
     problems: list[Problem]
     built_at: dt.datetime
+    places: Places
+    vocabulary: Vocabulary
     validation: ValidationOutcome | None = None
     personal_graphs: set[URIRef] = field(default_factory=set)
+    # Graphs of the synthetic-data generator's directories: never published.
+    synthetic_graphs: set[URIRef] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         """True when nothing blocks publication."""
         return not blocking(self.problems)
 
+    @property
+    def referential_graph(self) -> URIRef:
+        return self.settings.graph_iri(REFERENTIAL_SOURCE)
+
+    def place_triples(self, idents=None):
+        """Triples of the referential's territories (all of them by default)."""
+        schema = load_schema()
+        levels = {level: self.vocabulary.level_class(schema.concept_iri("territory-level", level))
+                  for level in {place.level for place in self.places.by_ident.values()}}
+        territory = self.vocabulary.superclasses(schema.expand("mlg:Territory"))
+        return self.places.triples(levels, territory, idents)  # type: ignore[arg-type]
+
+    @cached_property
+    def cited_places(self) -> Graph:
+        """The referential's territories the curated records cite, with every territory above them."""
+        graph = Graph()
+        for triple in self.place_triples(self.places.with_ancestors(self.built.cited_places)):
+            graph.add(triple)
+        return graph
+
     def data_graph(self, include_personal: bool = True) -> Graph:
-        """Union of every data graph (vocabularies included, ontology excluded)."""
+        """Union of every curated data graph (vocabularies included, ontology excluded) and the places it cites.
+
+        The whole referential is left out: it is published from the store
+        (`store.build_store`), where queries through the nesting are fast.
+        """
         union = Graph()
+        union += self.cited_places
         ontology = self.settings.graph_iri("ontology")
         metadata = self.settings.graph_iri("metadata")
         for graph in self.dataset.graphs():
@@ -95,6 +144,11 @@ def _fill(dataset: Dataset, name: URIRef, triples: Graph) -> None:
     target += triples
 
 
+def _synthetic_sources(built: Built) -> set[str]:
+    return {entry.ident for entries in built.index.values() for entry in entries
+            if entry.kind.name == "source_document" and entry.record.data.get("synthetic") is True}
+
+
 def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     """Read, convert and validate; return the dataset and every problem found.
 
@@ -107,13 +161,16 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     vocabulary = load_vocabulary(settings.ontology_dir)
     progress("formes SHACL")
     shapes = load_shapes(settings.shapes_dir)
+    referential_check = ReferentialCheck(settings.cache, settings.ontology_dir, settings.shapes_dir)
     progress("lecture des données")
     if not settings.data_dir.is_dir():
         raise BuildError([Problem(str(settings.data_dir), None, None, None,
                                   "dossier de données introuvable", "data directory not found")])
     records, problems = read_data_dir(settings.data_dir)
+    progress("référentiel territorial")
+    places = load_places(settings.cache, settings.base)
     progress("conversion en RDF")
-    built = convert_records(records, schema, vocabulary, settings.base)
+    built = convert_records(records, schema, vocabulary, settings.base, places)
     problems = problems + built.problems + personal_leaks(built, schema)
 
     dataset = Dataset()
@@ -130,18 +187,32 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
             personal.add(iri)
     for fixed in ("ontology", "vocabularies"):
         graph_sources[settings.graph_iri(fixed)] = None
-    _fill(dataset, settings.graph_iri("metadata"),
-          describe(dataset, settings.base, graph_sources, personal, built_at))
+    synthetic = {settings.graph_iri(name) for name in built.graphs
+                 if name.removesuffix("/personal") in _synthetic_sources(built)}
+    referential_graph = settings.graph_iri(REFERENTIAL_SOURCE)
+    graph_sources[referential_graph] = places.source_iri
+    sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources}
+    territory_classes = len(vocabulary.superclasses(schema.expand("mlg:Territory")))
+    sizes[referential_graph] += places.triple_count(territory_classes)
+    metadata = describe(sizes, settings.base, graph_sources, personal, built_at, synthetic)
+    describe_referential(metadata, referential_graph, places.referential)
+    _fill(dataset, settings.graph_iri("metadata"), metadata)
     for prefix, namespace in schema.prefixes.items():
         dataset.bind(prefix, namespace)
     dataset.bind("id", settings.base)
 
     result = BuildResult(settings=settings, dataset=dataset, built=built, problems=problems,
-                         built_at=built_at, personal_graphs=personal)
+                         built_at=built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
+                         synthetic_graphs=synthetic)
     progress("validation SHACL")
     outcome = validate_graph(result.data_graph(), shapes, built, schema)
     result.validation = outcome
+    progress("validation du référentiel" + (" (en cache)" if referential_check.cached else ""))
+    try:
+        problems = problems + referential_check.problems()
+    except ReferentialError as exc:
+        raise BuildError([Problem(str(settings.cache), None, None, None, exc.message_fr, exc.message_en)]) from exc
     # A field already reported by the builder is not reported again by SHACL.
-    known = {(p.file, p.record, p.field) for p in problems}
+    known = {(p.file, p.record, p.field) for p in blocking(problems)}
     result.problems = problems + [p for p in outcome.problems if (p.file, p.record, p.field) not in known]
     return result

@@ -13,12 +13,15 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 
-from .pipeline import BuildResult
+from .pipeline import PROJECT_ROOT, BuildResult
 from .problems import Problem, blocking
+from .store import build_store
 
 DUMPS = {
     "maillage.trig": "complete dataset, one named graph per source (personal data included, in its own graphs)",
@@ -38,22 +41,39 @@ class PublicationRefused(Exception):
         self.problems = problems
 
 
-def sorted_nquads(dataset: Dataset) -> str:
+class SyntheticRefused(Exception):
+    """Synthetic (generated) directories are never written where the published graph goes."""
+
+    def __init__(self, graphs: list[URIRef]):
+        super().__init__(f"synthetic graphs cannot be published: {', '.join(graphs)}")
+        self.graphs = graphs
+
+
+def sorted_nquads(store: ox.Store) -> bytes:
     """N-Quads with sorted lines, so that two builds of the same data diff cleanly."""
-    text = dataset.serialize(format="nquads")
-    lines = sorted({line for line in text.splitlines() if line.strip()})
-    return "\n".join(lines) + "\n"
+    lines = store.dump(format=ox.RdfFormat.N_QUADS).splitlines()
+    return b"\n".join(sorted(set(lines))) + b"\n"
 
 
-def public_graph(result: BuildResult) -> Graph:
-    graph = result.data_graph(include_personal=False)
-    for prefix, namespace in result.dataset.namespaces():
-        graph.bind(prefix, namespace)
-    return graph
+def public_triples(result: BuildResult, store: ox.Store) -> Iterator[ox.Triple]:
+    """The union of the public graphs: no personal data, no ontology, no build metadata."""
+    private = {*result.personal_graphs, result.settings.graph_iri("ontology"), result.settings.graph_iri("metadata")}
+    seen: set[ox.Triple] = set()
+    for graph in sorted(store.named_graphs(), key=str):
+        if URIRef(graph.value) in private:
+            continue
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            if quad.triple not in seen:
+                seen.add(quad.triple)
+                yield quad.triple
 
 
-def _write(directory: Path, name: str, content: str) -> str:
-    data = content.encode("utf-8")
+def _prefixes(result: BuildResult) -> dict[str, str]:
+    return {prefix: str(namespace) for prefix, namespace in result.dataset.namespaces() if prefix}
+
+
+def _write(directory: Path, name: str, content: str | bytes) -> str:
+    data = content.encode("utf-8") if isinstance(content, str) else content
     (directory / name).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
 
@@ -62,20 +82,24 @@ def problems_json(problems: list[Problem]) -> str:
     return json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2) + "\n"
 
 
-def write_outputs(result: BuildResult, out_dir: Path, force: bool = False) -> dict:
-    """Serialise the dataset into `out_dir`; refuse a non-conforming graph unless forced."""
+def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None) -> dict:
+    """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced."""
     stopping = blocking(result.problems)
     if stopping and not force:
         raise PublicationRefused(stopping)
     out_dir = out_dir.resolve()
+    if result.synthetic_graphs and out_dir == (PROJECT_ROOT / "build").resolve():
+        raise SyntheticRefused(sorted(result.synthetic_graphs))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
+        store = store if store is not None else build_store(result)
+        prefixes = _prefixes(result)
         checksums = {
-            "maillage.trig": _write(staging, "maillage.trig", result.dataset.serialize(format="trig")),
-            "maillage.nq": _write(staging, "maillage.nq", sorted_nquads(result.dataset)),
-            "maillage-public.ttl": _write(staging, "maillage-public.ttl",
-                                          public_graph(result).serialize(format="turtle")),
+            "maillage.trig": _write(staging, "maillage.trig", store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)),
+            "maillage.nq": _write(staging, "maillage.nq", sorted_nquads(store)),
+            "maillage-public.ttl": _write(staging, "maillage-public.ttl", ox.serialize(
+                public_triples(result, store), format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
             "validation.json": _write(staging, "validation.json", problems_json(result.problems)),
         }
         report = result.validation.report if result.validation else Graph()
@@ -85,7 +109,8 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False) -> di
             "base": result.settings.base,
             "forced": bool(stopping),
             "conforms": not stopping,
-            "quads": sum(1 for _ in result.dataset.quads((None, None, None, None))),
+            "synthetic": bool(result.synthetic_graphs),
+            "quads": len(store),
             "files": {name: {"sha256": digest, "content": DUMPS[name]} for name, digest in checksums.items()},
         }
         _write(staging, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

@@ -21,9 +21,13 @@ from rdflib.namespace import DCTERMS
 
 from .kinds import FieldSpec, KindSpec, Schema
 from .problems import Problem
+from .referential import PACKAGE
 from .sources import RawRecord
+from .territories import OFFICIAL_LEVELS, Places
 from .vocabulary import Vocabulary
 
+# Fields of a territory record that the official referential already gives.
+OFFICIAL_FACTS = frozenset({"name", "parents", "communes"})
 DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$")
 YEAR = re.compile(r"^\d{4}$")
 YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -71,6 +75,8 @@ class Built:
     problems: list[Problem] = field(default_factory=list)
     personal_graphs: set[str] = field(default_factory=set)
     source_documents: dict[str, URIRef] = field(default_factory=dict)
+    # Ids of the official referential's territories the records cite (`commune/13001`).
+    cited_places: set[str] = field(default_factory=set)
 
     def graph(self, name: str) -> Graph:
         if name not in self.graphs:
@@ -81,10 +87,11 @@ class Built:
 class RecordConverter:
     """Turns located records into triples; collects every problem."""
 
-    def __init__(self, schema: Schema, vocabulary: Vocabulary, base: str):
+    def __init__(self, schema: Schema, vocabulary: Vocabulary, base: str, places: Places | None = None):
         self.schema = schema
         self.vocabulary = vocabulary
         self.base = base
+        self.places = places
         self.built = Built()
         self.by_id: dict[str, list[Entry]] = {}
 
@@ -306,6 +313,10 @@ class RecordConverter:
             level_cls = self.vocabulary.level_class(level_iri) if level_iri else None
             if level_cls is not None:
                 triples.append((subject, RDF.type, level_cls))
+        code = str(record.data.get("code", ""))
+        for pattern, cls in kind.class_by_code:
+            if re.match(pattern, code):
+                triples.append((subject, RDF.type, cls))
         if kind.label_from and record.data.get(kind.label_from):
             triples.append((subject, RDFS.label, Literal(str(record.data[kind.label_from]), lang="fr")))
         if entry.parent is not None:
@@ -435,6 +446,15 @@ class RecordConverter:
         candidates = [e for e in self.by_id.get(ident, []) if e.kind.name in spec.kinds]
         if candidates:
             return candidates[0].iri
+        if "territory" in spec.kinds and self.places is not None:
+            if ident in self.places:
+                self.built.cited_places.add(ident)
+                return self.places.iri(ident)
+            level, _, code = ident.partition("/")
+            if level in OFFICIAL_LEVELS:
+                fr, en = self._unknown_place(level, code)
+                self.problem(record, label, fname, fr, en, value=item)
+                return None
         wanted_fr = ", ".join(self.schema.kinds[k].label_fr for k in spec.kinds)
         wanted_en = ", ".join(self.schema.kinds[k].label_en for k in spec.kinds)
         others = self.by_id.get(ident)
@@ -450,8 +470,60 @@ class RecordConverter:
         return None
 
 
-def convert_records(records: list[RawRecord], schema: Schema, vocabulary: Vocabulary, base: str) -> Built:
-    """Records -> triples per source graph, index and problems."""
-    converter = RecordConverter(schema, vocabulary, base)
+    def _unknown_place(self, level: str, code: str, former: bool = False) -> tuple[str, str]:
+        """Messages for a territory id absent from the official referential, naming the level it has if any."""
+        assert self.places is not None
+        others = sorted(f"{other}/{code}" for other in OFFICIAL_LEVELS if f"{other}/{code}" in self.places)
+        hint_fr = f" Ce code existe sous : {', '.join(others)}." if others else ""
+        hint_en = f" This code exists as: {', '.join(others)}." if others else ""
+        advice_fr = ("S'il s'agit d'une ancienne commune, dites-le en note ; sinon vérifiez le code INSEE."
+                     if former else "Vérifiez le code INSEE (ou le SIREN d'une intercommunalité).")
+        advice_en = ("If it is a former commune, say so in a note; otherwise check the INSEE code."
+                     if former else "Check the INSEE code (or an intercommunality's SIREN).")
+        version = f"{PACKAGE} {self.places.referential.version}, COG {self.places.referential.vintage}"
+        return (
+            f"territoire inconnu du référentiel officiel ({version}) : aucun(e) {level} n'a le code « {code} ».{hint_fr} "
+            + advice_fr,
+            f"territory not in the official referential ({version}): no {level} has code '{code}'.{hint_en} " + advice_en,
+        )
+
+    def check_official_territories(self, entries: list[Entry]) -> None:
+        """Official territories come from the referential: a record may only add one it lacks (a former commune)."""
+        if self.places is None:
+            return
+        for entry in entries:
+            if entry.kind.name != "territory" or entry.parent is not None:
+                continue
+            level = str(entry.record.data.get("level", ""))
+            if level not in OFFICIAL_LEVELS:
+                continue
+            if entry.ident in self.places:
+                # A mention of an official territory by a source: its note, never a second description.
+                self.built.cited_places.add(entry.ident)
+                for fname in sorted(OFFICIAL_FACTS & set(entry.record.data)):
+                    self.problem(
+                        entry.record, entry.label, fname,
+                        f"« {entry.ident} » est dans le référentiel officiel, avec son nom et ses rattachements : "
+                        f"retirez « {fname} » (seuls level, code, source, passage et note s'écrivent ici).",
+                        f"'{entry.ident}' is in the official referential, with its name and nesting: remove "
+                        f"'{fname}' (only level, code, source, passage and note are written here).",
+                    )
+            else:
+                fr, en = self._unknown_place(level, str(entry.record.data.get("code", "")), former=True)
+                self.built.problems.append(Problem(
+                    file=entry.record.file, line=entry.record.line_of("code"), record=entry.label, field="code",
+                    message_fr=fr, message_en=en, severity="warning",
+                ))
+
+
+def convert_records(records: list[RawRecord], schema: Schema, vocabulary: Vocabulary, base: str,
+                    places: Places | None = None) -> Built:
+    """Records -> triples per source graph, index and problems.
+
+    With `places` (the official referential), references to territories
+    resolve against it as well as against territory records.
+    """
+    converter = RecordConverter(schema, vocabulary, base, places)
     entries = converter.place(records)
+    converter.check_official_territories(entries)
     return converter.convert(entries)

@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import URIRef
+
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"
 # dist.integrity of the pinned version, as published by the npm registry.
@@ -29,6 +31,7 @@ INTEGRITY = "sha512-XavYsFlbcM/prKr8hNHPKER94IHw/dsxNM4nxjWMYk6PLFACpEedvn/7wK8B
 VINTAGE = 2026
 # The data's licence, per the package's README (package.json's "license" is the code's).
 DATA_LICENCE = "Licence Ouverte / Open Licence (Etalab)"
+DATA_LICENCE_IRI = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 TARBALL = f"etalab-decoupage-administratif-{VERSION}.tgz"
 FILES = ("communes", "epci", "ept", "departements", "regions", "arrondissements")
 

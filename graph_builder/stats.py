@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import RDF, Dataset, Literal, URIRef
-from rdflib.namespace import DCTERMS
+import pyoxigraph as ox
 
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 # Graphs that describe the model or the dataset itself, not the facts.
 NOT_FACTS = ("ontology", "metadata")
 
@@ -26,40 +29,48 @@ class Stats:
         }
 
 
-def load_dataset(path: Path) -> Dataset:
-    dataset = Dataset()
-    dataset.parse(path, format="trig" if path.suffix == ".trig" else "nquads")
-    return dataset
+def load_dataset(path: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=path, format=ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.N_QUADS)
+    return store
 
 
-def _short(graph_iri: URIRef) -> str:
-    return str(graph_iri).split("/graph/", 1)[-1]
+def _short(graph: ox.NamedNode) -> str:
+    return graph.value.split("/graph/", 1)[-1]
 
 
-def compute_stats(dataset: Dataset) -> Stats:
-    named = sorted((g for g in dataset.graphs() if isinstance(g.identifier, URIRef) and len(g)),
-                   key=lambda g: str(g.identifier))
+def _curie(iri: str, prefixes: dict[str, str]) -> str:
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
+
+
+def compute_stats(store: ox.Store, prefixes: dict[str, str] | None = None) -> Stats:
+    prefixes = prefixes or {}
+    named = sorted(store.named_graphs(), key=lambda g: g.value)
     titles = {}
-    for graph in named:
-        for doc, title in graph.subject_objects(DCTERMS.title):
-            if isinstance(title, Literal) and title.language == "fr":
-                titles[doc] = str(title)
-    metadata = next((g for g in named if _short(g.identifier) == "metadata"), None)
+    for quad in store.quads_for_pattern(None, TITLE, None, None):
+        if isinstance(quad.object, ox.Literal) and quad.object.language == "fr":
+            titles[quad.subject] = quad.object.value
+    metadata = next((g for g in named if _short(g) == "metadata"), None)
 
     graphs = []
-    typed: dict[URIRef, set] = {}
+    typed: dict[str, set] = {}
     for graph in named:
-        short = _short(graph.identifier)
-        source = metadata.value(graph.identifier, DCTERMS.source) if metadata is not None else None
-        entities = {s for s in graph.subjects(DCTERMS.source) if isinstance(s, URIRef)}
-        graphs.append((short, titles.get(source, "") if source else "", len(graph), len(entities)))
+        short = _short(graph)
+        size = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        if not size:
+            continue
+        source = next((q.object for q in store.quads_for_pattern(graph, SOURCE, None, metadata)), None) \
+            if metadata is not None else None
+        entities = {q.subject for q in store.quads_for_pattern(None, SOURCE, None, graph)
+                    if isinstance(q.subject, ox.NamedNode)}
+        graphs.append((short, titles.get(source, "") if source else "", size, len(entities)))
         if short in NOT_FACTS:
             continue
-        for subject, cls in graph.subject_objects(RDF.type):
-            typed.setdefault(cls, set()).add(subject)
-    classes = sorted(
-        ((dataset.namespace_manager.normalizeUri(c), len(s)) for c, s in typed.items()),
-        key=lambda item: (-item[1], item[0]),
-    )
-    total = sum(len(g) for g in named)
-    return Stats(classes=classes, graphs=graphs, total_quads=total)
+        for quad in store.quads_for_pattern(None, RDF_TYPE, None, graph):
+            typed.setdefault(quad.object.value, set()).add(quad.subject)
+    counts = Counter({_curie(cls, prefixes): len(subjects) for cls, subjects in typed.items()})
+    classes = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Stats(classes=classes, graphs=graphs, total_quads=sum(g[2] for g in graphs))

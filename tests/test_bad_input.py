@@ -43,8 +43,8 @@ BROKEN = {
     ),
     "dangling_reference": (
         "experience:\n  - id: test-y\n    source: \"001\"\n    label: Y\n    subject: Y\n"
-        "    places: [commune/99999]\n    themes: [nutrition]\n    axes: [action-communautaire]\n",
-        "référence introuvable",
+        "    places: [commune/99999, actor/inconnu]\n    themes: [nutrition]\n    axes: [action-communautaire]\n",
+        "inconnu du référentiel officiel",
         "places",
     ),
     "unknown_field": (
