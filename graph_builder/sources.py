@@ -1,4 +1,4 @@
-"""Step 1 of the data flow: read curated YAML files into located records.
+"""Step 1 of the data flow: read curated YAML files (and directories) into located records.
 
 Each data file maps kind names to lists of records. Records keep the file
 and line they come from, and the line of each field, so that any later
@@ -130,7 +130,16 @@ def read_data_file(path: Path, display_name: str) -> tuple[list[RawRecord], list
 
 
 def read_data_dir(data_dir: Path) -> tuple[list[RawRecord], list[Problem]]:
-    """All records of the data directory (templates excluded), in a stable order."""
+    """All records of the data directory (templates excluded), in a stable order.
+
+    The YAML files come first, then the imported directories
+    (`directories/*.csv`, one record per line, read with the csv module):
+    a directory's line may add a nested record to a record of the YAML data
+    (a participation to a curated coordination), and a conflict between the
+    two is reported on the directory's line.
+    """
+    from .directories import read_directories  # directories builds on RawRecord
+
     records: list[RawRecord] = []
     problems: list[Problem] = []
     for path in sorted(data_dir.rglob("*.yaml")):
@@ -140,4 +149,7 @@ def read_data_dir(data_dir: Path) -> tuple[list[RawRecord], list[Problem]]:
         found, issues = read_data_file(path, f"{data_dir.name}/{relative.as_posix()}")
         records.extend(found)
         problems.extend(issues)
+    found, issues = read_directories(data_dir, records)
+    records.extend(found)
+    problems.extend(issues)
     return records, problems
