@@ -21,7 +21,7 @@ from rich.table import Table
 from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
-from .publish import PublicationRefused, problems_json, write_outputs
+from .publish import PublicationRefused, SyntheticRefused, problems_json, write_outputs
 from .referential import (
     DATA_LICENCE,
     PACKAGE,
@@ -33,6 +33,7 @@ from .referential import (
     resolve_commune,
 )
 from .stats import compute_stats, load_dataset
+from .store import build_store
 from .templates import stale_templates, write_templates
 
 EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_WRITE = 1, 3, 4
@@ -125,10 +126,16 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force):
     _print_problems(result.problems, lang)
     stopping = blocking(result.problems)
     try:
-        manifest = write_outputs(result, out_dir, force=force)
+        store = build_store(result)
+        manifest = write_outputs(result, out_dir, force=force, store=store)
     except PublicationRefused as exc:
         err.print(_summary(result.problems, lang))
         err.print(TEXT[lang]["refused"].format(n=len(exc.problems)), style="bold red")
+        sys.exit(EXIT_PROBLEMS)
+    except SyntheticRefused:
+        err.print("Données synthétiques : elles ne s'écrivent jamais dans build/ (le graphe publié) ; choisissez --out."
+                  if lang == "fr" else "Synthetic data is never written to build/ (the published graph); choose --out.",
+                  style="bold red")
         sys.exit(EXIT_PROBLEMS)
     except OSError as exc:
         err.print(f"{out_dir}: {exc}", style="bold red")
@@ -138,7 +145,7 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force):
     else:
         err.print(TEXT[lang]["ok"], style="green")
     err.print(TEXT[lang]["written"].format(out=out_dir, quads=manifest["quads"]))
-    _print_stats_table(compute_stats(result.dataset), lang)
+    _print_stats_table(compute_stats(store, load_schema().prefixes), lang)
 
 
 @main.command()
@@ -191,7 +198,7 @@ def stats(out_dir, fmt, lang):
         err.print(f"{path} : introuvable, lancez d'abord « maillage build »." if lang == "fr"
                   else f"{path}: not found, run 'maillage build' first.", style="red")
         sys.exit(EXIT_UNREADABLE)
-    result = compute_stats(load_dataset(path))
+    result = compute_stats(load_dataset(path), load_schema().prefixes)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -203,15 +210,22 @@ def stats(out_dir, fmt, lang):
               show_default="data/templates/")
 @click.option("--check", is_flag=True, help="Only check that the templates are up to date.")
 def templates(directory, check):
-    """Write (or check) one template per record kind, from the record kinds."""
+    """Write (or check) one template per record kind, from the record kinds, and the directory templates.
+
+    The directory templates (CSV and XLSX, from graph_builder/directory_templates.yaml) go to
+    DIR/directories/; --check compares the CSV byte for byte and the XLSX by content.
+    """
+    from .directories import stale_blank_templates, write_blank_templates
+
     schema = load_schema()
     if check:
         stale = stale_templates(schema, directory)
+        stale += [f"directories/{name}" for name in stale_blank_templates(directory / "directories")]
         if stale:
             err.print(f"templates à régénérer : {', '.join(stale)} (maillage templates)", style="red")
             sys.exit(EXIT_PROBLEMS)
         return
-    for path in write_templates(schema, directory):
+    for path in write_templates(schema, directory) + write_blank_templates(directory / "directories"):
         err.print(str(path))
 
 
@@ -259,3 +273,219 @@ def referential_resolve(name, cache):
     else:
         err.print(f"aucune commune actuelle ne s'appelle « {name} ».", style="red")
     sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Directory to write (never inside data/).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the random draws.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="1 = national size (about 1,300 coordinations, 40,000 actors, 5,000 experiences).")
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
+def synthetic(out_dir, seed, scale, cache):
+    """Write a data directory with FICTITIOUS national-size directories (benchmarks only, never published)."""
+    from .synthetic import HEADERS, SyntheticError, write_data_dir
+
+    referential_data = _load_referential(cache)
+    try:
+        with err.status("génération des annuaires synthétiques…"):
+            counts = write_data_dir(out_dir, referential_data, seed=seed, scale=scale)
+    except SyntheticError as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(2)
+    except OSError as exc:
+        err.print(f"{out_dir}: {exc}", style="bold red")
+        sys.exit(EXIT_WRITE)
+    table = Table(title=f"Annuaires synthétiques (données fictives), graine {seed}, échelle {scale:g}")
+    table.add_column("Fichier")
+    table.add_column("Lignes", justify="right")
+    for kind in HEADERS:
+        table.add_row(f"directories/synthetic-{kind}.csv", str(counts[kind]))
+    out.print(table)
+    err.print(f"Écrit dans {out_dir} : construisez-le avec « maillage build --data {out_dir} --out … » "
+              "(jamais dans data/ ni pour publication).")
+
+
+@main.command()
+@click.option("--sizes", default="seed,referential,national,national2x", show_default=True,
+              help="Comma-separated sizes: seed, referential, national, national2x.")
+@click.option("--scale-factor", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Multiplies the national sizes (0.01 for a quick run).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic directories.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Where the data and dumps of each size go (kept); a temporary directory otherwise (removed).")
+@click.option("--cold-cache", is_flag=True,
+              help="Start each size from a cache holding only the referential's tarball (nothing derived from it, "
+                   "such as its validation report, is reused); by default the user's cache is used as it is.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def bench(sizes, scale_factor, seed, workdir, cold_cache, fmt, lang):
+    """Time build, SHACL validation, dumps and loading, with peak memory, for growing data sizes."""
+    import shutil
+
+    from .bench import SIZES, as_json, default_workdir, machine, markdown, rich_table, run_bench
+
+    chosen = [s.strip() for s in sizes.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SIZES]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{', '.join(unknown) or '(vide)'} ; tailles possibles : {', '.join(SIZES)}",
+                                 param_hint="--sizes")
+    directory = workdir or default_workdir()
+    try:
+        measures = run_bench(chosen, directory, seed=seed, scale_factor=scale_factor, cold_cache=cold_cache,
+                             report=lambda line: err.print(line, markup=False, highlight=False))
+    except ReferentialError as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(EXIT_UNREADABLE)
+    finally:
+        if workdir is None:
+            shutil.rmtree(directory, ignore_errors=True)
+    info = machine()
+    if fmt == "json":
+        click.echo(as_json(measures, info), nl=False)
+    elif fmt == "markdown":
+        click.echo(markdown(measures, info, lang), nl=False)
+    else:
+        out.print(rich_table(measures, lang))
+        out.print(markdown(measures, info, lang).rsplit("\n\n", 1)[1].strip(), highlight=False)
+    if any(m.error for m in measures):
+        sys.exit(EXIT_PROBLEMS)
+
+
+# -- directories ("annuaires"): import and export ----------------------------
+
+IMPORT_TEXT = {
+    "fr": {
+        "unchanged": "{file} : rien à faire : déjà importé (le {date}).",
+        "written": "{file} → {target} ({n} ligne(s)).",
+        "empty": "{file} : aucune ligne valable, rien d'écrit.",
+        "left_out": "{file} : ligne(s) laissée(s) de côté (--keep-good) : {lines}.",
+        "refused": "Rien n'a été écrit : {n} ligne(s) à corriger. Corrigez-les, ou relancez avec --keep-good "
+                   "pour n'importer que les bonnes lignes.",
+        "refused_file": "Rien n'a été écrit : corrigez les problèmes ci-dessus.",
+        "elsewhere": "Problèmes que l'import causerait dans d'autres fichiers :",
+        "exported": "{n} ligne(s) écrite(s) dans {file}.",
+        "read_problems": "Données lues avec des problèmes (valeurs absentes de l'export) :",
+    },
+    "en": {
+        "unchanged": "{file}: nothing to do: already imported (on {date}).",
+        "written": "{file} → {target} ({n} line(s)).",
+        "empty": "{file}: no valid line, nothing written.",
+        "left_out": "{file}: line(s) left out (--keep-good): {lines}.",
+        "refused": "Nothing written: {n} line(s) to fix. Fix them, or run again with --keep-good to import only "
+                   "the good lines.",
+        "refused_file": "Nothing written: fix the problems above.",
+        "elsewhere": "Problems the import would cause in other files:",
+        "exported": "{n} line(s) written to {file}.",
+        "read_problems": "Data read with problems (values missing from the export):",
+    },
+}
+
+
+def _directory_kinds() -> list[str]:
+    from .directories import TEMPLATE_COLUMNS
+
+    return sorted(TEMPLATE_COLUMNS)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, dir_okay=False, readable=True))
+@click.option("--kind", type=click.Choice(_directory_kinds()), default=None,
+              help="Directory template of the files (default: recognised from the header).")
+@click.option("--name", default=None, help="Name of the stored directory (default: the file's name, slugified).")
+@click.option("--licence", "licence", default=None,
+              help="Licence of the files' lines: Licence Ouverte 2.0 (default), CC-BY-4.0, ODbL... or a URL.")
+@click.option("--keep-good", is_flag=True, help="Import the good lines and leave the bad ones out (listed).")
+@settings_options
+def import_(files, kind, name, licence, keep_good, data_dir, ontology_dir, shapes_dir, base, lang):
+    """Import directories (CSV or XLSX, one line per record) into data/directories/.
+
+    Every line is checked with the whole build (shapes, official referential); every bad line is reported with
+    its line and column, and nothing is written if any line is bad (unless --keep-good). Importing the same file
+    again changes nothing.
+    """
+    from .importer import ImportUsageError, UnreadableDirectory, import_files
+
+    text = IMPORT_TEXT[lang]
+    settings = _settings(data_dir, ontology_dir, shapes_dir, base)
+    try:
+        with err.status("…"):
+            result = import_files(list(files), settings, kind=kind, name=name, license=licence, keep_good=keep_good)
+    except ImportUsageError as exc:
+        raise click.UsageError(exc.message_fr if lang == "fr" else exc.message_en) from exc
+    except UnreadableDirectory as exc:
+        err.print(exc.message_fr if lang == "fr" else exc.message_en, style="bold red", markup=False)
+        sys.exit(EXIT_UNREADABLE)
+    except BuildError as exc:
+        err.print(TEXT[lang]["unreadable"], style="bold red")
+        _print_problems(exc.problems, lang)
+        sys.exit(EXIT_UNREADABLE)
+    except OSError as exc:
+        err.print(f"{data_dir}: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_WRITE)
+    styles = {"error": "red", "violation": "red", "warning": "yellow", "info": "cyan"}
+    for problem in result.problems:
+        err.print(problem.format(lang), style=styles[problem.severity], markup=False, highlight=False)
+    if result.elsewhere:
+        err.print(text["elsewhere"], style="bold red")
+        _print_problems(result.elsewhere, lang)
+    for candidate in result.candidates:
+        if candidate.left_out:
+            err.print(text["left_out"].format(file=candidate.display, lines=", ".join(map(str, candidate.left_out))),
+                      style="yellow", markup=False)
+    if result.refused:
+        bad = {(p.file, p.line) for p in result.problems if p.blocking and p.line}
+        err.print(text["refused"].format(n=len(bad)) if bad else text["refused_file"], style="bold red")
+        sys.exit(EXIT_PROBLEMS)
+    from .importer import stored_state
+
+    for candidate in result.candidates:
+        target = settings.data_dir / "directories" / f"{candidate.name}.csv"
+        if candidate.status == "unchanged":
+            state = stored_state(settings.data_dir, candidate.name) or {}
+            message = text["unchanged"].format(file=candidate.display, date=state.get("imported", "?"))
+        elif candidate.status == "empty":
+            message = text["empty"].format(file=candidate.display)
+        else:
+            message = text["written"].format(file=candidate.display, target=target, n=len(candidate.kept))
+        err.print(message, style="yellow" if candidate.status == "empty" else "green", markup=False, highlight=False)
+    if all(c.status == "empty" for c in result.candidates):
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(_directory_kinds()))
+@click.option("--source", default=None, help="Only the records of this source document (e.g. annuaire-cls-ars).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Output format (default: from the output's suffix, else csv).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Output file.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "data",
+              show_default="data/", help="Curated data directory.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def export(kind, source, fmt, output, data_dir, lang):
+    """Write the records of a kind to its directory template (CSV or XLSX).
+
+    The export of an imported directory (--source annuaire-NAME) gives back its stored file.
+    """
+    from .directories import write_rows
+    from .importer import ImportUsageError, export_rows
+
+    text = IMPORT_TEXT[lang]
+    if not data_dir.is_dir():
+        err.print(f"{data_dir} : dossier de données introuvable." if lang == "fr"
+                  else f"{data_dir}: data directory not found.", style="red")
+        sys.exit(EXIT_UNREADABLE)
+    try:
+        rows, problems = export_rows(data_dir, kind, source)
+    except ImportUsageError as exc:
+        raise click.BadParameter(exc.message_fr if lang == "fr" else exc.message_en, param_hint="--source") from exc
+    if problems:
+        err.print(text["read_problems"], style="yellow")
+        _print_problems(problems, lang)
+    try:
+        write_rows(kind, rows, output, fmt)
+    except OSError as exc:
+        err.print(f"{output}: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_WRITE)
+    err.print(text["exported"].format(n=len(rows), file=output), style="green", markup=False, highlight=False)
