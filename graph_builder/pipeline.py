@@ -99,11 +99,7 @@ class BuildResult:
 
     def place_triples(self, idents=None):
         """Triples of the referential's territories (all of them by default)."""
-        schema = load_schema()
-        levels = {level: self.vocabulary.level_class(schema.concept_iri("territory-level", level))
-                  for level in {place.level for place in self.places.by_ident.values()}}
-        territory = self.vocabulary.superclasses(schema.expand("mlg:Territory"))
-        return self.places.triples(levels, territory, idents)  # type: ignore[arg-type]
+        return self.places.triples(self.vocabulary, idents)
 
     @cached_property
     def cited_places(self) -> Graph:
@@ -192,8 +188,7 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     referential_graph = settings.graph_iri(REFERENTIAL_SOURCE)
     graph_sources[referential_graph] = places.source_iri
     sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources}
-    territory_classes = len(vocabulary.superclasses(schema.expand("mlg:Territory")))
-    sizes[referential_graph] += places.triple_count(territory_classes)
+    sizes[referential_graph] += places.triple_count(vocabulary)
     metadata = describe(sizes, settings.base, graph_sources, personal, built_at, synthetic)
     describe_referential(metadata, referential_graph, places.referential)
     _fill(dataset, settings.graph_iri("metadata"), metadata)

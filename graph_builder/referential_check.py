@@ -51,11 +51,8 @@ def check(cache: Path, ontology_dir: Path, shapes_dir: Path) -> list[dict]:
     schema = load_schema()
     vocabulary = load_vocabulary(ontology_dir)
     places = Places(load(fetch(cache)), CHECK_BASE)
-    levels = {level: vocabulary.level_class(schema.concept_iri("territory-level", level))
-              for level in {place.level for place in places.by_ident.values()}}
-    territory = vocabulary.superclasses(schema.expand("mlg:Territory"))
     graph = Graph()
-    graph.addN((s, p, o, graph) for s, p, o in places.triples(levels, territory))  # type: ignore[arg-type]
+    graph.addN((s, p, o, graph) for s, p, o in places.triples(vocabulary))
     # What the territories' shapes look at beyond the territories: their levels' and source's types.
     level_class = schema.expand("mlg:TerritoryLevel")
     for level in vocabulary.schemes.subjects(RDF.type, level_class):

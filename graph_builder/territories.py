@@ -26,8 +26,10 @@ from functools import cached_property
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from .kinds import load_schema
 from .namespaces import IGEO
 from .referential import Referential
+from .vocabulary import Vocabulary
 
 MLG = "https://w3id.org/maillage/def/core#"
 TERRITORY_PATH = "territoire"
@@ -124,13 +126,19 @@ class Places:
 
     @cached_property
     def source_iri(self) -> URIRef:
-        from .kinds import load_schema
-
         return URIRef(f"{load_schema().vocabulary_base}source/{SOURCE_ID}")
 
-    def triple_count(self, territory_classes: int) -> int:
+    def _typing(self, vocabulary: Vocabulary) -> tuple[dict[str, URIRef], list[URIRef]]:
+        """Each level's class (the vocabulary's mlg:levelClass) and the named classes of every territory."""
+        schema = load_schema()
+        levels = {level: vocabulary.level_class(schema.concept_iri("territory-level", level))
+                  for level in {place.level for place in self.by_ident.values()}}
+        territory = sorted(vocabulary.superclasses(schema.expand("mlg:Territory")))
+        return levels, territory  # type: ignore[return-value]
+
+    def triple_count(self, vocabulary: Vocabulary) -> int:
         """How many triples `triples()` yields for all places, without making them."""
-        fixed = territory_classes + 6  # level class, level, code, name, label, source
+        fixed = len(self._typing(vocabulary)[1]) + 6  # level class, level, code, name, label, source
         return sum(fixed + len(place.parents) + (place.population is not None) + (place.population_year is not None)
                    for place in self.by_ident.values())
 
@@ -146,10 +154,10 @@ class Places:
             todo.extend(p for p in self.by_ident[ident].parents if p in self.by_ident)
         return found
 
-    def triples(self, level_classes: dict[str, URIRef], territory_classes: Iterable[URIRef],
+    def triples(self, vocabulary: Vocabulary,
                 idents: Iterable[str] | None = None) -> Iterator[tuple[URIRef, URIRef, URIRef | Literal]]:
         """Triples of the given places (all by default), in a stable order."""
-        territory_classes = sorted(territory_classes)
+        level_classes, territory_classes = self._typing(vocabulary)
         source = self.source_iri
         level_base = f"{self.source_iri.rsplit('/source/', 1)[0]}/territory-level/"
         for ident in sorted(self.by_ident if idents is None else idents):
