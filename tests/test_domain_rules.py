@@ -78,3 +78,37 @@ def _any_experience_id(graph) -> str:
     prefix = "https://w3id.org/maillage/id/experience/"
     idents = {str(s)[len(prefix):] for s in graph.subjects() if str(s).startswith(prefix)}
     return sorted(i for i in idents if "/" not in i)[0]
+
+
+def test_sparql_constraints_are_planned_from_this():
+    """Each SPARQL rule's patterns start from the bound $this (else every focus node scans the whole graph)."""
+    from rdflib import Graph, Variable
+    from rdflib.namespace import SH
+
+    from graph_builder.pipeline import Settings
+    from graph_builder.validation import _ParsedOnce
+
+    shapes = load_shapes(Settings().shapes_dir)
+    prefixes = {str(p): str(ns) for decl in shapes.objects(None, SH.declare)
+                for p in shapes.objects(decl, SH.prefix) for ns in shapes.objects(decl, SH.namespace)}
+    header_ = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+    view = _ParsedOnce(Graph())
+    first_patterns = []
+
+    def collect(node):
+        if hasattr(node, "name") and node.name == "BGP" and Variable("this") in {t for x in node.triples for t in x}:
+            first_patterns.append(node.triples[0])
+        if isinstance(node, dict):
+            for value in [*node.values(), *vars(node).values()]:
+                collect(value)
+        elif isinstance(node, list | tuple):
+            for value in node:
+                collect(value)
+
+    selects = list(shapes.objects(None, SH.select))
+    assert len(selects) >= 10
+    for select in selects:
+        view.query(header_ + str(select), initBindings={"this": URIRef("urn:x")})
+    for prepared in view._prepared.values():
+        collect(prepared.algebra)
+    assert first_patterns and all(Variable("this") in pattern for pattern in first_patterns), first_patterns
