@@ -55,17 +55,26 @@ def sorted_nquads(store: ox.Store) -> bytes:
     return b"\n".join(sorted(set(lines))) + b"\n"
 
 
-def public_triples(result: BuildResult, store: ox.Store) -> Iterator[ox.Triple]:
-    """The union of the public graphs: no personal data, no ontology, no build metadata."""
+def public_ntriples(result: BuildResult, nquads: bytes) -> bytes:
+    """The union of the public graphs (no personal data, no ontology, no build metadata) as sorted N-Triples.
+
+    Made from the sorted N-Quads lines: a triple's lines in several graphs
+    are next to each other (its text ends with a space, the smallest
+    character), so they are merged without a set of a million terms.
+    """
     private = {*result.personal_graphs, result.settings.graph_iri("ontology"), result.settings.graph_iri("metadata")}
-    seen: set[ox.Triple] = set()
-    for graph in sorted(store.named_graphs(), key=str):
-        if URIRef(graph.value) in private:
-            continue
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            if quad.triple not in seen:
-                seen.add(quad.triple)
-                yield quad.triple
+    private_names = {f"<{graph}>".encode() for graph in private}
+    kept: list[bytes] = []
+    for line in nquads.splitlines():
+        triple, graph, _dot = line.rsplit(b" ", 2)
+        if graph not in private_names and (not kept or kept[-1] != triple):
+            kept.append(triple)
+    return b"".join(triple + b" .\n" for triple in kept)
+
+
+def public_triples(result: BuildResult, store: ox.Store) -> Iterator[ox.Triple]:
+    """The public union (see `public_ntriples`) as Oxigraph triples."""
+    return ox.parse(public_ntriples(result, sorted_nquads(store)), format=ox.RdfFormat.N_TRIPLES)
 
 
 def _prefixes(result: BuildResult) -> dict[str, str]:
@@ -97,9 +106,10 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
         prefixes = _prefixes(result)
         checksums = {
             "maillage.trig": _write(staging, "maillage.trig", store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)),
-            "maillage.nq": _write(staging, "maillage.nq", sorted_nquads(store)),
+            "maillage.nq": _write(staging, "maillage.nq", nquads := sorted_nquads(store)),
             "maillage-public.ttl": _write(staging, "maillage-public.ttl", ox.serialize(
-                public_triples(result, store), format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
+                ox.parse(public_ntriples(result, nquads), format=ox.RdfFormat.N_TRIPLES),
+                format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
             "validation.json": _write(staging, "validation.json", problems_json(result.problems)),
         }
         report = result.validation.report if result.validation else Graph()

@@ -32,10 +32,11 @@ CHECK_BASE = "https://w3id.org/maillage/id/"
 HERE = Path(__file__).resolve().parent
 
 
-def cache_key(ontology_dir: Path, shapes_dir: Path) -> str:
+def cache_key(ontology_dir: Path, shapes_dir: Path | None = None) -> str:
+    """What the referential's graph (and, given the shapes, its report) is derived from."""
     digest = hashlib.sha256(INTEGRITY.encode())
     inputs = [HERE / "territories.py", HERE / "referential_check.py", HERE / "record_kinds.yaml"]
-    inputs += sorted(shapes_dir.glob("*.ttl")) + sorted(ontology_dir.rglob("*.ttl"))
+    inputs += (sorted(shapes_dir.glob("*.ttl")) if shapes_dir else []) + sorted(ontology_dir.rglob("*.ttl"))
     for path in inputs:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

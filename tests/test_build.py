@@ -72,7 +72,8 @@ def test_build_is_deterministic(tmp_path: Path, monkeypatch):
     first = write_outputs(build_graph(Settings()), tmp_path / "a")
     second = write_outputs(build_graph(Settings()), tmp_path / "b")
     assert (tmp_path / "a" / "maillage.nq").read_bytes() == (tmp_path / "b" / "maillage.nq").read_bytes()
-    assert first["files"]["maillage.nq"] == second["files"]["maillage.nq"]
+    for name in ("maillage.nq", "maillage.trig", "maillage-public.ttl"):
+        assert first["files"][name] == second["files"][name], name
     assert first["built_at"] == "2023-11-14T22:13:20+00:00"
 
 
