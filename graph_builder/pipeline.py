@@ -166,17 +166,16 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     progress("référentiel territorial")
     places = load_places(settings.cache, settings.base)
     progress("conversion en RDF")
-    built = convert_records(records, schema, vocabulary, settings.base, places)
+    dataset = Dataset()
+    built = convert_records(records, schema, vocabulary, settings.base, places, dataset, settings.graph_iri)
     problems = problems + built.problems + personal_leaks(built, schema)
 
-    dataset = Dataset()
     graph_sources: dict[URIRef, URIRef | None] = {}
     personal: set[URIRef] = set()
     _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
     _fill(dataset, settings.graph_iri("vocabularies"), vocabulary.schemes)
-    for name, graph in sorted(built.graphs.items()):
+    for name in sorted(built.graphs):
         iri = settings.graph_iri(name)
-        _fill(dataset, iri, graph)
         source_id = name.removesuffix("/personal")
         graph_sources[iri] = built.source_documents.get(source_id)
         if name in built.personal_graphs:
