@@ -4,7 +4,10 @@ Each query is a data file with a grlc-style header; its projected variables
 are the table's French column headers. A query tagged « données
 personnelles » (persons and their contact details) is run only when
 personal data is asked for. Tables follow the project's CSV convention
-(UTF-8 without BOM, `;`-delimited, header row; directories.py).
+(UTF-8 without BOM, `;`-delimited, header row; directories.py). A cell of
+several values (GROUP_CONCAT with the separator « | ») has its values sorted
+here: SPARQL leaves their order to the engine, and two exports of the same
+build must be identical.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .pipeline import PROJECT_ROOT
 
 EXPORT_QUERIES = PROJECT_ROOT / "queries" / "export"
 PERSONAL_TAG = "données personnelles"
+SEPARATOR = " | "  # the queries' GROUP_CONCAT separator
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def table_queries(directory: Path = EXPORT_QUERIES) -> list[TableQuery]:
 def _cell(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
     if term is None:
         return ""
+    if SEPARATOR in term.value:
+        return SEPARATOR.join(sorted(term.value.split(SEPARATOR)))
     return term.value
 
 
