@@ -206,9 +206,27 @@ class RdflibConverter:
 
 
 def jsonld_bytes(quads: Iterable[ox.Quad], context: dict) -> bytes:
-    """Compacted JSON-LD of the quads, with `context` embedded (never a remote context)."""
+    """Compacted JSON-LD of the quads, with `context` embedded (never a remote context), in a stable order."""
     text = RdflibConverter().dataset(quads).serialize(format="json-ld", context=context, auto_compact=True)
-    return text.encode("utf-8")
+    document = _stable_order(json.loads(text))
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _stable_order(node, in_list: bool = False):
+    """Sort JSON-LD arrays (sets of nodes or values: their order carries nothing) except `@list` ones.
+
+    rdflib lists nodes in the order of a Python set, which changes with each
+    process's string hashing: without this, two exports of one build differ.
+    """
+    if isinstance(node, dict):
+        return {key: _stable_order(value, in_list=key == "@list") for key, value in node.items()}
+    if isinstance(node, list):
+        items = [_stable_order(item) for item in node]
+        if in_list:
+            return items
+        return sorted(items, key=lambda item: (item.get("@id", "") if isinstance(item, dict) else "",
+                                               json.dumps(item, ensure_ascii=False, sort_keys=True)))
+    return node
 
 
 def build_description(store: ox.Store, selection: Selection, contents: Contents, built: dict,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -160,6 +162,19 @@ def test_two_exports_of_one_build_are_identical(small_build, small_export, tmp_p
     export_dataset(small_build, again, formats=["turtle", "ntriples", "trig", "csv"])
     for name in ("maillage.ttl", "maillage.nt", "maillage.trig", "coordinations.csv", "territoires.csv"):
         assert (again / name).read_bytes() == (small_export / name).read_bytes(), name
+
+
+def test_jsonld_is_the_same_whatever_the_process_string_hashing(small_build, tmp_path):
+    """rdflib orders nodes by Python set order; the export sorts them, so hash seeds do not matter."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}"
+        command = [sys.executable, "-c", "from graph_builder.cli import main; main()",
+                   "export", "--from", str(small_build), "--out", str(out), "--formats", "jsonld"]
+        run = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, check=False)
+        assert run.returncode == 0, run.stderr.decode()[-2000:]
+        outputs.append((out / "maillage.jsonld").read_bytes())
+    assert outputs[0] == outputs[1]
 
 
 # -- personal data ---------------------------------------------------------------------------------
