@@ -454,7 +454,7 @@ def import_(files, kind, name, licence, keep_good, data_dir, ontology_dir, shape
         sys.exit(EXIT_PROBLEMS)
 
 
-@main.command()
+@main.command("export-directory")
 @click.argument("kind", type=click.Choice(_directory_kinds()))
 @click.option("--source", default=None, help="Only the records of this source document (e.g. annuaire-cls-ars).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
@@ -463,7 +463,7 @@ def import_(files, kind, name, licence, keep_good, data_dir, ontology_dir, shape
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "data",
               show_default="data/", help="Curated data directory.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def export(kind, source, fmt, output, data_dir, lang):
+def export_directory(kind, source, fmt, output, data_dir, lang):
     """Write the records of a kind to its directory template (CSV or XLSX).
 
     The export of an imported directory (--source annuaire-NAME) gives back its stored file.
@@ -489,3 +489,115 @@ def export(kind, source, fmt, output, data_dir, lang):
         err.print(f"{output}: {exc}", style="bold red", markup=False)
         sys.exit(EXIT_WRITE)
     err.print(text["exported"].format(n=len(rows), file=output), style="green", markup=False, highlight=False)
+
+
+# -- publication: dumps, CSV tables, VoID/DCAT, JSON-LD context, ontology documentation ------
+
+EXPORT_TEXT = {
+    "fr": {
+        "public": "Export public : données personnelles exclues ({graphs} graphe(s) « /personal », {contacts} "
+                  "coordonnée(s) de personnes ailleurs). --include-personal les inclut.",
+        "personal": "ATTENTION : export AVEC données personnelles (--include-personal) : ne le publiez pas.",
+        "written": "{n} fichier(s) écrit(s) dans {out} : {triples} triplets distincts, {quads} quadruplets ; "
+                   "description VoID/DCAT : void.ttl.",
+        "synthetic": "Données synthétiques (fictives) : cet export ne doit pas être publié.",
+        "forced": "La construction ne respectait pas les formes SHACL (--force) : manifest.json le dit.",
+    },
+    "en": {
+        "public": "Public export: personal data left out ({graphs} '/personal' graph(s), {contacts} contact "
+                  "detail(s) of persons elsewhere). --include-personal includes them.",
+        "personal": "WARNING: export WITH personal data (--include-personal): do not publish it.",
+        "written": "{n} file(s) written to {out}: {triples} distinct triples, {quads} quads; VoID/DCAT "
+                   "description: void.ttl.",
+        "synthetic": "Synthetic (fictitious) data: this export must not be published.",
+        "forced": "The build did not conform to the SHACL shapes (--force): manifest.json says so.",
+    },
+}
+
+
+@main.command()
+@click.option("--from", "build_dir", type=click.Path(path_type=Path, file_okay=False), default=PROJECT_ROOT / "build",
+              show_default="build/", help="Directory of a built dataset (maillage.nq, manifest.json).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write the export to.")
+@click.option("--formats", default="turtle,ntriples,trig,jsonld,csv", show_default=True,
+              help="Comma-separated: turtle, ntriples, trig, jsonld, csv.")
+@click.option("--include-personal", is_flag=True,
+              help="Include personal data (persons' graphs, e-mails, phones): never for publication.")
+@click.option("--endpoint-url", default=None, help="void:sparqlEndpoint of the description "
+              "(default: maillage serve's, http://127.0.0.1:7878/sparql).")
+@click.option("--download-url", default=None, help="Where the files will be downloadable (default: <base>dataset/dumps/).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def export(build_dir, out_dir, formats, include_personal, endpoint_url, download_url, lang):
+    """Export a built dataset: Turtle, N-Triples, TriG, JSON-LD, CSV per main class, VoID/DCAT description."""
+    from .dataset_export import ExportError, export_dataset
+    from .metadata import SPARQL_ENDPOINT
+
+    text = EXPORT_TEXT[lang]
+    try:
+        with err.status("…") as status:
+            report = export_dataset(build_dir, out_dir, include_personal=include_personal,
+                                    formats=[f.strip() for f in formats.split(",") if f.strip()],
+                                    endpoint=endpoint_url or SPARQL_ENDPOINT, download_url=download_url,
+                                    progress=lambda step: status.update(f"[bold]{step}[/bold]…"))
+    except ExportError as exc:
+        err.print(exc.message(lang), style="bold red", markup=False)
+        sys.exit(EXIT_UNREADABLE)
+    except OSError as exc:
+        err.print(f"{out_dir}: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_WRITE)
+    if include_personal:
+        err.print(text["personal"], style="bold yellow")
+    else:
+        err.print(text["public"].format(graphs=len(report.selection.personal_graphs_left_out),
+                                        contacts=report.selection.contact_triples_left_out), style="green")
+    if report.built.get("synthetic"):
+        err.print(text["synthetic"], style="bold yellow")
+    if report.built.get("conforms") is False:
+        err.print(text["forced"], style="bold yellow")
+    table = Table(title="Fichiers" if lang == "fr" else "Files")
+    table.add_column("Fichier" if lang == "fr" else "File")
+    table.add_column("Octets" if lang == "fr" else "Bytes", justify="right")
+    table.add_column("Lignes" if lang == "fr" else "Rows", justify="right")
+    for name, info in report.files.items():
+        table.add_row(name, str(info["bytes"]), str(info.get("rows", "")))
+    out.print(table)
+    err.print(text["written"].format(n=len(report.files) + 1, out=out_dir, triples=report.contents.triples,
+                                     quads=len(report.selection.store)), markup=False, highlight=False)
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Only check that the shipped context is up to date.")
+def context(check):
+    """Write (or check) ontology/maillage.context.jsonld, the JSON-LD context, from the project's prefixes."""
+    from .jsonld_context import CONTEXT_PATH, context_is_current, context_text
+
+    if check:
+        if not context_is_current():
+            err.print(f"{CONTEXT_PATH.name} à régénérer (maillage context)", style="red")
+            sys.exit(EXIT_PROBLEMS)
+        return
+    CONTEXT_PATH.write_text(context_text(), encoding="utf-8")
+    err.print(str(CONTEXT_PATH))
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory to write the HTML documentation to.")
+@click.option("--ontology", "ontology_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "ontology",
+              show_default="ontology/", help="Ontology and vocabularies.")
+def docs(out_dir, ontology_dir):
+    """Write the HTML documentation of the ontology and its vocabularies (French first, nothing fetched)."""
+    from .ontology_docs import write_docs
+
+    try:
+        written = write_docs(ontology_dir, out_dir)
+    except OSError as exc:
+        err.print(f"{out_dir}: {exc}", style="bold red", markup=False)
+        sys.exit(EXIT_WRITE)
+    except BuildError as exc:
+        err.print(TEXT["fr"]["unreadable"], style="bold red")
+        _print_problems(exc.problems, "fr")
+        sys.exit(EXIT_UNREADABLE)
+    for path in written:
+        err.print(str(path), markup=False, highlight=False)

@@ -14,7 +14,7 @@ columns to record fields. This module:
 - reads the stored directories of a data directory (`read_directories`,
   called by `sources.read_data_dir`) with the plain csv module;
 - writes rows back to canonical CSV or XLSX (`write_rows`, `render_csv`),
-  turns records back into rows (`record_rows`, for `maillage export`), and
+  turns records back into rows (`record_rows`, for `maillage export-directory`), and
   writes the blank templates (`write_blank_templates`).
 
 The canonical CSV is UTF-8 without BOM, `;`-delimited, with a header row,

@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -91,6 +92,24 @@ def problems_json(problems: list[Problem]) -> str:
     return json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2) + "\n"
 
 
+@contextmanager
+def staged(out_dir: Path) -> Iterator[Path]:
+    """A staging directory next to `out_dir` (same file system, so `os.replace` is atomic), removed afterwards."""
+    out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.resolve().name}-", dir=out_dir.resolve().parent))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def move_into_place(staging: Path, out_dir: Path, names: Iterable[str]) -> None:
+    """Move the staged files into `out_dir`, each with an atomic `os.replace`, in the order given."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        os.replace(staging / name, out_dir / name)
+
+
 def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None) -> dict:
     """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced."""
     stopping = blocking(result.problems)
@@ -99,9 +118,7 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
     out_dir = out_dir.resolve()
     if result.synthetic_graphs and out_dir == (PROJECT_ROOT / "build").resolve():
         raise SyntheticRefused(sorted(result.synthetic_graphs))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with staged(out_dir) as staging:
         store = store if store is not None else build_store(result)
         prefixes = _prefixes(result)
         checksums = {
@@ -124,10 +141,6 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
             "files": {name: {"sha256": digest, "content": DUMPS[name]} for name, digest in checksums.items()},
         }
         _write(staging, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        out_dir.mkdir(exist_ok=True)
         # The manifest goes last: its presence says the set is complete.
-        for name in [*checksums, "manifest.json"]:
-            os.replace(staging / name, out_dir / name)
+        move_into_place(staging, out_dir, [*checksums, "manifest.json"])
         return manifest
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

@@ -102,13 +102,13 @@ def test_reexport_gives_the_same_file(imported, name: str, tmp_path: Path):
     stored = data / "directories" / name
     kind = read_table(stored, name)[0].template.name
     out = tmp_path / name
-    result = CliRunner().invoke(main, ["export", kind, "--source", f"annuaire-{stored.stem}", "-o", str(out),
+    result = CliRunner().invoke(main, ["export-directory", kind, "--source", f"annuaire-{stored.stem}", "-o", str(out),
                                        "--data", str(data)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == stored.read_bytes()
     # The XLSX export holds the same cells.
     xlsx = tmp_path / f"{stored.stem}.xlsx"
-    assert CliRunner().invoke(main, ["export", kind, "--source", f"annuaire-{stored.stem}", "-o", str(xlsx),
+    assert CliRunner().invoke(main, ["export-directory", kind, "--source", f"annuaire-{stored.stem}", "-o", str(xlsx),
                                      "--data", str(data)]).exit_code == 0
     table, problems = read_table(xlsx, xlsx.name)
     assert problems == [] and table is not None

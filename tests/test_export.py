@@ -1,0 +1,414 @@
+"""`maillage export`: dumps that re-parse to the store's graph, no personal data unless asked, real VoID counts, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+
+from graph_builder import table_export
+from graph_builder.cli import main
+from graph_builder.dataset_export import ExportError, export_dataset
+from graph_builder.jsonld_context import CONTEXT_PATH, context_is_current, load_context
+from graph_builder.kinds import load_schema
+from graph_builder.publish import write_outputs
+from graph_builder.store import TermConverter
+
+from .conftest import ID
+
+MLG = Namespace("https://w3id.org/maillage/def/core#")
+GRAPH = f"{ID}graph/"
+PERSON_EMAIL = "pourrierea@mairie-aixenprovence.fr"
+PERSON_PHONE = "04 42 91 90 62"
+DUMPS = ("maillage.ttl", "maillage.nt", "maillage.trig", "maillage.jsonld")
+RAPPER = shutil.which("rapper")
+
+
+@pytest.fixture(scope="session")
+def built_dir(seed_build, tmp_path_factory) -> Path:
+    """The seed build as `maillage build` writes it."""
+    out = tmp_path_factory.mktemp("build")
+    write_outputs(seed_build, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_build(seed_build, built_dir, tmp_path_factory) -> Path:
+    """The seed build with only the referential territories the data cites (quick to re-parse with rdflib)."""
+    cited = {ox.NamedNode(str(s)) for s in set(seed_build.cited_places.subjects())}
+    referential = ox.NamedNode(f"{GRAPH}cog-insee")
+    quads = [q for q in ox.parse(path=built_dir / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+             if q.graph_name != referential or q.subject in cited]
+    out = tmp_path_factory.mktemp("small-build")
+    ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
+    shutil.copy(built_dir / "manifest.json", out / "manifest.json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_export(built_dir, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "public"
+    export_dataset(built_dir, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_export(small_build, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("small-export") / "public"
+    export_dataset(small_build, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_personal_export(small_build, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("small-export") / "personal"
+    export_dataset(small_build, out, include_personal=True)
+    return out
+
+
+def expected_quads(build: Path, include_personal: bool = False) -> set[ox.Quad]:
+    """What an export must hold, computed here from the build's N-Quads: all but graph/metadata (and personal)."""
+    keep = set()
+    for quad in ox.parse(path=build / "maillage.nq", format=ox.RdfFormat.N_QUADS):
+        name = quad.graph_name.value
+        if name == f"{GRAPH}metadata" or (name.endswith("/personal") and not include_personal):
+            continue
+        keep.add(quad)
+    return keep
+
+
+def triples_of(quads: set[ox.Quad]) -> set[ox.Triple]:
+    return {q.triple for q in quads}
+
+
+def rapper(path: Path, syntax: str, output: str) -> bytes:
+    run = subprocess.run([RAPPER, "-q", "-i", syntax, "-o", output, str(path)], capture_output=True, check=False)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    return run.stdout
+
+
+def rdflib_quads(dataset: Dataset) -> set[ox.Quad]:
+    convert = TermConverter()
+    return {ox.Quad(convert(s), convert(p), convert(o), convert(g)) for s, p, o, g in dataset.quads((None, None, None, None))
+            if isinstance(g, URIRef)}
+
+
+def rdflib_triples(graph: Graph) -> set[ox.Triple]:
+    convert = TermConverter()
+    return {ox.Triple(convert(s), convert(p), convert(o)) for s, p, o in graph}
+
+
+def block_network(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise OSError("network blocked by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+# -- every dump re-parses to the store's graph ---------------------------------------------------
+
+@pytest.mark.skipif(RAPPER is None, reason="rapper (raptor2-utils) is installed by scripts/setup.sh test")
+def test_rapper_reparses_every_seed_dump_to_the_store_graph(built_dir, seed_export):
+    quads = expected_quads(built_dir)
+    assert len(quads) > 400_000  # the whole referential is published
+    for name, syntax in (("maillage.ttl", "turtle"), ("maillage.nt", "ntriples")):
+        parsed = {q.triple for q in ox.parse(rapper(seed_export / name, syntax, "ntriples"), format=ox.RdfFormat.N_TRIPLES)}
+        assert parsed == triples_of(quads), name
+    parsed = set(ox.parse(rapper(seed_export / "maillage.trig", "trig", "nquads"), format=ox.RdfFormat.N_QUADS))
+    assert parsed == quads
+    rapper(seed_export / "void.ttl", "turtle", "ntriples")
+
+
+def test_rdflib_reparses_every_dump_to_the_store_graph(small_build, small_export, monkeypatch):
+    quads = expected_quads(small_build)
+    block_network(monkeypatch)
+    assert rdflib_triples(Graph().parse(small_export / "maillage.ttl", format="turtle")) == triples_of(quads)
+    assert rdflib_triples(Graph().parse(small_export / "maillage.nt", format="nt")) == triples_of(quads)
+    assert rdflib_quads(Dataset().parse(small_export / "maillage.trig", format="trig")) == quads
+    assert rdflib_quads(Dataset().parse(small_export / "maillage.jsonld", format="json-ld")) == quads
+
+
+def test_jsonld_is_compacted_with_the_shipped_context_embedded(small_export):
+    document = json.loads((small_export / "maillage.jsonld").read_text(encoding="utf-8"))
+    assert document["@context"] == load_context()  # embedded, never a URL to fetch
+    assert (small_export / CONTEXT_PATH.name).read_bytes() == CONTEXT_PATH.read_bytes()
+    text = (small_export / "maillage.jsonld").read_text(encoding="utf-8")
+    assert '"mlg:Coordination"' in text and '"igeo:codeINSEE"' in text  # compact IRIs, not expanded ones
+
+
+@pytest.mark.skipif(RAPPER is None, reason="rapper (raptor2-utils) is installed by scripts/setup.sh test")
+def test_personal_export_reparses_with_its_personal_graphs(small_build, small_personal_export):
+    quads = expected_quads(small_build, include_personal=True)
+    assert any(q.graph_name.value.endswith("/personal") for q in quads)
+    parsed = set(ox.parse(rapper(small_personal_export / "maillage.trig", "trig", "nquads"), format=ox.RdfFormat.N_QUADS))
+    assert parsed == quads
+
+
+def test_two_exports_of_one_build_are_identical(small_build, small_export, tmp_path):
+    again = tmp_path / "again"
+    export_dataset(small_build, again, formats=["turtle", "ntriples", "trig", "csv"])
+    for name in ("maillage.ttl", "maillage.nt", "maillage.trig", "coordinations.csv", "territoires.csv"):
+        assert (again / name).read_bytes() == (small_export / name).read_bytes(), name
+
+
+def test_jsonld_is_the_same_whatever_the_process_string_hashing(small_build, tmp_path):
+    """rdflib orders nodes by Python set order; the export sorts them, so hash seeds do not matter."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}"
+        command = [sys.executable, "-c", "from graph_builder.cli import main; main()",
+                   "export", "--from", str(small_build), "--out", str(out), "--formats", "jsonld"]
+        run = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, check=False)
+        assert run.returncode == 0, run.stderr.decode()[-2000:]
+        outputs.append((out / "maillage.jsonld").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+# -- personal data ---------------------------------------------------------------------------------
+
+def all_text(directory: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(directory.iterdir()) if p.is_file())
+
+
+def test_public_export_holds_no_personal_contact_data(seed_export):
+    text = all_text(seed_export)
+    assert PERSON_EMAIL not in text and PERSON_PHONE not in text
+    assert "/personal>" not in (seed_export / "maillage.trig").read_text(encoding="utf-8")
+    assert not (seed_export / "personnes.csv").exists()
+    manifest = json.loads((seed_export / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["personal_data"] is False
+    assert sorted(manifest["left_out"]["personal_graphs"]) == [f"{GRAPH}{s}/personal" for s in ("000", "002", "004")]
+    description = Graph().parse(seed_export / "void.ttl")
+    assert description.value(URIRef(f"{ID}dataset"), MLG.containsPersonalData) == Literal(False)
+    # An organisation's contact details are not personal data: they stay.
+    assert "contact@plateforme-asv.org" in (seed_export / "maillage.nt").read_text(encoding="utf-8")
+
+
+def test_include_personal_exports_personal_contact_data(small_personal_export):
+    assert PERSON_EMAIL in (small_personal_export / "maillage.trig").read_text(encoding="utf-8")
+    rows = read_csv(small_personal_export / "personnes.csv")
+    aurore = next(r for r in rows if r["iri"] == f"{ID}personne/aurore-borras")
+    assert aurore["courriel"] == PERSON_EMAIL
+    assert aurore["téléphone"] == f"04 42 91 89 10 | {PERSON_PHONE}"  # values of a cell sorted
+    manifest = json.loads((small_personal_export / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["personal_data"] is True
+    description = Graph().parse(small_personal_export / "void.ttl")
+    assert description.value(URIRef(f"{ID}dataset"), MLG.containsPersonalData) == Literal(True)
+
+
+def test_person_contact_outside_the_personal_graphs_is_left_out(small_build, tmp_path):
+    """Defence in depth: a person's e-mail that reached a public graph is still not exported."""
+    build = tmp_path / "build"
+    shutil.copytree(small_build, build)
+    leak = ox.Quad(ox.NamedNode(f"{ID}personne/aurore-borras"), ox.NamedNode("https://schema.org/email"),
+                   ox.Literal("fuite@example.org"), ox.NamedNode(f"{GRAPH}002"))
+    with (build / "maillage.nq").open("ab") as nquads:
+        nquads.write(ox.serialize([leak], format=ox.RdfFormat.N_QUADS))
+    report = export_dataset(build, tmp_path / "out", formats=["ntriples"])
+    assert report.selection.contact_triples_left_out == 1
+    assert "fuite@example.org" not in (tmp_path / "out" / "maillage.nt").read_text(encoding="utf-8")
+
+
+def test_a_public_export_removes_the_personal_files_of_a_previous_one(small_build, tmp_path):
+    out = tmp_path / "out"
+    export_dataset(small_build, out, include_personal=True, formats=["trig", "csv"])
+    assert (out / "personnes.csv").exists()
+    export_dataset(small_build, out, formats=["turtle", "csv"])
+    assert not (out / "personnes.csv").exists() and not (out / "maillage.trig").exists()
+    assert PERSON_EMAIL not in all_text(out)
+
+
+def test_a_failed_export_leaves_the_previous_one_untouched(small_build, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    export_dataset(small_build, out, formats=["ntriples", "csv"])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(store, query):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("graph_builder.dataset_export.table_csv", broken)
+    with pytest.raises(OSError):
+        export_dataset(small_build, out, formats=["turtle", "csv"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]  # staging removed
+
+
+# -- VoID / DCAT -----------------------------------------------------------------------------------
+
+def test_void_counts_equal_the_real_counts(built_dir, seed_export):
+    triples = {q.triple for q in ox.parse(path=seed_export / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)}
+    assert triples == triples_of(expected_quads(built_dir))
+    rdf_type = ox.NamedNode(str(RDF.type))
+    instances: dict[str, set] = {}
+    properties: dict[str, int] = {}
+    for t in triples:
+        properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
+        if t.predicate == rdf_type:
+            instances.setdefault(t.object.value, set()).add(t.subject)
+    subjects = {t.subject for t in triples}
+    void = Graph().parse(seed_export / "void.ttl")
+    root = URIRef(f"{ID}dataset")
+
+    def number(subject, predicate) -> int:
+        return int(void.value(subject, predicate))
+
+    assert number(root, VOID.triples) == len(triples)
+    assert number(root, VOID.distinctSubjects) == len(subjects)
+    assert number(root, VOID.distinctObjects) == len({t.object for t in triples})
+    assert number(root, VOID.entities) == sum(1 for s in subjects if s.value.startswith(ID))
+    assert number(root, VOID.classes) == len(instances)
+    assert number(root, VOID.properties) == len(properties)
+    partitions = {str(void.value(p, VOID["class"])): number(p, VOID.entities) for p in void.objects(root, VOID.classPartition)}
+    assert partitions == {cls: len(members) for cls, members in instances.items()}
+    assert partitions["http://rdf.insee.fr/def/geo#Commune"] == 34_969
+    by_property = {str(void.value(p, VOID.property)): number(p, VOID.triples) for p in void.objects(root, VOID.propertyPartition)}
+    assert by_property == properties
+    # One subset per exported graph, with its own size.
+    graph_sizes: dict[str, int] = {}
+    for quad in expected_quads(built_dir):
+        graph_sizes[quad.graph_name.value] = graph_sizes.get(quad.graph_name.value, 0) + 1
+    subsets = {str(s): number(s, VOID.triples) for s in void.objects(root, VOID.subset)}
+    assert subsets == graph_sizes
+
+
+def test_void_names_vocabularies_endpoint_dumps_sources_and_vintage(seed_export):
+    void = Graph().parse(seed_export / "void.ttl")
+    root = URIRef(f"{ID}dataset")
+    namespaces = sorted(load_context().values(), key=len, reverse=True)
+    used = set()
+    for line in (seed_export / "maillage.nt").read_text(encoding="utf-8").splitlines():
+        predicate = line.split(" ", 2)[1][1:-1]
+        used.add(next(n for n in namespaces if predicate.startswith(n)))
+    classes = {str(void.value(p, VOID["class"])) for p in void.objects(root, VOID.classPartition)}
+    used |= {next(n for n in namespaces if c.startswith(n)) for c in classes}
+    assert {str(v) for v in void.objects(root, VOID.vocabulary)} == used
+    assert void.value(root, VOID.sparqlEndpoint) == URIRef("http://127.0.0.1:7878/sparql")
+    assert void.value(root, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    dumps = {str(u).rsplit("/", 1)[-1] for u in void.objects(root, VOID.dataDump)}
+    assert dumps == set(DUMPS)
+    for distribution in void.objects(root, DCAT.distribution):
+        url = str(void.value(distribution, DCAT.downloadURL))
+        name = url.rsplit("/", 1)[-1]
+        assert int(void.value(distribution, DCAT.byteSize)) == (seed_export / name).stat().st_size, name
+        assert str(void.value(distribution, DCAT.mediaType)).startswith("https://www.iana.org/assignments/media-types/")
+    sources = set(void.objects(root, DCTERMS.source))
+    assert {URIRef(f"{ID}source/{s}") for s in ("000", "001", "002", "003", "004", "cog-insee")} <= sources
+    referential = URIRef(f"{GRAPH}cog-insee")
+    assert str(void.value(referential, DCTERMS.valid)) == "2026-01-01"
+    assert str(void.value(referential, URIRef(f"{DCAT}version"))) == "6.0.0"
+
+
+def test_endpoint_and_download_url_are_configurable(small_build, tmp_path):
+    export_dataset(small_build, tmp_path / "out", formats=["turtle"], endpoint="https://example.org/sparql",
+                   download_url="https://example.org/dumps/")
+    void = Graph().parse(tmp_path / "out" / "void.ttl")
+    root = URIRef(f"{ID}dataset")
+    assert void.value(root, VOID.sparqlEndpoint) == URIRef("https://example.org/sparql")
+    assert set(void.objects(root, VOID.dataDump)) == {URIRef("https://example.org/dumps/maillage.ttl")}
+
+
+# -- CSV ---------------------------------------------------------------------------------------------
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")), delimiter=";"))
+
+
+def header(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()[0].split(";")
+
+
+def test_csv_tables_have_french_headers_and_known_rows(small_export):
+    assert header(small_export / "coordinations.csv") == [
+        "iri", "nom", "type", "territoires", "codes_territoires", "début", "sources"]
+    aix = next(r for r in read_csv(small_export / "coordinations.csv") if r["iri"] == f"{ID}coordination/asv-aix-en-provence")
+    assert aix == {"iri": f"{ID}coordination/asv-aix-en-provence", "nom": "Atelier santé ville d'Aix-en-Provence",
+                   "type": "ASV", "territoires": "Aix-en-Provence", "codes_territoires": "13001", "début": "2003-05",
+                   "sources": f"{ID}source/002"}
+    assert header(small_export / "participations.csv") == [
+        "iri", "coordination", "nom_coordination", "acteur", "nom_acteur", "rôle", "sources"]
+    carrier = next(r for r in read_csv(small_export / "participations.csv")
+                   if r["coordination"] == f"{ID}coordination/asv-aix-en-provence" and r["rôle"] == "Porteur")
+    assert carrier["acteur"] == f"{ID}acteur/ville-aix-en-provence" and carrier["nom_acteur"] == "Ville d'Aix-en-Provence"
+    assert header(small_export / "acteurs.csv") == [
+        "iri", "nom", "type_d_acteur", "relève_de", "implantation", "code_implantation", "site_web", "sources"]
+    city = next(r for r in read_csv(small_export / "acteurs.csv") if r["iri"] == f"{ID}acteur/ville-aix-en-provence")
+    assert city["code_implantation"] == "13001" and city["site_web"] == "http://www.aixenprovence.fr"
+    assert header(small_export / "experiences.csv") == [
+        "iri", "titre", "coordination", "lieu", "code_lieu", "thématiques", "axes_ottawa", "déterminants", "sources"]
+    valbonne = [r for r in read_csv(small_export / "experiences.csv") if r["code_lieu"] == "06152"]
+    assert valbonne and "Valbonne" in valbonne[0]["lieu"]
+    assert header(small_export / "territoires.csv") == [
+        "iri", "code", "nom", "niveau", "population", "année_population", "subdivision_de"]
+    aix_commune = next(r for r in read_csv(small_export / "territoires.csv") if r["code"] == "13001")
+    assert aix_commune["nom"] == "Aix-en-Provence" and aix_commune["niveau"] == "Commune"
+    assert aix_commune["subdivision_de"] == "13 | 200054807" and aix_commune["année_population"] == "2023"
+    assert header(small_export / "sources.csv") == ["iri", "titre", "type", "publication", "éditeur", "adresse", "langues"]
+    assert {r["iri"] for r in read_csv(small_export / "sources.csv")} >= {f"{ID}source/{s}" for s in ("000", "001", "002")}
+    manifest = json.loads((small_export / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["coordinations.csv"]["rows"] == len(read_csv(small_export / "coordinations.csv")) == 11
+
+
+def test_every_export_query_has_a_grlc_header_and_declares_only_prefixes_it_uses():
+    queries = table_export.table_queries()
+    assert {q.name for q in queries} >= {"coordinations", "acteurs", "participations", "experiences", "territoires",
+                                         "sources", "personnes"}
+    assert [q.name for q in queries if q.personal] == ["personnes"]
+    for query in queries:
+        assert query.summary and "export" in query.tags, query.name
+        body = "\n".join(line for line in query.text.splitlines() if not line.startswith("PREFIX"))
+        for line in query.text.splitlines():
+            if line.startswith("PREFIX"):
+                prefix = line.split()[1]
+                assert prefix in body, f"{query.name}: unused {prefix}"
+
+
+# -- the JSON-LD context ----------------------------------------------------------------------------
+
+def test_shipped_context_is_current_and_holds_every_project_prefix():
+    assert context_is_current(), "regenerate with: maillage context"
+    context = load_context()
+    for prefix, namespace in load_schema().prefixes.items():
+        assert context[prefix] == namespace
+    ontology = Graph(bind_namespaces="none").parse(CONTEXT_PATH.parent / "maillage.ttl")
+    for prefix, namespace in ontology.namespaces():
+        if prefix:
+            assert context[prefix] == str(namespace)
+    assert all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in context.values())
+    assert CliRunner().invoke(main, ["context", "--check"]).exit_code == 0
+
+
+# -- command line ------------------------------------------------------------------------------------
+
+def test_export_command_says_personal_data_is_left_out(small_build, tmp_path):
+    result = CliRunner().invoke(main, ["export", "--from", str(small_build), "--out", str(tmp_path / "out"),
+                                       "--formats", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "données personnelles exclues" in result.output
+    assert (tmp_path / "out" / "coordinations.csv").exists() and not (tmp_path / "out" / "maillage.ttl").exists()
+    personal = CliRunner().invoke(main, ["export", "--from", str(small_build), "--out", str(tmp_path / "perso"),
+                                         "--formats", "csv", "--include-personal", "--lang", "en"])
+    assert personal.exit_code == 0 and "WITH personal data" in personal.output
+
+
+def test_export_command_reports_bad_input_clearly(small_build, tmp_path):
+    missing = CliRunner().invoke(main, ["export", "--from", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")])
+    assert missing.exit_code == 3 and "lancez d'abord « maillage build" in missing.output
+    unknown = CliRunner().invoke(main, ["export", "--from", str(small_build), "--out", str(tmp_path / "o"),
+                                        "--formats", "turtle,rdfxml"])
+    assert unknown.exit_code == 3 and "format(s) inconnu(s) : rdfxml" in unknown.output
+    with pytest.raises(ExportError, match="build's directory"):
+        export_dataset(small_build, small_build)
+    assert not (tmp_path / "o").exists()
