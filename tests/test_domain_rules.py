@@ -112,3 +112,16 @@ def test_sparql_constraints_are_planned_from_this():
     for prepared in view._prepared.values():
         collect(prepared.algebra)
     assert first_patterns and all(Variable("this") in pattern for pattern in first_patterns), first_patterns
+
+
+def test_pyshacl_parameter_lookup_is_hashed_and_unchanged(seed_build):
+    """The hashed lookup (validation._hash_constraint_parameters) is in place and holds pyshacl's own parameters."""
+    import pyshacl.shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
+
+    from graph_builder.validation import _HashedList
+
+    parameters, _map = shape_module.CONSTRAINT_PARAMS
+    assert isinstance(parameters, _HashedList)
+    assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
+    assert all(p in parameters for p in ALL_CONSTRAINT_PARAMETERS) and URIRef("urn:x") not in parameters
