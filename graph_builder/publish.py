@@ -50,14 +50,19 @@ class SyntheticRefused(Exception):
         self.graphs = graphs
 
 
-def sorted_nquads(store: ox.Store) -> bytes:
-    """N-Quads with sorted lines, so that two builds of the same data diff cleanly."""
+def sorted_nquad_lines(store: ox.Store) -> list[bytes]:
+    """The store's N-Quads lines, sorted, so that two builds of the same data diff cleanly (a store holds no duplicates)."""
     lines = store.dump(format=ox.RdfFormat.N_QUADS).splitlines()
-    return b"\n".join(sorted(set(lines))) + b"\n"
+    lines.sort()
+    return lines
 
 
-def public_ntriples(result: BuildResult, nquads: bytes) -> bytes:
-    """The union of the public graphs (no personal data, no ontology, no build metadata) as sorted N-Triples.
+def sorted_nquads(store: ox.Store) -> bytes:
+    return b"".join(line + b"\n" for line in sorted_nquad_lines(store))
+
+
+def public_ntriple_lines(result: BuildResult, nquad_lines: list[bytes]) -> Iterator[bytes]:
+    """The union of the public graphs (no personal data, no ontology, no build metadata) as sorted N-Triples lines.
 
     Made from the sorted N-Quads lines: a triple's lines in several graphs
     are next to each other (its text ends with a space, the smallest
@@ -65,17 +70,18 @@ def public_ntriples(result: BuildResult, nquads: bytes) -> bytes:
     """
     private = {*result.personal_graphs, result.settings.graph_iri("ontology"), result.settings.graph_iri("metadata")}
     private_names = {f"<{graph}>".encode() for graph in private}
-    kept: list[bytes] = []
-    for line in nquads.splitlines():
+    previous = None
+    for line in nquad_lines:
         triple, graph, _dot = line.rsplit(b" ", 2)
-        if graph not in private_names and (not kept or kept[-1] != triple):
-            kept.append(triple)
-    return b"".join(triple + b" .\n" for triple in kept)
+        if graph not in private_names and triple != previous:
+            previous = triple
+            yield triple + b" .\n"
 
 
 def public_triples(result: BuildResult, store: ox.Store) -> Iterator[ox.Triple]:
-    """The public union (see `public_ntriples`) as Oxigraph triples."""
-    return ox.parse(public_ntriples(result, sorted_nquads(store)), format=ox.RdfFormat.N_TRIPLES)
+    """The public union (see `public_ntriple_lines`) as Oxigraph triples."""
+    text = b"".join(public_ntriple_lines(result, sorted_nquad_lines(store)))
+    return ox.parse(text, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _prefixes(result: BuildResult) -> dict[str, str]:
@@ -86,6 +92,21 @@ def _write(directory: Path, name: str, content: str | bytes) -> str:
     data = content.encode("utf-8") if isinstance(content, str) else content
     (directory / name).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
+
+
+def _write_lines(directory: Path, name: str, lines: Iterable[bytes], newline: bytes = b"") -> str:
+    """Write lines as they come (a national dump is hundreds of megabytes: never joined in memory)."""
+    digest = hashlib.sha256()
+    with open(directory / name, "wb") as handle:
+        for line in lines:
+            digest.update(line + newline)
+            handle.write(line + newline)
+    return digest.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def problems_json(problems: list[Problem]) -> str:
@@ -121,14 +142,21 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
     with staged(out_dir) as staging:
         store = store if store is not None else build_store(result)
         prefixes = _prefixes(result)
+        # Files are streamed (Oxigraph writes to paths itself): at national size, strings of the dumps
+        # held in memory next to the store took more than a gigabyte.
+        store.dump(output=staging / "maillage.trig", format=ox.RdfFormat.TRIG, prefixes=prefixes)
+        lines = sorted_nquad_lines(store)
         checksums = {
-            "maillage.trig": _write(staging, "maillage.trig", store.dump(format=ox.RdfFormat.TRIG, prefixes=prefixes)),
-            "maillage.nq": _write(staging, "maillage.nq", nquads := sorted_nquads(store)),
-            "maillage-public.ttl": _write(staging, "maillage-public.ttl", ox.serialize(
-                ox.parse(public_ntriples(result, nquads), format=ox.RdfFormat.N_TRIPLES),
-                format=ox.RdfFormat.TURTLE, prefixes=prefixes)),
-            "validation.json": _write(staging, "validation.json", problems_json(result.problems)),
+            "maillage.trig": _digest(staging / "maillage.trig"),
+            "maillage.nq": _write_lines(staging, "maillage.nq", lines, b"\n"),
         }
+        public_nt = staging / "public.nt"
+        _write_lines(staging, public_nt.name, public_ntriple_lines(result, lines))
+        del lines
+        ox.serialize(ox.parse(path=public_nt, format=ox.RdfFormat.N_TRIPLES), output=staging / "maillage-public.ttl",
+                     format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        checksums["maillage-public.ttl"] = _digest(staging / "maillage-public.ttl")
+        checksums["validation.json"] = _write(staging, "validation.json", problems_json(result.problems))
         report = result.validation.report if result.validation else Graph()
         checksums["validation.ttl"] = _write(staging, "validation.ttl", report.serialize(format="turtle"))
         manifest = {
