@@ -56,11 +56,10 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def endpoint(seed_out) -> str:
-    """The base URL of `maillage serve` over the seed build."""
+def start_serve(out: Path) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free port, once it answers."""
     port = free_port()
-    command = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve", "--out", str(seed_out),
+    command = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve", "--out", str(out),
                "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(CAP)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -70,18 +69,27 @@ def endpoint(seed_out) -> str:
             raise AssertionError(f"maillage serve stopped: {process.stdout.read().decode()}")
         try:
             if httpx.get(url + "/", timeout=2).status_code == 200:
-                break
+                return process, url
         except httpx.TransportError:
             time.sleep(0.2)
-    else:
-        process.kill()
-        raise AssertionError("maillage serve did not answer")
-    yield url
-    process.terminate()  # uvicorn stops on SIGTERM, and the command then stops its Oxigraph
+    process.kill()
+    raise AssertionError("maillage serve did not answer")
+
+
+def stop_serve(process: subprocess.Popen) -> None:
+    process.terminate()  # uvicorn stops on SIGTERM, and the front then stops its Oxigraph
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def endpoint(seed_out) -> str:
+    """The base URL of `maillage serve` over the seed build."""
+    process, url = start_serve(seed_out)
+    yield url
+    stop_serve(process)
 
 
 def sparql(endpoint: str, query: str, accept: str, method: str = "POST") -> httpx.Response:
@@ -397,20 +405,32 @@ def _counts_on(server_url: str) -> dict[str, int]:
     return {b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]}
 
 
+def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
+    process, url = start_serve(seed_out)
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 1
+    stop_serve(process)
+    time.sleep(0.5)
+    assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(f"/proc/{children[0]}/status").read_text()
+
+
 def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
     expected: dict[str, int] = {}
     for quad in BuiltDataset.open(seed_out).quads():
         expected[quad.graph_name.value] = expected.get(quad.graph_name.value, 0) + 1
     with OxigraphServer(tmp_path / "store", read_only=False) as server:
+        # Already in the store: a stale triple in a graph of the build (PUT replaces it), and a graph of
+        # someone else's (left alone).
+        for graph in (ID + "graph/000", "urn:example:other"):
+            httpx.put(server.url + "/store", params={"graph": graph}, headers={"Content-Type": "application/n-triples"},
+                      content=b"<urn:example:s> <urn:example:p> <urn:example:o> .").raise_for_status()
         runner = CliRunner()
         result = runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(seed_out)])
         assert result.exit_code == 0, result.output
         counts = _counts_on(server.url)
+        assert counts.pop("urn:example:other") == 1
         assert counts == expected and ID + "graph/cog-insee" in counts
         assert not [g for g in counts if is_personal(g)]
-        # PUT replaces: loading again changes nothing.
-        assert runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(seed_out)]).exit_code == 0
-        assert _counts_on(server.url) == expected
         failed = runner.invoke(main, ["load", "--endpoint", server.url + "/nulle-part", "--out", str(seed_out)])
         assert failed.exit_code == 4
         assert f"<{ID}graph/000>" in failed.output and "404" in failed.output

@@ -86,7 +86,9 @@ def example_query() -> str:
     return "\n".join(line for line in lines if not line.startswith("#+")).strip()
 
 
-def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], None] | None = None) -> Starlette:
+def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], None] | None = None,
+             on_shutdown: Callable[[], None] | None = None) -> Starlette:
+    """The front; `on_runaway` ends a query Oxigraph does not stop, `on_shutdown` runs when the server stops."""
     templates = Jinja2Templates(directory=HERE / "templates")
     prefixes = load_schema().prefixes
     client_holder: dict[str, httpx.AsyncClient] = {}
@@ -208,6 +210,9 @@ def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], N
         async with httpx.AsyncClient(base_url=config.upstream, timeout=None) as client:
             client_holder["client"] = client
             yield
+        # Here, not after uvicorn.run returns: on SIGTERM uvicorn re-raises the signal once shut down.
+        if on_shutdown is not None:
+            await run_in_threadpool(on_shutdown)
 
     routes = [
         Route("/", landing),

@@ -22,7 +22,7 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     with OxigraphServer(location, timeout_s=timeout, cors=True) as oxigraph:
         store = SparqlHttpStore(f"{oxigraph.url}/query", timeout=timeout + GRACE_S)
         app = make_app(FrontConfig(upstream=oxigraph.url, base=dataset.base, timeout=timeout, limit=limit), store,
-                       on_runaway=oxigraph.restart)
+                       on_runaway=oxigraph.restart, on_shutdown=oxigraph.stop)
         announce(f"http://{host}:{port}/sparql")
         try:
             uvicorn.run(app, host=host, port=port, log_level="warning")
