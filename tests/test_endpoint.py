@@ -311,6 +311,7 @@ def test_departement_page_links_its_region_by_name(endpoint):
     assert "/id/territoire/region/84" in page.links
     text = " ".join(page.text)
     assert "Auvergne-Rhône-Alpes" in text and "subdivision directe de" in text and "Code officiel géographique" in text
+    assert "département" in page.text and "igeo:Departement" not in text  # types by their French label
 
 
 def test_unknown_entity_is_a_french_404(endpoint):

@@ -89,7 +89,8 @@ class Entity:
 
     @property
     def types(self) -> list[Fact]:
-        return [f for f in self.facts if f.predicate == RDF.type]
+        """One fact per type, however many graphs state it."""
+        return list({f.value: f for f in self.facts if f.predicate == RDF.type}.values())
 
     @property
     def sources(self) -> list[tuple[URIRef, str | None]]:
@@ -137,7 +138,7 @@ def describe(store: SelectStore, iri: str) -> Entity | None:
         entity.facts.append(Fact(
             predicate=predicate, value=row["o"],  # type: ignore[arg-type]
             predicate_label=_text(row.get("pLabel")) or labels.get(predicate),
-            value_label=_text(row.get("oLabel")),
+            value_label=_text(row.get("oLabel")) or labels.get(row["o"]),  # type: ignore[arg-type]
             graph=URIRef(str(row["graph"])),
             source=URIRef(str(row["source"])) if row.get("source") is not None else None,
             source_title=_text(row.get("sourceTitle"))))
