@@ -58,6 +58,8 @@ ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "text/tu
 FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
            "turtle": "text/turtle", "ttl": "text/turtle"}
 SPARQL_PARAMS = ("default-graph-uri", "named-graph-uri")
+STORE_DOWN = ("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
+              "The RDF store is not answering (restarting?), try again.\n")
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,7 @@ def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], N
                     await run_in_threadpool(on_runaway)
             return timeout_response(config.timeout)
         except httpx.TransportError:
-            return PlainTextResponse("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
-                                     "The RDF store is not answering (restarting?), try again.\n", status_code=503)
+            return PlainTextResponse(STORE_DOWN, status_code=503)
         if CANCELLED in upstream.content[-200:]:
             return timeout_response(config.timeout)
         headers = {"Vary": "Accept"}
@@ -192,6 +193,8 @@ def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], N
             found = describe(store, iri)
         except ValueError:  # not an IRI at all: nothing can be known of it
             found = None
+        except httpx.HTTPError:
+            return PlainTextResponse(STORE_DOWN, status_code=503, headers=headers)
         if found is None:
             if wanted == "text/html":
                 return templates.TemplateResponse(request, "not_found.html", {**page_context(), "iri": iri},
