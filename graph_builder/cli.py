@@ -601,3 +601,72 @@ def docs(out_dir, ontology_dir):
         sys.exit(EXIT_UNREADABLE)
     for path in written:
         err.print(str(path), markup=False, highlight=False)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build",
+              show_default="build/", help="Directory of a built graph.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port (0: a free one).")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=10.0, show_default=True,
+              help="Seconds after which a query is stopped.")
+@click.option("--limit", type=click.IntRange(1), default=10000, show_default=True, help="Most results per query.")
+@click.option("--include-personal", is_flag=True, help="Also serve the personal contact data graphs.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def serve(out_dir, host, port, timeout, limit, include_personal, lang):
+    """Serve the built graph: read-only SPARQL endpoint (/sparql) and entity pages (/id/...)."""
+    from .endpoint.dataset import DatasetMissing
+    from .endpoint.oxigraph_server import OxigraphError
+    from .endpoint.serve import serve as run
+
+    def announce(url: str) -> None:
+        err.print(("Point d'accès SPARQL : {url} (Ctrl-C pour arrêter)" if lang == "fr"
+                   else "SPARQL endpoint: {url} (Ctrl-C to stop)").format(url=url), markup=False, highlight=False)
+
+    try:
+        run(out_dir, host=host, port=port, timeout=timeout, limit=limit, include_personal=include_personal,
+            announce=announce)
+    except DatasetMissing as exc:
+        err.print(exc.message(lang), style="red", markup=False)
+        sys.exit(EXIT_UNREADABLE)
+    except OxigraphError as exc:
+        err.print(str(exc), style="red", markup=False)
+        sys.exit(EXIT_UNREADABLE)
+
+
+@main.command("load")
+@click.option("--endpoint", required=True, help="SPARQL 1.1 Graph Store endpoint, e.g. http://localhost:7878/store.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build",
+              show_default="build/", help="Directory of a built graph.")
+@click.option("--include-personal", is_flag=True, help="Also push the personal contact data graphs.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+def load_command(endpoint, out_dir, include_personal, lang):
+    """Push the built graph into a Graph Store (Oxigraph, Fuseki, GraphDB...), one PUT per named graph."""
+    from rich.progress import Progress
+
+    from .endpoint.dataset import BuiltDataset, DatasetMissing
+    from .endpoint.graph_store import LoadError, push
+
+    try:
+        dataset = BuiltDataset.open(out_dir)
+    except DatasetMissing as exc:
+        err.print(exc.message(lang), style="red", markup=False)
+        sys.exit(EXIT_UNREADABLE)
+    fr = lang == "fr"
+    with Progress(console=err, transient=False) as progress:
+        task = progress.add_task("Chargement" if fr else "Loading", total=None)
+
+        def start(loads) -> None:
+            progress.update(task, total=sum(load.triples for load in loads))
+
+        def advance(load) -> None:
+            progress.update(task, advance=load.triples, description=load.graph.rsplit("/graph/", 1)[-1] or "default")
+
+        try:
+            loads = push(dataset, endpoint, include_personal=include_personal, on_plan=start, on_graph=advance)
+        except LoadError as exc:
+            progress.stop()
+            err.print(exc.message(lang), style="bold red", markup=False, highlight=False)
+            sys.exit(EXIT_WRITE)
+    err.print(("{g} graphes, {t} triplets chargés dans {e}" if fr else "{g} graphs, {t} triples loaded into {e}").format(
+        g=len(loads), t=sum(load.triples for load in loads), e=endpoint), style="green", markup=False, highlight=False)

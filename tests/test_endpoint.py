@@ -1,0 +1,442 @@
+"""`maillage serve` and `maillage load`, against real Oxigraph servers started here on free loopback ports.
+
+The endpoint is the real command in a subprocess (Oxigraph + the Starlette
+front), over a seed build written once per session; every check goes
+through HTTP.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import yaml
+from click.testing import CliRunner
+from rdflib import RDFS, Graph, Literal, URIRef
+
+from graph_builder.cli import main
+from graph_builder.endpoint.dataset import BuiltDataset, is_personal
+from graph_builder.endpoint.entities import describe
+from graph_builder.endpoint.guard import QueryRefused, check_query
+from graph_builder.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.publish import write_outputs
+
+from .conftest import ID
+
+TIMEOUT_S, CAP = 1, 500
+IGEO = "http://rdf.insee.fr/def/geo#"
+RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+COORDINATIONS_QUERY = """
+PREFIX mlg: <https://w3id.org/maillage/def/core#>
+SELECT ?c WHERE { ?c a mlg:Coordination } ORDER BY ?c LIMIT 100
+"""
+# A cartesian product over the whole referential (~425,000 triples squared): Oxigraph stops the first
+# at its timeout; the second (ORDER BY over the product) it does not, and the front restarts it.
+RUNAWAYS = [
+    'SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STR(?c) = CONCAT(STR(?f), "zzz")) } LIMIT 10',
+    "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10",
+]
+
+
+@pytest.fixture(scope="session")
+def seed_out(seed_build, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("endpoint") / "build"
+    write_outputs(seed_build, out)
+    return out
+
+
+def start_serve(out: Path) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free port, once it answers."""
+    port = free_port()
+    command = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve", "--out", str(out),
+               "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(CAP)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"maillage serve stopped: {process.stdout.read().decode()}")
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("maillage serve did not answer")
+
+
+def stop_serve(process: subprocess.Popen) -> None:
+    process.terminate()  # uvicorn stops on SIGTERM, and the front then stops its Oxigraph
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def endpoint(seed_out) -> str:
+    """The base URL of `maillage serve` over the seed build."""
+    process, url = start_serve(seed_out)
+    yield url
+    stop_serve(process)
+
+
+def sparql(endpoint: str, query: str, accept: str, method: str = "POST") -> httpx.Response:
+    if method == "GET":
+        return httpx.get(endpoint + "/sparql", params={"query": query}, headers={"Accept": accept}, timeout=30)
+    return httpx.post(endpoint + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30)
+
+
+def first_coordination() -> str:
+    records = yaml.safe_load((PROJECT_ROOT / "data" / "coordinations.yaml").read_text(encoding="utf-8"))
+    first = records[0] if isinstance(records, list) else next(iter(records.values()))[0]
+    return f"coordination/{first['id']}"
+
+
+# --- the SPARQL protocol ---------------------------------------------------------------------------
+
+def test_select_in_json_csv_tsv_and_xml_gives_the_same_rows(endpoint):
+    aix = ID + "coordination/asv-aix-en-provence"
+    response = sparql(endpoint, COORDINATIONS_QUERY, "application/sparql-results+json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    from_json = [b["c"]["value"] for b in response.json()["results"]["bindings"]]
+    assert aix in from_json and len(from_json) >= 10
+
+    response = sparql(endpoint, COORDINATIONS_QUERY, "text/csv", method="GET")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["c"] and [r[0] for r in rows[1:]] == from_json
+
+    response = sparql(endpoint, COORDINATIONS_QUERY, "text/tab-separated-values")
+    assert [line.strip("<>") for line in response.text.splitlines()[1:]] == from_json
+
+    response = sparql(endpoint, COORDINATIONS_QUERY, "application/sparql-results+xml")
+    assert response.headers["content-type"].startswith("application/sparql-results+xml")
+    root = ET.fromstring(response.content)
+    assert [uri.text for uri in root.iter(f"{RESULTS_NS}uri")] == from_json
+
+
+def test_query_as_sparql_query_body(endpoint):
+    response = httpx.post(endpoint + "/sparql", content=COORDINATIONS_QUERY.encode(),
+                          headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.json()["results"]["bindings"]
+
+
+def test_construct_answers_turtle_and_n_triples(endpoint):
+    query = f"CONSTRUCT {{ <{ID}territoire/departement/38> ?p ?o }} WHERE {{ <{ID}territoire/departement/38> ?p ?o }}"
+    for accept, fmt in (("text/turtle", "turtle"), ("application/n-triples", "nt")):
+        response = sparql(endpoint, query, accept)
+        assert response.headers["content-type"].startswith(accept)
+        graph = Graph().parse(data=response.text, format=fmt)
+        assert (URIRef(ID + "territoire/departement/38"), URIRef(IGEO + "subdivisionDirecteDe"),
+                URIRef(ID + "territoire/region/84")) in graph
+
+
+def test_updates_are_refused(endpoint):
+    refused = [
+        httpx.post(endpoint + "/sparql", data={"update": "DROP ALL"}),
+        httpx.post(endpoint + "/sparql", content=b"DROP ALL", headers={"Content-Type": "application/sparql-update"}),
+        httpx.post(endpoint + "/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
+        httpx.get(endpoint + "/sparql", params={"query": "CLEAR ALL"}),
+        httpx.post(endpoint + "/update", data={"update": "DROP ALL"}),
+        httpx.put(endpoint + "/store", params={"default": ""}, content=b"<a:a> <a:a> <a:a> .",
+                  headers={"Content-Type": "application/n-triples"}),
+    ]
+    for response in refused:
+        assert response.status_code == 403
+        assert "lecture seule" in response.text and "read-only" in response.text
+    assert sparql(endpoint, "ASK { ?s a <https://w3id.org/maillage/def/core#Coordination> }",
+                  "application/sparql-results+json").json()["boolean"] is True
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "select * where { ?x ?y ?z . service silent ?endpoint { ?s ?p ?o } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } } } }",
+    "ASK { OPTIONAL { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } } }",
+])
+def test_service_is_refused(endpoint, query):
+    response = sparql(endpoint, query, "application/sparql-results+json")
+    assert response.status_code == 400
+    assert "SERVICE" in response.text and "refusées" in response.text and "refused" in response.text
+
+
+def test_the_word_service_in_a_string_or_comment_is_no_service_clause(endpoint):
+    query = 'SELECT ?x WHERE { BIND ("SERVICE <http://example.org/>" AS ?x) } # SERVICE <http://example.org/>'
+    response = sparql(endpoint, query, "application/sparql-results+json")
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"][0]["x"]["value"].startswith("SERVICE")
+
+
+@pytest.mark.parametrize("query", RUNAWAYS)
+def test_runaway_query_is_stopped_at_the_timeout(endpoint, query):
+    started = time.monotonic()
+    response = sparql(endpoint, query, "application/sparql-results+json")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504
+    assert f"délai de {TIMEOUT_S} s" in response.text and f"{TIMEOUT_S} s timeout" in response.text
+    assert elapsed < TIMEOUT_S + 10
+    # The endpoint still answers afterwards (Oxigraph was restarted if it did not stop by itself).
+    deadline = time.monotonic() + 30
+    while sparql(endpoint, "ASK {}", "application/sparql-results+json").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_results_are_capped(endpoint):
+    response = sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o }", "text/csv")
+    assert response.status_code == 200
+    assert response.headers["Maillage-Result-Limit"] == str(CAP)
+    assert len(response.text.strip().splitlines()) == CAP + 1  # header line
+    response = sparql(endpoint, f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {CAP + 1}", "text/csv")
+    assert response.status_code == 400 and "OFFSET" in response.text
+    assert "Maillage-Result-Limit" not in sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "text/csv").headers
+
+
+def test_unreadable_query_is_a_clear_400(endpoint):
+    response = sparql(endpoint, "SELEKT ?s WHERE { ?s ?p ?o }", "application/sparql-results+json")
+    assert response.status_code == 400 and "illisible" in response.text and "Unreadable" in response.text
+
+
+def test_cors_headers(endpoint):
+    preflight = httpx.options(endpoint + "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    response = httpx.get(endpoint + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_no_personal_data_is_served(endpoint, seed_out):
+    graphs = sparql(endpoint, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json")
+    names = [b["g"]["value"] for b in graphs.json()["results"]["bindings"]]
+    assert ID + "graph/cog-insee" in names and not [g for g in names if is_personal(g)]
+    person = next(q.subject.value for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+                  if is_personal(q.graph_name.value))
+    assert httpx.get(endpoint + "/id/" + person.removeprefix(ID), headers={"Accept": "text/turtle"}).status_code == 404
+
+
+# --- entity IRIs ------------------------------------------------------------------------------------
+
+class PageReader(HTMLParser):
+    """What a person (or a screen reader) gets from a page: its language, headings, captions, links."""
+
+    def __init__(self):
+        super().__init__()
+        self.lang, self.headings, self.captions, self.links, self.text = None, [], [], [], []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag in ("h1", "h2", "caption"):
+            self._in = tag
+        if tag == "a":
+            self.links.append(attrs.get("href"))
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in in ("h1", "h2"):
+            self.headings.append((self._in, data.strip()))
+        elif self._in == "caption":
+            self.captions.append(data.strip())
+
+
+def read_page(response: httpx.Response) -> PageReader:
+    reader = PageReader()
+    reader.feed(response.text)
+    return reader
+
+
+@pytest.mark.parametrize("path", ["territoire/departement/38", first_coordination()])
+def test_entity_as_turtle_and_json_ld(endpoint, path):
+    iri = URIRef(ID + path)
+    turtle = httpx.get(f"{endpoint}/id/{path}", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    labels = {o for o in graph.objects(iri, RDFS.label) if isinstance(o, Literal) and o.language == "fr"}
+    assert labels and set(graph.subjects()) == {iri}
+
+    jsonld = httpx.get(f"{endpoint}/id/{path}", headers={"Accept": "application/ld+json"})
+    assert jsonld.headers["content-type"].startswith("application/ld+json")
+    document = json.loads(jsonld.text)
+    assert isinstance(document["@context"], dict)  # inlined: reading it needs no network
+    assert Graph().parse(data=jsonld.text, format="json-ld").isomorphic(graph)
+    assert httpx.get(f"{endpoint}/id/{path}?format=jsonld").headers["content-type"].startswith("application/ld+json")
+
+
+def test_departement_facts_and_sources(endpoint):
+    graph = Graph().parse(data=httpx.get(f"{endpoint}/id/territoire/departement/38",
+                                         headers={"Accept": "text/turtle"}).text, format="turtle")
+    iri = URIRef(ID + "territoire/departement/38")
+    assert (iri, RDFS.label, Literal("Isère", lang="fr")) in graph
+    assert (iri, URIRef(IGEO + "subdivisionDirecteDe"), URIRef(ID + "territoire/region/84")) in graph
+
+
+@pytest.mark.parametrize("path", ["territoire/departement/38", first_coordination()])
+def test_entity_as_french_html(endpoint, path):
+    response = httpx.get(f"{endpoint}/id/{path}",
+                         headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = read_page(response)
+    assert page.lang == "fr"
+    assert page.headings[0][0] == "h1" and page.headings[0][1]
+    assert page.captions and page.captions[0].startswith("Ce que le graphe dit de")
+    assert ("h2", "Sources") in page.headings
+    assert any(link and link.startswith("/id/source/") for link in page.links)  # the documents the facts come from
+
+
+def test_departement_page_links_its_region_by_name(endpoint):
+    page = read_page(httpx.get(f"{endpoint}/id/territoire/departement/38", headers={"Accept": "text/html"}))
+    assert page.headings[0] == ("h1", "Isère")
+    assert "/id/territoire/region/84" in page.links
+    text = " ".join(page.text)
+    assert "Auvergne-Rhône-Alpes" in text and "subdivision directe de" in text and "Code officiel géographique" in text
+    assert "département" in page.text and "igeo:Departement" not in text  # types by their French label
+
+
+def test_unknown_entity_is_a_french_404(endpoint):
+    response = httpx.get(f"{endpoint}/id/coordination/nulle-part", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    page = read_page(response)
+    assert page.lang == "fr" and page.headings[0] == ("h1", "Entité inconnue")
+    assert httpx.get(f"{endpoint}/id/coordination/nulle-part", headers={"Accept": "text/turtle"}).status_code == 404
+    assert httpx.get(f"{endpoint}/id/territoire/departement/38", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_landing_page(endpoint):
+    response = httpx.get(endpoint + "/")
+    page = read_page(response)
+    assert page.lang == "fr" and page.headings[0] == ("h1", "Maillage : point d'accès SPARQL")
+    assert "/sparql" in " ".join(page.text)
+    example = next(link for link in page.links if link and link.startswith("/sparql?"))
+    assert httpx.get(endpoint + example, headers={"Accept": "text/csv"}).status_code == 200
+
+
+class PyoxigraphSelect:
+    """A second backend for the entity seam: an in-memory Oxigraph store holding everything, personal graphs too."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def select(self, query, params):
+        from graph_builder.sparql import bind
+
+        from_ox = {ox.NamedNode: lambda t: URIRef(t.value),
+                   ox.Literal: lambda t: Literal(t.value, lang=t.language) if t.language else Literal(
+                       t.value, datatype=URIRef(t.datatype.value) if t.datatype.value.split("#")[-1] != "string" else None)}
+        solutions = self.store.query(bind(query, dict(params)))
+        names = [v.value for v in solutions.variables]
+        return [{n: (from_ox[type(s[n])](s[n]) if s[n] is not None else None) for n in names} for s in solutions]
+
+
+def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_them(seed_out):
+    store = BuiltDataset.open(seed_out).store(include_personal=True)
+    person = next(q.subject.value for q in store.quads_for_pattern(None, None, None, None)
+                  if isinstance(q.graph_name, ox.NamedNode) and is_personal(q.graph_name.value))
+    backend = PyoxigraphSelect(store)
+    assert describe(backend, person) is None
+    coordination = describe(backend, ID + first_coordination())
+    assert coordination is not None and not [f for f in coordination.facts if is_personal(str(f.graph))]
+
+
+# --- the query guard, without a server ---------------------------------------------------------------
+
+def test_guard_appends_the_cap_only_where_the_grammar_allows():
+    assert check_query("SELECT * WHERE { ?s ?p ?o } # end", 5).text.endswith("\nLIMIT 5")
+    assert check_query("ASK { ?s ?p ?o }", 5).limit_added is None
+    with pytest.raises(QueryRefused) as refused:
+        check_query("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", 5)
+    assert refused.value.status == 400 and "VALUES" in refused.value.fr
+
+
+# --- the store cache -----------------------------------------------------------------------------------
+
+def _tiny_build(out: Path, triple: str) -> None:
+    import hashlib
+
+    out.mkdir(parents=True, exist_ok=True)
+    dump = f"<urn:s> <urn:p> \"{triple}\" <{ID}graph/t> .\n<urn:s> <urn:p> \"secret\" <{ID}graph/t/personal> .\n".encode()
+    (out / "maillage.nq").write_bytes(dump)
+    manifest = {"base": ID, "files": {"maillage.nq": {"sha256": hashlib.sha256(dump).hexdigest()}}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _values(location: Path) -> set[str]:
+    return {q.object.value for q in ox.Store.read_only(str(location))}
+
+
+def test_store_is_cached_and_rebuilt_when_the_dump_changes(tmp_path):
+    out = tmp_path / "build"
+    _tiny_build(out, "one")
+    location = prepare_store(BuiltDataset.open(out))
+    assert _values(location) == {"one"}  # no personal graph
+    stamp = location.parent / "public.sha256"
+    first = stamp.stat().st_mtime_ns
+    assert prepare_store(BuiltDataset.open(out)) == location and stamp.stat().st_mtime_ns == first
+    _tiny_build(out, "two")
+    assert _values(prepare_store(BuiltDataset.open(out))) == {"two"}
+    assert _values(prepare_store(BuiltDataset.open(out), include_personal=True)) == {"two", "secret"}
+
+
+# --- maillage load ---------------------------------------------------------------------------------
+
+def _counts_on(server_url: str) -> dict[str, int]:
+    response = httpx.post(server_url + "/query", headers={"Accept": "application/sparql-results+json"}, data={
+        "query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"})
+    return {b["g"]["value"]: int(b["n"]["value"]) for b in response.json()["results"]["bindings"]}
+
+
+def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
+    process, url = start_serve(seed_out)
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 1
+    stop_serve(process)
+    time.sleep(0.5)
+    assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(f"/proc/{children[0]}/status").read_text()
+
+
+def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
+    expected: dict[str, int] = {}
+    for quad in BuiltDataset.open(seed_out).quads():
+        expected[quad.graph_name.value] = expected.get(quad.graph_name.value, 0) + 1
+    with OxigraphServer(tmp_path / "store", read_only=False) as server:
+        # Already in the store: a stale triple in a graph of the build (PUT replaces it), and a graph of
+        # someone else's (left alone).
+        for graph in (ID + "graph/000", "urn:example:other"):
+            httpx.put(server.url + "/store", params={"graph": graph}, headers={"Content-Type": "application/n-triples"},
+                      content=b"<urn:example:s> <urn:example:p> <urn:example:o> .").raise_for_status()
+        runner = CliRunner()
+        result = runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(seed_out)])
+        assert result.exit_code == 0, result.output
+        counts = _counts_on(server.url)
+        assert counts.pop("urn:example:other") == 1
+        assert counts == expected and ID + "graph/cog-insee" in counts
+        assert not [g for g in counts if is_personal(g)]
+        failed = runner.invoke(main, ["load", "--endpoint", server.url + "/nulle-part", "--out", str(seed_out)])
+        assert failed.exit_code == 4
+        assert f"<{ID}graph/000>" in failed.output and "404" in failed.output
+
+
+def test_load_without_a_build_says_so(tmp_path):
+    result = CliRunner().invoke(main, ["load", "--endpoint", "http://127.0.0.1:1/store", "--out", str(tmp_path)])
+    assert result.exit_code == 3 and "maillage build" in result.output
