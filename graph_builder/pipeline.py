@@ -103,20 +103,19 @@ class BuildResult:
 
     @cached_property
     def cited_places(self) -> Graph:
-        """The referential's territories the curated records cite, with every territory above them."""
-        graph = Graph()
-        for triple in self.place_triples(self.places.with_ancestors(self.built.cited_places)):
-            graph.add(triple)
-        return graph
+        """The referential's territories the curated records cite, with every territory above them
+        (and the records of the referential's own source, which share their graph)."""
+        return self.dataset.graph(self.referential_graph)
 
     def data_graph(self, include_personal: bool = True) -> Graph:
-        """Union of every curated data graph (vocabularies included, ontology excluded) and the places it cites.
+        """A copy of the union of every curated data graph (vocabularies included, ontology excluded)
+        and of the places it cites.
 
-        The whole referential is left out: it is published from the store
+        The whole referential is left out: the dataset's referential graph only
+        holds the cited places; the whole of it is published from the store
         (`store.build_store`), where queries through the nesting are fast.
         """
         union = Graph()
-        union += self.cited_places
         ontology = self.settings.graph_iri("ontology")
         metadata = self.settings.graph_iri("metadata")
         for graph in self.dataset.graphs():
@@ -172,8 +171,13 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
 
     graph_sources: dict[URIRef, URIRef | None] = {}
     personal: set[URIRef] = set()
-    _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
+    # Until validation, the dataset holds only data (validated as the union of its graphs, without a copy):
+    # the vocabularies, the records' graphs and, in the referential's graph, the places they cite.
     _fill(dataset, settings.graph_iri("vocabularies"), vocabulary.schemes)
+    referential_graph = settings.graph_iri(REFERENTIAL_SOURCE)
+    cited = dataset.graph(referential_graph)
+    referential_records = len(cited)  # the referential's own records (its publisher...), before the places
+    cited.addN((*triple, cited) for triple in places.triples(vocabulary, places.with_ancestors(built.cited_places)))
     for name in sorted(built.graphs):
         iri = settings.graph_iri(name)
         source_id = name.removesuffix("/personal")
@@ -184,13 +188,12 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
         graph_sources[settings.graph_iri(fixed)] = None
     synthetic = {settings.graph_iri(name) for name in built.graphs
                  if name.removesuffix("/personal") in _synthetic_sources(built)}
-    referential_graph = settings.graph_iri(REFERENTIAL_SOURCE)
     graph_sources[referential_graph] = places.source_iri
-    sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources}
-    sizes[referential_graph] += places.triple_count(vocabulary)
+    sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources if iri != referential_graph}
+    sizes[settings.graph_iri("ontology")] = len(vocabulary.ontology)
+    sizes[referential_graph] = referential_records + places.triple_count(vocabulary)
     metadata = describe(sizes, settings.base, graph_sources, personal, built_at, synthetic)
     describe_referential(metadata, referential_graph, places.referential)
-    _fill(dataset, settings.graph_iri("metadata"), metadata)
     for prefix, namespace in schema.prefixes.items():
         dataset.bind(prefix, namespace)
     dataset.bind("id", settings.base)
@@ -199,8 +202,10 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
                          built_at=built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
                          synthetic_graphs=synthetic)
     progress("validation SHACL")
-    outcome = validate_graph(result.data_graph(), shapes, built, schema)
+    outcome = validate_graph(dataset, shapes, built, schema)
     result.validation = outcome
+    _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
+    _fill(dataset, settings.graph_iri("metadata"), metadata)
     progress("validation du référentiel" + (" (en cache)" if referential_check.cached else ""))
     try:
         problems = problems + referential_check.problems()

@@ -77,6 +77,8 @@ def build_store(result) -> ox.Store:
     convert = TermConverter()
     store = ox.Store()
     for graph in result.dataset.graphs():
+        # The dataset's referential graph holds the records a source cites from the referential (its
+        # publisher...) and the cited places: the latter are loaded again below, with all the others.
         if isinstance(graph.identifier, URIRef) and len(graph):
             store.extend(convert.quads(graph, graph.identifier))
     store.bulk_load(path=referential_dump(result), format=ox.RdfFormat.N_TRIPLES,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
@@ -184,8 +184,8 @@ def _reorder(node) -> None:
             _reorder(value)
 
 
-class _ParsedOnce(Graph):
-    """A view of a graph whose SPARQL queries are parsed (and planned) once per text.
+class _PreparedQueries:
+    """SPARQL queries parsed (and planned) once per text.
 
     pyshacl runs each SPARQL constraint once per focus node, with the same
     text and $this pre-bound; rdflib would parse it every time (45 ms each,
@@ -193,11 +193,9 @@ class _ParsedOnce(Graph):
     the plan is made knowing that $this is bound (`_plan_from_this`).
     """
 
-    def __init__(self, graph: Graph):
-        super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)
-        self._prepared: dict[str, Query] = {}
+    _prepared: dict[str, Query]
 
-    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+    def query(self, query_object, *args, **kwargs):
         if isinstance(query_object, str):
             if query_object not in self._prepared:
                 prepared = prepareQuery(query_object)
@@ -205,7 +203,26 @@ class _ParsedOnce(Graph):
                     _reorder(prepared.algebra)
                 self._prepared[query_object] = prepared
             query_object = self._prepared[query_object]
-        return super().query(query_object, *args, **kwargs)
+        return super().query(query_object, *args, **kwargs)  # type: ignore[misc]
+
+
+class _ParsedOnce(_PreparedQueries, Graph):
+    """A view of a graph (same store) with `_PreparedQueries`."""
+
+    def __init__(self, graph: Graph):
+        super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)
+        self._prepared = {}
+
+
+class _ParsedOnceUnion(_PreparedQueries, Dataset):
+    """A view of a dataset (same store) as the union of its graphs, with `_PreparedQueries`.
+
+    pyshacl validates a dataset's union as one data graph: no copy of it is needed.
+    """
+
+    def __init__(self, dataset: Dataset):
+        super().__init__(store=dataset.store, default_union=True)
+        self._prepared = {}
 
 
 class _HashedList(list):
@@ -238,9 +255,10 @@ def _hash_constraint_parameters() -> None:
 
 
 def validate_graph(data: Graph, shapes: Graph, built: Built, schema: Schema) -> ValidationOutcome:
+    """Validate a graph, or the union of a dataset's graphs (each must then be data: no ontology in it)."""
     _hash_constraint_parameters()
     conforms, report, _text = shacl_validate(
-        _ParsedOnce(data),
+        _ParsedOnceUnion(data) if isinstance(data, Dataset) else _ParsedOnce(data),
         shacl_graph=shapes,
         inference="none",
         abort_on_first=False,
