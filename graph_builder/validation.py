@@ -10,12 +10,15 @@ French or English message.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef, Variable
+from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
@@ -254,16 +257,94 @@ def _hash_constraint_parameters() -> None:
         shape_module.CONSTRAINT_PARAMS = (_HashedList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
-def validate_graph(data: Graph, shapes: Graph, built: Built, schema: Schema) -> ValidationOutcome:
-    """Validate a graph, or the union of a dataset's graphs (each must then be data: no ontology in it)."""
+# Below this many triples a second process costs more than it saves.
+PARALLEL_FROM = 200_000
+_FORKED: dict = {}  # what a forked validation worker validates (inherited through fork, never pickled)
+
+
+def _shape_groups(data: Graph, shapes: Graph, jobs: int) -> list[list[str]]:
+    """The shapes with targets in `jobs` groups of about equal work (focus nodes x constraints, largest first)."""
+    costs = []
+    for shape in set(shapes.subjects(SH.targetClass, None)):
+        focus = sum(1 for cls in shapes.objects(shape, SH.targetClass) for _ in data.subjects(RDF.type, cls))
+        constraints = 1 + len(list(shapes.objects(shape, SH.property))) + len(list(shapes.objects(shape, SH.sparql)))
+        costs.append((focus * constraints, str(shape)))
+    groups: list[list[str]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for cost, shape in sorted(costs, reverse=True):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(shape)
+        loads[lightest] += cost
+    return [group for group in groups if group]
+
+
+def _pyshacl(view: Graph, shapes: Graph, use_shapes: list[str] | None) -> tuple[bool, Graph]:
     _hash_constraint_parameters()
     conforms, report, _text = shacl_validate(
-        _ParsedOnceUnion(data) if isinstance(data, Dataset) else _ParsedOnce(data),
+        view,
         shacl_graph=shapes,
         inference="none",
         abort_on_first=False,
         allow_warnings=True,
         advanced=False,
         meta_shacl=False,
+        use_shapes=use_shapes,
     )
-    return ValidationOutcome(conforms=bool(conforms), problems=explain(report, shapes, built, schema), report=report)
+    return bool(conforms), report
+
+
+def _forked_group(group: list[str]) -> tuple[bool, bytes, list[Problem]]:
+    """A worker's share: its report as N-Triples, and its problems explained here, where the report's
+    blank nodes still match the shapes graph's (messages and shape names are looked up through them)."""
+    data, shapes, built, schema = _FORKED["args"]
+    conforms, report = _pyshacl(data, shapes, group)
+    return conforms, report.serialize(format="nt", encoding="utf-8"), explain(report, shapes, built, schema)
+
+
+def _merged(reports: list[Graph], conforms: bool) -> Graph:
+    """One validation report holding every group's results."""
+    merged = Graph()
+    node = BNode()
+    merged.add((node, RDF.type, SH.ValidationReport))
+    merged.add((node, SH.conforms, Literal(conforms)))
+    for report in reports:
+        for s, p, o in report:
+            if p == SH.result:
+                merged.add((node, p, o))
+            elif (s, RDF.type, SH.ValidationReport) not in report:
+                merged.add((s, p, o))
+    return merged
+
+
+def validate_graph(data: Graph, shapes: Graph, built: Built, schema: Schema, jobs: int | None = None) -> ValidationOutcome:
+    """Validate a graph, or the union of a dataset's graphs (each must then be data: no ontology in it).
+
+    A large graph is validated by two processes side by side, each with half
+    of the shapes' work: a forked worker shares the graph without copying or
+    pickling it (where `fork` exists: elsewhere, and for small graphs, one
+    process does it all). `jobs` forces the number of processes.
+    """
+    view = _ParsedOnceUnion(data) if isinstance(data, Dataset) else _ParsedOnce(data)
+    if jobs is None:
+        size = sum(len(graph) for graph in data.graphs()) if isinstance(data, Dataset) else len(data)
+        jobs = min(2, os.cpu_count() or 1) if size >= PARALLEL_FROM else 1
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1
+    groups = _shape_groups(view, shapes, jobs) if jobs > 1 else []
+    if len(groups) < 2:
+        conforms, report = _pyshacl(view, shapes, None)
+        return ValidationOutcome(conforms=conforms, problems=explain(report, shapes, built, schema), report=report)
+    _FORKED["args"] = (view, shapes, built, schema)
+    try:
+        with ProcessPoolExecutor(len(groups) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            others = [pool.submit(_forked_group, group) for group in groups[1:]]
+            conforms, report = _pyshacl(view, shapes, groups[0])
+            reports, problems = [report], explain(report, shapes, built, schema)
+            for future in others:
+                group_conforms, triples, group_problems = future.result()
+                conforms = conforms and group_conforms
+                reports.append(Graph().parse(data=triples, format="nt"))
+                problems += group_problems
+    finally:
+        _FORKED.clear()
+    return ValidationOutcome(conforms=conforms, problems=sorted(problems), report=_merged(reports, conforms))

@@ -125,3 +125,18 @@ def test_pyshacl_parameter_lookup_is_hashed_and_unchanged(seed_build):
     assert isinstance(parameters, _HashedList)
     assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
     assert all(p in parameters for p in ALL_CONSTRAINT_PARAMETERS) and URIRef("urn:x") not in parameters
+
+
+def test_two_process_validation_reports_the_same(data_copy: Path):
+    """Large graphs are validated by two processes, each with half of the shapes: same problems as one process."""
+    for example in sorted((EXAMPLES / "invalid").glob("*.yaml")):
+        shutil.copy(example, data_copy / f"zz-{example.name}")
+    result = build_with(data_copy)
+    schema = load_schema()
+    shapes = load_shapes(result.settings.shapes_dir)
+    data = result.data_graph()
+    alone = validate_graph(data, shapes, result.built, schema, jobs=1)
+    split = validate_graph(data, shapes, result.built, schema, jobs=2)
+    assert alone.problems == split.problems and len(alone.problems) >= 10
+    assert split.conforms is alone.conforms is False
+    assert len(set(split.report.subjects(None, URIRef("http://www.w3.org/ns/shacl#ValidationReport")))) <= 1
