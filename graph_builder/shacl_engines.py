@@ -52,18 +52,12 @@ from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
+from .validation import PYSHACL_OPTIONS
+
 SH = Namespace("http://www.w3.org/ns/shacl#")
 Engine = Literal["pyshacl", "pyrudof"]
 ENGINES: tuple[Engine, ...] = ("pyshacl", "pyrudof")
 
-# The options validation.validate_graph gives pyshacl (keep them in step).
-PYSHACL_OPTIONS = {
-    "inference": "none",
-    "abort_on_first": False,
-    "allow_warnings": True,
-    "advanced": False,
-    "meta_shacl": False,
-}
 
 # SHACL-AF features: neither engine evaluates them with the project's settings
 # (pyshacl runs with advanced=False), and rudof never does.

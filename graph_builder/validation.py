@@ -278,18 +278,19 @@ def _shape_groups(data: Graph, shapes: Graph, jobs: int) -> list[list[str]]:
     return [group for group in groups if group]
 
 
+# The build's pyshacl options (shacl_engines.py runs the comparison with the same ones): no inference (see above).
+PYSHACL_OPTIONS = {
+    "inference": "none",
+    "abort_on_first": False,
+    "allow_warnings": True,
+    "advanced": False,
+    "meta_shacl": False,
+}
+
+
 def _pyshacl(view: Graph, shapes: Graph, use_shapes: list[str] | None) -> tuple[bool, Graph]:
     _hash_constraint_parameters()
-    conforms, report, _text = shacl_validate(
-        view,
-        shacl_graph=shapes,
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=True,
-        advanced=False,
-        meta_shacl=False,
-        use_shapes=use_shapes,
-    )
+    conforms, report, _text = shacl_validate(view, shacl_graph=shapes, use_shapes=use_shapes, **PYSHACL_OPTIONS)
     return bool(conforms), report
 
 
