@@ -22,6 +22,33 @@ def seed_build() -> BuildResult:
 
 
 @pytest.fixture(scope="session")
+def seed_store(seed_build):
+    """The seed build in the embedded store (Oxigraph), the referential included."""
+    from graph_builder.stores import OxigraphStore
+
+    return OxigraphStore.from_build(seed_build)
+
+
+@pytest.fixture(scope="session")
+def seed_dump(seed_store, tmp_path_factory) -> Path:
+    """The seed build as an N-Quads dump (what `maillage build` writes as maillage.nq)."""
+    import pyoxigraph as ox
+
+    path = tmp_path_factory.mktemp("seed-dump") / "maillage.nq"
+    seed_store.store.dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_endpoint(seed_dump, tmp_path_factory):
+    """A real Oxigraph SPARQL server over the seed dump, on 127.0.0.1: its query URL."""
+    from .oxigraph_server import oxigraph_server
+
+    with oxigraph_server(seed_dump, tmp_path_factory.mktemp("oxigraph") / "db") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def seed_graph(seed_build: BuildResult) -> Graph:
     return seed_build.data_graph()
 
