@@ -83,10 +83,9 @@ def bench_size(size: str, directory: Path, engines=ENGINES, runs: int = 5, cap_s
         load_s = time.perf_counter() - start
         report(f"{size} / {engine} : chargé en {load_s:.1f} s")
         for name, query in (queries or library()).items():
-            median, rows, note = _time(lambda q=query: len(q.run(store)), runs, cap_s if engine == "rdflib" else None)
+            median, rows, note = _time(lambda q=query, s=store: len(q.run(s)), runs, cap_s if engine == "rdflib" else None)
             timings.append(Timing(size, engine, name, median, rows, round(load_s, 2), note))
             report(f"  {name} : {note or f'{median:.1f} ms'}")
-        del store
     return timings
 
 
