@@ -2,10 +2,12 @@
 
 A query of the library names its parameters `?_name_iri`, `?_name_integer`...
 (grlc's convention). `bind` turns values into RDF terms that the RDF library
-itself serialises, and puts them in a `VALUES` block at the start of the
-outermost WHERE: that works on every engine (pyoxigraph's `substitutions`
-only accept projected variables) and lets the engine use the bound values
-from the first join on.
+itself serialises, and puts them in a `VALUES` block at the start of every
+WHERE group, the outermost and those of subqueries (whose variables are
+their own): that works on every engine (pyoxigraph's `substitutions` only
+accept projected variables) and lets the engine use the bound values from
+the first join on. A one-row VALUES block changes nothing in a group that
+does not use its variables.
 
 `check_query` parses a query with rdflib's SPARQL parser (not a substring
 search) and refuses what a reader of the graph must not run: updates, and
@@ -60,13 +62,20 @@ def bind(query: str, values: dict[str, str | int]) -> str:
     """The query with its parameters (names without `?`) bound by a VALUES block."""
     if not values:
         return query
-    match = WHERE.search(query)
-    if match is None:
+    groups = [m.end() for m in WHERE.finditer(query) if not _in_comment(query, m.start())]
+    if not groups:
         raise ValueError("the query has no WHERE clause to bind parameters in")
     names = sorted(values)
     block = (f" VALUES ({' '.join('?' + n for n in names)}) "
              f"{{ ({' '.join(str(term(n, values[n])) for n in names)}) }}")
-    return query[: match.end()] + block + query[match.end():]
+    for end in reversed(groups):
+        query = query[:end] + block + query[end:]
+    return query
+
+
+def _in_comment(query: str, position: int) -> bool:
+    line = query[query.rfind("\n", 0, position) + 1: position]
+    return line.lstrip().startswith("#")
 
 
 def _holds_service(node) -> bool:

@@ -371,6 +371,9 @@ class EndpointStore(QueryStore):
         client.setMethod(POST)
         client.setTimeout(int(self.timeout_s))
         client.setQuery(query)
+        # The form is known (check_query parsed it): SPARQLWrapper's own guess, a regular expression,
+        # can take a commented header for an update and send the query as `update=`.
+        client.queryType = check_query(query)
         client.setReturnFormat(return_format)
         try:
             return client.query().convert()

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 
 from graph_builder import BuildResult, Settings, build_graph
 from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.query_library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
@@ -65,27 +65,7 @@ def build_with(data_dir: Path) -> BuildResult:
     return build_graph(Settings(data_dir=data_dir))
 
 
-def query_header(path: Path) -> dict:
-    """The grlc-style `#+ ` header of a query file, as YAML."""
-    lines = [line[3:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+ ")]
-    return yaml.safe_load("\n".join(lines)) or {}
-
-
-def run_query(graph: Graph, name: str, **params) -> list[dict[str, str]]:
-    """Run queries/NAME.rq with its declared defaults, overridden by params, bound as RDF terms."""
-    path = QUERIES / f"{name}.rq"
-    defaults = {}
-    for item in query_header(path).get("defaults", []) or []:
-        defaults.update(item)
-    defaults.update(params)
-    text = path.read_text(encoding="utf-8")
-    bindings = {}
-    for key, value in defaults.items():
-        if f"?_{key}_iri" in text:
-            bindings[f"_{key}_iri"] = URIRef(value)
-        elif f"?_{key}_integer" in text:
-            bindings[f"_{key}_integer"] = Literal(int(value))
-        else:
-            raise AssertionError(f"{name}: unknown parameter {key}")
-    rows = graph.query(text, initBindings=bindings)
-    return [{str(k): (str(v) if v is not None else None) for k, v in row.asdict().items()} for row in rows]
+def run_query(store, name: str, **params) -> list[dict[str, str | None]]:
+    """queries/NAME.rq through the library (declared defaults, checked parameters bound as RDF terms), as text."""
+    rows = get_query(name).run(store, params)
+    return [{v: (None if t is None else str(t)) for v, t in zip(rows.variables, row, strict=True)} for row in rows]
