@@ -39,7 +39,7 @@ class Timing:
     note: str = ""
 
 
-class _Stopped(Exception):
+class _Stopped(BaseException):  # not an Exception: the stores wrap those into StoreError
     pass
 
 

@@ -65,12 +65,18 @@ def bind(query: str, values: dict[str, str | int]) -> str:
     groups = [m.end() for m in WHERE.finditer(query) if not _in_comment(query, m.start())]
     if not groups:
         raise ValueError("the query has no WHERE clause to bind parameters in")
-    names = sorted(values)
-    block = (f" VALUES ({' '.join('?' + n for n in names)}) "
-             f"{{ ({' '.join(str(term(n, values[n])) for n in names)}) }}")
+    # One VALUES block per parameter, in the order the query first uses them: Oxigraph plans its
+    # joins from the first block on (measured: 7 ms with the territory first, 240 ms with the actor kind first).
+    names = sorted(values, key=lambda n: _first_use(query, n))
+    block = "".join(f" VALUES ?{n} {{ {term(n, values[n])} }}" for n in names)
     for end in reversed(groups):
         query = query[:end] + block + query[end:]
     return query
+
+
+def _first_use(query: str, name: str) -> tuple[int, str]:
+    match = re.search(rf"\?{re.escape(name)}\b", query)
+    return (match.start() if match else len(query), name)
 
 
 def _in_comment(query: str, position: int) -> bool:
