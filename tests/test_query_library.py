@@ -286,3 +286,10 @@ def test_catalogue_is_published_as_sparql_examples():
         assert not text.startswith("#+") and check_query(text) == "SELECT"
         assert graph.value(node, SCHEMA.target) == URIRef("http://127.0.0.1:7878/query")
         assert set(graph.objects(node, SCHEMA.keywords)), node
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (README): the referential links a multi-département EPCI to each "
+                                       "of its départements with igeo:subdivisionDirecteDe, the property the nesting walks")
+def test_a_commune_is_not_found_from_another_departement_of_its_epci(seed_store):
+    # Aubervilliers (93) is in the Métropole du Grand Paris, which also spans Paris (75).
+    assert run_query(seed_store, "coordinations_in_territory", territory="departement/75") == []
