@@ -128,7 +128,7 @@ def query(name, path, params, fmt, endpoint, out_dir, engine, base, lang):
 
 @click.command("bench-queries")
 @click.option("--size", "sizes", multiple=True, metavar="LABEL=DIR",
-              help="A built graph to measure (repeat it), e.g. graines=build national=/tmp/national-build. "
+              help="A built graph to measure (repeat it), e.g. graines=build national=../national-build. "
                    "Default: graines=build.")
 @click.option("--engines", default="oxigraph,rdflib", show_default=True, help="Comma-separated: oxigraph, rdflib.")
 @click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Timed runs per query (median).")
