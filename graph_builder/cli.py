@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .cli_queries import bench_queries, queries, query
 from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
@@ -113,6 +114,10 @@ def _summary(problems: list[Problem], lang: str) -> str:
 @click.version_option(package_name="maillage")
 def main() -> None:
     """Maillage: the knowledge graph of French local health coordination."""
+
+
+for _command in (queries, query, bench_queries):  # the query library's commands (cli_queries.py)
+    main.add_command(_command)
 
 
 @main.command()

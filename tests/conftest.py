@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 
 from graph_builder import BuildResult, Settings, build_graph
 from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.query_library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
@@ -19,6 +19,38 @@ ID = "https://w3id.org/maillage/id/"
 @pytest.fixture(scope="session")
 def seed_build() -> BuildResult:
     return build_graph(Settings())
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_build):
+    """The seed build in the embedded store (Oxigraph), the referential included."""
+    from graph_builder.stores import OxigraphStore
+
+    return OxigraphStore.from_build(seed_build)
+
+
+@pytest.fixture(scope="session")
+def seed_dump(seed_store, tmp_path_factory) -> Path:
+    """The seed build as an N-Quads dump (what `maillage build` writes as maillage.nq)."""
+    import pyoxigraph as ox
+
+    path = tmp_path_factory.mktemp("seed-dump") / "maillage.nq"
+    seed_store.store.dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_endpoint(seed_dump, tmp_path_factory):
+    """A real Oxigraph SPARQL server over the seed dump (read-only, union default graph), on 127.0.0.1: its query URL."""
+    import subprocess
+
+    from graph_builder.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
+
+    location = tmp_path_factory.mktemp("oxigraph") / "db"
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(seed_dump)],
+                   check=True, capture_output=True)
+    with OxigraphServer(location, timeout_s=30) as server:
+        yield f"{server.url}/query"
 
 
 @pytest.fixture(scope="session")
@@ -38,27 +70,7 @@ def build_with(data_dir: Path) -> BuildResult:
     return build_graph(Settings(data_dir=data_dir))
 
 
-def query_header(path: Path) -> dict:
-    """The grlc-style `#+ ` header of a query file, as YAML."""
-    lines = [line[3:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+ ")]
-    return yaml.safe_load("\n".join(lines)) or {}
-
-
-def run_query(graph: Graph, name: str, **params) -> list[dict[str, str]]:
-    """Run queries/NAME.rq with its declared defaults, overridden by params, bound as RDF terms."""
-    path = QUERIES / f"{name}.rq"
-    defaults = {}
-    for item in query_header(path).get("defaults", []) or []:
-        defaults.update(item)
-    defaults.update(params)
-    text = path.read_text(encoding="utf-8")
-    bindings = {}
-    for key, value in defaults.items():
-        if f"?_{key}_iri" in text:
-            bindings[f"_{key}_iri"] = URIRef(value)
-        elif f"?_{key}_integer" in text:
-            bindings[f"_{key}_integer"] = Literal(int(value))
-        else:
-            raise AssertionError(f"{name}: unknown parameter {key}")
-    rows = graph.query(text, initBindings=bindings)
-    return [{str(k): (str(v) if v is not None else None) for k, v in row.asdict().items()} for row in rows]
+def run_query(store, name: str, **params) -> list[dict[str, str | None]]:
+    """queries/NAME.rq through the library (declared defaults, checked parameters bound as RDF terms), as text."""
+    rows = get_query(name).run(store, params)
+    return [{v: (None if t is None else str(t)) for v, t in zip(rows.variables, row, strict=True)} for row in rows]

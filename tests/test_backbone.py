@@ -11,10 +11,10 @@ import pytest
 from graph_builder import Settings, build_graph
 from graph_builder.pipeline import load_places
 from graph_builder.referential import VERSION, fetch, load
-from graph_builder.sparql import bind
 from graph_builder.store import build_store
+from graph_builder.stores import OxigraphStore
 
-from .conftest import QUERIES, query_header
+from .conftest import run_query
 
 ID = "https://w3id.org/maillage/id/"
 IGEO = "http://rdf.insee.fr/def/geo#"
@@ -38,18 +38,8 @@ def select(store: ox.Store, text: str) -> list[dict[str, str]]:
 
 
 def run(store: ox.Store, name: str, **params) -> list[dict[str, str]]:
-    """queries/NAME.rq with its declared defaults, overridden by params, bound as RDF terms."""
-    path = QUERIES / f"{name}.rq"
-    text = path.read_text(encoding="utf-8")
-    values = {}
-    for item in query_header(path).get("defaults", []) or []:
-        values.update(item)
-    values.update(params)
-    bound = {}
-    for key, value in values.items():
-        suffix = next(s for s in ("iri", "integer") if f"?_{key}_{s}" in text)
-        bound[f"_{key}_{suffix}"] = value
-    return select(store, bind(text, bound))
+    """queries/NAME.rq through the library, with its declared defaults overridden by params."""
+    return run_query(OxigraphStore(store), name, **params)
 
 
 def count_of(store: ox.Store, cls: str) -> int:

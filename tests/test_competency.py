@@ -7,8 +7,8 @@ from decimal import Decimal
 from .conftest import ID, run_query
 
 
-def test_five_types_with_their_territorial_scale(seed_graph):
-    rows = run_query(seed_graph, "coordination_types_scale")
+def test_five_types_with_their_territorial_scale(seed_store):
+    rows = run_query(seed_store, "coordination_types_scale")
     scales = {row["code"]: set((row["scales"] or "").split()) for row in rows}
     assert scales == {
         "ASV": {"qpv", "commune", "epci"},  # 003: QPV "mais parfois communal ou intercommunal"
@@ -21,18 +21,18 @@ def test_five_types_with_their_territorial_scale(seed_graph):
     assert clsm["scaleNote"]
 
 
-def test_types_carrying_out_a_local_diagnosis_are_all_but_cmt(seed_graph):
-    rows = run_query(seed_graph, "types_with_mission")
+def test_types_carrying_out_a_local_diagnosis_are_all_but_cmt(seed_store):
+    rows = run_query(seed_store, "types_with_mission")
     assert [row["code"] for row in rows] == ["ASV", "CLS", "RTPS"]
-    programme = run_query(seed_graph, "types_with_mission", mission=f"{ID}mission/programme")
+    programme = run_query(seed_store, "types_with_mission", mission=f"{ID}mission/programme")
     assert [row["code"] for row in programme] == ["ASV", "CLS", "RTPS"]
-    support = run_query(seed_graph, "types_with_mission", mission=f"{ID}mission/accompagnement-methodologique")
+    support = run_query(seed_store, "types_with_mission", mission=f"{ID}mission/accompagnement-methodologique")
     assert [row["code"] for row in support] == ["ASV", "CLS", "CMT", "RTPS"]
     assert "Pour l'ensemble des acteurs du territoire" in next(r for r in support if r["code"] == "CMT")["scopes"]
 
 
-def test_the_five_ottawa_axes(seed_graph):
-    rows = run_query(seed_graph, "ottawa_axes")
+def test_the_five_ottawa_axes(seed_store):
+    rows = run_query(seed_store, "ottawa_axes")
     assert [(row["notation"], row["labelFr"].rstrip(".")) for row in rows] == [
         ("1", "Développer des politiques publiques favorables à la santé"),
         ("2", "Créer des environnements favorables à la santé"),
@@ -43,8 +43,8 @@ def test_the_five_ottawa_axes(seed_graph):
     assert all(row["labelEn"] for row in rows)
 
 
-def test_the_ten_2015_experiences_with_their_place(seed_graph):
-    rows = run_query(seed_graph, "experiences_of_capitalisation")
+def test_the_ten_2015_experiences_with_their_place(seed_store):
+    rows = run_query(seed_store, "experiences_of_capitalisation")
     assert [row["rank"] for row in rows] == [str(i) for i in range(1, 11)]
     codes = [set(row["codes"].split()) for row in rows]
     assert codes[:6] == [{"93001"}, {"93014"}, {"95218"}, {"69123"}, {"13056", "13077"}, {"92050"}]
@@ -54,8 +54,8 @@ def test_the_ten_2015_experiences_with_their_place(seed_graph):
     assert places[0] == "Aubervilliers" and places[8] == "Strasbourg" and places[7] == "Saint-Nazaire"
 
 
-def test_asv_profile_2012(seed_graph):
-    rows = run_query(seed_graph, "statistical_profile")
+def test_asv_profile_2012(seed_store):
+    rows = run_query(seed_store, "statistical_profile")
     figures = sorted((row["indicator"], Decimal(row["value"])) for row in rows)
     assert figures == sorted([
         ("nombre-asv", Decimal(258)),
@@ -69,30 +69,30 @@ def test_asv_profile_2012(seed_graph):
     assert all(row["survey"] for row in rows)
 
 
-def test_regulatory_texts_on_asv_with_dates(seed_graph):
-    rows = run_query(seed_graph, "regulatory_texts")
+def test_regulatory_texts_on_asv_with_dates(seed_store):
+    rows = run_query(seed_store, "regulatory_texts")
     assert [row["date"] for row in rows] == ["1999-12-14", "2000-06-13", "2006-09-04", "2012-03"]
     assert [row["kind"] for row in rows] == [
         "decision-interministerielle", "circulaire", "circulaire-interministerielle", "referentiel"]
     assert "2006-383" in rows[2]["number"]
-    cls = run_query(seed_graph, "regulatory_texts", coordinationType=f"{ID}coordination-type/CLS")
+    cls = run_query(seed_store, "regulatory_texts", coordinationType=f"{ID}coordination-type/CLS")
     assert [row["date"] for row in cls] == ["2009", "2016-01"]
 
 
-def test_members_of_aix_steering_committee(seed_graph):
-    rows = run_query(seed_graph, "coordination_members_by_role")
+def test_members_of_aix_steering_committee(seed_store):
+    rows = run_query(seed_store, "coordination_members_by_role")
     kinds = sorted(kind for row in rows for kind in row["kinds"].split())
     assert len(rows) == 10, [row["actorLabel"] for row in rows]
     for expected in ("etat", "assurance-maladie", "commune", "region", "departement", "education-nationale",
                      "habitants"):
         assert expected in kinds, expected
     assert kinds.count("elu") >= 2
-    coordinator = run_query(seed_graph, "coordination_members_by_role", role=f"{ID}role/coordonnateur")
+    coordinator = run_query(seed_store, "coordination_members_by_role", role=f"{ID}role/coordonnateur")
     assert len(coordinator) == 1 and "Borrás" not in coordinator[0]["actorLabel"]
 
 
-def test_added_values_for_professionals(seed_graph):
-    rows = run_query(seed_graph, "added_values")
+def test_added_values_for_professionals(seed_store):
+    rows = run_query(seed_store, "added_values")
     by_aspect: dict[str, list[str]] = {}
     for row in rows:
         by_aspect.setdefault(row["aspect"], []).append(row["label"])
@@ -104,22 +104,24 @@ def test_added_values_for_professionals(seed_graph):
         "Renforcement des compétences", "Modification des pratiques", "Constitution d'un réseau réactif"]
 
 
-def test_who_concludes_a_cls(seed_graph):
-    rows = run_query(seed_graph, "type_concluded_between")
+def test_who_concludes_a_cls(seed_store):
+    rows = run_query(seed_store, "type_concluded_between")
     assert [row["code"] for row in rows] == ["ars", "collectivite-locale"]
 
 
-def test_types_listing_mental_health(seed_graph):
-    rows = run_query(seed_graph, "types_with_theme")
+def test_types_listing_mental_health(seed_store):
+    rows = run_query(seed_store, "types_with_theme")
     assert [row["code"] for row in rows] == ["ASV", "CLS", "CLSM", "RTPS"]
-    housing = run_query(seed_graph, "types_with_theme", theme=f"{ID}theme/habitat-indigne")
+    housing = run_query(seed_store, "types_with_theme", theme=f"{ID}theme/habitat-indigne")
     assert [row["code"] for row in housing] == ["CLS", "RTPS"]
 
 
 def test_every_query_has_a_documented_header():
-    from .conftest import QUERIES, query_header
+    from graph_builder.query_library import read_header
+
+    from .conftest import QUERIES
 
     for path in sorted(QUERIES.glob("*.rq")):
-        header = query_header(path)
+        header = read_header(path.read_text(encoding="utf-8"))
         assert header.get("summary", "").endswith("?"), path.name
         assert header.get("description") and header.get("tags"), path.name

@@ -31,6 +31,7 @@ from graph_builder.endpoint.guard import QueryRefused, check_query
 from graph_builder.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
 from graph_builder.pipeline import PROJECT_ROOT
 from graph_builder.publish import write_outputs
+from graph_builder.stores import OxigraphStore
 
 from .conftest import ID
 
@@ -332,28 +333,11 @@ def test_landing_page(endpoint):
     assert httpx.get(endpoint + example, headers={"Accept": "text/csv"}).status_code == 200
 
 
-class PyoxigraphSelect:
-    """A second backend for the entity seam: an in-memory Oxigraph store holding everything, personal graphs too."""
-
-    def __init__(self, store: ox.Store):
-        self.store = store
-
-    def select(self, query, params):
-        from graph_builder.sparql import bind
-
-        from_ox = {ox.NamedNode: lambda t: URIRef(t.value),
-                   ox.Literal: lambda t: Literal(t.value, lang=t.language) if t.language else Literal(
-                       t.value, datatype=URIRef(t.datatype.value) if t.datatype.value.split("#")[-1] != "string" else None)}
-        solutions = self.store.query(bind(query, dict(params)))
-        names = [v.value for v in solutions.variables]
-        return [{n: (from_ox[type(s[n])](s[n]) if s[n] is not None else None) for n in names} for s in solutions]
-
-
 def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_them(seed_out):
     store = BuiltDataset.open(seed_out).store(include_personal=True)
     person = next(q.subject.value for q in store.quads_for_pattern(None, None, None, None)
                   if isinstance(q.graph_name, ox.NamedNode) and is_personal(q.graph_name.value))
-    backend = PyoxigraphSelect(store)
+    backend = OxigraphStore(store)  # the embedded backend of the same query interface, personal graphs included
     assert describe(backend, person) is None
     coordination = describe(backend, ID + first_coordination())
     assert coordination is not None and not [f for f in coordination.facts if is_personal(str(f.graph))]

@@ -44,7 +44,8 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ..kinds import load_schema
-from .entities import SelectStore, describe, jsonld_context
+from ..stores import QueryStore
+from .entities import describe, jsonld_context
 from .guard import QueryRefused, check_query, update_refused
 
 HERE = Path(__file__).parent
@@ -88,7 +89,7 @@ def example_query() -> str:
     return "\n".join(line for line in lines if not line.startswith("#+")).strip()
 
 
-def make_app(config: FrontConfig, store: SelectStore, on_runaway: Callable[[], None] | None = None,
+def make_app(config: FrontConfig, store: QueryStore, on_runaway: Callable[[], None] | None = None,
              on_shutdown: Callable[[], None] | None = None) -> Starlette:
     """The front; `on_runaway` ends a query Oxigraph does not stop, `on_shutdown` runs when the server stops."""
     templates = Jinja2Templates(directory=HERE / "templates")

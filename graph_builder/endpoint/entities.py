@@ -1,11 +1,8 @@
-"""Entity descriptions for the /id/... pages, read through one small store adapter.
+"""Entity descriptions for the /id/... pages, read through the project's query interface.
 
-THE SEAM. The web front reaches the data only through an object with
-`select(query, params) -> list[dict[str, rdflib term | None]]` (`SelectStore`).
-Here it is `SparqlHttpStore`, which asks the Oxigraph server over the SPARQL
-1.1 Protocol. At merge, an object of graph_builder.stores (QueryStore's
-`select`) can be passed instead to `make_app(..., store=...)`: only
-`SparqlHttpStore` and the row conversion below would go.
+The web front reaches the data only through a `stores.QueryStore` (in
+`maillage serve`: an EndpointStore on the Oxigraph server behind it), the
+same interface as the query library, the CLI and the Python API.
 
 The description of an entity is every triple with its IRI as subject, in all
 named graphs but the personal-data ones, with French labels of properties
@@ -15,22 +12,17 @@ and values and the source document of each fact's graph
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
-import httpx
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.query import Result
 from rdflib.term import Node
 
 from ..jsonld_context import CONTEXT_PATH
 from ..kinds import load_schema
-from ..sparql import bind
+from ..stores import QueryStore
 
 HERE = Path(__file__).parent
 DESCRIPTION_QUERY = HERE / "sparql" / "entity_description.rq"
@@ -38,28 +30,6 @@ STANDARD_LABELS = HERE / "labels.ttl"
 # The JSON-LD context shipped in the repository (`maillage context` writes it); when it is
 # absent, the context is made of the project's prefixes. Either way it is inlined, never remote.
 JSONLD_CONTEXT = CONTEXT_PATH
-
-
-class SelectStore(Protocol):
-    def select(self, query: str, params: Mapping[str, str]) -> list[dict[str, Node | None]]: ...
-
-
-class SparqlHttpStore:
-    """SELECT queries over the SPARQL 1.1 Protocol (here: the local Oxigraph server), rows as rdflib terms."""
-
-    def __init__(self, query_url: str, timeout: float = 30.0):
-        self.query_url = query_url
-        self._client = httpx.Client(timeout=timeout)
-
-    def select(self, query: str, params: Mapping[str, str]) -> list[dict[str, Node | None]]:
-        response = self._client.post(self.query_url, data={"query": bind(query, dict(params))},
-                                     headers={"Accept": "application/sparql-results+json"})
-        response.raise_for_status()
-        result = Result.parse(io.BytesIO(response.content), format="json")
-        return [{str(name): row[name] for name in result.vars} for row in result]  # type: ignore[index]
-
-    def close(self) -> None:
-        self._client.close()
 
 
 @dataclass(frozen=True)
@@ -126,9 +96,10 @@ def _text(node: Node | None) -> str | None:
     return str(node) if node is not None else None
 
 
-def describe(store: SelectStore, iri: str) -> Entity | None:
+def describe(store: QueryStore, iri: str) -> Entity | None:
     """What the graph says of `iri`, or None when it says nothing (an unknown entity)."""
-    rows = store.select(_query(), {"_entity_iri": iri})
+    answer = store.select(_query(), {"_entity_iri": iri})
+    rows = [dict(zip(answer.variables, row, strict=True)) for row in answer]
     if not rows:
         return None
     labels = standard_labels()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import uvicorn
 
+from ..stores import EndpointStore
 from .app import GRACE_S, FrontConfig, make_app
 from .dataset import BuiltDataset
-from .entities import SparqlHttpStore
 from .oxigraph_server import OxigraphServer, free_port, prepare_store
 
 
@@ -20,11 +20,8 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     location = prepare_store(dataset, include_personal)
     port = port or free_port(host)
     with OxigraphServer(location, timeout_s=timeout, cors=True) as oxigraph:
-        store = SparqlHttpStore(f"{oxigraph.url}/query", timeout=timeout + GRACE_S)
+        store = EndpointStore(f"{oxigraph.url}/query", timeout_s=timeout + GRACE_S)
         app = make_app(FrontConfig(upstream=oxigraph.url, base=dataset.base, timeout=timeout, limit=limit), store,
                        on_runaway=oxigraph.restart, on_shutdown=oxigraph.stop)
         announce(f"http://{host}:{port}/sparql")
-        try:
-            uvicorn.run(app, host=host, port=port, log_level="warning")
-        finally:
-            store.close()
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,61 @@
+"""Maillage from Python (a notebook, a script): open the graph, list the query library, run a query.
+
+    import maillage
+    graph = maillage.open("build")            # a built graph (maillage build), or an endpoint URL
+    rows = graph.run("coordinations_in_territory", territory="departement/13")
+    rows.to_dataframe()                       # pandas (extra `notebook`)
+
+`maillage.queries()` lists the library (name -> question, parameters);
+parameters are checked (INSEE codes, concepts of the vocabularies, integer
+ranges) and bound as RDF terms, never pasted into the query. Errors carry
+their message in French and in English (`.message("en")`). See
+docs/python-api.md for a worked example (run by the tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graph_builder.query_library import LibraryError, NamedQuery, get_query, library
+from graph_builder.sparql import QueryRefused
+from graph_builder.stores import QueryStore, Rows, StoreError, open_store
+
+__all__ = ["Graph", "LibraryError", "QueryRefused", "Rows", "StoreError", "open", "queries"]
+
+
+class Graph:
+    """The Maillage graph behind one store (embedded Oxigraph, rdflib, or a SPARQL endpoint)."""
+
+    def __init__(self, store: QueryStore):
+        self.store = store
+
+    def run(self, name: str, **params: Any) -> Rows:
+        """Run the library's query NAME with its parameters (defaults for those not given)."""
+        return get_query(name).run(self.store, params)
+
+    def dataframe(self, name: str, **params: Any):
+        """The same, as a pandas DataFrame of plain values."""
+        return self.run(name, **params).to_dataframe()
+
+    def select(self, sparql: str) -> Rows:
+        """Run your own SELECT (updates and SERVICE are refused)."""
+        return self.store.select(sparql)
+
+    def describe(self, iri: str) -> list[tuple]:
+        """Every triple about `iri`, from every named graph."""
+        return self.store.describe(iri)
+
+    def __repr__(self) -> str:
+        return f"<maillage.Graph on {self.store.name}>"
+
+
+def open(source: str | Path = "build", engine: str = "oxigraph") -> Graph:
+    """The graph of a build directory or dump file (embedded `engine`), or of a SPARQL endpoint URL."""
+    return Graph(open_store(source if isinstance(source, str) and source.startswith(("http://", "https://"))
+                            else Path(source), backend=engine))
+
+
+def queries() -> dict[str, NamedQuery]:
+    """The query library, by name: `.summary`, `.description`, `.tags`, `.parameters`."""
+    return library()

@@ -1,0 +1,295 @@
+"""The query library: every query runs the same on the embedded store and on a real Oxigraph server,
+answers what the seeds say, and refuses bad parameters with a clear message."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rdflib import RDF, RDFS, Graph, Namespace, URIRef
+
+from graph_builder.query_library import LibraryError, catalogue_graph, get_query, library
+from graph_builder.sparql import check_query
+from graph_builder.stores import EndpointStore
+
+from .conftest import ID, run_query
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SCHEMA = Namespace("https://schema.org/")
+# Queries whose expected answers are tested in test_competency.py and test_backbone.py.
+TESTED_ELSEWHERE = {"added_values", "communes_of_coordination", "coordination_members_by_role", "coordination_types_scale",
+                    "experiences_of_capitalisation", "ottawa_axes", "regulatory_texts", "statistical_profile",
+                    "territory_everything", "type_concluded_between", "types_with_mission", "types_with_theme"}
+
+
+def short(value: str | None) -> str | None:
+    return value[len(ID):] if value and value.startswith(ID) else value
+
+
+def column(rows, name: str) -> list:
+    return [short(row[name]) for row in rows]
+
+
+# -- the whole library, two stores ----------------------------------------------------------------
+
+def test_the_library_has_at_least_25_documented_queries():
+    queries = library()
+    assert len(queries) >= 25
+    for query in queries.values():
+        assert query.summary["fr"].endswith("?") and query.summary["en"].endswith("?"), query.name
+        assert query.form == "SELECT" and query.tags, query.name
+        for parameter in query.parameters:
+            assert parameter.describe("fr") and parameter.describe("en"), (query.name, parameter.name)
+            assert parameter.check or parameter.type != "iri", (query.name, parameter.name)
+
+
+def test_every_query_has_a_test_on_its_expected_answer():
+    tested = TESTED_ELSEWHERE | {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    assert set(library()) <= tested, sorted(set(library()) - tested)
+
+
+@pytest.fixture(scope="module")
+def endpoint(seed_endpoint) -> EndpointStore:
+    return EndpointStore(seed_endpoint)
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_same_rows_on_the_embedded_store_and_on_an_oxigraph_server(name, seed_store, endpoint):
+    query = get_query(name)
+    embedded = query.run(seed_store)
+    remote = query.run(endpoint)
+    assert remote.variables == embedded.variables
+    assert list(remote) == list(embedded)
+    assert len(embedded) > 0 or name == "funders", name  # every default answer says something at seed size
+
+
+# -- expected answers (seed data) -------------------------------------------------------------------
+
+def test_actor_roles(seed_store):
+    rows = run_query(seed_store, "actor_roles")
+    assert [(short(r["coordination"]), r["role"]) for r in rows] == [
+        ("coordination/asv-aix-en-provence", "comite-pilotage"), ("coordination/asv-aix-en-provence", "cosignataire"),
+        ("coordination/asv-aix-en-provence", "porteur")]
+    assert {r["source"] for r in rows} == {f"{ID}source/002"}
+    assert run_query(seed_store, "actor_roles", actor="coordinatrice-asv-aix-en-provence")[0]["role"] == "coordonnateur"
+
+
+def test_actors_in_territory(seed_store):
+    rows = run_query(seed_store, "actors_in_territory")
+    assert column(rows, "actor") == ["acteur/ares-aix-en-provence", "acteur/paej-aix-en-provence",
+                                     "acteur/tremplin-aix-en-provence"]
+    assert {r["coordinations"] for r in rows} == {"1"}
+    # Found from the région too, through the nesting; an ARS based in the région, for its own kind.
+    assert len(run_query(seed_store, "actors_in_territory", territory="region/93")) == 3
+    ars = run_query(seed_store, "actors_in_territory", territory="region/93", kind="ars")
+    assert column(ars, "actor") == ["acteur/ars-provence-alpes-cote-d-azur"]
+
+
+def test_coordination_roles_summary(seed_store):
+    rows = run_query(seed_store, "coordination_roles_summary")
+    counts = {(r["role"], r["kind"]): int(r["actors"]) for r in rows}
+    assert counts[("comite-pilotage", "elu")] == 2
+    assert counts[("porteur", "commune")] == 1 and counts[("coordonnateur", "professionnel")] == 1
+    assert {role for role, _ in counts} == {"porteur", "cosignataire", "comite-pilotage", "coordonnateur", "partenaire"}
+
+
+def test_coordinations_by_determinant(seed_store):
+    rows = run_query(seed_store, "coordinations_by_determinant")
+    assert column(rows, "coordination") == ["coordination/asv-aubervilliers", "coordination/asv-eragny-sur-oise",
+                                            "coordination/asv-strasbourg"]
+    by_number = run_query(seed_store, "coordinations_by_determinant", determinant="4.1")  # by its notation
+    assert column(by_number, "coordination") == ["coordination/asv-nanterre"]
+
+
+def test_coordinations_by_ottawa_axis(seed_store):
+    rows = run_query(seed_store, "coordinations_by_ottawa_axis")
+    assert column(rows, "coordination") == [
+        "coordination/asv-lyon", "coordination/asv-martigues-port-de-bouc", "coordination/asv-saint-nazaire",
+        "coordination/asv-strasbourg", "coordination/asv-vallees-gier-ondaine-andrezieux-boutheon"]
+    public_policy = run_query(seed_store, "coordinations_by_ottawa_axis", axis="1")  # by the axis' number
+    assert column(public_policy, "coordination") == ["coordination/asv-clichy-sous-bois", "coordination/asv-lyon"]
+
+
+def test_coordinations_by_theme(seed_store):
+    rows = run_query(seed_store, "coordinations_by_theme")
+    assert [(short(r["coordination"]), short(r["via"])) for r in rows] == [
+        ("coordination/asv-aubervilliers", "experience/aubervilliers-bien-etre-psychique-jeune-enfant"),
+        ("coordination/asv-strasbourg", "experience/strasbourg-sante-mentale-hopital-ville")]
+
+
+def test_coordinations_by_type(seed_store):
+    rows = run_query(seed_store, "coordinations_by_type")
+    assert len({r["coordination"] for r in rows}) == 11
+    assert [r["code"] for r in rows if "martigues" in r["coordination"]] == ["13056", "13077"]
+    assert run_query(seed_store, "coordinations_by_type", coordinationType="CLSM") == []  # none known in the seeds
+
+
+def test_coordinations_covering_commune(seed_store):
+    rows = run_query(seed_store, "coordinations_covering_commune")  # Saint-Étienne, through its métropole
+    assert [(short(r["coordination"]), short(r["through"])) for r in rows] == [
+        ("coordination/asv-vallees-gier-ondaine-andrezieux-boutheon", "territoire/epci/244200770")]
+    direct = run_query(seed_store, "coordinations_covering_commune", commune="13001")
+    assert column(direct, "through") == ["territoire/commune/13001"]
+    assert run_query(seed_store, "coordinations_covering_commune", commune="2A004") == []
+
+
+def test_coordinations_in_territory(seed_store):
+    rows = run_query(seed_store, "coordinations_in_territory")
+    assert column(rows, "placeName") == ["Aix-en-Provence", "Martigues", "Port-de-Bouc"]
+    assert len(run_query(seed_store, "coordinations_in_territory", territory="region/11")) == 4
+    assert run_query(seed_store, "coordinations_in_territory", coordinationType="CLS") == []
+
+
+def test_coordinations_per_region(seed_store):
+    rows = run_query(seed_store, "coordinations_per_region")
+    assert {(r["code"], r["type"], int(r["coordinations"])) for r in rows} == {
+        ("11", "ASV", 4), ("44", "ASV", 1), ("52", "ASV", 1), ("84", "ASV", 2), ("93", "ASV", 3)}
+
+
+def test_departements_without_coordination(seed_store):
+    rows = run_query(seed_store, "departements_without_coordination")
+    codes = {r["code"] for r in rows}
+    assert codes.isdisjoint({"13", "93", "95", "69", "92", "42", "44", "67", "06"})  # where the seeds place ASV
+    assert {"01", "2A", "2B", "971", "976", "38"} <= codes
+    assert len(codes) == len(rows) and 90 <= len(codes) <= 100
+    assert len(run_query(seed_store, "departements_without_coordination", coordinationType="CLS")) == 109
+
+
+def test_communes_without_coordination(seed_store):
+    rows = run_query(seed_store, "communes_without_coordination")
+    codes = [r["code"] for r in rows]
+    assert len(codes) == 119 - 3 and not {"13001", "13056", "13077"} & set(codes)  # the Bouches-du-Rhône's 119
+    assert rows[0]["name"] == "Marseille"  # most populated first
+    # In the Loire, Saint-Étienne Métropole's communes are covered by its ASV, Roanne is not.
+    loire = {r["code"] for r in run_query(seed_store, "communes_without_coordination", departement="42")}
+    assert "42187" in loire and not {"42218", "42005"} & loire
+
+
+def test_experiences_by_determinant(seed_store):
+    rows = run_query(seed_store, "experiences_by_determinant")
+    assert len({r["experience"] for r in rows}) == 8
+    assert {r["source"] for r in rows} == {f"{ID}source/001", f"{ID}source/004"}
+
+
+def test_experiences_by_ottawa_axis(seed_store):
+    rows = run_query(seed_store, "experiences_by_ottawa_axis")
+    assert column(rows, "experience") == [
+        "experience/strasbourg-sante-mentale-hopital-ville", "experience/toulouse-centre-sante-autogere",
+        "experience/nanterre-pouvoir-d-agir-nutrition", "experience/echirolles-village-2-sante"]
+
+
+def test_experiences_by_theme(seed_store):
+    rows = run_query(seed_store, "experiences_by_theme")
+    assert column(rows, "carrier") == ["acteur/centre-sante-autogere-toulouse", "coordination/asv-nanterre",
+                                       "acteur/village-2-sante"]
+
+
+def test_experiences_in_territory(seed_store):
+    rows = run_query(seed_store, "experiences_in_territory")
+    assert column(rows, "place") == ["territoire/commune/42005", "territoire/epci/244200770",
+                                     "territoire/commune/69123", "territoire/commune/38151"]
+    assert set(rows[0]["themes"].split()) == {"formation-acteurs", "acces-aux-droits"}
+
+
+def test_funders(seed_store):
+    rows = run_query(seed_store, "funders")
+    assert [(short(r["funder"]), r["how"]) for r in rows] == [
+        ("acteur/ars", "financeur habituel"), ("acteur/cget", "financeur habituel")]
+    assert run_query(seed_store, "funders", coordinationType="CMT") == []
+
+
+def test_sources_of_entity(seed_store):
+    rows = run_query(seed_store, "sources_of_entity")
+    assert {short(r["graph"]) for r in rows} == {"graph/002"}
+    assert {short(r["document"]) for r in rows} == {"source/002"}
+    assert all(r["title"] and r["passage"] for r in rows)
+    start = [r for r in rows if r["property"] == "https://schema.org/startDate"]
+    assert [r["value"] for r in start] == ["2003-05"]
+    commune = run_query(seed_store, "sources_of_entity", entity=f"{ID}territoire/commune/38151")
+    graphs = {short(r["graph"]) for r in commune}
+    assert graphs == {"graph/cog-insee", "graph/004"}  # the referential, and the seed that names the place
+    assert {short(r["document"]) for r in commune if short(r["graph"]) == "graph/cog-insee"} == {"source/cog-insee"}
+
+
+def test_statistics_by_indicator(seed_store):
+    rows = run_query(seed_store, "statistics_by_indicator")
+    assert [(Decimal(r["value"]), r["unit"], r["year"]) for r in rows] == [(Decimal(45), "%", "2012")]
+    hours = run_query(seed_store, "statistics_by_indicator", indicator="heures-hebdomadaires")
+    assert [Decimal(r["value"]) for r in hours] == [Decimal(25), Decimal(10)]
+    assert {short(r["of"]) for r in hours} == {"acteur/village-2-sante"}
+
+
+def test_themes_without_coordination(seed_store):
+    rows = run_query(seed_store, "themes_without_coordination")
+    codes = {r["code"] for r in rows}
+    assert len(codes) == 18 - 2 and not {"acces-aux-droits", "formation-acteurs"} & codes  # Lyon, Saint-Étienne
+    everything = run_query(seed_store, "themes_without_coordination", territory="region/28")  # no seed in Normandy
+    assert len(everything) == 18
+
+
+# -- parameters -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "params", "expected_fr", "expected_en"), [
+    ("coordinations_covering_commune", {"commune": "2C004"}, "Code commune INSEE invalide", "Invalid INSEE commune code"),
+    ("coordinations_covering_commune", {"commune": "1300"}, "deux chiffres de département", "two département digits"),
+    ("communes_without_coordination", {"departement": "20"}, "pas 20", "not 20"),
+    ("territory_everything", {"territory": "region/1"}, "Code région invalide", "Invalid region code"),
+    ("territory_everything", {"territory": "canton/38"}, "Niveaux possibles", "Possible levels"),
+    ("territory_everything", {"territory": "38"}, "niveau/code", "level/code"),
+    ("actors_in_territory", {"territory": "epci/24420077"}, "SIREN", "SIREN"),
+    ("coordinations_by_theme", {"theme": "sante-mentalle"}, "Vouliez-vous dire « sante-mentale »",
+     "Did you mean 'sante-mentale'"),
+    ("coordinations_by_type", {"coordinationType": "XYZ"}, "vocabulaire coordination-type", "coordination-type vocabulary"),
+    ("statistical_profile", {"year": "1900"}, "entre 1990 et 2100", "between 1990 and 2100"),
+    ("statistical_profile", {"year": "deux mille"}, "nombre entier", "integer"),
+    ("actor_roles", {"actor": "ars> } ; DROP ALL"}, "identifiant", "identifier"),
+    ("sources_of_entity", {"entity": "pas une IRI"}, "IRI absolue", "absolute IRI"),
+    ("coordinations_by_theme", {"themes": "nutrition"}, "Paramètre inconnu", "Unknown parameter"),
+])
+def test_bad_parameters_are_refused_clearly(seed_store, name, params, expected_fr, expected_en):
+    with pytest.raises(LibraryError) as refused:
+        get_query(name).run(seed_store, params)
+    assert expected_fr in refused.value.message("fr")
+    assert expected_en in refused.value.message("en")
+
+
+def test_unknown_query_suggests_the_closest():
+    with pytest.raises(LibraryError) as refused:
+        get_query("coordinations_by_themes")
+    assert "« coordinations_by_theme »" in refused.value.message_fr and "maillage queries" in refused.value.message_fr
+
+
+def test_values_given_as_codes_or_iris_bind_the_same_term(seed_store):
+    query = get_query("coordinations_by_theme")
+    assert query.bindings({"theme": "sante-mentale"}) == query.bindings({"theme": f"{ID}theme/sante-mentale"})
+    commune = get_query("coordinations_covering_commune")
+    assert commune.bindings({"commune": "2A004"}) == {"_commune_iri": f"{ID}territoire/commune/2A004"}
+
+
+def test_an_optional_parameter_left_out_matches_everything(seed_store):
+    query = get_query("coordinations_in_territory")
+    assert "__coordinationType_iri" not in query.bindings({})
+    assert len(query.run(seed_store)) == len(query.run(seed_store, {"coordinationType": "ASV"})) == 3
+
+
+# -- the catalogue as RDF --------------------------------------------------------------------------
+
+def test_catalogue_is_published_as_sparql_examples():
+    graph = Graph().parse(data=catalogue_graph(target="http://127.0.0.1:7878/query").serialize(format="turtle"),
+                          format="turtle")
+    executables = set(graph.subjects(RDF.type, SH.SPARQLSelectExecutable))
+    assert {str(e).rsplit("/", 1)[1] for e in executables} == set(library())
+    for node in executables:
+        comments = {c.language for c in graph.objects(node, RDFS.comment)}
+        assert comments == {"fr", "en"}, node
+        text = str(graph.value(node, SH.select))
+        assert not text.startswith("#+") and check_query(text) == "SELECT"
+        assert graph.value(node, SCHEMA.target) == URIRef("http://127.0.0.1:7878/query")
+        assert set(graph.objects(node, SCHEMA.keywords)), node
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (README): the referential links a multi-département EPCI to each "
+                                       "of its départements with igeo:subdivisionDirecteDe, the property the nesting walks")
+def test_a_commune_is_not_found_from_another_departement_of_its_epci(seed_store):
+    # Aubervilliers (93) is in the Métropole du Grand Paris, which also spans Paris (75).
+    assert run_query(seed_store, "coordinations_in_territory", territory="departement/75") == []
