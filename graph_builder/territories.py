@@ -77,16 +77,30 @@ def _population_year(departement: str | None) -> int | None:
     return POPULATION_YEAR_BY_DEPARTEMENT.get(departement or "", POPULATION_YEAR)
 
 
+def _enclosing(departements: set[str], region_of: dict[str, str]) -> tuple[str, ...]:
+    """The territory an intercommunality lies within: its département, else its région, else none.
+
+    igeo:subdivisionDirecteDe means "lies within": the 91 intercommunalities
+    whose communes span several départements are not within any of them (the
+    Métropole du Grand Paris is not within Paris), and the nesting queries
+    must not reach Nanterre from Paris through it.
+    """
+    if len(departements) == 1:
+        return (f"departement/{next(iter(departements))}",)
+    regions = {region_of[dep] for dep in departements if dep in region_of}
+    return (f"region/{next(iter(regions))}",) if len(regions) == 1 else ()
+
+
 def _places(referential: Referential) -> Iterator[Place]:
     member_of: dict[str, list[str]] = {}
     departement_of = {c["code"]: c["departement"] for c in referential["communes"] if c["type"] == "commune-actuelle"}
+    region_of = {dep["code"]: dep["region"] for dep in referential["departements"]}
     for table, level in (("epci", "epci"), ("ept", "ept")):
         for group in referential[table]:
             members = [member["code"] for member in group.get("membres", [])]
             for code in members:
                 member_of.setdefault(code, []).append(f"{level}/{group['code']}")
-            # An intercommunality lies within the département(s) of its communes (a few span two or more).
-            parents = tuple(sorted({f"departement/{departement_of[code]}" for code in members if code in departement_of}))
+            parents = _enclosing({departement_of[code] for code in members if code in departement_of}, region_of)
             yield Place(level, group["code"], group["nom"], parents, group.get("populationMunicipale"),
                         POPULATION_YEAR if "populationMunicipale" in group else None)
     for region in referential["regions"]:
