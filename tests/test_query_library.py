@@ -295,3 +295,58 @@ def test_a_commune_is_not_found_from_another_departement_of_its_epci(seed_store)
     assert run_query(seed_store, "coordinations_in_territory", territory="departement/75") == []
     found = {row["coordination"] for row in run_query(seed_store, "coordinations_in_territory", territory="region/11")}
     assert {f"{ID}coordination/asv-aubervilliers", f"{ID}coordination/asv-nanterre"} <= found
+
+
+# -- the viewer's questions (app/, graph_builder/viewer.py) ---------------------------------------------
+
+def test_entities_by_type(seed_store):
+    counts = {(short(r["class"]), r["classLabel"]): int(r["count"]) for r in run_query(seed_store, "entities_by_type")}
+    assert counts[("https://w3id.org/maillage/def/core#FieldExperience", "Expérience de terrain")] == 13
+    assert counts[("https://w3id.org/maillage/def/core#FieldExperience", "Field experience")] == 13
+    assert counts[("https://w3id.org/maillage/def/core#Coordination", "Coordination locale en santé")] == 11
+
+
+def test_entities_by_source(seed_store):
+    rows = run_query(seed_store, "entities_by_source")
+    counts = {short(r["document"]): int(r["count"]) for r in rows}
+    assert set(counts) >= {"source/000", "source/001", "source/002", "source/003", "source/004", "source/cog-insee"}
+    assert counts["source/002"] > 0 and counts["source/cog-insee"] > 30000
+
+
+def test_build_description(seed_store):
+    [row] = run_query(seed_store, "build_description")
+    assert row["vintage"] == "millésime 2026" and row["valid"] == "2026-01-01" and row["builtAt"].startswith("20")
+
+
+def test_territory_names(seed_store):
+    rows = run_query(seed_store, "territory_names")
+    by_key = {(r["level"], r["code"]): r for r in rows}
+    assert by_key[("commune", "38151")]["name"] == "Échirolles" and by_key[("commune", "38151")]["departement"] == "38"
+    assert by_key[("departement", "38")]["name"] == "Isère" and by_key[("region", "84")]["departement"] is None
+    assert by_key[("epci", "200040715")]["name"] == "Grenoble-Alpes-Métropole"
+
+
+def test_territory_nesting(seed_store):
+    rows = run_query(seed_store, "territory_nesting")
+    assert [(r["level"], r["code"]) for r in rows] == [("commune", "38151"), ("departement", "38"), ("epci", "200040715"),
+                                                       ("region", "84")]
+    assert [r["code"] for r in run_query(seed_store, "territory_nesting", territory="departement/13")] == ["13", "93"]
+
+
+def test_entity_cards(seed_store):
+    rows = run_query(seed_store, "entity_cards")
+    strasbourg = [r for r in rows if short(r["entity"]) == "experience/strasbourg-sante-mentale-hopital-ville"]
+    assert {(r["field"], short(r["value"]), r["valueLabel"]) for r in strasbourg if r["field"] == "theme"} >= {
+        ("theme", "theme/sante-mentale", "Santé mentale"), ("theme", "theme/sante-mentale", "Mental health")}
+    assert {r["field"] for r in strasbourg} >= {"label", "subject", "source", "theme", "ottawaAxis"}
+    aix = [r for r in run_query(seed_store, "entity_cards", kind="https://w3id.org/maillage/def/core#Coordination")
+           if short(r["entity"]) == "coordination/asv-aix-en-provence"]
+    assert ("type", "coordination-type/ASV") in {(r["field"], short(r["value"])) for r in aix}
+
+
+def test_coordination_participants(seed_store):
+    rows = run_query(seed_store, "coordination_participants")
+    assert ("acteur/assurance-maladie", "Membre du comité de pilotage") in {
+        (short(r["actor"]), r["roleLabel"]) for r in rows}
+    assert {short(r["role"]) for r in rows} >= {"role/porteur", "role/comite-pilotage", "role/cosignataire"}
+    assert {r["source"] for r in rows} == {f"{ID}source/002"}

@@ -1,0 +1,33 @@
+"""What every page shares: the graph (opened once, cached), the chosen language, links to entity pages."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from graph_builder.viewer import Viewer, short
+
+
+@st.cache_resource(show_spinner=False)
+def viewer(out_dir: str) -> Viewer:
+    """The built graph of `out_dir` (MAILLAGE_OUT, default build/), opened once per process, read only."""
+    return Viewer.open(out_dir)
+
+
+def graph() -> Viewer:
+    return viewer(os.environ.get("MAILLAGE_OUT", "build"))
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "fr")
+
+
+def t(fr: str, en: str) -> str:
+    """The text in the chosen language."""
+    return en if lang() == "en" else fr
+
+
+def link(page: str, iri: str, label: str) -> str:
+    """A Markdown link to an entity's page: a shareable URL (query parameter `id`)."""
+    return f"[{label}](/{page}?id={short(iri)})"

@@ -1,0 +1,32 @@
+"""Maillage viewer: `streamlit run app/main.py` (graph of MAILLAGE_OUT, default build/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).parent))  # pages import common.py
+
+from common import graph, t  # noqa: E402
+
+from graph_builder.stores import StoreError  # noqa: E402
+
+st.set_page_config(page_title="Maillage", layout="wide")
+with st.sidebar:
+    st.radio("Langue / Language", ["fr", "en"], key="lang", horizontal=True,
+             format_func={"fr": "Français", "en": "English"}.get)
+try:
+    graph()
+except StoreError as error:
+    st.error(error.message(st.session_state.get("lang", "fr")))
+    st.stop()
+
+pages = [
+    st.Page("pages/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
+    st.Page("pages/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
+    st.Page("pages/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
+    st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),
+]
+st.navigation(pages).run()

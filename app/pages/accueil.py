@@ -1,0 +1,25 @@
+"""Accueil: what the graph holds, when it was built, where to start."""
+
+import streamlit as st
+from common import graph, lang, t
+
+g = graph()
+st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
+build = g.build()
+st.caption(t(f"Graphe construit le {build.get('builtAt')} ; référentiel territorial : {build.get('vintage')} "
+             f"(version {build.get('version')})",
+             f"Graph built on {build.get('builtAt')}; territorial referential: {build.get('vintage')} "
+             f"(version {build.get('version')})"))
+left, right = st.columns(2)
+with left:
+    st.subheader(t("Entités par type", "Entities by type"))
+    st.table({t("Type", "Type"): [n for n, _ in g.counts_by_type(lang())],
+              t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
+with right:
+    st.subheader(t("Entités par source", "Entities by source"))
+    st.table({t("Document source", "Source document"): [n for n, _ in g.counts_by_source(lang())],
+              t("Nombre", "Count"): [c for _, c in g.counts_by_source(lang())]})
+st.subheader(t("Par où commencer", "Where to start"))
+st.page_link("pages/territoires.py", label=t("Chercher un territoire", "Find a territory"))
+st.page_link("pages/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))
+st.page_link("pages/coordinations.py", label=t("Parcourir les coordinations", "Browse the coordinations"))

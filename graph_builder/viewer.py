@@ -1,0 +1,209 @@
+"""What the Streamlit viewer (app/) shows, as plain data: every page is a thin layer over these functions.
+
+Everything is read through the query library (queries/*.rq) on a QueryStore;
+labels come from the graph in the chosen language (French first, English
+second), picked here from the language-tagged rows the queries return.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rdflib import Literal
+
+from .query_library import get_query
+from .stores import QueryStore, open_store
+
+ID = "https://w3id.org/maillage/id/"
+MLG = "https://w3id.org/maillage/def/core#"
+LEVEL_ORDER = ("commune", "epci", "departement", "region")
+LEVEL_NAMES = {"fr": {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"},
+               "en": {"commune": "Municipality", "epci": "Intermunicipality", "departement": "Département",
+                      "region": "Region"}}
+
+
+def pick(values, lang: str = "fr") -> str:
+    """The value in `lang`, else French, else one without a language, else any (labels in several languages)."""
+    values = [v for v in values if v is not None]
+    for wanted in (lang, "fr", None):
+        for value in values:
+            if getattr(value, "language", None) == wanted:
+                return str(value)
+    return str(values[0]) if values else ""
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for a search by name (« echirolles » finds Échirolles)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn")
+
+
+def short(iri: str) -> str:
+    """`coordination/asv-aix-en-provence` for an entity IRI (what URLs of the viewer carry)."""
+    return iri[len(ID):] if iri.startswith(ID) else iri
+
+
+@dataclass
+class Card:
+    """An entity with its fields (field -> values, language-tagged literals or IRIs) and the values' labels."""
+
+    iri: str
+    fields: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    labels: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+
+    def text(self, name: str, lang: str = "fr") -> str:
+        return pick(self.fields.get(name, []), lang)
+
+    def links(self, name: str, lang: str = "fr") -> list[tuple[str, str]]:
+        """(IRI, label in `lang`) of the entities or concepts in field `name`."""
+        return [(str(v), pick(self.labels.get(str(v), []), lang) or short(str(v)))
+                for v in self.fields.get(name, []) if not isinstance(v, Literal)]
+
+    def has(self, name: str, iri: str) -> bool:
+        return any(str(v) == iri for v in self.fields.get(name, []))
+
+
+@dataclass(frozen=True)
+class Territory:
+    iri: str
+    level: str
+    code: str
+    name: str
+    departement: str | None
+
+    def title(self, lang: str = "fr") -> str:
+        """The name, told apart from its homonyms by its département (communes) or level."""
+        if self.level == "commune":
+            return f"{self.name} ({self.departement or '?'}) — {self.code}"
+        return f"{self.name} — {LEVEL_NAMES[lang][self.level]} {self.code}"
+
+    @property
+    def key(self) -> str:
+        """`departement/38`: the form the query library's `territoire` check takes."""
+        return f"{self.level}/{self.code}"
+
+
+class Viewer:
+    """The graph as the viewer reads it; never mutated (queries only)."""
+
+    def __init__(self, store: QueryStore):
+        self.store = store
+
+    @classmethod
+    def open(cls, out_dir: str | Path) -> Viewer:
+        return cls(open_store(out_dir if str(out_dir).startswith(("http://", "https://")) else Path(out_dir)))
+
+    def run(self, name: str, **params):
+        return get_query(name).run(self.store, params)
+
+    # -- Accueil ---------------------------------------------------------------------------------
+    def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
+        return self._counted(self.run("entities_by_type"), "class", "classLabel", lang)
+
+    def counts_by_source(self, lang: str = "fr") -> list[tuple[str, int]]:
+        return self._counted(self.run("entities_by_source"), "document", "title", lang)
+
+    @staticmethod
+    def _counted(rows, key: str, label: str, lang: str) -> list[tuple[str, int]]:
+        labels, counts = defaultdict(list), {}
+        index = {name: i for i, name in enumerate(rows.variables)}
+        for row in rows:  # raw terms: .dicts() would drop the language tags
+            labels[row[index[key]]].append(row[index[label]])
+            counts[row[index[key]]] = int(row[index["count"]])
+        return [(pick(labels[k], lang), counts[k]) for k in counts]
+
+    def build(self) -> dict:
+        """Build date and referential vintage (the build's metadata graph)."""
+        rows = self.run("build_description").dicts()
+        return rows[0] if rows else {}
+
+    # -- Territoires -----------------------------------------------------------------------------
+    @cached_property
+    def territories(self) -> list[Territory]:
+        return [Territory(r["territory"], r["level"], r["code"], r["name"], r["departement"])
+                for r in self.run("territory_names").dicts()]
+
+    @cached_property
+    def _territory_index(self) -> dict[str, Territory]:
+        return {t.key: t for t in self.territories}
+
+    def territory(self, key: str) -> Territory | None:
+        """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI."""
+        return self._territory_index.get(key.removeprefix(ID).removeprefix("territoire/"))
+
+    def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
+        """Territories whose official code is `text`, then whose name starts with it, then contains it."""
+        wanted = fold(text.strip())
+        if not wanted:
+            return []
+        exact = [t for t in self.territories if t.code.casefold() == wanted]
+        starts = [t for t in self.territories if t not in exact and fold(t.name).startswith(wanted)]
+        within = [t for t in self.territories if t not in exact and wanted in fold(t.name)
+                  and not fold(t.name).startswith(wanted)]
+        rank = {level: i for i, level in enumerate(reversed(LEVEL_ORDER))}  # larger territories first
+        ordered = sorted(starts, key=lambda t: (rank[t.level], fold(t.name), t.code))
+        ordered += sorted(within, key=lambda t: (rank[t.level], fold(t.name), t.code))
+        return (exact + ordered)[:limit]
+
+    def nesting(self, key: str) -> list[Territory]:
+        """The territory and those containing it, from the commune up to the région."""
+        found = [Territory(r["territory"], r["level"], r["code"], r["name"], None)
+                 for r in self.run("territory_nesting", territory=key).dicts()]
+        return sorted(found, key=lambda t: LEVEL_ORDER.index(t.level))
+
+    def in_territory(self, key: str) -> tuple[set[str], set[str]]:
+        """IRIs of the coordinations and experiences in the territory or a territory it contains."""
+        coordinations = set(self.run("coordinations_in_territory", territory=key).column("coordination"))
+        experiences = set(self.run("experiences_in_territory", territory=key).column("experience"))
+        return coordinations, experiences
+
+    # -- Expériences, Coordinations --------------------------------------------------------------
+    def cards(self, kind: str) -> dict[str, Card]:
+        """Every entity of class mlg:KIND (FieldExperience, Coordination) as a Card, by IRI."""
+        cards: dict[str, Card] = {}
+        for entity, name, value, label in self.run("entity_cards", kind=f"{MLG}{kind}"):
+            card = cards.setdefault(str(entity), Card(str(entity)))
+            if value not in card.fields[str(name)]:
+                card.fields[str(name)].append(value)
+            if label is not None and label not in card.labels[str(value)]:
+                card.labels[str(value)].append(label)
+        return cards
+
+    @cached_property
+    def experiences(self) -> dict[str, Card]:
+        return self.cards("FieldExperience")
+
+    @cached_property
+    def coordinations(self) -> dict[str, Card]:
+        return self.cards("Coordination")
+
+    def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
+        """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label."""
+        found = {iri: label for card in cards.values() for iri, label in card.links(name, lang)}
+        return dict(sorted(found.items(), key=lambda item: fold(item[1])))
+
+    def filtered(self, cards: dict[str, Card], lang: str = "fr", territory: str | None = None,
+                 **wanted: str | None) -> list[Card]:
+        """Cards having each wanted value (field=IRI) and, given a territory, located in it (nesting)."""
+        selected = [c for c in cards.values() if all(not iri or c.has(name, iri) for name, iri in wanted.items())]
+        if territory:
+            coordinations, experiences = self.in_territory(territory)
+            selected = [c for c in selected if c.iri in coordinations | experiences]
+        return sorted(selected, key=lambda c: fold(c.text("label", lang)))
+
+    def participants(self, coordination: str, lang: str = "fr") -> list[tuple[str, str]]:
+        """(role label, actor label) of a coordination's participations, in `lang`."""
+        roles, actors, pairs = defaultdict(list), defaultdict(list), []
+        for row in self.run("coordination_participants", coordination=coordination):
+            actor, actor_label, role, role_label, _ = (row[0], row[1], row[2], row[3], row[4])
+            roles[role].append(role_label)
+            actors[actor].append(actor_label)
+            if (role, actor) not in pairs:
+                pairs.append((role, actor))
+        return [(pick(roles[r], lang), pick(actors[a], lang)) for r, a in pairs]
+
+    def experiences_of(self, coordination: str) -> list[Card]:
+        return [c for c in self.experiences.values() if c.has("carrier", coordination)]

@@ -1,0 +1,119 @@
+"""The Streamlit viewer (app/): each page renders under AppTest on the seed build and shows what the seeds say."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.publish import write_outputs
+from graph_builder.viewer import Viewer
+
+MAIN = str(PROJECT_ROOT / "app" / "main.py")
+
+
+@pytest.fixture(scope="session")
+def seed_out(seed_build, tmp_path_factory):
+    out = tmp_path_factory.mktemp("viewer-build")
+    write_outputs(seed_build, out)
+    return out
+
+
+@pytest.fixture
+def app(seed_out, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_OUT", str(seed_out))
+
+    def start(page: str | None = None, lang: str = "fr", **params) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=60)
+        at.session_state["lang"] = lang
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py")
+        for key, value in params.items():  # after switching: a page switch starts with no query parameters
+            at.query_params[key] = value
+        if page or params:
+            at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_search_tells_homonyms_apart_by_departement(seed_store):
+    viewer = Viewer(seed_store)
+    titles = [t.title() for t in viewer.search_territories("saint-denis") if t.level == "commune"]
+    assert "Saint-Denis (93) — 93066" in titles and any(t.startswith("Saint-Denis (974)") for t in titles)
+    assert viewer.search_territories("38151")[0].name == "Échirolles"
+    assert viewer.search_territories("echirolles")[0].code == "38151"
+
+
+def test_accueil_counts_build_date_and_vintage(app):
+    at = app()
+    assert "millésime 2026" in at.caption[0].value
+    types = at.table[0].value
+    assert dict(zip(types.iloc[:, 0], types.iloc[:, 1], strict=True))["Expérience de terrain"] == 13
+    assert "Agir pour la prévention et la promotion de la santé dans les quartiers de la politique de la ville" in \
+        list(at.table[1].value.iloc[:, 0])
+
+
+def test_accueil_in_english(app):
+    at = app(lang="en")
+    assert "Field experience" in list(at.table[0].value.iloc[:, 0])
+    assert at.title[0].value == "Maillage: local health coordination"
+
+
+def test_territory_search_and_nesting(app):
+    at = app("territoires")
+    at.text_input(key="search").input("Échirolles").run()
+    assert not at.exception
+    assert at.query_params["id"] == "territoire/commune/38151"
+    text = markdown(at)
+    assert "Grenoble-Alpes-Métropole" in text and "Isère" in text and "Auvergne-Rhône-Alpes" in text
+    assert "Village 2 santé" in text
+
+
+def test_departement_page_lists_the_experiences_of_its_communes(app):
+    at = app("territoires", id="territoire/departement/38")
+    assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in markdown(at)
+
+
+def test_unknown_territory_name_says_so(app):
+    at = app("territoires")
+    at.text_input(key="search").input("Xyzzyville").run()
+    assert "Aucun territoire ne correspond" in at.warning[0].value
+
+
+def test_experiences_filtered_on_mental_health_show_strasbourg(app):
+    at = app("experiences")
+    at.selectbox[0].select("https://w3id.org/maillage/id/theme/sante-mentale").run()
+    text = markdown(at)
+    assert "Strasbourg" in text and "Village 2 santé" not in text
+
+
+def test_experiences_filtered_by_place_through_nesting(app):
+    at = app("experiences")
+    at.text_input[0].input("departement/38").run()
+    assert "1 expérience(s)" in at.caption[0].value and "Échirolles" in markdown(at)
+
+
+def test_experience_page_from_its_url(app):
+    at = app("experiences", lang="en", id="experience/strasbourg-sante-mentale-hopital-ville")
+    assert "Making mental health everyone's concern" in markdown(at)
+
+
+def test_aix_asv_page_lists_its_steering_committee(app):
+    at = app("coordinations", id="coordination/asv-aix-en-provence")
+    text = markdown(at)
+    assert "**Membre du comité de pilotage** : Assurance maladie" in text
+    assert "Ateliers santé ville : outils de définition de coordination" in text
+
+
+def test_coordinations_filtered_by_territory(app):
+    at = app("coordinations")
+    at.text_input[0].input("departement/13").run()
+    assert "Aix-en-Provence" in markdown(at)
