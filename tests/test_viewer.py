@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from graph_builder.pipeline import PROJECT_ROOT
