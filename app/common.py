@@ -31,3 +31,9 @@ def t(fr: str, en: str) -> str:
 def link(page: str, iri: str, label: str) -> str:
     """A Markdown link to an entity's page: a shareable URL (query parameter `id`)."""
     return f"[{label}](/{page}?id={short(iri)})"
+
+
+def unknown(wanted: str) -> None:
+    """Say that the page's `id` names nothing known (a mistyped or outdated link)."""
+    st.error(t(f"Aucune fiche ne correspond à « {wanted} » : le lien est peut-être erroné ou ancien.",
+               f"Nothing matches '{wanted}': the link may be mistyped or outdated."))

@@ -116,3 +116,15 @@ def test_coordinations_filtered_by_territory(app):
     at = app("coordinations")
     at.text_input[0].input("departement/13").run()
     assert "Aix-en-Provence" in markdown(at)
+
+
+@pytest.mark.parametrize("page", ["territoires", "experiences", "coordinations"])
+def test_a_link_to_nothing_says_so(app, page):
+    at = app(page, id="coordination/nulle-part")
+    assert "Aucune fiche ne correspond à « coordination/nulle-part »" in at.error[0].value
+
+
+def test_no_build_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_OUT", str(tmp_path))
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert not at.exception and "lancez d'abord « maillage build »" in at.error[0].value

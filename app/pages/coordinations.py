@@ -1,13 +1,15 @@
 """Coordinations: browse by type, territory and theme; a page per coordination."""
 
 import streamlit as st
-from common import graph, lang, link, t
+from common import graph, lang, link, t, unknown
 
 from graph_builder.viewer import ID
 
 g = graph()
 cards = g.coordinations
 one = cards.get(ID + st.query_params.get("id", ""))
+if one is None and st.query_params.get("id"):
+    unknown(st.query_params["id"])
 if one is None:
     st.title("Coordinations")
     everything = {"": t("(tous)", "(all)")}

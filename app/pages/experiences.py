@@ -1,7 +1,7 @@
 """Expériences: the experience bank, filtered by theme, Ottawa axis and place (through the nesting)."""
 
 import streamlit as st
-from common import graph, lang, link, t
+from common import graph, lang, link, t, unknown
 
 from graph_builder.viewer import ID
 
@@ -9,6 +9,8 @@ g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
 cards = g.experiences
 one = cards.get(ID + st.query_params.get("id", ""))
+if one is None and st.query_params.get("id"):
+    unknown(st.query_params["id"])
 if one is None:
     everything = {"": t("(toutes)", "(all)")}
     themes = everything | g.choices(cards, "theme", lang())

@@ -1,11 +1,13 @@
 """Territoires: find a territory by name or code; its nesting, its coordinations and experiences."""
 
 import streamlit as st
-from common import graph, lang, link, t
+from common import graph, lang, link, t, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))
 chosen = g.territory(st.query_params.get("id", ""))
+if chosen is None and st.query_params.get("id"):
+    unknown(st.query_params["id"])
 text = st.text_input(t("Nom ou code INSEE du territoire", "Name or INSEE code of the territory"), key="search")
 if text:
     found = g.search_territories(text)
