@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-.venv/bin/ruff check graph_builder maillage tests
+.venv/bin/ruff check graph_builder maillage app tests
 .venv/bin/maillage templates --check
 .venv/bin/python -m pytest "$@"
