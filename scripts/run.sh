@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Main job: set up, build and validate the graph from data/, write it to build/ and print its summary.
+# Main job: set up, build and validate the graph from data/ into build/, then open the viewer on it
+# (embedded Oxigraph store) at http://127.0.0.1:8501 until Ctrl-C. Arguments go to `maillage build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh viewer
 .venv/bin/maillage build "$@"
+echo "==> viewer: http://127.0.0.1:${MAILLAGE_PORT:-8501} (Ctrl-C to stop)"
+# Run from the repository root so that .streamlit/config.toml applies; the same offline settings are
+# also given here, so that nothing calls outside the machine whatever the working directory.
+exec .venv/bin/streamlit run app/main.py --server.address 127.0.0.1 --server.port "${MAILLAGE_PORT:-8501}" \
+    --server.headless true --browser.gatherUsageStats false
