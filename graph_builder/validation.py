@@ -161,12 +161,12 @@ def _plan_from_this(triples: list) -> list:
     known = {THIS}
     remaining = list(triples)
     ordered = []
+
+    def cost(pattern) -> tuple[int, bool]:
+        variables = [t for t in pattern if isinstance(t, Variable | BNode)]
+        return sum(1 for t in variables if t not in known), not any(t in known for t in variables)
+
     while remaining:
-        def cost(pattern):
-            variables = [t for t in pattern if isinstance(t, Variable | BNode)]
-            unknown = sum(1 for t in variables if t not in known)
-            joined = any(t in known for t in variables)
-            return (unknown, not joined)
         best = min(remaining, key=cost)  # min keeps the first of equals: rdflib's order breaks ties
         remaining.remove(best)
         ordered.append(best)
