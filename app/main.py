@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).parent))  # pages import common.py
-
-from common import graph, t  # noqa: E402
-
-from graph_builder.stores import StoreError  # noqa: E402
+from graph_builder.stores import StoreError
+from graph_builder.viewer_ui import graph, t
 
 st.set_page_config(page_title="Maillage", layout="wide")
 with st.sidebar:

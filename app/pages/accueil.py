@@ -1,7 +1,8 @@
 """Accueil: what the graph holds, when it was built, where to start."""
 
 import streamlit as st
-from common import graph, lang, t
+
+from graph_builder.viewer_ui import graph, lang, t
 
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))

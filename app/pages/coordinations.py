@@ -1,9 +1,9 @@
 """Coordinations: browse by type, territory and theme; a page per coordination."""
 
 import streamlit as st
-from common import graph, lang, link, t, unknown
 
 from graph_builder.viewer import ID
+from graph_builder.viewer_ui import graph, lang, link, t, unknown
 
 g = graph()
 cards = g.coordinations

@@ -1,9 +1,9 @@
 """Expériences: the experience bank, filtered by theme, Ottawa axis and place (through the nesting)."""
 
 import streamlit as st
-from common import graph, lang, link, t, unknown
 
 from graph_builder.viewer import ID
+from graph_builder.viewer_ui import graph, lang, link, t, unknown
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))

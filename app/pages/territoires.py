@@ -1,7 +1,8 @@
 """Territoires: find a territory by name or code; its nesting, its coordinations and experiences."""
 
 import streamlit as st
-from common import graph, lang, link, t, unknown
+
+from graph_builder.viewer_ui import graph, lang, link, t, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))

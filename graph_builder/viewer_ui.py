@@ -1,4 +1,5 @@
-"""What every page shares: the graph (opened once, cached), the chosen language, links to entity pages."""
+"""What every page of the viewer (app/) shares: the graph (opened once, cached), the chosen language,
+links to entity pages. Streamlit-side helpers; the logic itself is in viewer.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 import streamlit as st
 
-from graph_builder.viewer import Viewer, short
+from .viewer import Viewer, short
 
 
 @st.cache_resource(show_spinner=False)
