@@ -33,12 +33,16 @@ FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUC
 
 
 class QueryRefused(ValueError):
-    """A query that is not a plain read of the graph (update, SERVICE) or that does not parse."""
+    """A query that is not a plain read of the graph (update, SERVICE) or that does not parse.
 
-    def __init__(self, message_fr: str, message_en: str):
+    `kind` says which ("syntax", "update", "service"), for fronts that answer each in their own way.
+    """
+
+    def __init__(self, message_fr: str, message_en: str, kind: str = "syntax"):
         super().__init__(message_en)
         self.message_fr = message_fr
         self.message_en = message_en
+        self.kind = kind
 
     def message(self, lang: str = "fr") -> str:
         return self.message_en if lang == "en" else self.message_fr
@@ -94,9 +98,8 @@ def _holds_service(node) -> bool:
     return False
 
 
-@lru_cache(maxsize=512)
-def check_query(query: str) -> str:
-    """The query's form (SELECT, ASK, CONSTRUCT, DESCRIBE); QueryRefused for an update, SERVICE or bad syntax."""
+def parse_read_query(query: str) -> CompValue:
+    """The query's parse tree (rdflib's parser, never text matching); QueryRefused for an update, SERVICE or bad syntax."""
     try:
         parsed = parseQuery(query)
     except ParseException as exc:
@@ -110,11 +113,17 @@ def check_query(query: str) -> str:
             "Requête refusée : c'est une mise à jour (INSERT, DELETE, LOAD, CLEAR, DROP...) ; "
             "le graphe ne se modifie pas par une requête, il se reconstruit (maillage build).",
             "Query refused: it is an update (INSERT, DELETE, LOAD, CLEAR, DROP...); the graph is not changed by "
-            "queries, it is rebuilt (maillage build).") from None
+            "queries, it is rebuilt (maillage build).", kind="update") from None
     if _holds_service(parsed):
         raise QueryRefused(
             "Requête refusée : SERVICE (requête fédérée vers un autre serveur) n'est pas permis ; "
             "une requête n'interroge que le graphe Maillage.",
             "Query refused: SERVICE (federated query to another server) is not allowed; a query reads the "
-            "Maillage graph only.")
-    return FORMS[parsed[1].name]
+            "Maillage graph only.", kind="service")
+    return parsed[1]
+
+
+@lru_cache(maxsize=512)
+def check_query(query: str) -> str:
+    """The query's form (SELECT, ASK, CONSTRUCT, DESCRIBE); QueryRefused for an update, SERVICE or bad syntax."""
+    return FORMS[parse_read_query(query).name]

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyparsing import ParseException
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+
+from ..sparql import QueryRefused as ReadRefused
+from ..sparql import parse_read_query
 
 LIMITED_FORMS = {"SelectQuery", "ConstructQuery", "DescribeQuery"}
 
@@ -51,28 +52,19 @@ class CheckedQuery:
     limit_added: int | None  # the LIMIT the front appended, if any
 
 
-def _walk(node) -> bool:
-    """True if a SERVICE pattern is anywhere in the parse tree."""
-    if isinstance(node, CompValue):
-        if node.name == "ServiceGraphPattern":
-            return True
-        return any(_walk(value) for value in node.values())
-    if isinstance(node, list | tuple):
-        return any(_walk(item) for item in node)
-    return False
-
-
-def _parse(text: str):
+def _parse(text: str) -> CompValue:
+    """The parse tree (sparql.parse_read_query, shared with every store), refusals answered as HTTP."""
     try:
-        return parseQuery(text)
-    except ParseException as exc:
-        try:
-            parseUpdate(text)
-        except ParseException:
+        return parse_read_query(text)
+    except ReadRefused as exc:
+        if exc.kind == "update":
+            raise update_refused() from None
+        if exc.kind == "service":
             raise QueryRefused(
-                400, f"Requête SPARQL illisible (ligne {exc.lineno}, colonne {exc.col}) : {exc.msg}.",
-                f"Unreadable SPARQL query (line {exc.lineno}, column {exc.col}): {exc.msg}.") from None
-        raise update_refused() from None
+                400, "Les requêtes fédérées (clause SERVICE) sont refusées : ce point d'accès n'interroge que le graphe "
+                "Maillage.", "Federated queries (SERVICE clause) are refused: this endpoint queries the Maillage graph only.",
+            ) from None
+        raise QueryRefused(400, exc.message_fr, exc.message_en) from None
 
 
 def _limit(query: CompValue) -> int | None:
@@ -87,11 +79,7 @@ def check_query(text: str, cap: int) -> CheckedQuery:
     if not text or not text.strip():
         raise QueryRefused(400, "Requête SPARQL vide : donnez-la dans le paramètre « query ».",
                            "Empty SPARQL query: give it in the 'query' parameter.")
-    query = _parse(text)[1]
-    if _walk(query):
-        raise QueryRefused(
-            400, "Les requêtes fédérées (clause SERVICE) sont refusées : ce point d'accès n'interroge que le graphe Maillage.",
-            "Federated queries (SERVICE clause) are refused: this endpoint queries the Maillage graph only.")
+    query = _parse(text)
     if query.name not in LIMITED_FORMS:
         return CheckedQuery(text, query.name, None)
     limit = _limit(query)
@@ -107,6 +95,6 @@ def check_query(text: str, cap: int) -> CheckedQuery:
             f"Add a LIMIT (at most {cap}) before the final VALUES block: the cap cannot be added for you.")
     # A newline first: the query may end with a comment.
     limited = f"{text}\nLIMIT {cap}"
-    if _limit(_parse(limited)[1]) != cap:
+    if _limit(_parse(limited)) != cap:
         raise QueryRefused(400, f"Ajoutez LIMIT (au plus {cap}) à la requête.", f"Add a LIMIT (at most {cap}) to the query.")
     return CheckedQuery(limited, query.name, cap)
