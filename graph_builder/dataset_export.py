@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from .jsonld_context import CONTEXT_PATH, load_context
 from .metadata import MLG, SPARQL_ENDPOINT, Contents, Distribution, count_contents, describe, describe_export
+from .problems import BilingualError
 from .publish import move_into_place, staged
 from .stats import load_dataset
 from .table_export import TableQuery, table_csv, table_queries
@@ -74,16 +75,8 @@ DESCRIPTION = "void.ttl"
 MANIFEST = "manifest.json"
 
 
-class ExportError(Exception):
+class ExportError(BilingualError):
     """The built dataset cannot be read, or the export cannot be done as asked."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
-
-    def message(self, lang: str) -> str:
-        return self.message_fr if lang == "fr" else self.message_en
 
 
 @dataclass

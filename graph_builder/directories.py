@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem
+from .problems import BilingualError, Problem
 from .sources import RawRecord
 
 FOLDER = "directories"  # data/directories/
@@ -320,13 +320,8 @@ def _name_instead_of_code(value: str) -> tuple[str, str]:
 # -- reading files -----------------------------------------------------------
 
 
-class UnreadableDirectory(Exception):
+class UnreadableDirectory(BilingualError):
     """A directory file that cannot be read at all (encoding, format)."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
 
 
 Row = tuple[int, dict[str, str]]  # spreadsheet line number, cells by column

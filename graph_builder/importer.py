@@ -43,19 +43,14 @@ from .directories import (
 )
 from .kinds import load_schema
 from .pipeline import Settings, build_graph
-from .problems import BLOCKING, SEVERITY_LABELS, VALUE_LABEL, BuildError, Problem
+from .problems import BLOCKING, SEVERITY_LABELS, VALUE_LABEL, BilingualError, BuildError, Problem
 from .sources import read_data_dir
 
 MAX_ROUNDS = 5  # --keep-good: leaving lines out may make others bad (a participation of a left-out coordination)
 
 
-class ImportUsageError(Exception):
+class ImportUsageError(BilingualError):
     """The command line asks for something impossible (exit 2)."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
 
 
 @dataclass(frozen=True, order=True)

@@ -16,6 +16,18 @@ Severity = Literal["error", "violation", "warning", "info"]
 BLOCKING: frozenset[str] = frozenset({"error", "violation"})
 
 
+class BilingualError(Exception):
+    """An error whose message is written for people in French and in English (`message(lang)`)."""
+
+    def __init__(self, message_fr: str, message_en: str):
+        super().__init__(message_en)
+        self.message_fr = message_fr
+        self.message_en = message_en
+
+    def message(self, lang: str = "fr") -> str:
+        return self.message_en if lang == "en" else self.message_fr
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with the input, located as precisely as we can."""

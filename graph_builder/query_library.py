@@ -33,6 +33,7 @@ import yaml
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT
+from .problems import BilingualError
 from .records import did_you_mean
 from .sparql import check_query
 from .stores import QueryStore, Rows
@@ -49,16 +50,8 @@ ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LEVELS = ("commune", "departement", "region", "epci", "qpv")
 
 
-class LibraryError(ValueError):
+class LibraryError(BilingualError, ValueError):
     """Unknown query, unknown or bad parameter: a message in French and in English."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.message_en if lang == "en" else self.message_fr
 
 
 @dataclass(frozen=True)

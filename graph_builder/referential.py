@@ -23,6 +23,8 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from .problems import BilingualError
+
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"
 # dist.integrity of the pinned version, as published by the npm registry.
@@ -36,13 +38,8 @@ TARBALL = f"etalab-decoupage-administratif-{VERSION}.tgz"
 FILES = ("communes", "epci", "ept", "departements", "regions", "arrondissements")
 
 
-class ReferentialError(Exception):
+class ReferentialError(BilingualError):
     """The referential cannot be fetched or fails its integrity check."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
 
 
 def default_cache() -> Path:

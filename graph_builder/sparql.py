@@ -25,6 +25,8 @@ from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from .problems import BilingualError
+
 WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # grlc's type suffixes: `_iri`, `_integer`, `_xsd_<datatype>`, or a language tag (`_fr`).
@@ -32,20 +34,15 @@ LANGUAGE_SUFFIX = re.compile(r"_([a-z]{2})$")
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
-class QueryRefused(ValueError):
+class QueryRefused(BilingualError, ValueError):
     """A query that is not a plain read of the graph (update, SERVICE) or that does not parse.
 
     `kind` says which ("syntax", "update", "service"), for fronts that answer each in their own way.
     """
 
     def __init__(self, message_fr: str, message_en: str, kind: str = "syntax"):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
+        super().__init__(message_fr, message_en)
         self.kind = kind
-
-    def message(self, lang: str = "fr") -> str:
-        return self.message_en if lang == "en" else self.message_fr
 
 
 def term(name: str, value: str | int) -> ox.NamedNode | ox.Literal:

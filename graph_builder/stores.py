@@ -43,6 +43,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib import Graph as RdflibGraph
 from rdflib.term import Node
 
+from .problems import BilingualError
 from .sparql import bind, check_query
 
 Term = URIRef | Literal | BNode
@@ -57,16 +58,8 @@ FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".ttl": ox.R
            ".nt": ox.RdfFormat.N_TRIPLES}
 
 
-class StoreError(Exception):
+class StoreError(BilingualError):
     """A store cannot be opened or queried (missing dump, unreachable endpoint...)."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.message_en if lang == "en" else self.message_fr
 
 
 # -- normalised terms --------------------------------------------------------

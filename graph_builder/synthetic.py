@@ -35,6 +35,7 @@ from rdflib import SKOS, Graph
 
 from .directories import write_rows
 from .pipeline import PROJECT_ROOT
+from .problems import BilingualError
 from .referential import Referential
 
 # Counts at scale 1 ("national"): about the real number of each kind of coordination.
@@ -80,13 +81,8 @@ TITLES_EN = {
 }
 
 
-class SyntheticError(Exception):
+class SyntheticError(BilingualError):
     """The synthetic data cannot be written where asked."""
-
-    def __init__(self, message_fr: str, message_en: str):
-        super().__init__(message_en)
-        self.message_fr = message_fr
-        self.message_en = message_en
 
 
 # ---------------------------------------------------------------------------
