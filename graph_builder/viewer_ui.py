@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from .viewer import Viewer, short
+from .viewer import ID, Viewer, short
 
 
 @st.cache_resource(show_spinner=False)
@@ -38,3 +38,21 @@ def unknown(wanted: str) -> None:
     """Say that the page's `id` names nothing known (a mistyped or outdated link)."""
     st.error(t(f"Aucune fiche ne correspond à « {wanted} » : le lien est peut-être erroné ou ancien.",
                f"Nothing matches '{wanted}': the link may be mistyped or outdated."))
+
+
+def linked_card(cards: dict):
+    """The card the page's `id` names (a shared link), or None; a link naming nothing is said so."""
+    wanted = st.query_params.get("id", "")
+    card = cards.get(ID + wanted)
+    if card is None and wanted:
+        unknown(wanted)
+    return card
+
+
+def territory_filter(label_fr: str, label_en: str) -> str | None:
+    """A territory typed as level/code: its key, or None when empty or unknown (an unknown one is said so)."""
+    place = st.text_input(t(label_fr, label_en)).strip()
+    territory = graph().territory(place) if place else None
+    if place and territory is None:
+        st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))
+    return territory.key if territory else None

@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from graph_builder.viewer import ID
-from graph_builder.viewer_ui import graph, lang, link, t, unknown
+from graph_builder.viewer_ui import graph, lang, link, linked_card, t, territory_filter
 
 g = graph()
 cards = g.coordinations
-one = cards.get(ID + st.query_params.get("id", ""))
-if one is None and st.query_params.get("id"):
-    unknown(st.query_params["id"])
+one = linked_card(cards)
 if one is None:
     st.title("Coordinations")
     everything = {"": t("(tous)", "(all)")}
@@ -17,11 +14,8 @@ if one is None:
     themes = everything | g.choices(cards, "theme", lang())
     kind = st.selectbox(t("Type", "Type"), types, format_func=types.get)
     theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
-    place = st.text_input(t("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)"))
-    territory = g.territory(place.strip()) if place.strip() else None
-    if place.strip() and territory is None:
-        st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))
-    shown = g.filtered(cards, lang(), territory.key if territory else None, type=kind, theme=theme)
+    territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
+    shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
     for card in shown:
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))

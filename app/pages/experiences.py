@@ -2,26 +2,20 @@
 
 import streamlit as st
 
-from graph_builder.viewer import ID
-from graph_builder.viewer_ui import graph, lang, link, t, unknown
+from graph_builder.viewer_ui import graph, lang, link, linked_card, t, territory_filter
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
 cards = g.experiences
-one = cards.get(ID + st.query_params.get("id", ""))
-if one is None and st.query_params.get("id"):
-    unknown(st.query_params["id"])
+one = linked_card(cards)
 if one is None:
     everything = {"": t("(toutes)", "(all)")}
     themes = everything | g.choices(cards, "theme", lang())
     axes = everything | g.choices(cards, "ottawaAxis", lang())
     theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
     axis = st.selectbox(t("Axe de la charte d'Ottawa", "Ottawa charter axis"), axes, format_func=axes.get)
-    place = st.text_input(t("Lieu (niveau/code, ex. departement/38)", "Place (level/code, e.g. departement/38)"))
-    territory = g.territory(place.strip()) if place.strip() else None
-    if place.strip() and territory is None:
-        st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))
-    shown = g.filtered(cards, lang(), territory.key if territory else None, theme=theme, ottawaAxis=axis)
+    territory = territory_filter("Lieu (niveau/code, ex. departement/38)", "Place (level/code, e.g. departement/38)")
+    shown = g.filtered(cards, lang(), territory, theme=theme, ottawaAxis=axis)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
 else:
     shown = [one]
