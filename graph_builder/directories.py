@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import difflib
 import io
-import os
 import re
 import tempfile
 import unicodedata
@@ -41,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from .files import atomic_write
 from .problems import BilingualError, Problem
 from .sources import RawRecord
 
@@ -806,19 +806,6 @@ def row_cells(template: Template, row: dict[str, str]) -> list[str]:
     if unknown:
         raise ValueError(f"columns not in template {template.name!r}: {sorted(unknown)}")
     return [str(row.get(name) or "") for name in template.header]
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temporary file of the same directory, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            handle.write(data)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 FIXED_TIME = dt.datetime(2000, 1, 1)

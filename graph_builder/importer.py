@@ -31,7 +31,6 @@ from .directories import (
     Table,
     Template,
     UnreadableDirectory,
-    atomic_write,
     canonical_rows,
     derive_id,
     license_iri,
@@ -41,6 +40,7 @@ from .directories import (
     render_csv,
     territory_cell,
 )
+from .files import atomic_write
 from .kinds import load_schema
 from .pipeline import Settings, build_graph
 from .problems import BLOCKING, SEVERITY_LABELS, VALUE_LABEL, BilingualError, BuildError, Problem

@@ -57,10 +57,6 @@ def sorted_nquad_lines(store: ox.Store) -> list[bytes]:
     return lines
 
 
-def sorted_nquads(store: ox.Store) -> bytes:
-    return b"".join(line + b"\n" for line in sorted_nquad_lines(store))
-
-
 def public_ntriple_lines(result: BuildResult, nquad_lines: list[bytes]) -> Iterator[bytes]:
     """The union of the public graphs (no personal data, no ontology, no build metadata) as sorted N-Triples lines.
 
@@ -76,12 +72,6 @@ def public_ntriple_lines(result: BuildResult, nquad_lines: list[bytes]) -> Itera
         if graph not in private_names and triple != previous:
             previous = triple
             yield triple + b" .\n"
-
-
-def public_triples(result: BuildResult, store: ox.Store) -> Iterator[ox.Triple]:
-    """The public union (see `public_ntriple_lines`) as Oxigraph triples."""
-    text = b"".join(public_ntriple_lines(result, sorted_nquad_lines(store)))
-    return ox.parse(text, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _prefixes(result: BuildResult) -> dict[str, str]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from rdflib import RDF, Graph
 
+from .files import atomic_write
 from .kinds import load_schema
 from .problems import Problem
 from .records import Built
@@ -70,11 +69,7 @@ def check(cache: Path, ontology_dir: Path, shapes_dir: Path) -> list[dict]:
         # Only the territories are checked here (their source document is checked with the curated data).
         if (p.focus or "").startswith(prefix)
     ]
-    target = report_path(cache, ontology_dir, shapes_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as handle:
-        json.dump(problems, handle, ensure_ascii=False)
-    os.replace(handle.name, target)
+    atomic_write(report_path(cache, ontology_dir, shapes_dir), json.dumps(problems, ensure_ascii=False).encode("utf-8"))
     return problems
 
 

@@ -9,8 +9,6 @@ tens of times faster (measured: README, "Performance").
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from .files import atomic_write
 from .referential_check import cache_key
 
 
@@ -65,10 +64,7 @@ def referential_dump(result) -> Path:
         convert = TermConverter()
         data = ox.serialize((ox.Triple(convert(s), convert(p), convert(o)) for s, p, o in result.place_triples()),
                             format=ox.RdfFormat.N_TRIPLES)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, path)
+        atomic_write(path, data)
     return path
 
 
