@@ -19,6 +19,7 @@ except StoreError as error:
 
 pages = [
     st.Page("pages/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
+    st.Page("pages/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
     st.Page("pages/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
     st.Page("pages/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
     st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),

@@ -350,3 +350,28 @@ def test_coordination_participants(seed_store):
         (short(r["actor"]), r["roleLabel"]) for r in rows}
     assert {short(r["role"]) for r in rows} >= {"role/porteur", "role/comite-pilotage", "role/cosignataire"}
     assert {r["source"] for r in rows} == {f"{ID}source/002"}
+
+
+# -- the partner finder (graph_builder/partners.py) --------------------------------------------------
+
+def test_partner_graph_edges(seed_store):
+    org, mlg = "http://www.w3.org/ns/org#", "https://w3id.org/maillage/def/core#"
+    rows = {(short(r["source"]), r["property"], short(r["target"]), short(r["role"]))
+            for r in run_query(seed_store, "partner_graph_edges")}
+    assert ("territoire/commune/38151", "http://rdf.insee.fr/def/geo#subdivisionDirecteDe", "territoire/epci/200040715",
+            None) in rows
+    assert ("coordination/asv-aix-en-provence", mlg + "territory", "territoire/commune/13001", None) in rows
+    assert ("acteur/assurance-maladie", org + "memberOf", "coordination/asv-aix-en-provence", "role/comite-pilotage") in rows
+    # the participation marked as contact point gives the coordination's contact role, not the person holding it
+    assert ("coordination/asv-aix-en-provence", mlg + "contactRole", "role/coordonnateur", None) in rows
+    assert ("experience/strasbourg-sante-mentale-hopital-ville", mlg + "theme", "theme/sante-mentale", None) in rows
+    assert not [r for r in rows if "personne/" in r[0] or "personne/" in r[2]]
+
+
+def test_partner_graph_nodes(seed_store):
+    rows = {(short(r["node"]), r["kind"], r["label"]) for r in run_query(seed_store, "partner_graph_nodes")}
+    assert ("coordination/asv-strasbourg", "coordination", "Atelier santé ville de Strasbourg") in rows
+    assert ("theme/sante-mentale", "theme", "Mental health") in rows
+    assert ("coordination-type/CMT", "type", "Conseiller méthodologique de territoire") in rows
+    assert {kind for _, kind, _ in rows} >= {"actor", "experience", "determinant", "ottawaAxis", "mission", "role",
+                                            "missionCell"}

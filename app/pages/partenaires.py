@@ -1,0 +1,81 @@
+"""Trouver des partenaires: a territory, themes, determinants or Ottawa axes, one's own coordination type ->
+coordinations and actors, best first, each with why (paths of the graph, in words) and the role to contact.
+The choices live in the URL, so that the result can be shared by link. Logic: graph_builder/partners.py."""
+
+import streamlit as st
+
+from graph_builder.partners import PartnerGraph, code, to_csv
+from graph_builder.viewer import short
+from graph_builder.viewer_ui import graph, lang, t, unknown
+
+SHOWN = 30  # proposals shown (and exported) per kind
+FILTERS = (("theme", "themes", "Thématiques", "Themes"), ("determinant", "determinants", "Déterminants de santé",
+           "Health determinants"), ("ottawaAxis", "axes", "Axes de la charte d'Ottawa", "Ottawa charter axes"))
+
+g = graph()
+partners = PartnerGraph.of(g)
+params = st.query_params
+st.title(t("Trouver des partenaires", "Find partners"))
+st.caption(t("Dites où vous travaillez et sur quoi : le graphe propose des coordinations et des acteurs, et dit "
+             "pourquoi.", "Say where you work and on what: the graph proposes coordinations and actors, and says why."))
+
+chosen = g.territory(params.get("territory", ""))
+if chosen is None and params.get("territory"):
+    unknown(params["territory"])
+text = st.text_input(t("Territoire : nom ou code INSEE (commune, EPCI, département, région)",
+                       "Territory: name or INSEE code (municipality, EPCI, département, region)"), key="partner_search")
+if text:
+    found = g.search_territories(text)
+    if found:
+        chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
+    else:
+        st.warning(t(f"Aucun territoire ne correspond à « {text} ».", f"No territory matches '{text}'."))
+
+selected: dict[str, list[str]] = {}
+columns = st.columns(len(FILTERS))
+for column, (kind, param, fr, en) in zip(columns, FILTERS, strict=True):
+    options = partners.choices(kind, lang())
+    key = f"partner_{param}"
+    if key not in st.session_state:  # a shared link's choices, once; then the widget's own
+        st.session_state[key] = partners.from_codes(kind, params.get_all(param))
+    with column:
+        selected[param] = st.multiselect(t(fr, en), options, format_func=options.get, key=key)
+types = {"": t("(non précisé)", "(not given)")} | partners.choices("type", lang())
+if "partner_type" not in st.session_state:
+    st.session_state["partner_type"] = next(iter(partners.from_codes("type", params.get_all("type"))), "")
+own_type = st.selectbox(t("Votre type de coordination (facultatif)", "Your coordination type (optional)"), types,
+                        format_func=types.get, key="partner_type")
+
+state = {"territory": chosen.key if chosen else None, "type": code(own_type) if own_type else None}
+state |= {param: [code(iri) for iri in selected[param]] for _, param, _, _ in FILTERS}
+st.query_params.from_dict({k: v for k, v in state.items() if v})
+
+if chosen is None:
+    st.info(t("Choisissez un territoire pour voir les partenaires proposés.",
+              "Choose a territory to see the proposed partners."))
+else:
+    st.header(t(f"Partenaires proposés pour {chosen.title('fr')}", f"Proposed partners for {chosen.title('en')}"))
+    ranked = partners.rank(chosen.iri, [iri for chosen_ in selected.values() for iri in chosen_], own_type or None,
+                           lang())
+    by_kind = {kind: [p for p in ranked if p.kind == kind] for kind in ("coordination", "actor")}
+    shown = [p for kind in by_kind for p in by_kind[kind][:SHOWN]]
+    tabs = st.tabs([f"Coordinations ({len(by_kind['coordination'])})",
+                    t(f"Acteurs ({len(by_kind['actor'])})", f"Actors ({len(by_kind['actor'])})")])
+    for tab, kind in zip(tabs, by_kind, strict=True):
+        with tab:
+            if len(by_kind[kind]) > SHOWN:
+                st.caption(t(f"Les {SHOWN} premiers.", f"The first {SHOWN}."))
+            if not by_kind[kind]:
+                st.info(t("Aucune proposition.", "No proposal."))
+            for rank, proposal in enumerate(by_kind[kind][:SHOWN], start=1):
+                with st.container(border=True):
+                    if kind == "coordination":
+                        st.page_link("pages/coordinations.py", label=f"{rank}. {proposal.label}",
+                                     query_params={"id": short(proposal.iri)})
+                    else:
+                        st.markdown(f"**{rank}. {proposal.label}**")
+                    st.markdown("\n".join(f"- {partners.sentence(r, lang())}" for r in proposal.reasons))
+                    st.caption(t(f"Contact : {partners.contact(proposal, 'fr')} · score {proposal.score:g}",
+                                 f"Contact: {partners.contact(proposal, 'en')} · score {proposal.score:g}"))
+    st.download_button(t("Télécharger la liste (CSV)", "Download the list (CSV)"), to_csv(partners, shown, lang()),
+                       file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv", mime="text/csv")
