@@ -13,7 +13,9 @@ FILTERS = (("theme", "themes", "Thématiques", "Themes"), ("determinant", "deter
            "Health determinants"), ("ottawaAxis", "axes", "Axes de la charte d'Ottawa", "Ottawa charter axes"))
 
 g = graph()
-partners = PartnerGraph.of(g)
+with st.spinner(t("Préparation du graphe des partenaires (une fois par démarrage)…",
+                  "Preparing the partner graph (once per start)…")):
+    partners = PartnerGraph.of(g)
 params = st.query_params
 st.title(t("Trouver des partenaires", "Find partners"))
 st.caption(t("Dites où vous travaillez et sur quoi : le graphe propose des coordinations et des acteurs, et dit "
