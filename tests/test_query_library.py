@@ -3,6 +3,7 @@ answers what the seeds say, and refuses bad parameters with a clear message."""
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -59,7 +60,10 @@ def test_same_rows_on_the_embedded_store_and_on_an_oxigraph_server(name, seed_st
     embedded = query.run(seed_store)
     remote = query.run(endpoint)
     assert remote.variables == embedded.variables
-    assert list(remote) == list(embedded)
+    if "ORDER BY" in query.text:
+        assert list(remote) == list(embedded)
+    else:  # an unordered answer (a large one, sorted by its reader): the same rows, in any order
+        assert Counter(remote) == Counter(embedded)
     assert len(embedded) > 0 or name == "funders", name  # every default answer says something at seed size
 
 
