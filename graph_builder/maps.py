@@ -91,8 +91,7 @@ def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], 
 def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
     """The Accueil's map (see france_figure) and the number of places it cannot place."""
     found, missing = spots(viewer, geometry)
-    names = {t.code: t.name for t in viewer.territories if t.level == "departement"}
-    return france_figure(found, geometry, names, labels), missing
+    return france_figure(found, geometry, _names(viewer), labels), missing
 
 
 def _fit(shapes: list[dict], height: int) -> tuple[dict, float]:
@@ -115,7 +114,7 @@ def _fit(shapes: list[dict], height: int) -> tuple[dict, float]:
     # A web-map tile is 256 px wide for 360° / 2^zoom; latitudes stretch by 1 / cos(lat).
     width_zoom = math.log2(360 * 700 / 256 / max(max(xs) - min(xs), 1e-3))
     height_zoom = math.log2(360 * height / 256 * math.cos(math.radians(lat)) / max(max(ys) - min(ys), 1e-3))
-    return {"lon": (min(xs) + max(xs)) / 2, "lat": lat}, max(3.0, min(11.0, min(width_zoom, height_zoom) - 0.3))
+    return {"lon": (min(xs) + max(xs)) / 2, "lat": lat}, max(3.0, min(11.0, min(width_zoom, height_zoom) - 0.7))
 
 
 def coverage_figure(shapes: dict[str, dict], level: str, uncovered: set[str], chosen: dict[str, dict],
@@ -143,17 +142,15 @@ def coverage_figure(shapes: dict[str, dict], level: str, uncovered: set[str], ch
     return _layout(figure, center, zoom, height)
 
 
-def territory_coverage(viewer: Viewer, geometry: Geometry, territory: Territory, labels: dict[str, str]) -> go.Figure | None:
-    """The coverage around a territory: for a région, the départements (of France, the région outlined); else
-    the communes of its département, the commune itself outlined. None when no outline is known there."""
-    names = {t.code: t.name for t in viewer.territories if t.level in ("commune", "departement")}
+@lru_cache(maxsize=64)
+def _coverage(viewer: Viewer, geometry: Geometry, territory: Territory) -> tuple | None:
+    """(level, shapes, uncovered codes, chosen shapes, focus) around a territory (see territory_coverage); cached."""
     if territory.level == "region":
-        uncovered = set(viewer.run("departements_without_coordination").column("code"))
         region = geometry.level("region").get(territory.code)
         if region is None:
             return None
-        return coverage_figure(geometry.level("departement"), "departement", {str(c) for c in uncovered},
-                               {territory.code: region}, names, labels, focus=[region])
+        uncovered = {str(c) for c in viewer.run("departements_without_coordination").column("code")}
+        return "departement", geometry.level("departement"), uncovered, {territory.code: region}, [region]
     if territory.level == "commune":
         departement = territory.departement
     else:
@@ -163,7 +160,23 @@ def territory_coverage(viewer: Viewer, geometry: Geometry, territory: Territory,
         return None
     uncovered = {str(c) for c in viewer.run("communes_without_coordination", departement=departement).column("code")}
     chosen = {territory.code: shapes[territory.code]} if territory.level == "commune" and territory.code in shapes else {}
-    return coverage_figure(shapes, "commune", uncovered, chosen, names, labels)
+    return "commune", shapes, uncovered, chosen, None
+
+
+@lru_cache(maxsize=4)
+def _names(viewer: Viewer) -> dict[str, str]:
+    """Code -> name of the communes and départements (their codes never collide)."""
+    return {t.code: t.name for t in viewer.territories if t.level in ("commune", "departement")}
+
+
+def territory_coverage(viewer: Viewer, geometry: Geometry, territory: Territory, labels: dict[str, str]) -> go.Figure | None:
+    """The coverage around a territory: for a région, the départements (of France, the région outlined); else
+    the communes of its département, the commune itself outlined. None when no outline is known there."""
+    found = _coverage(viewer, geometry, territory)
+    if found is None:
+        return None
+    level, shapes, uncovered, chosen, focus = found
+    return coverage_figure(shapes, level, uncovered, chosen, _names(viewer), labels, focus)
 
 
 def clicked_territory(event) -> str | None:

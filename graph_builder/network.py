@@ -9,6 +9,7 @@ ECharts graph series (streamlit-echarts draws it without any outside request).
 
 from __future__ import annotations
 
+import heapq
 from functools import lru_cache
 
 import networkx as nx
@@ -23,6 +24,8 @@ KIND_NAMES = {"fr": {"coordination": "Coordinations", "experience": "Expérience
 # The viewer page (url_path) that shows a node of each kind; other kinds have none.
 PAGES = {"coordination": "coordinations", "experience": "experiences", "territory": "territoires"}
 DEFAULT_CAP = 150
+# networkx lays out fewer than 500 nodes with numpy alone (more needs scipy); more would not be readable anyway.
+MAX_CAP = 400
 
 
 def _add(graph: nx.Graph, iri: str, kind: str, label: str) -> str:
@@ -81,30 +84,38 @@ def matching(graph: nx.Graph, kinds: tuple[str, ...] = KINDS, within: set[str] |
 
 
 def cut(graph: nx.Graph, keep: set[str], cap: int = DEFAULT_CAP) -> nx.Graph:
-    """At most `cap` of the `keep` nodes, the most connected among them first (then by kind and id: stable)."""
-    part = graph.subgraph(keep)
+    """At most `cap` of the `keep` nodes, the most connected in the whole network first (then by kind and id:
+    stable); degrees in the whole graph are read directly, where a subgraph view would filter every neighbour."""
     if len(keep) > cap:
-        ranked = sorted(keep, key=lambda n: (-part.degree(n), KINDS.index(part.nodes[n]["kind"]), n))
-        part = graph.subgraph(ranked[:cap])
-    return part
+        degree = graph.degree
+        keep = set(heapq.nsmallest(cap, keep, key=lambda n: (-degree[n], KINDS.index(graph.nodes[n]["kind"]), n)))
+    # A copy: a subgraph view filters a theme's thousands of neighbours at every look (degree, edges, layout).
+    return graph.subgraph(keep).copy()
 
 
 def echarts_options(part: nx.Graph, lang: str = "fr") -> dict:
-    """An ECharts graph series (force layout) of `part`: one category per kind, node size by degree."""
+    """An ECharts graph series of `part`: one category per kind, node size by degree. Positions are computed here
+    (networkx spring layout, fixed seed): the same filters always draw the same picture, nothing moves under the
+    pointer, and the browser has no layout to run."""
     categories = [{"name": KIND_NAMES[lang][kind]} for kind in KINDS]
+    positions = nx.spring_layout(part, seed=1, iterations=60) if part else {}
     nodes = [{"id": node, "name": data["label"], "category": KINDS.index(data["kind"]), "kind": data["kind"],
-              "value": part.degree(node), "symbolSize": min(40, 8 + 3 * part.degree(node))}
+              "value": part.degree(node), "symbolSize": min(40, 8 + 3 * part.degree(node)),
+              "x": round(float(positions[node][0]) * 500, 1), "y": round(float(positions[node][1]) * 500, 1)}
              for node, data in sorted(part.nodes(data=True))]
     links = [{"source": a, "target": b} for a, b in sorted(tuple(sorted(e)) for e in part.edges())]
+    counts = ", ".join(f"{sum(1 for n in nodes if n['kind'] == kind)} {KIND_NAMES[lang][kind].lower()}" for kind in KINDS)
+    description = (f"Réseau de {len(nodes)} nœuds ({counts}) et {len(links)} liens." if lang == "fr" else
+                   f"Network of {len(nodes)} nodes ({counts}) and {len(links)} links.")
     return {
-        "aria": {"enabled": True},  # ECharts' generated description of the chart, for screen readers
+        "aria": {"enabled": True, "label": {"description": description}},  # read by screen readers
         "tooltip": {},
-        "legend": [{"data": [c["name"] for c in categories]}],
+        "legend": [{"data": [c["name"] for c in categories], "bottom": 0}],
         "series": [{
-            "type": "graph", "layout": "force", "roam": True, "draggable": True,
+            "type": "graph", "layout": "none", "roam": True, "draggable": False,
             "data": nodes, "links": links, "categories": categories,
-            "label": {"show": len(nodes) <= 60, "position": "right"},
-            "force": {"repulsion": 120, "edgeLength": [40, 120]},
+            "label": {"show": len(nodes) <= 60, "position": "right"}, "labelLayout": {"hideOverlap": True},
+            "lineStyle": {"color": "#929292", "opacity": 0.6},
             "emphasis": {"focus": "adjacency"},
         }],
     }
@@ -122,7 +133,7 @@ def view(viewer: Viewer, lang: str, kinds: tuple[str, ...], territory: str | Non
     graph = cached_network(viewer, lang)
     within = within_territory(viewer, territory) if territory else None
     keep = matching(graph, kinds, within, short(theme) if theme else None)
-    part = cut(graph, keep, cap)
+    part = cut(graph, keep, min(cap, MAX_CAP))
     return echarts_options(part, lang), part.number_of_nodes(), len(keep)
 
 

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_echarts import st_echarts
 
-from graph_builder.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, clicked_page, view
+from graph_builder.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
 from graph_builder.viewer_ui import follow_click, graph, lang, open_on_click, t, territory_filter
 
 g = graph()
@@ -17,7 +17,7 @@ with right:
     themes = {"": t("(toutes)", "(all)")} | g.choices(g.coordinations | g.experiences, "theme", lang())
     theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
     cap = st.slider(t("Nombre maximal de nœuds (les plus reliés d'abord)", "Most nodes shown (most connected first)"),
-                    20, 500, DEFAULT_CAP, step=10)
+                    20, MAX_CAP, DEFAULT_CAP, step=10)
 options, shown, total = view(g, lang(), tuple(kinds), territory, theme or None, cap)
 st.caption(t(f"{shown} nœud(s) affiché(s) sur {total} ; cliquez sur une coordination, une expérience ou un territoire "
              "pour ouvrir sa page.",
