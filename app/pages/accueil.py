@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, t
+from graph_builder.maps import france_map
+from graph_builder.viewer_ui import geometry, graph, lang, t, territory_map
 
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
@@ -20,6 +21,17 @@ with right:
     st.subheader(t("Entités par source", "Entities by source"))
     st.table({t("Document source", "Source document"): [n for n, _ in g.counts_by_source(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_source(lang())]})
+st.subheader(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
+geo = geometry()
+if geo is not None:
+    figure, missing = france_map(g, geo, {"coordinations": "Coordinations",
+                                          "experiences": t("Expériences", "Experiences")})
+    territory_map(figure, "france", t("Carte de France des coordinations et des expériences connues, par territoire",
+                                      "Map of France of the known coordinations and experiences, by territory"))
+    st.caption(t("Un cercle par territoire, d'autant plus grand qu'il en compte ; cliquez pour ouvrir sa page. "
+                 "Outre-mer : déplacez la carte." + (f" {missing} lieu(x) sans position connue." if missing else ""),
+                 "One circle per territory, larger when it holds more; click to open its page. "
+                 "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
 st.subheader(t("Par où commencer", "Where to start"))
 st.page_link("pages/territoires.py", label=t("Chercher un territoire", "Find a territory"))
 st.page_link("pages/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, link, t, unknown
+from graph_builder.maps import territory_coverage
+from graph_builder.viewer_ui import geometry, graph, lang, link, t, territory_map, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))
@@ -34,3 +35,19 @@ if chosen is not None:
         st.markdown("- " + link("experiences", iri, g.experiences[iri].text("label", lang())))
     if not experiences:
         st.info(t("Aucune expérience connue ici.", "No known experience here."))
+    geo = geometry()
+    if geo is not None:
+        st.subheader(t("Couverture alentour", "Coverage around"))
+        figure = territory_coverage(g, geo, chosen, {
+            "covered": t("couverte par une coordination connue", "covered by a known coordination"),
+            "uncovered": t("aucune coordination connue", "no known coordination"),
+            "chosen": chosen.name})
+        if figure is None:
+            st.info(t("Pas de contour connu pour ce territoire.", "No outline known for this territory."))
+        else:
+            territory_map(figure, "coverage", t(f"Carte de la couverture autour de {chosen.name}",
+                                                f"Map of the coverage around {chosen.name}"))
+            st.caption(t("Bleu : couvert par une coordination connue (directement ou par un territoire qui le "
+                         "contient) ; gris : aucune connue. Cliquez un territoire pour ouvrir sa page.",
+                         "Blue: covered by a known coordination (directly or through a territory containing it); "
+                         "grey: none known. Click a territory to open its page."))

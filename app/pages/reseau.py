@@ -1,0 +1,30 @@
+"""Réseau: actors, coordinations, experiences, themes and territories as a network; a click opens a node's page."""
+
+import streamlit as st
+from streamlit_echarts import st_echarts
+
+from graph_builder.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
+from graph_builder.viewer_ui import follow_click, graph, lang, open_on_click, t, territory_filter
+
+g = graph()
+st.title(t("Réseau des acteurs", "Network of actors"))
+names = KIND_NAMES[lang()]
+left, right = st.columns(2)
+with left:
+    territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
+    kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get)
+with right:
+    themes = {"": t("(toutes)", "(all)")} | g.choices(g.coordinations | g.experiences, "theme", lang())
+    theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
+    cap = st.slider(t("Nombre maximal de nœuds (les plus reliés d'abord)", "Most nodes shown (most connected first)"),
+                    20, MAX_CAP, DEFAULT_CAP, step=10)
+options, shown, total = view(g, lang(), tuple(kinds), territory, theme or None, cap)
+st.caption(t(f"{shown} nœud(s) affiché(s) sur {total} ; cliquez sur une coordination, une expérience ou un territoire "
+             "pour ouvrir sa page.",
+             f"{shown} node(s) shown out of {total}; click a coordination, an experience or a territory to open its page."))
+if shown:
+    st_echarts(options, events={"click": CLICK_HANDLER}, height="640px", renderer="svg", key="network",
+               on_change=lambda: open_on_click("network", clicked_page))
+    follow_click()
+else:
+    st.info(t("Rien à afficher avec ces filtres.", "Nothing to show with these filters."))
