@@ -187,7 +187,17 @@ class Viewer:
 
     @cached_property
     def coordinations(self) -> dict[str, Card]:
-        return self.cards("Coordination")
+        """Coordination cards; a coordination's themes include those of the experiences it carries
+        (as the library's coordinations_by_theme reads them)."""
+        cards = self.cards("Coordination")
+        for experience in self.experiences.values():
+            for carrier, _ in experience.links("carrier"):
+                if carrier in cards:
+                    for theme in experience.fields.get("theme", []):
+                        if theme not in cards[carrier].fields["theme"]:
+                            cards[carrier].fields["theme"].append(theme)
+                        cards[carrier].labels[str(theme)] = experience.labels[str(theme)]
+        return cards
 
     def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
         """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label."""
