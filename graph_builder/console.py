@@ -23,7 +23,7 @@ from rdflib import Literal
 from .endpoint.guard import QueryRefused as GuardRefused
 from .endpoint.guard import check_query as capped
 from .problems import BilingualError
-from .sparql import parse_read_query
+from .sparql import check_query, parse_read_query
 from .stores import QueryStore, Rows
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -59,6 +59,9 @@ def checked(query: str, cap: int = DEFAULT_CAP) -> tuple[str, str, int | None]:
         raise ConsoleError(refused.message_fr, refused.message_en, getattr(refused, "kind", "syntax")) from None
     except GuardRefused as refused:
         raise ConsoleError(refused.fr, refused.en, "cap") from None
+    # Parsed here, into check_query's cache, which the worker inherits: the worker then never takes the parser's
+    # lock, which another thread may hold at the moment of the fork (it would stay locked in the worker).
+    check_query(limited.text)
     return limited.text, FORMS[limited.form], limited.limit_added
 
 
