@@ -8,9 +8,15 @@ from graph_builder.stores import StoreError
 from graph_builder.viewer_ui import graph, t
 
 st.set_page_config(page_title="Maillage", layout="wide")
+if "lang" not in st.session_state and st.query_params.get("lang") in ("fr", "en"):
+    st.session_state["lang"] = st.query_params["lang"]  # a shared link keeps its language
 with st.sidebar:
     st.radio("Langue / Language", ["fr", "en"], key="lang", horizontal=True,
              format_func={"fr": "Français", "en": "English"}.get)
+if st.session_state.get("lang") == "en":
+    st.query_params["lang"] = "en"  # in the URL, so that a reload or a shared link keeps it
+else:
+    st.query_params.pop("lang", None)
 try:
     graph()
 except StoreError as error:
@@ -24,5 +30,7 @@ pages = [
     st.Page("pages/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
     st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),
     st.Page("pages/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
+    st.Page("pages/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
+    st.Page("pages/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
 ]
 st.navigation(pages).run()

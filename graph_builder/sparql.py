@@ -18,6 +18,7 @@ refused everywhere: no network at run time).
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -31,6 +32,9 @@ WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # grlc's type suffixes: `_iri`, `_integer`, `_xsd_<datatype>`, or a language tag (`_fr`).
 LANGUAGE_SUFFIX = re.compile(r"_([a-z]{2})$")
+# rdflib's pyparsing grammar is not thread-safe: two threads parsing at once (two viewer sessions) break each
+# other's parse with a TypeError inside pyparsing (seen with the console and a library query in parallel).
+PARSER_LOCK = threading.Lock()
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
@@ -98,10 +102,12 @@ def _holds_service(node) -> bool:
 def parse_read_query(query: str) -> CompValue:
     """The query's parse tree (rdflib's parser, never text matching); QueryRefused for an update, SERVICE or bad syntax."""
     try:
-        parsed = parseQuery(query)
+        with PARSER_LOCK:
+            parsed = parseQuery(query)
     except ParseException as exc:
         try:
-            parseUpdate(query)
+            with PARSER_LOCK:
+                parseUpdate(query)
         except ParseException:
             raise QueryRefused(
                 f"Requête SPARQL illisible (ligne {exc.lineno}, colonne {exc.col}) : {exc.msg}.",

@@ -57,6 +57,15 @@ class Card:
     def text(self, name: str, lang: str = "fr") -> str:
         return pick(self.fields.get(name, []), lang)
 
+    def texts(self, name: str, lang: str = "fr") -> list[str]:
+        """Every text of field `name` in `lang`, else in French, else without a language (a field may hold several)."""
+        values = [v for v in self.fields.get(name, []) if isinstance(v, Literal)]
+        for wanted in (lang, "fr", None):
+            found = [str(v) for v in values if v.language == wanted]
+            if found:
+                return found
+        return []
+
     def links(self, name: str, lang: str = "fr") -> list[tuple[str, str]]:
         """(IRI, label in `lang`) of the entities or concepts in field `name`."""
         return [(str(v), pick(self.labels.get(str(v), []), lang) or short(str(v)))
@@ -178,7 +187,17 @@ class Viewer:
 
     @cached_property
     def coordinations(self) -> dict[str, Card]:
-        return self.cards("Coordination")
+        """Coordination cards; a coordination's themes include those of the experiences it carries
+        (as the library's coordinations_by_theme reads them)."""
+        cards = self.cards("Coordination")
+        for experience in self.experiences.values():
+            for carrier, _ in experience.links("carrier"):
+                if carrier in cards:
+                    for theme in experience.fields.get("theme", []):
+                        if theme not in cards[carrier].fields["theme"]:
+                            cards[carrier].fields["theme"].append(theme)
+                        cards[carrier].labels[str(theme)] = experience.labels[str(theme)]
+        return cards
 
     def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
         """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label."""
@@ -194,8 +213,8 @@ class Viewer:
             selected = [c for c in selected if c.iri in coordinations | experiences]
         return sorted(selected, key=lambda c: fold(c.text("label", lang)))
 
-    def participants(self, coordination: str, lang: str = "fr") -> list[tuple[str, str]]:
-        """(role label, actor label) of a coordination's participations, in `lang`."""
+    def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[str]]]:
+        """Role IRI -> (role label, actor labels) of a coordination's participations, in `lang`."""
         roles, actors, pairs = defaultdict(list), defaultdict(list), []
         for row in self.run("coordination_participants", coordination=coordination):
             actor, actor_label, role, role_label, _ = (row[0], row[1], row[2], row[3], row[4])
@@ -203,7 +222,30 @@ class Viewer:
             actors[actor].append(actor_label)
             if (role, actor) not in pairs:
                 pairs.append((role, actor))
-        return [(pick(roles[r], lang), pick(actors[a], lang)) for r, a in pairs]
+        found: dict[str, tuple[str, list[str]]] = {}
+        for role, actor in pairs:
+            found.setdefault(str(role), (pick(roles[role], lang), []))[1].append(pick(actors[actor], lang))
+        return found
+
+    def participants(self, coordination: str, lang: str = "fr") -> list[tuple[str, str]]:
+        """(role label, actor label) of a coordination's participations, in `lang`."""
+        return [(label, actor) for label, actors in self.roles(coordination, lang).values() for actor in actors]
+
+    def communes(self, coordination: str) -> list[dict]:
+        """The communes a coordination covers (its territories' communes, through the nesting): code, name, population."""
+        return self.run("communes_of_coordination", coordination=coordination).dicts()
+
+    def typical_funders(self, coordination_type: str) -> list[str]:
+        """Labels of the usual funders of a coordination type (the type's mlg:typicalFunder)."""
+        return [r["label"] for r in self.run("funders", coordinationType=coordination_type).dicts()
+                if r["how"] == "financeur habituel"]
+
+    def of_coordination_type(self, cards: list[Card], coordination_type: str | None) -> list[Card]:
+        """The cards (experiences) carried out by a coordination of the type; all of them when no type is given."""
+        if not coordination_type:
+            return cards
+        return [c for c in cards if any(self.coordinations.get(iri) and self.coordinations[iri].has("type", coordination_type)
+                                        for iri, _ in c.links("carrier"))]
 
     def experiences_of(self, coordination: str) -> list[Card]:
         return [c for c in self.experiences.values() if c.has("carrier", coordination)]

@@ -46,6 +46,12 @@ def link(page: str, iri: str, label: str) -> str:
     return f"[{label}](/{page}?id={short(iri)})"
 
 
+def sources_link(iri: str) -> None:
+    """A link to the Qualité et sources page, showing where each fact about the entity comes from."""
+    st.page_link("pages/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
+                 query_params={"id": short(iri)})
+
+
 def unknown(wanted: str) -> None:
     """Say that the page's `id` names nothing known (a mistyped or outdated link)."""
     st.error(t(f"Aucune fiche ne correspond à « {wanted} » : le lien est peut-être erroné ou ancien.",
@@ -61,9 +67,30 @@ def linked_card(cards: dict):
     return card
 
 
-def territory_filter(label_fr: str, label_en: str) -> str | None:
-    """A territory typed as level/code: its key, or None when empty or unknown (an unknown one is said so)."""
-    place = st.text_input(t(label_fr, label_en)).strip()
+def in_url(param: str, value: str | None) -> None:
+    """Keep a filter's value in the URL (query parameter `param`), so that a filtered view can be shared."""
+    if value:
+        st.query_params[param] = value
+    else:
+        st.query_params.pop(param, None)
+
+
+def url_select(label_fr: str, label_en: str, options: dict[str, str], param: str) -> str:
+    """A filter (IRI -> label, "" first for everything) whose choice is read from and written to the URL."""
+    keys = list(options)
+    wanted = ID + st.query_params.get(param, "") if st.query_params.get(param) else ""
+    choice = st.selectbox(t(label_fr, label_en), keys, format_func=options.get, key=f"filter.{param}",
+                          index=keys.index(wanted) if wanted in keys else 0)
+    in_url(param, short(choice) if choice else None)
+    return choice
+
+
+def territory_filter(label_fr: str, label_en: str, param: str = "territoire") -> str | None:
+    """A territory typed as level/code: its key, or None when empty or unknown (an unknown one is said so).
+
+    The text is kept in the URL (query parameter `param`)."""
+    place = st.text_input(t(label_fr, label_en), st.query_params.get(param, ""), key=f"filter.{param}").strip()
+    in_url(param, place)
     territory = graph().territory(place) if place else None
     if place and territory is None:
         st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))

@@ -398,3 +398,21 @@ def test_entity_places(seed_store):
     assert ("experience/saone-et-loire-centre-sante-departemental", "experience", "territoire/departement/71") in found
     assert {short(r["territory"]) for r in rows if r["entity"].endswith("/martigues-port-de-bouc-etudiants-infirmiers")} \
         == {"territoire/commune/13056", "territoire/commune/13077"}
+
+
+def test_source_documents(seed_store):
+    rows = run_query(seed_store, "source_documents")
+    aix = [r for r in rows if short(r["document"]) == "source/002"]
+    assert {r["title"] for r in aix} == {"Ateliers santé ville : outils de définition de coordination d'un plan local de santé",
+                                         "City health workshops: tools defining the coordination of a local health plan"}
+    assert {r["url"] for r in aix} == {"http://www.aixenprovence.fr"}
+    assert {r["publisherLabel"] for r in aix} == {"Ville d'Aix-en-Provence", "City of Aix-en-Provence"}
+    assert {"source/cog-insee", "source/000", "source/004"} <= {short(r["document"]) for r in rows}
+
+
+def test_concepts_of_scheme(seed_store):
+    themes = run_query(seed_store, "concepts_of_scheme")
+    assert ("theme/sante-mentale", "Santé mentale") in {(short(r["concept"]), r["label"]) for r in themes}
+    assert len({r["concept"] for r in themes}) == 18
+    axes = run_query(seed_store, "concepts_of_scheme", scheme=f"{ID}ottawa-axis")
+    assert [r["notation"] for r in axes][::2] == ["1", "2", "3", "4", "5"]

@@ -1,19 +1,19 @@
-"""Coordinations: browse by type, territory and theme; a page per coordination."""
+"""Coordinations: browse by type, territory and theme (filters in the URL); a page per coordination."""
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, link, linked_card, t, territory_filter
+from graph_builder.viewer import ID
+from graph_builder.viewer_ui import graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
 
+ROLE = ID + "role/"
 g = graph()
 cards = g.coordinations
 one = linked_card(cards)
 if one is None:
     st.title("Coordinations")
     everything = {"": t("(tous)", "(all)")}
-    types = everything | g.choices(cards, "type", lang())
-    themes = everything | g.choices(cards, "theme", lang())
-    kind = st.selectbox(t("Type", "Type"), types, format_func=types.get)
-    theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
+    kind = url_select("Type", "Type", everything | g.choices(cards, "type", lang()), "type")
+    theme = url_select("Thématique", "Theme", everything | g.choices(cards, "theme", lang()), "theme")
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
@@ -23,18 +23,51 @@ if one is None:
 else:
     st.title(one.text("label", lang()))
     st.caption(", ".join(lbl for _, lbl in one.links("type", lang())))
-    if one.text("description", lang()):
-        st.write(one.text("description", lang()))
-    st.subheader(t("Acteurs et rôles", "Actors and roles"))
-    for role, actor in g.participants(one.iri, lang()):
-        st.markdown(f"- **{role}** : {actor}")
-    st.subheader(t("Territoires", "Territories"))
-    st.markdown(", ".join(link("territoires", iri, lbl) for iri, lbl in one.links("territory", lang())) or "—")
+    for name, fr, en in (("description", "Présentation", "Overview"), ("objective", "Objectifs", "Objectives"),
+                         ("history", "Historique", "History")):
+        if one.texts(name, lang()):
+            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {text}" for text in one.texts(name, lang())))
+    roles = g.roles(one.iri, lang())
+
+    def role_section(fr: str, en: str, *codes: str) -> None:
+        st.subheader(t(fr, en))
+        found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
+        for role, actor in found:
+            st.markdown(f"- **{role}** : {actor}")
+        if not found:
+            st.markdown("—")
+
+    role_section("Porteur", "Lead organisation", "porteur")
+    role_section("Comité de pilotage", "Steering committee", "comite-pilotage")
+    role_section("Coordination (rôle à contacter)", "Coordinator (role to contact)", "coordonnateur")
+    role_section("Autres partenaires", "Other partners", "partenaire", "cosignataire")
+    st.subheader(t("Missions", "Missions"))
+    st.markdown(", ".join(lbl for _, lbl in one.links("mission", lang())) or "—")
     st.subheader(t("Thématiques", "Themes"))
     st.markdown(", ".join(lbl for _, lbl in one.links("theme", lang())) or "—")
+    st.subheader(t("Territoires", "Territories"))
+    st.markdown(", ".join(link("territoires", iri, lbl) for iri, lbl in one.links("territory", lang())) or "—")
+    communes = g.communes(one.iri)
+    if communes:
+        with st.expander(t(f"Communes couvertes ({len(communes)})", f"Communes covered ({len(communes)})")):
+            st.dataframe([{t("Code INSEE", "INSEE code"): c["code"], t("Commune", "Commune"): c["name"],
+                           t("Population", "Population"): c["population"]} for c in communes],
+                         hide_index=True)
+    st.subheader(t("Programmes", "Programmes"))
+    st.markdown("\n".join(f"- {lbl}" for _, lbl in one.links("programme", lang())) or "—")
     st.subheader(t("Expériences", "Experiences"))
     for card in g.experiences_of(one.iri):
         st.markdown("- " + link("experiences", card.iri, card.text("label", lang())))
+    if not g.experiences_of(one.iri):
+        st.markdown("—")
+    role_section("Financement", "Funding", "financeur")
+    usual = [f for iri, _ in one.links("type") for f in g.typical_funders(iri)]
+    if usual:
+        st.markdown(t("Financeurs habituels de ce type de coordination : ", "Usual funders of this type of coordination: ")
+                    + ", ".join(usual))
     st.subheader(t("Sources", "Sources"))
     for _, lbl in one.links("source", lang()):
         st.markdown(f"- {lbl}")
+    if one.text("passage", lang()):
+        st.markdown(f"> {one.text('passage', lang())}")
+    sources_link(one.iri)

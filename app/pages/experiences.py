@@ -1,8 +1,9 @@
-"""Expériences: the experience bank, filtered by theme, Ottawa axis and place (through the nesting)."""
+"""Expériences: the experience bank, filtered by theme, determinant, Ottawa axis, place (through the nesting)
+and coordination type; the filters live in the URL, so that a filtered view can be shared."""
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, link, linked_card, t, territory_filter
+from graph_builder.viewer_ui import graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
@@ -10,12 +11,16 @@ cards = g.experiences
 one = linked_card(cards)
 if one is None:
     everything = {"": t("(toutes)", "(all)")}
-    themes = everything | g.choices(cards, "theme", lang())
-    axes = everything | g.choices(cards, "ottawaAxis", lang())
-    theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
-    axis = st.selectbox(t("Axe de la charte d'Ottawa", "Ottawa charter axis"), axes, format_func=axes.get)
+    theme = url_select("Thématique", "Theme", everything | g.choices(cards, "theme", lang()), "theme")
+    determinant = url_select("Déterminant de santé", "Determinant of health",
+                             everything | g.choices(cards, "determinant", lang()), "determinant")
+    axis = url_select("Axe de la charte d'Ottawa", "Ottawa charter axis",
+                      everything | g.choices(cards, "ottawaAxis", lang()), "axe")
+    kind = url_select("Type de coordination porteuse", "Type of the carrying coordination",
+                      everything | g.choices(g.coordinations, "type", lang()), "type")
     territory = territory_filter("Lieu (niveau/code, ex. departement/38)", "Place (level/code, e.g. departement/38)")
-    shown = g.filtered(cards, lang(), territory, theme=theme, ottawaAxis=axis)
+    shown = g.of_coordination_type(g.filtered(cards, lang(), territory, theme=theme, determinant=determinant,
+                                              ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
 else:
     shown = [one]
@@ -26,10 +31,16 @@ for card in shown:
                              ("result", "Résultats", "Results"), ("goodPractice", "Bonnes pratiques", "Good practices")):
             if card.text(name, lang()):
                 st.markdown(f"**{t(fr, en)}** : {card.text(name, lang())}")
-        st.markdown(f"**{t('Thématiques', 'Themes')}** : " + ", ".join(lbl for _, lbl in card.links("theme", lang())))
+        for name, fr, en in (("theme", "Thématiques", "Themes"), ("determinant", "Déterminants", "Determinants"),
+                             ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes")):
+            if card.links(name, lang()):
+                st.markdown(f"**{t(fr, en)}** : " + ", ".join(lbl for _, lbl in card.links(name, lang())))
         places = [link("territoires", iri, lbl) for iri, lbl in card.links("place", lang())]
         st.markdown(f"**{t('Lieu', 'Place')}** : " + (", ".join(places) or card.text("placeLabel", lang())))
         for iri, lbl in card.links("carrier", lang()):
             if iri in g.coordinations:
                 st.markdown(f"**{t('Porteur', 'Carried out by')}** : " + link("coordinations", iri, lbl))
         st.markdown(f"**{t('Source', 'Source')}** : " + ", ".join(lbl for _, lbl in card.links("source", lang())))
+        if card.text("passage", lang()):
+            st.markdown(f"> {card.text('passage', lang())}")
+        sources_link(card.iri)
