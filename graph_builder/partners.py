@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -143,8 +144,10 @@ class PartnerGraph:
 
     @classmethod
     def of(cls, viewer: Viewer) -> PartnerGraph:
-        """The partner graph of the viewer's store, built once (cached per viewer, hence per store)."""
-        return _partner_graph(viewer)
+        """The partner graph of the viewer's store, built once (cached per viewer, hence per store): a second
+        caller (the page while the warm-up builds it) waits for it rather than building it again."""
+        with _BUILDING:
+            return _partner_graph(viewer)
 
     @classmethod
     def from_viewer(cls, viewer: Viewer) -> PartnerGraph:
@@ -464,6 +467,9 @@ def _noun(kind: str | None, en: bool) -> str:
     return {"theme": ("the theme", "la thématique"), "determinant": ("the determinant", "le déterminant"),
             "ottawaAxis": ("the Ottawa charter axis", "l'axe de la charte d'Ottawa")}.get(
         kind or "theme", ("the theme", "la thématique"))[0 if en else 1]
+
+
+_BUILDING = threading.Lock()
 
 
 @cache

@@ -22,6 +22,22 @@ def graph() -> Viewer:
     return viewer(os.environ.get("MAILLAGE_OUT", "build"))
 
 
+@st.cache_resource(show_spinner=False)
+def _warming(out_dir: str):
+    from .warmup import start
+
+    try:
+        shapes = load_geometry(prepared_directory())
+    except GeometryError:
+        shapes = None
+    return start(viewer(out_dir), shapes)
+
+
+def warm_up() -> None:
+    """Start, once per process, the background computation of what the pages keep (see warmup.py)."""
+    _warming(os.environ.get("MAILLAGE_OUT", "build"))
+
+
 def geometry() -> Geometry | None:
     """The maps' points and outlines, prepared by `maillage geometry fetch` (never fetched from here: offline);
     None, and said so, when they are missing."""
