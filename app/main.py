@@ -24,3 +24,4 @@ pages = [
     st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),
 ]
 st.navigation(pages).run()
+graph().warm_in_background()  # after the first page is drawn: the other pages' lists, ready when visited

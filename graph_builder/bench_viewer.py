@@ -105,7 +105,8 @@ def run(out_dir: Path, scale: float, rounds: int = 2, report=print) -> ViewerMea
 def rich_table(measure: ViewerMeasure):
     from rich.table import Table
 
-    table = Table(title=f"Visionneuse dans chromium, échelle {measure.scale:g}")
+    size = f"échelle {measure.scale:g}" if measure.scale else "graphe donné (--build)"
+    table = Table(title=f"Visionneuse dans chromium, {size}")
     table.add_column("Interaction")
     for number in range(len(measure.rounds)):
         table.add_column(f"Tour {number + 1} (s)", justify="right")

@@ -7,6 +7,7 @@ second), picked here from the language-tagged rows the queries return.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ class Viewer:
 
     def __init__(self, store: QueryStore):
         self.store = store
+        self._warming: threading.Thread | None = None
+        self._answers: dict[str, object] = {}
 
     @classmethod
     def open(cls, out_dir: str | Path) -> Viewer:
@@ -99,12 +102,29 @@ class Viewer:
     def run(self, name: str, **params):
         return get_query(name).run(self.store, params)
 
+    def once(self, name: str):
+        """The rows of a query without parameters, run once: the graph does not change while the viewer runs."""
+        if name not in self._answers:
+            self._answers[name] = self.run(name)
+        return self._answers[name]
+
+    def warm_in_background(self) -> None:
+        """Compute the lists the pages keep (territories, coordination and experience cards) in a background
+        thread, once: at national size they take seconds, which the first visit to a page then does not wait for."""
+        if self._warming is None:
+            self._warming = threading.Thread(target=self._warm, name="maillage-viewer-warm", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        for name in ("_territory_index", "coordinations", "experiences"):
+            getattr(self, name)
+
     # -- Accueil ---------------------------------------------------------------------------------
     def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.run("entities_by_type"), "class", "classLabel", lang)
+        return self._counted(self.once("entities_by_type"), "class", "classLabel", lang)
 
     def counts_by_source(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.run("entities_by_source"), "document", "title", lang)
+        return self._counted(self.once("entities_by_source"), "document", "title", lang)
 
     @staticmethod
     def _counted(rows, key: str, label: str, lang: str) -> list[tuple[str, int]]:
@@ -117,7 +137,7 @@ class Viewer:
 
     def build(self) -> dict:
         """Build date and referential vintage (the build's metadata graph)."""
-        rows = self.run("build_description").dicts()
+        rows = self.once("build_description").dicts()
         return rows[0] if rows else {}
 
     # -- Territoires -----------------------------------------------------------------------------

@@ -34,6 +34,14 @@ def link(page: str, iri: str, label: str) -> str:
     return f"[{label}](/{page}?id={short(iri)})"
 
 
+def at_most(items: list, limit: int = 50) -> list:
+    """The first `limit` items, saying so when there are more: thousands of cards would take a minute to draw."""
+    if len(items) > limit:
+        st.caption(t(f"Les {limit} premières sont affichées : précisez les filtres pour voir les autres.",
+                     f"The first {limit} are shown: narrow the filters to see the others."))
+    return items[:limit]
+
+
 def unknown(wanted: str) -> None:
     """Say that the page's `id` names nothing known (a mistyped or outdated link)."""
     st.error(t(f"Aucune fiche ne correspond à « {wanted} » : le lien est peut-être erroné ou ancien.",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, link, linked_card, t, territory_filter
+from graph_builder.viewer_ui import at_most, graph, lang, link, linked_card, t, territory_filter
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
@@ -17,6 +17,7 @@ if one is None:
     territory = territory_filter("Lieu (niveau/code, ex. departement/38)", "Place (level/code, e.g. departement/38)")
     shown = g.filtered(cards, lang(), territory, theme=theme, ottawaAxis=axis)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
+    shown = at_most(shown)
 else:
     shown = [one]
 for card in shown:
