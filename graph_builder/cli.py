@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .bench_viewer import bench_viewer
 from .cli_queries import bench_queries, queries, query
 from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
@@ -118,6 +119,7 @@ def main() -> None:
 
 for _command in (queries, query, bench_queries):  # the query library's commands (cli_queries.py)
     main.add_command(_command)
+main.add_command(bench_viewer)  # the viewer in a real browser (bench_viewer.py)
 
 
 @main.command()

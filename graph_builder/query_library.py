@@ -151,8 +151,13 @@ def read_query(path: Path) -> NamedQuery:
 
 
 @cache
+def _read_once(path: Path) -> NamedQuery:
+    return read_query(path)
+
+
+@cache
 def _library(directory: Path) -> dict[str, NamedQuery]:
-    return {path.stem: read_query(path) for path in sorted(directory.glob("*.rq"))}
+    return {path.stem: _read_once(path) for path in sorted(directory.glob("*.rq"))}
 
 
 def library(directory: Path = QUERIES) -> dict[str, NamedQuery]:
@@ -161,6 +166,11 @@ def library(directory: Path = QUERIES) -> dict[str, NamedQuery]:
 
 
 def get_query(name: str, directory: Path = QUERIES) -> NamedQuery:
+    # Only this query's file is parsed when it exists: the viewer's first page needs 3 of the library's queries,
+    # and rdflib's parser takes seconds over all of them.
+    path = directory.resolve() / f"{name}.rq"
+    if re.fullmatch(r"[a-z0-9_]+", name) and path.is_file():
+        return _read_once(path)
     queries = library(directory)
     if name not in queries:
         hint_fr, hint_en = did_you_mean(name, list(queries))

@@ -100,6 +100,7 @@ class Viewer:
 
     def __init__(self, store: QueryStore):
         self.store = store
+        self._answers: dict[str, object] = {}
 
     @classmethod
     def open(cls, out_dir: str | Path) -> Viewer:
@@ -108,12 +109,18 @@ class Viewer:
     def run(self, name: str, **params):
         return get_query(name).run(self.store, params)
 
+    def once(self, name: str):
+        """The rows of a query without parameters, run once: the graph does not change while the viewer runs."""
+        if name not in self._answers:
+            self._answers[name] = self.run(name)
+        return self._answers[name]
+
     # -- Accueil ---------------------------------------------------------------------------------
     def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.run("entities_by_type"), "class", "classLabel", lang)
+        return self._counted(self.once("entities_by_type"), "class", "classLabel", lang)
 
     def counts_by_source(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.run("entities_by_source"), "document", "title", lang)
+        return self._counted(self.once("entities_by_source"), "document", "title", lang)
 
     @staticmethod
     def _counted(rows, key: str, label: str, lang: str) -> list[tuple[str, int]]:
@@ -126,7 +133,7 @@ class Viewer:
 
     def build(self) -> dict:
         """Build date and referential vintage (the build's metadata graph)."""
-        rows = self.run("build_description").dicts()
+        rows = self.once("build_description").dicts()
         return rows[0] if rows else {}
 
     # -- Territoires -----------------------------------------------------------------------------

@@ -66,6 +66,12 @@ def sources_link(iri: str) -> None:
     """A link to the Qualité et sources page, showing where each fact about the entity comes from."""
     st.page_link("pages/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
                  query_params={"id": short(iri)})
+def at_most(items: list, limit: int = 50) -> list:
+    """The first `limit` items, saying so when there are more: thousands of cards would take a minute to draw."""
+    if len(items) > limit:
+        st.caption(t(f"Les {limit} premières sont affichées : précisez les filtres pour voir les autres.",
+                     f"The first {limit} are shown: narrow the filters to see the others."))
+    return items[:limit]
 
 
 def unknown(wanted: str) -> None:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> None:
     """Fill the viewer's caches, cheapest and most used first."""
-    viewer.territories  # noqa: B018 (a cached property: reading it fills it)
+    viewer.territory("")  # the territory index (a cached property: reading it fills it)
     if geometry is not None:
         spots(viewer, geometry)
     viewer.experiences  # noqa: B018

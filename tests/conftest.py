@@ -54,6 +54,16 @@ def seed_endpoint(seed_dump, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def seed_out(seed_build, tmp_path_factory) -> Path:
+    """The seed build written as `maillage build` writes it: what the viewer (app/) opens."""
+    from graph_builder.publish import write_outputs
+
+    out = tmp_path_factory.mktemp("viewer-build")
+    write_outputs(seed_build, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def seed_graph(seed_build: BuildResult) -> Graph:
     return seed_build.data_graph()
 

@@ -6,17 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.publish import write_outputs
 from graph_builder.viewer import Viewer
 
 MAIN = str(PROJECT_ROOT / "app" / "main.py")
-
-
-@pytest.fixture(scope="session")
-def seed_out(seed_build, tmp_path_factory):
-    out = tmp_path_factory.mktemp("viewer-build")
-    write_outputs(seed_build, out)
-    return out
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graph_builder.viewer import ID
-from graph_builder.viewer_ui import graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
+from graph_builder.viewer_ui import at_most, graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
 
 ROLE = ID + "role/"
 g = graph()
@@ -17,7 +17,7 @@ if one is None:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
-    for card in shown:
+    for card in at_most(shown, 200):
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
         st.markdown(f"- {link('coordinations', card.iri, card.text('label', lang()))} ({types_})")
 else:

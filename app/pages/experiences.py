@@ -3,7 +3,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
-from graph_builder.viewer_ui import graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
+from graph_builder.viewer_ui import at_most, graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
@@ -22,6 +22,7 @@ if one is None:
     shown = g.of_coordination_type(g.filtered(cards, lang(), territory, theme=theme, determinant=determinant,
                                               ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
+    shown = at_most(shown)
 else:
     shown = [one]
 for card in shown:

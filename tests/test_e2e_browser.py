@@ -1,0 +1,135 @@
+"""The viewer in a real browser: `streamlit run` on 127.0.0.1 over the seed build, Debian's chromium driven by
+Playwright (graph_builder/viewer_browser.py), every request to another host aborted and counted (none
+allowed), axe-core run on each page (no serious or critical violation).
+
+One helper per page below (what a coordinator does there, and what must show); a new page adds its own
+helper and test. Streamlit's own violations, if any, are allowed by rule and selector in STREAMLIT_OWN,
+each with the reason, and listed in the README (« Visionneuse : vitesse et accessibilité »).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graph_builder.viewer_browser import OfflineBrowser, ViewerServer, ViewerTab, Violation, Walk
+
+MENTAL_HEALTH = "Santé mentale"
+STRASBOURG = "Appropriation de la santé mentale et ouverture de l'hôpital sur la ville à Strasbourg"
+AIX_ASV = "Atelier santé ville d'Aix-en-Provence"
+SOURCE_002 = "Agir pour la prévention et la promotion de la santé dans les quartiers de la politique de la ville"
+
+# (axe rule id, CSS selector axe reports, why it is Streamlit's and not the project's). Empty since the
+# project's theme (.streamlit/config.toml) darkened the text: Streamlit's captions failed color-contrast.
+STREAMLIT_OWN: tuple[tuple[str, str, str], ...] = ()
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def server(seed_out):
+    with ViewerServer(seed_out) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with OfflineBrowser() as offline:
+        yield offline
+
+
+@pytest.fixture
+def walk(server, browser):
+    """A fresh tab on the Accueil page; afterwards, nothing may have left the machine and no page failed."""
+    tab = browser.tab(server.url)
+    tab.open("/")
+    steps = Walk(tab)
+    yield steps
+    for opened in filter(None, (steps.tab, steps.opened)):
+        assert not opened.exceptions(), opened.exceptions()
+    tab.page.context.close()  # the opened tabs too
+    assert browser.blocked == [], f"requests to other hosts: {browser.blocked}"
+
+
+def accessible(tab: ViewerTab) -> None:
+    """No serious or critical axe-core violation on the page, but Streamlit's own (STREAMLIT_OWN)."""
+    def own(violation: Violation) -> bool:
+        return any(violation.rule == rule and selector in violation.selector for rule, selector, _ in STREAMLIT_OWN)
+
+    found = [v for v in tab.axe() if v.impact in BLOCKING and not own(v)]
+    assert not found, "\n".join(map(str, found))
+
+
+# -- one helper per page --------------------------------------------------------------------------------
+
+def accueil(walk: Walk) -> str:
+    walk.page("Accueil")
+    return walk.tab.text()
+
+
+def territoires(walk: Walk, name: str) -> str:
+    walk.page("Territoires")
+    walk.type_in("Nom ou code INSEE du territoire", name)
+    return walk.tab.text()
+
+
+def experiences(walk: Walk, theme: str) -> str:
+    walk.page("Expériences")
+    walk.choose("Thématique", theme)
+    return walk.tab.text()
+
+
+def coordinations(walk: Walk) -> str:
+    walk.page("Coordinations")
+    return walk.tab.text()
+
+
+# -- the journeys ---------------------------------------------------------------------------------------
+
+def test_accueil_shows_what_the_graph_holds(walk):
+    text = accueil(walk)
+    assert "Maillage : la coordination locale en santé" in text
+    assert "Expérience de terrain" in text and "millésime 2026" in text
+    accessible(walk.tab)
+
+
+def test_territoire_found_by_name_with_its_nesting_and_experiences(walk):
+    text = territoires(walk, "Échirolles")
+    assert "Échirolles (38) — 38151" in text
+    assert "Grenoble-Alpes-Métropole" in text and "Isère" in text and "Auvergne-Rhône-Alpes" in text
+    assert "Village 2 santé" in text
+    assert walk.tab.path().endswith("?id=territoire/commune/38151")
+    accessible(walk.tab)
+
+
+def test_experience_filtered_opened_with_its_source_and_shared(walk, server, browser):
+    text = experiences(walk, MENTAL_HEALTH)
+    assert STRASBOURG in text and "Village 2 santé" not in text
+    accessible(walk.tab)
+
+    walk.follow(STRASBOURG)
+    page = walk.opened
+    shared = page.path()
+    assert shared == "/experiences?id=experience/strasbourg-sante-mentale-hopital-ville"
+    assert STRASBOURG in page.text() and f"Source : {SOURCE_002}" in page.text()
+    accessible(page)
+
+    # The URL sent by e-mail: another person, another browser context, the same experience.
+    other = browser.tab(server.url)
+    try:
+        other.open(shared)
+        text = other.text()
+        assert STRASBOURG in text and f"Source : {SOURCE_002}" in text
+        assert not re.search(r"\d+ expérience\(s\)", text)  # the experience's page, not the list
+    finally:
+        other.page.context.close()
+
+
+def test_coordination_page_with_its_steering_committee(walk):
+    text = coordinations(walk)
+    assert AIX_ASV in text
+    accessible(walk.tab)
+    walk.follow(AIX_ASV)
+    text = walk.opened.text()
+    assert "Membre du comité de pilotage : Assurance maladie" in text
+    accessible(walk.opened)
