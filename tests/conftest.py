@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from streamlit.testing.v1 import AppTest
 
 from graph_builder import BuildResult, Settings, build_graph
 from graph_builder.pipeline import PROJECT_ROOT
@@ -84,3 +85,27 @@ def run_query(store, name: str, **params) -> list[dict[str, str | None]]:
     """queries/NAME.rq through the library (declared defaults, checked parameters bound as RDF terms), as text."""
     rows = get_query(name).run(store, params)
     return [{v: (None if t is None else str(t)) for v, t in zip(rows.variables, row, strict=True)} for row in rows]
+
+
+MAIN = str(PROJECT_ROOT / "app" / "main.py")
+
+
+@pytest.fixture
+def app(seed_out, monkeypatch):
+    """`app(page, lang, **query_params)`: the viewer under Streamlit's AppTest on the seed build, that page run."""
+    monkeypatch.setenv("MAILLAGE_OUT", str(seed_out))
+
+    def start(page: str | None = None, lang: str = "fr", **params) -> AppTest:
+        at = AppTest.from_file(MAIN, default_timeout=60)
+        at.session_state["lang"] = lang
+        at.run()
+        if page:
+            at.switch_page(f"pages/{page}.py")
+        for key, value in params.items():  # after switching: a page switch starts with no query parameters
+            at.query_params[key] = value
+        if page or params:
+            at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start

@@ -24,8 +24,6 @@ from graph_builder.network import (
 )
 from graph_builder.viewer import Viewer
 
-from .test_viewer import app, seed_out  # noqa: F401  (fixtures)
-
 LABELS = {"coordinations": "Coordinations", "experiences": "Expériences", "covered": "couverte",
           "uncovered": "non couverte", "chosen": "choisi"}
 

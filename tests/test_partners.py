@@ -13,7 +13,7 @@ from graph_builder.partners import PartnerGraph, to_csv
 from graph_builder.stores import OxigraphStore
 from graph_builder.viewer import Viewer
 
-from .test_viewer import app, markdown, seed_out  # noqa: F401  (the viewer's AppTest fixtures)
+from .test_viewer import markdown
 
 ID = "https://w3id.org/maillage/id/"
 T = ID + "territoire/"

@@ -5,30 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graph_builder.pipeline import PROJECT_ROOT
 from graph_builder.viewer import Viewer
 
-MAIN = str(PROJECT_ROOT / "app" / "main.py")
-
-
-@pytest.fixture
-def app(seed_out, monkeypatch):
-    monkeypatch.setenv("MAILLAGE_OUT", str(seed_out))
-
-    def start(page: str | None = None, lang: str = "fr", **params) -> AppTest:
-        at = AppTest.from_file(MAIN, default_timeout=60)
-        at.session_state["lang"] = lang
-        at.run()
-        if page:
-            at.switch_page(f"pages/{page}.py")
-        for key, value in params.items():  # after switching: a page switch starts with no query parameters
-            at.query_params[key] = value
-        if page or params:
-            at.run()
-        assert not at.exception, at.exception
-        return at
-
-    return start
+from .conftest import MAIN
 
 
 def markdown(at: AppTest) -> str:

@@ -11,11 +11,10 @@ from graph_builder.query_forms import form_fields, territory_matches, territory_
 from graph_builder.query_library import get_query
 from graph_builder.viewer import Viewer
 
-from . import test_viewer
-from .test_viewer import MAIN, markdown
+from .conftest import MAIN
+from .test_viewer import markdown
 
 ID = "https://w3id.org/maillage/id/"
-seed_out, app = test_viewer.seed_out, test_viewer.app  # the viewer tests' fixtures: one seed build output
 
 
 @pytest.fixture(scope="module")
