@@ -283,6 +283,25 @@ class Walk:
 
         return self._timed(f"{label} = {option or '1er choix'}", self.tab.settle(pick))
 
+    def add(self, label: str, option: str) -> float:
+        """Add `option` to the multiple choice labelled `label` (a Streamlit multiselect)."""
+        page = self.tab.page
+
+        def pick():
+            field_ = page.get_by_label(label, exact=True)
+            field_.click()
+            field_.fill(option)  # the list shows a few options at a time: typing narrows it to the wanted one
+            page.get_by_role("option", name=option, exact=True).click()
+
+        return self._timed(f"{label} + {option}", self.tab.settle(pick))
+
+    def click_node(self, name: str) -> float:
+        """Click the network's node labelled `name` (the Réseau page's ECharts SVG; a label belongs to its node,
+        a click on it is a click on the node)."""
+        label = self.tab.page.locator(".echarts-container").get_by_text(name, exact=True).first
+        label.wait_for()
+        return self._timed(f"nœud {name}", self.tab.settle(label.click))
+
     def follow(self, name: str | None = None) -> float:
         """Open the entity link `name` (by default the first one) of the page's main area in a new tab, as
         the viewer's links do (a new session on the entity's shareable URL); that tab is `opened`."""

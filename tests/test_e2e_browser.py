@@ -84,6 +84,19 @@ def coordinations(walk: Walk) -> str:
     return walk.tab.text()
 
 
+def partenaires(walk: Walk, territory: str, theme: str) -> str:
+    walk.page("Trouver des partenaires")
+    walk.type_in("Territoire : nom ou code INSEE (commune, EPCI, département, région)", territory)
+    walk.add("Thématiques", theme)
+    return walk.tab.text()
+
+
+def reseau(walk: Walk, territory: str) -> str:
+    walk.page("Réseau")
+    walk.type_in("Territoire (niveau/code, ex. departement/13)", territory)
+    return walk.tab.text()
+
+
 # -- the journeys ---------------------------------------------------------------------------------------
 
 def test_accueil_shows_what_the_graph_holds(walk):
@@ -133,3 +146,33 @@ def test_coordination_page_with_its_steering_committee(walk):
     text = walk.opened.text()
     assert "Membre du comité de pilotage : Assurance maladie" in text
     accessible(walk.opened)
+
+
+def test_partners_found_for_a_territory_and_a_theme_with_why(walk):
+    text = partenaires(walk, "Strasbourg", MENTAL_HEALTH)
+    assert "Atelier santé ville de Strasbourg" in text
+    assert "Territoire d'intervention : Strasbourg (67) — 67482, le territoire choisi." in text
+    assert f"A porté l'expérience « {STRASBOURG} », liée à la thématique « Santé mentale »." in text
+    assert "Contact : Coordonnateur" in text
+    assert "territory=commune/67482" in walk.tab.path() and "themes=sante-mentale" in walk.tab.path()
+    accessible(walk.tab)
+
+
+def test_network_node_clicked_opens_its_page(walk):
+    text = reseau(walk, "commune/13001")
+    assert "nœud(s) affiché(s)" in text
+    accessible(walk.tab)
+    walk.click_node(AIX_ASV)
+    walk.tab.page.wait_for_url("**/coordinations?id=*", wait_until="commit")
+    assert walk.tab.path() == "/coordinations?id=coordination/asv-aix-en-provence"
+    walk.tab.page.get_by_role("heading", name=AIX_ASV).wait_for()
+    assert "Membre du comité de pilotage : Assurance maladie" in walk.tab.text()
+
+
+def test_queries_and_quality_pages(walk):
+    walk.page("Requêtes")
+    assert "Requêtes" in walk.tab.text()
+    accessible(walk.tab)
+    walk.page("Qualité et sources")
+    assert "Qualité et sources" in walk.tab.text()
+    accessible(walk.tab)

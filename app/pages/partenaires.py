@@ -41,7 +41,8 @@ for column, (kind, param, fr, en) in zip(columns, FILTERS, strict=True):
     if key not in st.session_state:  # a shared link's choices, once; then the widget's own
         st.session_state[key] = partners.from_codes(kind, params.get_all(param))
     with column:
-        selected[param] = st.multiselect(t(fr, en), options, format_func=options.get, key=key)
+        selected[param] = st.multiselect(t(fr, en), options, format_func=options.get, key=key,
+                                         placeholder=t("Choisissez…", "Choose…"))
 types = {"": t("(non précisé)", "(not given)")} | partners.choices("type", lang())
 if "partner_type" not in st.session_state:
     st.session_state["partner_type"] = next(iter(partners.from_codes("type", params.get_all("type"))), "")

@@ -12,7 +12,8 @@ names = KIND_NAMES[lang()]
 left, right = st.columns(2)
 with left:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
-    kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get)
+    kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get,
+                           placeholder=t("Choisissez…", "Choose…"))
 with right:
     themes = {"": t("(toutes)", "(all)")} | g.choices(g.coordinations | g.experiences, "theme", lang())
     theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
