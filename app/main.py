@@ -24,14 +24,14 @@ except StoreError as error:
     st.stop()
 
 pages = [
-    st.Page("pages/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
-    st.Page("pages/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
-    st.Page("pages/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
-    st.Page("pages/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
-    st.Page("pages/coordinations.py", title="Coordinations", url_path="coordinations"),
-    st.Page("pages/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
-    st.Page("pages/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
-    st.Page("pages/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
+    st.Page("views/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
+    st.Page("views/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
+    st.Page("views/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
+    st.Page("views/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
+    st.Page("views/coordinations.py", title="Coordinations", url_path="coordinations"),
+    st.Page("views/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
+    st.Page("views/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
+    st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
 ]
 st.navigation(pages).run()
 warm_up()  # after the first page is shown: the next ones then find their data ready

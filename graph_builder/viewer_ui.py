@@ -64,7 +64,7 @@ def link(page: str, iri: str, label: str) -> str:
 
 def sources_link(iri: str) -> None:
     """A link to the Qualité et sources page, showing where each fact about the entity comes from."""
-    st.page_link("pages/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
+    st.page_link("views/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
                  query_params={"id": short(iri)})
 def at_most(items: list, limit: int = 50) -> list:
     """The first `limit` items, saying so when there are more: thousands of cards would take a minute to draw."""
@@ -132,7 +132,7 @@ def follow_click() -> None:
     """After a chart: switch to the page a click asked for (see open_on_click)."""
     found = st.session_state.pop("_open", None)
     if found:
-        st.switch_page(f"pages/{found[0]}.py", query_params={"id": found[1]})
+        st.switch_page(f"views/{found[0]}.py", query_params={"id": found[1]})
 
 
 def territory_map(figure, key: str, alt: str) -> None:

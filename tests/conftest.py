@@ -100,7 +100,7 @@ def app(seed_out, monkeypatch):
         at.session_state["lang"] = lang
         at.run()
         if page:
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
         for key, value in params.items():  # after switching: a page switch starts with no query parameters
             at.query_params[key] = value
         if page or params:

@@ -1,4 +1,4 @@
-"""The partner finder (graph_builder/partners.py, app/pages/partenaires.py): ranking and explanations on a small
+"""The partner finder (graph_builder/partners.py, app/views/partenaires.py): ranking and explanations on a small
 fixture graph whose expected order and reasons are known; the page on the seed build."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ if geo is not None:
                  "One circle per territory, larger when it holds more; click to open its page. "
                  "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
 st.subheader(t("Par où commencer", "Where to start"))
-st.page_link("pages/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
-st.page_link("pages/territoires.py", label=t("Chercher un territoire", "Find a territory"))
-st.page_link("pages/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))
-st.page_link("pages/coordinations.py", label=t("Parcourir les coordinations", "Browse the coordinations"))
+st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
+st.page_link("views/territoires.py", label=t("Chercher un territoire", "Find a territory"))
+st.page_link("views/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))
+st.page_link("views/coordinations.py", label=t("Parcourir les coordinations", "Browse the coordinations"))

@@ -73,7 +73,7 @@ else:
             for rank, proposal in enumerate(by_kind[kind][:SHOWN], start=1):
                 with st.container(border=True):
                     if kind == "coordination":
-                        st.page_link("pages/coordinations.py", label=f"{rank}. {proposal.label}",
+                        st.page_link("views/coordinations.py", label=f"{rank}. {proposal.label}",
                                      query_params={"id": short(proposal.iri)})
                     else:
                         st.markdown(f"**{rank}. {proposal.label}**")

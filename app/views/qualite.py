@@ -28,7 +28,7 @@ for severity, shapes in grouped(report or []):
             for problem in found:
                 st.markdown(f"**{problem.where()}** : {problem.message(lang())}")
                 if problem.focus and problem.focus.startswith(ID):
-                    st.page_link(f"pages/{page_of(problem.focus)}.py", label=short(problem.focus),
+                    st.page_link(f"views/{page_of(problem.focus)}.py", label=short(problem.focus),
                                  query_params={"id": short(problem.focus)})
 
 st.header(t("D'où vient chaque fait", "Where each fact comes from"))
