@@ -7,8 +7,10 @@ for a graph that conforms (or when forced).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -144,6 +146,23 @@ def _synthetic_sources(built: Built) -> set[str]:
             if entry.kind.name == "source_document" and entry.record.data.get("synthetic") is True}
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while records are read and placed.
+
+    They allocate millions of objects and hardly any cycle; each full
+    collection rescans all of them: at national size, collections took more
+    than half of reading and placing (measured: 8.9 s -> 3.5 s without them).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     """Read, convert and validate; return the dataset and every problem found.
 
@@ -161,12 +180,13 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     if not settings.data_dir.is_dir():
         raise BuildError([Problem(str(settings.data_dir), None, None, None,
                                   "dossier de données introuvable", "data directory not found")])
-    records, problems = read_data_dir(settings.data_dir)
-    progress("référentiel territorial")
-    places = load_places(settings.cache, settings.base)
-    progress("conversion en RDF")
-    dataset = Dataset()
-    built = convert_records(records, schema, vocabulary, settings.base, places, dataset, settings.graph_iri)
+    with paused_gc():
+        records, problems = read_data_dir(settings.data_dir)
+        progress("référentiel territorial")
+        places = load_places(settings.cache, settings.base)
+        progress("conversion en RDF")
+        dataset = Dataset()
+        built = convert_records(records, schema, vocabulary, settings.base, places, dataset, settings.graph_iri)
     problems = problems + built.problems + personal_leaks(built, schema)
 
     graph_sources: dict[URIRef, URIRef | None] = {}

@@ -9,6 +9,7 @@ tens of times faster (measured: README, "Performance").
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -68,10 +69,16 @@ def referential_dump(result) -> Path:
     return path
 
 
-def build_store(result) -> ox.Store:
-    """Every named graph of a build (see pipeline.BuildResult), the whole referential included."""
+def build_store(result, path: Path | None = None) -> ox.Store:
+    """Every named graph of a build (see pipeline.BuildResult), the whole referential included.
+
+    In memory, or on disk at `path` (emptied first): `maillage build` keeps it there for the next
+    incremental rebuild (incremental.py).
+    """
     convert = TermConverter()
-    store = ox.Store()
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+    store = ox.Store() if path is None else ox.Store(str(path))
     for graph in result.dataset.graphs():
         # The dataset's referential graph holds the records a source cites from the referential (its
         # publisher...) and the cited places: the latter are loaded again below, with all the others.
