@@ -89,6 +89,9 @@ class BuildResult:
     personal_graphs: set[URIRef] = field(default_factory=set)
     # Graphs of the synthetic-data generator's directories: never published.
     synthetic_graphs: set[URIRef] = field(default_factory=set)
+    # What the metadata graph says of each named graph: its source document and its size.
+    graph_sources: dict[URIRef, URIRef | None] = field(default_factory=dict)
+    graph_sizes: dict[URIRef, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -141,7 +144,7 @@ def _fill(dataset: Dataset, name: URIRef, triples: Graph) -> None:
     target += triples
 
 
-def _synthetic_sources(built: Built) -> set[str]:
+def synthetic_sources(built: Built) -> set[str]:
     return {entry.ident for entries in built.index.values() for entry in entries
             if entry.kind.name == "source_document" and entry.record.data.get("synthetic") is True}
 
@@ -207,7 +210,7 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
     for fixed in ("ontology", "vocabularies"):
         graph_sources[settings.graph_iri(fixed)] = None
     synthetic = {settings.graph_iri(name) for name in built.graphs
-                 if name.removesuffix("/personal") in _synthetic_sources(built)}
+                 if name.removesuffix("/personal") in synthetic_sources(built)}
     graph_sources[referential_graph] = places.source_iri
     sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources if iri != referential_graph}
     sizes[settings.graph_iri("ontology")] = len(vocabulary.ontology)
@@ -220,7 +223,7 @@ def build_graph(settings: Settings, progress: Progress = _noop) -> BuildResult:
 
     result = BuildResult(settings=settings, dataset=dataset, built=built, problems=problems,
                          built_at=built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
-                         synthetic_graphs=synthetic)
+                         synthetic_graphs=synthetic, graph_sources=graph_sources, graph_sizes=sizes)
     progress("validation SHACL")
     outcome = validate_graph(dataset, shapes, built, schema)
     result.validation = outcome

@@ -78,6 +78,7 @@ def build_store(result, path: Path | None = None) -> ox.Store:
     convert = TermConverter()
     if path is not None:
         shutil.rmtree(path, ignore_errors=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     store = ox.Store() if path is None else ox.Store(str(path))
     for graph in result.dataset.graphs():
         # The dataset's referential graph holds the records a source cites from the referential (its
