@@ -79,7 +79,10 @@ def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[st
             continue
         lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
         lines.sort()  # two builds of the same data diff cleanly (a store holds no duplicates)
-        atomic_write(fragments / f"{name}.nq", b"".join(lines))
+        sorted_nquads = b"".join(lines)
+        atomic_write(fragments / f"{name}.nq", sorted_nquads)
+        # In the lines' order: an in-memory and an on-disk store list quads in different orders.
+        quads = list(ox.parse(sorted_nquads, format=ox.RdfFormat.N_QUADS))
         atomic_write(fragments / f"{name}.trig", ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
         if public(graph):
             atomic_write(fragments / f"{name}.ttl", ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE,

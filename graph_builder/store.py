@@ -9,7 +9,6 @@ tens of times faster (measured: README, "Performance").
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -69,17 +68,10 @@ def referential_dump(result) -> Path:
     return path
 
 
-def build_store(result, path: Path | None = None) -> ox.Store:
-    """Every named graph of a build (see pipeline.BuildResult), the whole referential included.
-
-    In memory, or on disk at `path` (emptied first): `maillage build` keeps it there for the next
-    incremental rebuild (incremental.py).
-    """
+def build_store(result) -> ox.Store:
+    """Every named graph of a build (see pipeline.BuildResult), the whole referential included."""
     convert = TermConverter()
-    if path is not None:
-        shutil.rmtree(path, ignore_errors=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store() if path is None else ox.Store(str(path))
+    store = ox.Store()
     for graph in result.dataset.graphs():
         # The dataset's referential graph holds the records a source cites from the referential (its
         # publisher...) and the cited places: the latter are loaded again below, with all the others.
