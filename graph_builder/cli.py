@@ -20,10 +20,11 @@ from rich.table import Table
 
 from .bench_viewer import bench_viewer
 from .cli_queries import bench_queries, queries, query
+from .incremental import full_build_published, rebuild
 from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
-from .publish import PublicationRefused, SyntheticRefused, problems_json, write_outputs
+from .publish import PublicationRefused, SyntheticRefused, problems_json
 from .referential import (
     DATA_LICENCE,
     PACKAGE,
@@ -35,7 +36,6 @@ from .referential import (
     resolve_commune,
 )
 from .stats import compute_stats, load_dataset
-from .store import build_store
 from .templates import stale_templates, write_templates
 
 EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_WRITE = 1, 3, 4
@@ -51,6 +51,8 @@ TEXT = {
         "forced": "Publié malgré {n} problème(s) bloquant(s) (--force).",
         "unreadable": "Entrées illisibles :",
         "summary": "{errors} erreur(s), {violations} non-conformité(s), {warnings} avertissement(s).",
+        "incremental": "Reconstruction incrémentale : {n} enregistrement(s) modifié(s).",
+        "full": "Reconstruction complète : {why}.",
     },
     "en": {
         "ok": "The graph conforms to the SHACL shapes.",
@@ -59,6 +61,8 @@ TEXT = {
         "forced": "Published despite {n} blocking problem(s) (--force).",
         "unreadable": "Unreadable inputs:",
         "summary": "{errors} error(s), {violations} violation(s), {warnings} warning(s).",
+        "incremental": "Incremental rebuild: {n} record(s) changed.",
+        "full": "Full rebuild: {why}.",
     },
 }
 
@@ -127,14 +131,34 @@ main.add_command(bench_viewer)  # the viewer in a real browser (bench_viewer.py)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build",
               show_default="build/", help="Output directory.")
 @click.option("--force", is_flag=True, help="Write the graph even if it violates the shapes.")
-def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force):
-    """Build, validate and write the graph (TriG, N-Quads, Turtle)."""
-    result = _build(_settings(data_dir, ontology_dir, shapes_dir, base), lang)
+@click.option("--full", is_flag=True, help="Rebuild everything, even if only a few records changed.")
+def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
+    """Build, validate and write the graph (TriG, N-Quads, Turtle).
+
+    After a successful build, only the records edited since are converted,
+    validated and re-serialised (see graph_builder/incremental.py).
+    """
+    settings = _settings(data_dir, ontology_dir, shapes_dir, base)
+    if not full and not force:
+        with err.status("…") as status:
+            rebuilt = rebuild(settings, out_dir, progress=lambda step: status.update(f"[bold]{step}[/bold]…"))
+        if rebuilt.full_reason is None:
+            _print_problems(rebuilt.problems or [], lang)
+            if not rebuilt.ok:
+                err.print(_summary(rebuilt.problems or [], lang))
+                err.print(TEXT[lang]["refused"].format(n=len(blocking(rebuilt.problems or []))), style="bold red")
+                sys.exit(EXIT_PROBLEMS)
+            err.print(TEXT[lang]["incremental"].format(n=rebuilt.changed))
+            err.print(TEXT[lang]["ok"], style="green")
+            if rebuilt.manifest is not None:
+                err.print(TEXT[lang]["written"].format(out=out_dir, quads=rebuilt.manifest["quads"]))
+            return
+        err.print(TEXT[lang]["full"].format(why=rebuilt.full_reason[0 if lang == "fr" else 1]))
+    result = _build(settings, lang)
     _print_problems(result.problems, lang)
     stopping = blocking(result.problems)
     try:
-        store = build_store(result)
-        manifest = write_outputs(result, out_dir, force=force, store=store)
+        store, manifest = full_build_published(result, out_dir, force=force)
     except PublicationRefused as exc:
         err.print(_summary(result.problems, lang))
         err.print(TEXT[lang]["refused"].format(n=len(exc.problems)), style="bold red")

@@ -13,13 +13,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from .files import atomic_write
 from .pipeline import PROJECT_ROOT, BuildResult
 from .problems import Problem, blocking
 from .store import build_store
@@ -50,28 +51,70 @@ class SyntheticRefused(Exception):
         self.graphs = graphs
 
 
-def sorted_nquad_lines(store: ox.Store) -> list[bytes]:
-    """The store's N-Quads lines, sorted, so that two builds of the same data diff cleanly (a store holds no duplicates)."""
-    lines = store.dump(format=ox.RdfFormat.N_QUADS).splitlines()
-    lines.sort()
-    return lines
+def private_graphs(result: BuildResult) -> set[str]:
+    """Graphs left out of the public Turtle: personal data, the ontology, the build's metadata."""
+    graph_iri = result.settings.graph_iri
+    return {str(g) for g in {*result.personal_graphs, graph_iri("ontology"), graph_iri("metadata")}}
 
 
-def public_ntriple_lines(result: BuildResult, nquad_lines: list[bytes]) -> Iterator[bytes]:
-    """The union of the public graphs (no personal data, no ontology, no build metadata) as sorted N-Triples lines.
+def fragment_name(graph: str) -> str:
+    return hashlib.sha256(graph.encode()).hexdigest()[:24]
 
-    Made from the sorted N-Quads lines: a triple's lines in several graphs
-    are next to each other (its text ends with a space, the smallest
-    character), so they are merged without a set of a million terms.
+
+def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[str], bool], prefixes: dict[str, str],
+                    fragments: Path) -> None:
+    """Serialise each of `graphs` on its own: sorted N-Quads lines, a TriG document and, if public, a Turtle one.
+
+    The dumps are these fragments put end to end (`assemble_dumps`), so an
+    incremental rebuild re-serialises only the graphs it changed. A graph
+    with no quad left has no fragment.
     """
-    private = {*result.personal_graphs, result.settings.graph_iri("ontology"), result.settings.graph_iri("metadata")}
-    private_names = {f"<{graph}>".encode() for graph in private}
-    previous = None
-    for line in nquad_lines:
-        triple, graph, _dot = line.rsplit(b" ", 2)
-        if graph not in private_names and triple != previous:
-            previous = triple
-            yield triple + b" .\n"
+    fragments.mkdir(parents=True, exist_ok=True)
+    for graph in graphs:
+        name = fragment_name(graph)
+        quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        for suffix in (".nq", ".trig", ".ttl"):
+            (fragments / f"{name}{suffix}").unlink(missing_ok=True)
+        if not quads:
+            continue
+        lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
+        lines.sort()  # two builds of the same data diff cleanly (a store holds no duplicates)
+        sorted_nquads = b"".join(lines)
+        atomic_write(fragments / f"{name}.nq", sorted_nquads)
+        # In the lines' order: an in-memory and an on-disk store list quads in different orders.
+        quads = list(ox.parse(sorted_nquads, format=ox.RdfFormat.N_QUADS))
+        atomic_write(fragments / f"{name}.trig", ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+        if public(graph):
+            atomic_write(fragments / f"{name}.ttl", ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE,
+                                                                  prefixes=prefixes))
+
+
+def assemble_dumps(graphs: Iterable[str], fragments: Path, staging: Path) -> dict[str, str]:
+    """maillage.nq, maillage.trig and maillage-public.ttl as the graphs' fragments end to end, in graph order.
+
+    maillage.nq is sorted by graph, then by line. Concatenated TriG or Turtle
+    documents are one valid document (prefixes may be declared again); a
+    triple of two public graphs is written twice in the Turtle: the same RDF graph.
+    """
+    order = sorted(graphs)
+    checksums = {}
+    for dump, suffix in (("maillage.nq", ".nq"), ("maillage.trig", ".trig"), ("maillage-public.ttl", ".ttl")):
+        digest = hashlib.sha256()
+        with open(staging / dump, "wb") as target:
+            for graph in order:
+                part = fragments / f"{fragment_name(graph)}{suffix}"
+                if not part.exists():
+                    continue
+                with open(part, "rb") as source:
+                    while chunk := source.read(1 << 20):
+                        digest.update(chunk)
+                        target.write(chunk)
+        checksums[dump] = digest.hexdigest()
+    return checksums
+
+
+def store_graphs(store: ox.Store) -> list[str]:
+    return sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
 
 
 def _prefixes(result: BuildResult) -> dict[str, str]:
@@ -82,21 +125,6 @@ def _write(directory: Path, name: str, content: str | bytes) -> str:
     data = content.encode("utf-8") if isinstance(content, str) else content
     (directory / name).write_bytes(data)
     return hashlib.sha256(data).hexdigest()
-
-
-def _write_lines(directory: Path, name: str, lines: Iterable[bytes], newline: bytes = b"") -> str:
-    """Write lines as they come (a national dump is hundreds of megabytes: never joined in memory)."""
-    digest = hashlib.sha256()
-    with open(directory / name, "wb") as handle:
-        for line in lines:
-            digest.update(line + newline)
-            handle.write(line + newline)
-    return digest.hexdigest()
-
-
-def _digest(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def problems_json(problems: list[Problem]) -> str:
@@ -121,8 +149,12 @@ def move_into_place(staging: Path, out_dir: Path, names: Iterable[str]) -> None:
         os.replace(staging / name, out_dir / name)
 
 
-def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None) -> dict:
-    """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced."""
+def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None,
+                  fragments: Path | None = None) -> dict:
+    """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced.
+
+    The graphs' serialised fragments are kept in `fragments` when given (for the next incremental rebuild).
+    """
     stopping = blocking(result.problems)
     if stopping and not force:
         raise PublicationRefused(stopping)
@@ -131,34 +163,30 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
         raise SyntheticRefused(sorted(result.synthetic_graphs))
     with staged(out_dir) as staging:
         store = store if store is not None else build_store(result)
-        prefixes = _prefixes(result)
-        # Files are streamed (Oxigraph writes to paths itself): at national size, strings of the dumps
-        # held in memory next to the store took more than a gigabyte.
-        store.dump(output=staging / "maillage.trig", format=ox.RdfFormat.TRIG, prefixes=prefixes)
-        lines = sorted_nquad_lines(store)
-        checksums = {
-            "maillage.trig": _digest(staging / "maillage.trig"),
-            "maillage.nq": _write_lines(staging, "maillage.nq", lines, b"\n"),
-        }
-        public_nt = staging / "public.nt"
-        _write_lines(staging, public_nt.name, public_ntriple_lines(result, lines))
-        del lines
-        ox.serialize(ox.parse(path=public_nt, format=ox.RdfFormat.N_TRIPLES), output=staging / "maillage-public.ttl",
-                     format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-        checksums["maillage-public.ttl"] = _digest(staging / "maillage-public.ttl")
-        checksums["validation.json"] = _write(staging, "validation.json", problems_json(result.problems))
+        private = private_graphs(result)
+        graphs = store_graphs(store)
+        fragments = fragments or staging / "fragments"
+        write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments)
+        checksums = assemble_dumps(graphs, fragments, staging)
         report = result.validation.report if result.validation else Graph()
-        checksums["validation.ttl"] = _write(staging, "validation.ttl", report.serialize(format="turtle"))
-        manifest = {
+        return finish_outputs(staging, out_dir, checksums, result.problems, report, {
             "built_at": result.built_at.isoformat(timespec="seconds"),
             "base": result.settings.base,
             "forced": bool(stopping),
             "conforms": not stopping,
             "synthetic": bool(result.synthetic_graphs),
             "quads": len(store),
-            "files": {name: {"sha256": digest, "content": DUMPS[name]} for name, digest in checksums.items()},
-        }
-        _write(staging, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        # The manifest goes last: its presence says the set is complete.
-        move_into_place(staging, out_dir, [*checksums, "manifest.json"])
-        return manifest
+        })
+
+
+def finish_outputs(staging: Path, out_dir: Path, checksums: dict[str, str], problems: list[Problem], report: Graph,
+                   manifest: dict) -> dict:
+    """Stage the validation files and the manifest beside the staged dumps, then move them all into place."""
+    checksums = {**checksums, "validation.json": _write(staging, "validation.json", problems_json(problems)),
+                 "validation.ttl": _write(staging, "validation.ttl", report.serialize(format="turtle"))}
+    manifest = {**manifest, "files": {name: {"sha256": digest, "content": DUMPS[name]}
+                                      for name, digest in checksums.items()}}
+    _write(staging, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    # The manifest goes last: its presence says the set is complete.
+    move_into_place(staging, out_dir, [*checksums, "manifest.json"])
+    return manifest

@@ -1,0 +1,114 @@
+"""Incremental rebuild: after an edit, the same outputs as a full build of the edited data."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from graph_builder.cli import main
+
+DUMPS = ("maillage.nq", "maillage.trig", "maillage-public.ttl", "validation.json")
+
+
+@pytest.fixture
+def built(data_copy: Path, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A data copy and its full build, with the state the next rebuild starts from."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same build time for every build of a test
+    samples = Path(__file__).parent / "directories"
+    files = [str(samples / name) for name in ("qpv.csv", "cls-ars-acteurs.csv", "cls-ars.csv", "cls-ars-participations.csv")]
+    imported = CliRunner().invoke(main, ["import", *files, "--data", str(data_copy)])
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "out"
+    result = _build(data_copy, out)
+    assert result.exit_code == 0, result.output
+    assert "Reconstruction complète" in result.output
+    return data_copy, out
+
+
+def _build(data: Path, out: Path, *options: str):
+    return CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out), *options])
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _same_as_full(data: Path, out: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full"
+    assert _build(data, full, "--full").exit_code == 0
+    for name in DUMPS:
+        assert (out / name).read_bytes() == (full / name).read_bytes(), name
+    assert isomorphic(Graph().parse(out / "validation.ttl"), Graph().parse(full / "validation.ttl"))
+    manifests = [json.loads((folder / "manifest.json").read_text(encoding="utf-8")) for folder in (out, full)]
+    for manifest in manifests:  # the report's blank nodes are labelled anew by each serialisation
+        del manifest["files"]["validation.ttl"]
+    assert manifests[0] == manifests[1]
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("coordinations.yaml", 'label: "Atelier santé ville de Lyon"', 'label: "Atelier santé ville de Lyon (Rhône)"'),
+    ("experiences.yaml", "determinants: [reseaux-sociaux]",
+     "determinants:\n      - reseaux-sociaux\n      - modes-de-vie"),  # lines move below
+    # a nested participation of a curated coordination
+    ("coordinations.yaml", "L'ASV est un service de la ville,", "L'ASV est un service municipal,"),
+    # a directory's line, and a participation line attached to it from another directory
+    ("directories/cls-ars.csv", "Contrat local de santé de Nanterre;", "Contrat local de santé de la ville de Nanterre;"),
+    ("directories/cls-ars-participations.csv", "cls-nanterre-test;ville-nanterre-test;cosignataire;oui",
+     "cls-nanterre-test;ville-nanterre-test;cosignataire;non"),
+])
+def test_edit_rebuilds_incrementally_as_a_full_build(built, tmp_path, file, old, new):
+    data, out = built
+    _edit(data / file, old, new)
+    result = _build(data, out)
+    assert result.exit_code == 0, result.output
+    assert "Reconstruction incrémentale : 1 enregistrement(s) modifié(s)" in result.output
+    _same_as_full(data, out, tmp_path)
+
+
+def test_violation_reported_as_a_full_build_and_nothing_written(built, tmp_path):
+    data, out = built
+    before = {name: (out / name).read_bytes() for name in (*DUMPS, "manifest.json")}
+    # An experience without a theme: a SHACL violation, not an input error.
+    text = (data / "experiences.yaml").read_text(encoding="utf-8")
+    match = re.search(r"\n    themes: \[[^\]]*\]", text)
+    assert match
+    (data / "experiences.yaml").write_text(text[:match.start()] + text[match.end():], encoding="utf-8")
+    result = _build(data, out)
+    assert result.exit_code == 1, result.output
+    assert "Reconstruction complète" not in result.output
+    assert {name: (out / name).read_bytes() for name in before} == before
+    full = _build(data, tmp_path / "full", "--full")
+    assert full.exit_code == 1
+    violations = [line for line in result.output.splitlines() if line.startswith("NON CONFORME")]
+    assert violations and violations == [line for line in full.output.splitlines() if line.startswith("NON CONFORME")]
+    # Fixed again, the rebuild is incremental and equals the full build.
+    (data / "experiences.yaml").write_text(text, encoding="utf-8")
+    again = _build(data, out)
+    assert again.exit_code == 0, again.output
+    assert "Reconstruction incrémentale" in again.output
+
+
+def test_removed_record_falls_back_to_a_full_build(built, tmp_path):
+    data, out = built
+    text = (data / "experiences.yaml").read_text(encoding="utf-8")
+    first = text.index("\n  - id: ")
+    second = text.index("\n  - id: ", first + 1)
+    (data / "experiences.yaml").write_text(text[:first] + text[second:], encoding="utf-8")
+    result = _build(data, out)
+    assert result.exit_code == 0, result.output
+    assert "Reconstruction complète : 1 enregistrement(s) supprimé(s)" in result.output
+    _same_as_full(data, out, tmp_path)
+
+
+def test_unchanged_data_and_forced_full(built):
+    data, out = built
+    assert "0 enregistrement(s) modifié(s)" in _build(data, out).output
+    assert "Reconstruction complète" not in _build(data, out, "--full").output.split("\n")[0]
