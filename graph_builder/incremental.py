@@ -42,6 +42,7 @@ from .problems import Problem, blocking
 from .publish import (
     _prefixes,
     assemble_dumps,
+    check_publishable,
     finish_outputs,
     staged,
     write_fragments,
@@ -162,6 +163,7 @@ def _problem(data: dict) -> Problem:
 
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
     """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from."""
+    check_publishable(result, out_dir, force)  # a refused build leaves the previous outputs and state as they were
     state = state_dir(out_dir)
     (state / "state.json").unlink(missing_ok=True)  # from here on, a failure leaves no state: the next build is full
     shutil.rmtree(state / "fragments", ignore_errors=True)

@@ -149,18 +149,25 @@ def move_into_place(staging: Path, out_dir: Path, names: Iterable[str]) -> None:
         os.replace(staging / name, out_dir / name)
 
 
+def check_publishable(result: BuildResult, out_dir: Path, force: bool = False) -> None:
+    """PublicationRefused for a graph that violates the shapes (unless forced), SyntheticRefused for synthetic
+    data written where the published graph goes; checked before anything is written or removed."""
+    stopping = blocking(result.problems)
+    if stopping and not force:
+        raise PublicationRefused(stopping)
+    if result.synthetic_graphs and out_dir.resolve() == (PROJECT_ROOT / "build").resolve():
+        raise SyntheticRefused(sorted(result.synthetic_graphs))
+
+
 def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None,
                   fragments: Path | None = None) -> dict:
     """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced.
 
     The graphs' serialised fragments are kept in `fragments` when given (for the next incremental rebuild).
     """
+    check_publishable(result, out_dir, force)
     stopping = blocking(result.problems)
-    if stopping and not force:
-        raise PublicationRefused(stopping)
     out_dir = out_dir.resolve()
-    if result.synthetic_graphs and out_dir == (PROJECT_ROOT / "build").resolve():
-        raise SyntheticRefused(sorted(result.synthetic_graphs))
     with staged(out_dir) as staging:
         store = store if store is not None else build_store(result)
         private = private_graphs(result)

@@ -90,7 +90,9 @@ def test_all_errors_are_reported_at_once(data_copy: Path):
 
 
 def _digests(directory: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
+    """Every file's digest, the incremental rebuild's state (.maillage-state/) included."""
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("kind", sorted(BROKEN))
