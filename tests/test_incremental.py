@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,23 +13,39 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph_builder.cli import main
+from graph_builder.pipeline import PROJECT_ROOT
 
+EPOCH = "1700000000"
 DUMPS = ("maillage.nq", "maillage.trig", "maillage-public.ttl", "validation.json")
 
 
-@pytest.fixture
-def built(data_copy: Path, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
-    """A data copy and its full build, with the state the next rebuild starts from."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same build time for every build of a test
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> tuple[Path, Path]:
+    """The curated data with imported directories, and its full build with the state the next rebuild starts
+    from: made once, copied for each test (each edits its copy)."""
+    folder = tmp_path_factory.mktemp("incremental")
+    data = folder / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("templates"))
     samples = Path(__file__).parent / "directories"
     files = [str(samples / name) for name in ("qpv.csv", "cls-ars-acteurs.csv", "cls-ars.csv", "cls-ars-participations.csv")]
-    imported = CliRunner().invoke(main, ["import", *files, "--data", str(data_copy)])
-    assert imported.exit_code == 0, imported.output
-    out = tmp_path / "out"
-    result = _build(data_copy, out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        imported = CliRunner().invoke(main, ["import", *files, "--data", str(data)])
+        assert imported.exit_code == 0, imported.output
+        result = _build(data, folder / "out")
     assert result.exit_code == 0, result.output
     assert "Reconstruction complète" in result.output
-    return data_copy, out
+    return data, folder / "out"
+
+
+@pytest.fixture
+def built(pristine, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A copy of the pristine data and of its build (outputs and state), for one test to edit."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # the same build time for every build of a test
+    data, out = tmp_path / "data", tmp_path / "out"
+    shutil.copytree(pristine[0], data)
+    shutil.copytree(pristine[1], out)
+    return data, out
 
 
 def _build(data: Path, out: Path, *options: str):
