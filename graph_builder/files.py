@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -18,3 +20,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def fetched_once(target: Path, command: Callable[[str], list[str]], verify: Callable[[Path], None],
+                 error: Callable[[str, str], Exception], label: str, timeout_s: int) -> Path:
+    """`target` (a pinned package's file), checked by `verify`: from the cache, or else downloaded once by
+    `command(staging_dir)` (a package manager writing `target.name` into that directory), checked, then moved
+    into place whole. A failed download raises `error(French, English)` with the tool's last words."""
+    if target.exists():
+        verify(target)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as staging:
+        done = subprocess.run(command(staging), capture_output=True, text=True, check=False, timeout=timeout_s)
+        fetched = Path(staging) / target.name
+        if done.returncode != 0 or not fetched.exists():
+            detail = done.stderr.strip()[-300:]
+            raise error(f"téléchargement de {label} impossible : {detail}", f"cannot download {label}: {detail}")
+        verify(fetched)
+        os.replace(fetched, target)
+    return target

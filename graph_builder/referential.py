@@ -14,15 +14,14 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tarfile
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import URIRef
 
+from .files import fetched_once
 from .problems import BilingualError
 
 PACKAGE = "@etalab/decoupage-administratif"
@@ -79,21 +78,9 @@ def fetch(cache: Path | None = None) -> Path:
             f"référentiel absent du cache ({target}) et npm introuvable pour le télécharger.",
             f"referential not in the cache ({target}) and npm not found to download it.",
         )
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as staging:
-        done = subprocess.run(
-            [npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", staging, "--silent"],
-            capture_output=True, text=True, check=False, timeout=300,
-        )
-        packed = Path(staging) / TARBALL
-        if done.returncode != 0 or not packed.exists():
-            raise ReferentialError(
-                f"téléchargement de {PACKAGE}@{VERSION} impossible : {done.stderr.strip()[-300:]}",
-                f"cannot download {PACKAGE}@{VERSION}: {done.stderr.strip()[-300:]}",
-            )
-        verify(packed)
-        os.replace(packed, target)
-    return target
+    return fetched_once(target, lambda staging: [npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", staging,
+                                                 "--silent"],
+                        verify, ReferentialError, f"{PACKAGE}@{VERSION}", timeout_s=300)
 
 
 @dataclass(frozen=True)
