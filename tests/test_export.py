@@ -23,7 +23,6 @@ from graph_builder.cli import main
 from graph_builder.dataset_export import ExportError, export_dataset
 from graph_builder.jsonld_context import CONTEXT_PATH, context_is_current, load_context
 from graph_builder.kinds import load_schema
-from graph_builder.publish import write_outputs
 from graph_builder.store import TermConverter
 
 from .conftest import ID
@@ -37,30 +36,22 @@ RAPPER = shutil.which("rapper")
 
 
 @pytest.fixture(scope="session")
-def built_dir(seed_build, tmp_path_factory) -> Path:
-    """The seed build as `maillage build` writes it."""
-    out = tmp_path_factory.mktemp("build")
-    write_outputs(seed_build, out)
-    return out
-
-
-@pytest.fixture(scope="session")
-def small_build(seed_build, built_dir, tmp_path_factory) -> Path:
+def small_build(seed_build, seed_out, tmp_path_factory) -> Path:
     """The seed build with only the referential territories the data cites (quick to re-parse with rdflib)."""
     cited = {ox.NamedNode(str(s)) for s in set(seed_build.cited_places.subjects())}
     referential = ox.NamedNode(f"{GRAPH}cog-insee")
-    quads = [q for q in ox.parse(path=built_dir / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+    quads = [q for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
              if q.graph_name != referential or q.subject in cited]
     out = tmp_path_factory.mktemp("small-build")
     ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
-    shutil.copy(built_dir / "manifest.json", out / "manifest.json")
+    shutil.copy(seed_out / "manifest.json", out / "manifest.json")
     return out
 
 
 @pytest.fixture(scope="session")
-def seed_export(built_dir, tmp_path_factory) -> Path:
+def seed_export(seed_out, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("export") / "public"
-    export_dataset(built_dir, out)
+    export_dataset(seed_out, out)
     return out
 
 
@@ -121,8 +112,8 @@ def block_network(monkeypatch) -> None:
 # -- every dump re-parses to the store's graph ---------------------------------------------------
 
 @pytest.mark.skipif(RAPPER is None, reason="rapper (raptor2-utils) is installed by scripts/setup.sh test")
-def test_rapper_reparses_every_seed_dump_to_the_store_graph(built_dir, seed_export):
-    quads = expected_quads(built_dir)
+def test_rapper_reparses_every_seed_dump_to_the_store_graph(seed_out, seed_export):
+    quads = expected_quads(seed_out)
     assert len(quads) > 400_000  # the whole referential is published
     for name, syntax in (("maillage.ttl", "turtle"), ("maillage.nt", "ntriples")):
         parsed = {q.triple for q in ox.parse(rapper(seed_export / name, syntax, "ntriples"), format=ox.RdfFormat.N_TRIPLES)}
@@ -248,9 +239,9 @@ def test_a_failed_export_leaves_the_previous_one_untouched(small_build, tmp_path
 
 # -- VoID / DCAT -----------------------------------------------------------------------------------
 
-def test_void_counts_equal_the_real_counts(built_dir, seed_export):
+def test_void_counts_equal_the_real_counts(seed_out, seed_export):
     triples = {q.triple for q in ox.parse(path=seed_export / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)}
-    assert triples == triples_of(expected_quads(built_dir))
+    assert triples == triples_of(expected_quads(seed_out))
     rdf_type = ox.NamedNode(str(RDF.type))
     instances: dict[str, set] = {}
     properties: dict[str, int] = {}
@@ -278,7 +269,7 @@ def test_void_counts_equal_the_real_counts(built_dir, seed_export):
     assert by_property == properties
     # One subset per exported graph, with its own size.
     graph_sizes: dict[str, int] = {}
-    for quad in expected_quads(built_dir):
+    for quad in expected_quads(seed_out):
         graph_sizes[quad.graph_name.value] = graph_sizes.get(quad.graph_name.value, 0) + 1
     subsets = {str(s): number(s, VOID.triples) for s in void.objects(root, VOID.subset)}
     assert subsets == graph_sizes
