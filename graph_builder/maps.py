@@ -39,8 +39,8 @@ def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], int]:
     """Where the coordinations and experiences are, one spot per territory; and how many places have no point
     (a commune whose outline the geometry lacks falls back to its département)."""
     counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for entity, kind, territory in viewer.run("entity_places"):
-        counts[str(territory).removeprefix(f"{ID}territoire/")][str(kind)].add(str(entity))
+    for entity, kind, territory in viewer.values("entity_places"):
+        counts[territory.removeprefix(f"{ID}territoire/")][kind].add(entity)
     found, missing = [], 0
     for key, kinds in sorted(counts.items()):
         territory = viewer.territory(key)

@@ -114,6 +114,10 @@ class NamedQuery:
         """Run on `store` with `values` ({parameter name: value}) checked and bound as RDF terms."""
         return store.select(self.text, self.bindings(values, base))
 
+    def values(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> list[tuple]:
+        """`run(...).values()`: the rows as plain Python values, read faster (QueryStore.select_values)."""
+        return store.select_values(self.text, self.bindings(values, base))
+
 
 def read_header(text: str) -> dict:
     """The grlc-style `#+ ` header of a query, as YAML."""

@@ -128,6 +128,15 @@ def _from_oxigraph(node, blank: _Namer) -> Term | None:
     raise TypeError(f"unexpected term {node!r}")  # RDF-star triples: not in this graph
 
 
+def _plain_oxigraph(node, blank: _Namer) -> Any:
+    """plain(_from_oxigraph(node)), without making the rdflib term for IRIs and texts (the most of an answer)."""
+    if isinstance(node, ox.NamedNode):
+        return node.value
+    if isinstance(node, ox.Literal) and (node.language or node.datatype.value == XSD + "string"):
+        return node.value
+    return plain(_from_oxigraph(node, blank))
+
+
 def _from_rdflib(node: Node | None, blank: _Namer) -> Term | None:
     if node is None:
         return None
@@ -250,6 +259,11 @@ class QueryStore(ABC):
         variables, rows = self._select(text)
         return Rows(tuple(variables), tuple(tuple(row) for row in rows))
 
+    def select_values(self, query: str, params: dict[str, Any] | None = None) -> list[tuple]:
+        """The rows of a SELECT as plain Python values: `select(query, params).values()`, made faster where a
+        backend can skip the rdflib terms (a national answer has hundreds of thousands of values)."""
+        return self.select(query, params).values()
+
     def ask(self, query: str, params: dict[str, Any] | None = None) -> bool:
         return self._ask(self._checked(query, params, "ASK"))
 
@@ -290,9 +304,11 @@ class OxigraphStore(QueryStore):
         self.store = store
 
     @classmethod
-    def from_file(cls, path: Path) -> OxigraphStore:
+    def from_file(cls, path: Path, trusted: bool = False) -> OxigraphStore:
+        """The graph of an RDF file; `trusted`: a dump `maillage build` wrote and checked, read without checking
+        its IRIs again (measured: 15 % faster at national size)."""
         store = ox.Store()
-        store.bulk_load(path=str(path), format=FORMATS[path.suffix])
+        store.load(path=str(path), format=FORMATS[path.suffix], lenient=trusted)
         return cls(store)
 
     @classmethod
@@ -314,6 +330,11 @@ class OxigraphStore(QueryStore):
         blank = _Namer()
         return variables, [[_from_oxigraph(row[i], blank) for i in range(len(variables))] for row in solutions]
 
+    def select_values(self, query, params=None):
+        solutions = self._run(self._checked(query, params, "SELECT"))
+        width, blank = len(solutions.variables), _Namer()
+        return [tuple(_plain_oxigraph(row[i], blank) for i in range(width)) for row in solutions]
+
     def _ask(self, query):
         return bool(self._run(query))
 
@@ -332,7 +353,7 @@ class RdflibStore(QueryStore):
         self.dataset = dataset
 
     @classmethod
-    def from_file(cls, path: Path) -> RdflibStore:
+    def from_file(cls, path: Path, trusted: bool = False) -> RdflibStore:  # noqa: ARG003 (rdflib has no lenient mode)
         dataset = Dataset(default_union=True)
         dataset.parse(str(path), format={".nq": "nquads", ".trig": "trig", ".ttl": "turtle", ".nt": "nt"}[path.suffix])
         return cls(dataset)
@@ -427,14 +448,14 @@ def open_store(source, backend: str = "oxigraph") -> QueryStore:
         return EndpointStore(source)
     if hasattr(source, "place_triples"):  # a pipeline.BuildResult
         return OxigraphStore.from_build(source)
-    path = Path(source)
+    path, trusted = Path(source), False
     if path.is_dir():
-        path = dump_of(path)
+        path, trusted = dump_of(path), True
     if not path.is_file() or path.suffix not in FORMATS:
         raise StoreError(f"{path} : ni un dossier construit, ni un fichier RDF lisible ({', '.join(FORMATS)}).",
                          f"{path}: neither a build directory nor a readable RDF file ({', '.join(FORMATS)}).")
     classes = {"oxigraph": OxigraphStore, "rdflib": RdflibStore}
     if backend not in classes:
         raise StoreError(f"moteur inconnu : {backend} (oxigraph ou rdflib)", f"unknown engine: {backend} (oxigraph or rdflib)")
-    return classes[backend].from_file(path)
+    return classes[backend].from_file(path, trusted)
 

@@ -109,6 +109,10 @@ class Viewer:
     def run(self, name: str, **params):
         return get_query(name).run(self.store, params)
 
+    def values(self, name: str, **params) -> list[tuple]:
+        """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
+        return get_query(name).values(self.store, params)
+
     def once(self, name: str):
         """The rows of a query without parameters, run once: the graph does not change while the viewer runs."""
         if name not in self._answers:
@@ -139,8 +143,7 @@ class Viewer:
     # -- Territoires -----------------------------------------------------------------------------
     @cached_property
     def territories(self) -> list[Territory]:
-        return [Territory(r["territory"], r["level"], r["code"], r["name"], r["departement"])
-                for r in self.run("territory_names").dicts()]
+        return [Territory(*row) for row in self.values("territory_names")]
 
     @cached_property
     def _territory_index(self) -> dict[str, Territory]:
