@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from graph_builder.stores import StoreError
-from graph_builder.viewer_ui import graph, t, warm_up
+from graph_builder.viewer_ui import graph, t
 
 st.set_page_config(page_title="Maillage", layout="wide")
 if "lang" not in st.session_state and st.query_params.get("lang") in ("fr", "en"):
@@ -34,4 +34,3 @@ pages = [
     st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
 ]
 st.navigation(pages).run()
-warm_up()  # after the first page is shown: the next ones then find their data ready

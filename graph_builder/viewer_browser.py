@@ -1,7 +1,7 @@
 """The viewer (app/) in a real browser, offline: `streamlit run` on 127.0.0.1, Debian's chromium driven by Playwright.
 
 Shared by the end-to-end test (tests/test_e2e_browser.py) and the speed benchmark (`maillage bench-viewer`):
-- `ViewerServer` starts `streamlit run app/main.py` on a free local port on a build directory and stops it;
+- `ViewerServer` starts `streamlit run app/server.py` on a free local port on a build directory and stops it;
 - `OfflineBrowser` launches /usr/bin/chromium (never a downloaded browser) where every request to a host
   other than this machine is aborted and counted (`blocked`);
 - `ViewerTab` is one tab on the viewer: it knows when Streamlit has finished a script run (it reads the
@@ -26,7 +26,7 @@ import httpx
 
 from .pipeline import PROJECT_ROOT
 
-APP = PROJECT_ROOT / "app" / "main.py"
+APP = PROJECT_ROOT / "app" / "server.py"
 AXE = PROJECT_ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (containers, root), no GPU, and none of chromium's own calls home (updates, sync, field trials).
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 class ViewerServer:
-    """`streamlit run app/main.py` on 127.0.0.1 over the build directory `out_dir`, headless, no usage statistics.
+    """`streamlit run app/server.py` on 127.0.0.1 over the build directory `out_dir`, headless, no usage statistics.
 
     `started` is when the process was launched, `healthy` when /_stcore/health first answered (monotonic s).
     """
@@ -251,7 +251,6 @@ class Walk:
 
     tab: ViewerTab
     steps: list[tuple[str, float]] = field(default_factory=list)
-    opened: ViewerTab | None = None
 
     def _timed(self, name: str, seconds: float) -> float:
         self.steps.append((name, seconds))
@@ -303,13 +302,8 @@ class Walk:
         return self._timed(f"nœud {name}", self.tab.settle(label.click))
 
     def follow(self, name: str | None = None) -> float:
-        """Open the entity link `name` (by default the first one) of the page's main area in a new tab, as
-        the viewer's links do (a new session on the entity's shareable URL); that tab is `opened`."""
+        """Open the entity link `name` (by default the first one) of the page's main area: the viewer's links
+        open the entity's page in the same tab and session, at its shareable URL."""
         links = self.tab.page.get_by_test_id("stMain").locator("a[href*='?id=']")
-        href = (links.first if name is None else links.filter(has_text=name).first).get_attribute("href")
-        if self.opened is not None:
-            self.opened.page.close()
-        self.opened = ViewerTab(self.tab.page.context.new_page(), self.tab.base_url, self.tab.timeout_s)
-        seconds = self.opened.open(href)
-        self.tab.page.bring_to_front()  # a tab in the background is throttled: the walk goes on in the first one
-        return self._timed(f"lien {name or '1er'}", seconds)
+        link = links.first if name is None else links.filter(has_text=name).first
+        return self._timed(f"lien {name or '1er'}", self.tab.settle(link.click))

@@ -10,32 +10,23 @@ import streamlit as st
 from .geometry import Geometry, GeometryError, prepared_directory
 from .geometry import load as load_geometry
 from .viewer import ID, Viewer, short
+from .warmup import begin
+
+
+def out_dir() -> str:
+    """The build directory shown (MAILLAGE_OUT, default build/), or an endpoint's URL."""
+    return os.environ.get("MAILLAGE_OUT", "build")
 
 
 @st.cache_resource(show_spinner=False)
-def viewer(out_dir: str) -> Viewer:
-    """The built graph of `out_dir` (MAILLAGE_OUT, default build/), opened once per process, read only."""
-    return Viewer.open(out_dir)
+def viewer(directory: str) -> Viewer:
+    """The built graph of `directory`, opened once per process, read only. Its opening may already be under
+    way: app/server.py begins it when the server starts (warmup.begin), before anyone connects."""
+    return begin(directory).viewer
 
 
 def graph() -> Viewer:
-    return viewer(os.environ.get("MAILLAGE_OUT", "build"))
-
-
-@st.cache_resource(show_spinner=False)
-def _warming(out_dir: str):
-    from .warmup import start
-
-    try:
-        shapes = load_geometry(prepared_directory())
-    except GeometryError:
-        shapes = None
-    return start(viewer(out_dir), shapes)
-
-
-def warm_up() -> None:
-    """Start, once per process, the background computation of what the pages keep (see warmup.py)."""
-    _warming(os.environ.get("MAILLAGE_OUT", "build"))
+    return viewer(out_dir())
 
 
 def geometry() -> Geometry | None:
@@ -57,9 +48,22 @@ def t(fr: str, en: str) -> str:
     return en if lang() == "en" else fr
 
 
-def link(page: str, iri: str, label: str) -> str:
-    """A Markdown link to an entity's page: a shareable URL (query parameter `id`)."""
-    return f"[{label}](/{page}?id={short(iri)})"
+def entity_link(page: str, iri: str, label: str) -> None:
+    """A link to an entity's page, opened in the same tab and session (quick: no new start), whose address is
+    the entity's shareable URL (query parameter `id`)."""
+    st.page_link(f"views/{page}.py", label=label, query_params={"id": short(iri)})
+
+
+def entity_links(page: str, items: list[tuple[str, str]], title: str = "", empty: str = "—") -> None:
+    """Links to several entities' pages ((IRI, label) pairs) side by side, after `title` (Markdown) if given;
+    `empty` when there is none."""
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        if title:
+            st.markdown(title, width="content")
+        for iri, label in items:
+            entity_link(page, iri, label)
+        if not items:
+            st.markdown(empty, width="content")
 
 
 def sources_link(iri: str) -> None:
@@ -86,6 +90,12 @@ def linked_card(cards: dict):
     card = cards.get(ID + wanted)
     if card is None and wanted:
         unknown(wanted)
+    elif card is not None:
+        # A link from a filtered list of the same page reaches here with the browser's address unchanged: the
+        # address is made the card's own (the list's filters dropped, the language kept), ready to be shared.
+        for param in [p for p in st.query_params if p not in ("id", "lang")]:
+            del st.query_params[param]
+        st.query_params["id"] = wanted
     return card
 
 

@@ -1,48 +1,119 @@
-"""The viewer's slow first computations, done in the background once per process.
+"""The viewer's graph, opened once per process, and its slow first computations, done in the background.
 
-At national size the first visit of some pages waits for what is then kept
-for the life of the process: the territory names (35,000), the coordination
-and experience cards, the partner graph, the network and the map's places
-(seconds each, see the README's viewer figures). The viewer starts this
-warm-up after its first page is shown, so that the pages a coordinator opens
-next answer at once; a page asking for something still being computed waits
-for it (the caches are shared), it never computes it twice.
+At national size the graph takes seconds to open (1.1 million quads read into Oxigraph) and the first
+visit of some pages waits for what is then kept for the life of the process: the territory names
+(36,000), the map's places, the coordination and experience cards, the network, the partner graph
+(seconds each, see the README's viewer figures). `begin(out_dir)` starts all of it in a daemon thread,
+once per process and build directory: `app/server.py` calls it when the server starts, before anyone
+connects, and the first page otherwise. A page waits only for the graph and what the first page
+shows (`Opening.viewer`); the rest goes on behind. A page asking for something still being computed
+waits for it (the caches are shared, the slow ones locked): nothing is computed twice.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
-from .geometry import Geometry
-from .maps import spots
-from .network import cached_network
-from .partners import PartnerGraph
+from .geometry import Geometry, GeometryError, prepared_directory
+from .geometry import load as load_geometry
 from .viewer import Viewer
 
 log = logging.getLogger(__name__)
 
 
-def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> None:
-    """Fill the viewer's caches, cheapest and most used first."""
+def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
+    """What Accueil shows: the build, the counts, the territory index and the map's places."""
+    from .maps import spots
+
+    viewer.build()
+    viewer.counts_by_type()
+    viewer.counts_by_source()
     viewer.territory("")  # the territory index (a cached property: reading it fills it)
     if geometry is not None:
         spots(viewer, geometry)
+
+
+def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> None:
+    """Fill the viewer's caches, cheapest and most used first."""
+    from .network import cached_network
+    from .partners import PartnerGraph
+
+    first_page(viewer, geometry)
     viewer.experiences  # noqa: B018
     viewer.coordinations  # noqa: B018
     cached_network(viewer, lang)
     PartnerGraph.of(viewer)
 
 
-def start(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> threading.Thread:
-    """`warm` in a daemon thread (it never keeps the process alive); a failure is logged, the pages then
-    compute what they need themselves."""
-    def run() -> None:
+def _import_drawing_libraries() -> None:
+    import pandas  # noqa: F401  (st.table, st.dataframe)
+    import plotly.graph_objects  # noqa: F401
+
+
+def _geometry() -> Geometry | None:
+    try:
+        return load_geometry(prepared_directory())
+    except GeometryError:
+        return None  # the pages say so themselves
+
+
+class Opening:
+    """The graph of one build directory being opened, then warmed up, in a daemon thread."""
+
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+        self.opened = threading.Event()  # set once the graph and the first page's data are ready (or failed)
+        self.warmed = threading.Event()  # set once every cache is filled (or the warm-up failed)
+        self._viewer: Viewer | None = None
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="maillage-warm-up", daemon=True)
+
+    def _run(self) -> None:
+        # Oxigraph reads the dump without holding the GIL: meanwhile, the libraries the first page draws its
+        # tables and map with are imported (half a second otherwise spent by the first visitor).
+        threading.Thread(target=_import_drawing_libraries, name="maillage-imports", daemon=True).start()
         try:
-            warm(viewer, geometry, lang)
+            self._viewer = Viewer.open(self.out_dir)
+        except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
+            self.error = error
+            self.opened.set()
+            self.warmed.set()
+            return
+        try:
+            geometry = _geometry()
+            first_page(self._viewer, geometry)
+            self.opened.set()
+            warm(self._viewer, geometry)
+            # What is kept for the life of the process (millions of objects) is never garbage: out of the
+            # collector's way, so that its full collections stay short.
+            gc.freeze()
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
+        finally:
+            self.opened.set()
+            self.warmed.set()
 
-    thread = threading.Thread(target=run, name="maillage-warm-up", daemon=True)
-    thread.start()
-    return thread
+    @property
+    def viewer(self) -> Viewer:
+        """The opened graph, once the first page's data is ready; the opening's error if it failed."""
+        self.opened.wait()
+        if self._viewer is None:
+            raise self.error
+        return self._viewer
+
+
+_OPENINGS: dict[str, Opening] = {}
+_LOCK = threading.Lock()
+
+
+def begin(out_dir: str) -> Opening:
+    """The opening of `out_dir` (MAILLAGE_OUT), started on the first call of the process; a failed one
+    (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph."""
+    with _LOCK:
+        opening = _OPENINGS.get(out_dir)
+        if opening is None or (opening.opened.is_set() and opening._viewer is None):
+            opening = _OPENINGS[out_dir] = Opening(out_dir)
+            opening.thread.start()
+        return opening

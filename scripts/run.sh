@@ -8,5 +8,5 @@ bash scripts/setup.sh viewer
 echo "==> viewer: http://127.0.0.1:${MAILLAGE_PORT:-8501} (Ctrl-C to stop)"
 # Run from the repository root so that .streamlit/config.toml applies; the same offline settings are
 # also given here, so that nothing calls outside the machine whatever the working directory.
-exec .venv/bin/streamlit run app/main.py --server.address 127.0.0.1 --server.port "${MAILLAGE_PORT:-8501}" \
+exec .venv/bin/streamlit run app/server.py --server.address 127.0.0.1 --server.port "${MAILLAGE_PORT:-8501}" \
     --server.headless true --browser.gatherUsageStats false

@@ -45,9 +45,8 @@ def walk(server, browser):
     tab.open("/")
     steps = Walk(tab)
     yield steps
-    for opened in filter(None, (steps.tab, steps.opened)):
-        assert not opened.exceptions(), opened.exceptions()
-    tab.page.context.close()  # the opened tabs too
+    assert not tab.exceptions(), tab.exceptions()
+    tab.page.context.close()
     assert browser.blocked == [], f"requests to other hosts: {browser.blocked}"
 
 
@@ -121,7 +120,7 @@ def test_experience_filtered_opened_with_its_source_and_shared(walk, server, bro
     accessible(walk.tab)
 
     walk.follow(STRASBOURG)
-    page = walk.opened
+    page = walk.tab
     shared = page.path()
     assert shared == "/experiences?id=experience/strasbourg-sante-mentale-hopital-ville"
     assert STRASBOURG in page.text() and f"Source : {SOURCE_002}" in page.text()
@@ -143,9 +142,10 @@ def test_coordination_page_with_its_steering_committee(walk):
     assert AIX_ASV in text
     accessible(walk.tab)
     walk.follow(AIX_ASV)
-    text = walk.opened.text()
+    text = walk.tab.text()
     assert "Membre du comité de pilotage : Assurance maladie" in text
-    accessible(walk.opened)
+    assert walk.tab.path() == "/coordinations?id=coordination/asv-aix-en-provence"
+    accessible(walk.tab)
 
 
 def test_partners_found_for_a_territory_and_a_theme_with_why(walk):

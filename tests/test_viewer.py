@@ -10,8 +10,10 @@ from graph_builder.viewer import Viewer
 from .conftest import MAIN
 
 
-def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+def shown(at: AppTest) -> str:
+    """The page's text: its Markdown, headings and the labels of its links to entity pages."""
+    return "\n".join([m.value for m in at.markdown] + [h.value for h in at.header]
+                     + [link.value for link in at.page_link])
 
 
 def test_search_tells_homonyms_apart_by_departement(seed_store):
@@ -42,14 +44,14 @@ def test_territory_search_and_nesting(app):
     at.text_input(key="search").input("Échirolles").run()
     assert not at.exception
     assert at.query_params["id"] == "territoire/commune/38151"
-    text = markdown(at)
+    text = shown(at)
     assert "Grenoble-Alpes-Métropole" in text and "Isère" in text and "Auvergne-Rhône-Alpes" in text
     assert "Village 2 santé" in text
 
 
 def test_departement_page_lists_the_experiences_of_its_communes(app):
     at = app("territoires", id="territoire/departement/38")
-    assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in markdown(at)
+    assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in shown(at)
 
 
 def test_unknown_territory_name_says_so(app):
@@ -61,24 +63,24 @@ def test_unknown_territory_name_says_so(app):
 def test_experiences_filtered_on_mental_health_show_strasbourg(app):
     at = app("experiences")
     at.selectbox[0].select("https://w3id.org/maillage/id/theme/sante-mentale").run()
-    text = markdown(at)
+    text = shown(at)
     assert "Strasbourg" in text and "Village 2 santé" not in text
 
 
 def test_experiences_filtered_by_place_through_nesting(app):
     at = app("experiences")
     at.text_input[0].input("departement/38").run()
-    assert "1 expérience(s)" in at.caption[0].value and "Échirolles" in markdown(at)
+    assert "1 expérience(s)" in at.caption[0].value and "Échirolles" in shown(at)
 
 
 def test_experience_page_from_its_url(app):
     at = app("experiences", lang="en", id="experience/strasbourg-sante-mentale-hopital-ville")
-    assert "Making mental health everyone's concern" in markdown(at)
+    assert "Making mental health everyone's concern" in shown(at)
 
 
 def test_aix_asv_page_lists_its_steering_committee(app):
     at = app("coordinations", id="coordination/asv-aix-en-provence")
-    text = markdown(at)
+    text = shown(at)
     assert "**Membre du comité de pilotage** : Assurance maladie" in text
     assert "Ateliers santé ville : outils de définition de coordination" in text
 
@@ -86,7 +88,7 @@ def test_aix_asv_page_lists_its_steering_committee(app):
 def test_coordinations_filtered_by_territory(app):
     at = app("coordinations")
     at.text_input[0].input("departement/13").run()
-    assert "Aix-en-Provence" in markdown(at)
+    assert "Aix-en-Provence" in shown(at)
 
 
 @pytest.mark.parametrize("page", ["territoires", "experiences", "coordinations"])

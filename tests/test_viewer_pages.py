@@ -12,7 +12,7 @@ from graph_builder.query_library import get_query
 from graph_builder.viewer import Viewer
 
 from .conftest import MAIN
-from .test_viewer import markdown
+from .test_viewer import shown
 
 ID = "https://w3id.org/maillage/id/"
 
@@ -126,7 +126,7 @@ def test_console_answers_a_select(app):
 def test_qualite_page_report_facts_and_sources(app):
     at = app("qualite", id="coordination/asv-aix-en-provence")
     assert [h.value for h in at.subheader][:2] == ["Avertissements (1)", "Informations (10)"]
-    text = markdown(at)
+    text = shown(at)
     assert "Porteur non renseigné" in text and "data/coordinations.yaml:202 › coordination asv-aubervilliers" in text
     assert "`schema:startDate` : 2003-05 — *source* : Ateliers santé ville" in text
     assert "> L'ASV d'Aix en Provence a été mis en place en mai 2003" in text
@@ -134,7 +134,7 @@ def test_qualite_page_report_facts_and_sources(app):
 
 
 def test_aix_page_lists_carrier_committee_coordinator_programme_and_funding(app):
-    text = markdown(app("coordinations", id="coordination/asv-aix-en-provence"))
+    text = shown(app("coordinations", id="coordination/asv-aix-en-provence"))
     assert "**Porteur** : Ville d'Aix-en-Provence" in text
     assert "**Membre du comité de pilotage** : Inspection académique des Bouches-du-Rhône" in text
     assert "**Coordonnateur** : Coordinatrice de l'Atelier santé ville d'Aix-en-Provence" in text
@@ -152,7 +152,7 @@ def test_a_coordination_page_lists_the_communes_of_its_territories(app):
 def test_coordination_filters_live_in_the_url(app):
     at = app("coordinations", type="coordination-type/ASV", territoire="departement/13")
     assert at.selectbox[0].value == f"{ID}coordination-type/ASV" and at.text_input[0].value == "departement/13"
-    assert "Aix-en-Provence" in markdown(at)
+    assert "Aix-en-Provence" in shown(at)
     at.selectbox[1].select(f"{ID}theme/sante-mentale").run()
     assert at.query_params["theme"] == "theme/sante-mentale"
 
@@ -166,7 +166,7 @@ def test_experiences_filtered_by_determinant_and_coordination_type(app):
 
 
 def test_experience_card_shows_its_source_passage(app):
-    text = markdown(app("experiences", id="experience/strasbourg-sante-mentale-hopital-ville"))
+    text = shown(app("experiences", id="experience/strasbourg-sante-mentale-hopital-ville"))
     assert "> 9. Strasbourg." in text
 
 

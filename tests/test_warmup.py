@@ -1,22 +1,35 @@
-"""The viewer's background warm-up fills the caches the pages then read (graph_builder/warmup.py)."""
+"""The viewer's graph opened once per process, in the background, with the caches the pages read filled
+(graph_builder/warmup.py; app/server.py begins it when the server starts)."""
 
 from __future__ import annotations
 
+import pytest
+
 from graph_builder import warmup
+from graph_builder.maps import spots
 from graph_builder.network import cached_network
 from graph_builder.partners import PartnerGraph
-from graph_builder.viewer import Viewer
+from graph_builder.stores import StoreError
 
 
-def test_warm_up_fills_the_caches_the_pages_read(seed_store):
-    viewer = Viewer(seed_store)
-    thread = warmup.start(viewer)
-    thread.join(timeout=120)
-    assert not thread.is_alive()
+def test_the_graph_is_opened_once_and_its_caches_filled(seed_out):
+    opening = warmup.begin(str(seed_out))
+    assert warmup.begin(str(seed_out)) is opening  # a second page (or the server's start) joins the first opening
+    viewer = opening.viewer
+    assert opening.warmed.wait(timeout=120)
     # cached properties are stored on the instance; the pages' cached functions answer without computing
     assert {"territories", "experiences", "coordinations"} <= set(vars(viewer))
+    assert {"entities_by_type", "entities_by_source", "build_description"} <= set(viewer._answers)
     hits = cached_network.cache_info().hits
     cached_network(viewer, "fr")
     assert cached_network.cache_info().hits == hits + 1
     assert PartnerGraph.of(viewer) is PartnerGraph.of(viewer)
     assert "coordination" in {PartnerGraph.of(viewer).kind(iri) for iri in viewer.coordinations}
+    assert spots.cache_info().currsize >= 1 or warmup._geometry() is None
+
+
+def test_a_missing_build_is_said_and_tried_again(tmp_path):
+    opening = warmup.begin(str(tmp_path))
+    with pytest.raises(StoreError, match="maillage build"):
+        _ = opening.viewer
+    assert warmup.begin(str(tmp_path)) is not opening  # after `maillage build`, a reload finds the graph

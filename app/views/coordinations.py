@@ -3,7 +3,18 @@
 import streamlit as st
 
 from graph_builder.viewer import ID
-from graph_builder.viewer_ui import at_most, graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
+from graph_builder.viewer_ui import (
+    at_most,
+    entity_link,
+    entity_links,
+    graph,
+    lang,
+    linked_card,
+    sources_link,
+    t,
+    territory_filter,
+    url_select,
+)
 
 ROLE = ID + "role/"
 g = graph()
@@ -19,7 +30,7 @@ if one is None:
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
     for card in at_most(shown, 200):
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
-        st.markdown(f"- {link('coordinations', card.iri, card.text('label', lang()))} ({types_})")
+        entity_link("coordinations", card.iri, f"{card.text('label', lang())} ({types_})")
 else:
     st.title(one.text("label", lang()))
     st.caption(", ".join(lbl for _, lbl in one.links("type", lang())))
@@ -46,7 +57,7 @@ else:
     st.subheader(t("Thématiques", "Themes"))
     st.markdown(", ".join(lbl for _, lbl in one.links("theme", lang())) or "—")
     st.subheader(t("Territoires", "Territories"))
-    st.markdown(", ".join(link("territoires", iri, lbl) for iri, lbl in one.links("territory", lang())) or "—")
+    entity_links("territoires", one.links("territory", lang()))
     communes = g.communes(one.iri)
     if communes:
         with st.expander(t(f"Communes couvertes ({len(communes)})", f"Communes covered ({len(communes)})")):
@@ -57,7 +68,7 @@ else:
     st.markdown("\n".join(f"- {lbl}" for _, lbl in one.links("programme", lang())) or "—")
     st.subheader(t("Expériences", "Experiences"))
     for card in g.experiences_of(one.iri):
-        st.markdown("- " + link("experiences", card.iri, card.text("label", lang())))
+        entity_link("experiences", card.iri, card.text("label", lang()))
     if not g.experiences_of(one.iri):
         st.markdown("—")
     role_section("Financement", "Funding", "financeur")

@@ -3,7 +3,18 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
-from graph_builder.viewer_ui import at_most, graph, lang, link, linked_card, sources_link, t, territory_filter, url_select
+from graph_builder.viewer_ui import (
+    at_most,
+    entity_link,
+    entity_links,
+    graph,
+    lang,
+    linked_card,
+    sources_link,
+    t,
+    territory_filter,
+    url_select,
+)
 
 g = graph()
 st.title(t("Banque d'expériences", "Experience bank"))
@@ -27,7 +38,10 @@ else:
     shown = [one]
 for card in shown:
     with st.container(border=True):
-        st.markdown("#### " + link("experiences", card.iri, card.text("label", lang())))
+        if one is None:  # in the list: the title opens the experience's own page
+            entity_link("experiences", card.iri, f"**{card.text('label', lang())}**")
+        else:
+            st.header(card.text("label", lang()))
         for name, fr, en in (("subject", "Sujet", "Subject"), ("history", "Historique", "History"),
                              ("result", "Résultats", "Results"), ("goodPractice", "Bonnes pratiques", "Good practices")):
             if card.text(name, lang()):
@@ -36,11 +50,11 @@ for card in shown:
                              ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes")):
             if card.links(name, lang()):
                 st.markdown(f"**{t(fr, en)}** : " + ", ".join(lbl for _, lbl in card.links(name, lang())))
-        places = [link("territoires", iri, lbl) for iri, lbl in card.links("place", lang())]
-        st.markdown(f"**{t('Lieu', 'Place')}** : " + (", ".join(places) or card.text("placeLabel", lang())))
-        for iri, lbl in card.links("carrier", lang()):
-            if iri in g.coordinations:
-                st.markdown(f"**{t('Porteur', 'Carried out by')}** : " + link("coordinations", iri, lbl))
+        entity_links("territoires", card.links("place", lang()), f"**{t('Lieu', 'Place')}** :",
+                      empty=card.text("placeLabel", lang()) or "—")
+        carriers = [(iri, lbl) for iri, lbl in card.links("carrier", lang()) if iri in g.coordinations]
+        if carriers:
+            entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
         st.markdown(f"**{t('Source', 'Source')}** : " + ", ".join(lbl for _, lbl in card.links("source", lang())))
         if card.text("passage", lang()):
             st.markdown(f"> {card.text('passage', lang())}")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graph_builder.maps import territory_coverage
-from graph_builder.viewer_ui import geometry, graph, lang, link, t, territory_map, unknown
+from graph_builder.viewer_ui import entity_link, entity_links, geometry, graph, lang, t, territory_map, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))
@@ -23,16 +23,16 @@ if text:
 if chosen is not None:
     st.header(chosen.title(lang()))
     st.subheader(t("Emboîtement", "Nesting"))
-    st.markdown(" → ".join(link("territoires", n.iri, n.title(lang())) for n in g.nesting(chosen.key)))
+    entity_links("territoires", [(n.iri, n.title(lang())) for n in g.nesting(chosen.key)])
     coordinations, experiences = g.in_territory(chosen.key)
     st.subheader(t("Coordinations", "Coordinations"))
     for iri in sorted(coordinations, key=lambda i: g.coordinations[i].text("label", lang())):
-        st.markdown("- " + link("coordinations", iri, g.coordinations[iri].text("label", lang())))
+        entity_link("coordinations", iri, g.coordinations[iri].text("label", lang()))
     if not coordinations:
         st.info(t("Aucune coordination connue ici.", "No known coordination here."))
     st.subheader(t("Expériences", "Experiences"))
     for iri in sorted(experiences, key=lambda i: g.experiences[i].text("label", lang())):
-        st.markdown("- " + link("experiences", iri, g.experiences[iri].text("label", lang())))
+        entity_link("experiences", iri, g.experiences[iri].text("label", lang()))
     if not experiences:
         st.info(t("Aucune expérience connue ici.", "No known experience here."))
     geo = geometry()
