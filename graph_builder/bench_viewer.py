@@ -80,8 +80,8 @@ def walk(steps: Walk) -> None:
     steps.follow()
     steps.page("Coordinations")
     steps.choose("Type")
-    steps.follow()
     steps.type_in("Territoire (niveau/code, ex. departement/13)", "departement/38")
+    steps.follow()
     steps.page("Accueil")
 
 

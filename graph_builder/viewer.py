@@ -101,6 +101,7 @@ class Viewer:
     def __init__(self, store: QueryStore):
         self.store = store
         self._answers: dict[str, object] = {}
+        self._choices: dict[tuple, dict[str, str]] = {}
 
     @classmethod
     def open(cls, out_dir: str | Path) -> Viewer:
@@ -210,9 +211,16 @@ class Viewer:
         return cards
 
     def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
-        """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label."""
+        """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label; kept, per
+        field and language, for the viewer's own experiences and coordinations (they never change)."""
+        own = next((kind for kind in ("experiences", "coordinations") if vars(self).get(kind) is cards), None)
+        if own and (own, name, lang) in self._choices:
+            return self._choices[own, name, lang]
         found = {iri: label for card in cards.values() for iri, label in card.links(name, lang)}
-        return dict(sorted(found.items(), key=lambda item: fold(item[1])))
+        found = dict(sorted(found.items(), key=lambda item: fold(item[1])))
+        if own:
+            self._choices[own, name, lang] = found
+        return found
 
     def filtered(self, cards: dict[str, Card], lang: str = "fr", territory: str | None = None,
                  **wanted: str | None) -> list[Card]:

@@ -101,3 +101,21 @@ def test_no_build_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("MAILLAGE_OUT", str(tmp_path))
     at = AppTest.from_file(MAIN, default_timeout=60).run()
     assert not at.exception and "lancez d'abord « maillage build »" in at.error[0].value
+
+
+def _paged_script():
+    import streamlit as st
+
+    from graph_builder.viewer_ui import paged
+
+    st.markdown(" ".join(str(n) for n in paged(list(range(45)), 20)))
+
+
+def test_long_lists_are_shown_a_page_at_a_time_with_the_page_in_the_url():
+    at = AppTest.from_function(_paged_script)
+    at.query_params["page"] = "3"
+    at.run()
+    assert at.number_input[0].label == "Page (sur 3)" and at.number_input[0].value == 3
+    assert at.markdown[0].value == "40 41 42 43 44"
+    at.number_input[0].set_value(1).run()
+    assert "page" not in at.query_params and at.markdown[0].value == " ".join(str(n) for n in range(20))

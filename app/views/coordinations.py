@@ -4,12 +4,12 @@ import streamlit as st
 
 from graph_builder.viewer import ID
 from graph_builder.viewer_ui import (
-    at_most,
     entity_link,
     entity_links,
     graph,
     lang,
     linked_card,
+    paged,
     sources_link,
     t,
     territory_filter,
@@ -28,7 +28,7 @@ if one is None:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
-    for card in at_most(shown, 200):
+    for card in paged(shown, 100):
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
         entity_link("coordinations", card.iri, f"{card.text('label', lang())} ({types_})")
 else:

@@ -4,12 +4,12 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 import streamlit as st
 
 from graph_builder.viewer_ui import (
-    at_most,
     entity_link,
     entity_links,
     graph,
     lang,
     linked_card,
+    paged,
     sources_link,
     t,
     territory_filter,
@@ -33,7 +33,7 @@ if one is None:
     shown = g.of_coordination_type(g.filtered(cards, lang(), territory, theme=theme, determinant=determinant,
                                               ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
-    shown = at_most(shown)
+    shown = paged(shown, 20)
 else:
     shown = [one]
 for card in shown:
