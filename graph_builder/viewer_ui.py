@@ -48,10 +48,16 @@ def t(fr: str, en: str) -> str:
     return en if lang() == "en" else fr
 
 
+# Each kind of page its icon (Material Symbols, in Streamlit's own bundle: nothing fetched), so that a link
+# reads as one and says where it leads.
+ICONS = {"territoires": ":material/location_on:", "experiences": ":material/lightbulb:",
+         "coordinations": ":material/hub:"}
+
+
 def entity_link(page: str, iri: str, label: str) -> None:
     """A link to an entity's page, opened in the same tab and session (quick: no new start), whose address is
     the entity's shareable URL (query parameter `id`)."""
-    st.page_link(f"views/{page}.py", label=label, query_params={"id": short(iri)})
+    st.page_link(f"views/{page}.py", label=label, icon=ICONS.get(page), query_params={"id": short(iri)})
 
 
 def entity_links(page: str, items: list[tuple[str, str]], title: str = "", empty: str = "—") -> None:

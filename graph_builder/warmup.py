@@ -41,6 +41,7 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> 
     from .partners import PartnerGraph
 
     first_page(viewer, geometry)
+    viewer.search_territories("a")  # the folded names a search reads
     viewer.experiences  # noqa: B018
     viewer.coordinations  # noqa: B018
     cached_network(viewer, lang)

@@ -34,28 +34,35 @@ if one is None:
                                               ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
     shown = paged(shown, 20)
-else:
-    shown = [one]
-for card in shown:
-    with st.container(border=True):
-        if one is None:  # in the list: the title opens the experience's own page
+
+def labels(card, name: str) -> str:
+    return ", ".join(lbl for _, lbl in card.links(name, lang()))
+
+
+if one is None:  # the list: a short card each (title, subject, themes, place), its own page holds the rest
+    for card in shown:
+        with st.container(border=True):
             entity_link("experiences", card.iri, f"**{card.text('label', lang())}**")
-        else:
-            st.header(card.text("label", lang()))
-        for name, fr, en in (("subject", "Sujet", "Subject"), ("history", "Historique", "History"),
-                             ("result", "Résultats", "Results"), ("goodPractice", "Bonnes pratiques", "Good practices")):
-            if card.text(name, lang()):
-                st.markdown(f"**{t(fr, en)}** : {card.text(name, lang())}")
-        for name, fr, en in (("theme", "Thématiques", "Themes"), ("determinant", "Déterminants", "Determinants"),
-                             ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes")):
-            if card.links(name, lang()):
-                st.markdown(f"**{t(fr, en)}** : " + ", ".join(lbl for _, lbl in card.links(name, lang())))
-        entity_links("territoires", card.links("place", lang()), f"**{t('Lieu', 'Place')}** :",
-                      empty=card.text("placeLabel", lang()) or "—")
-        carriers = [(iri, lbl) for iri, lbl in card.links("carrier", lang()) if iri in g.coordinations]
-        if carriers:
-            entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
-        st.markdown(f"**{t('Source', 'Source')}** : " + ", ".join(lbl for _, lbl in card.links("source", lang())))
-        if card.text("passage", lang()):
-            st.markdown(f"> {card.text('passage', lang())}")
-        sources_link(card.iri)
+            place = labels(card, "place") or card.text("placeLabel", lang())
+            st.markdown("\n\n".join(line for line in (
+                card.text("subject", lang()),
+                f"**{t('Thématiques', 'Themes')}** : {labels(card, 'theme')}" if card.links("theme") else "",
+                f"**{t('Lieu', 'Place')}** : {place}" if place else "") if line))
+else:
+    st.header(one.text("label", lang()))
+    texts = [(fr, en, one.text(name, lang())) for name, fr, en in (
+        ("subject", "Sujet", "Subject"), ("history", "Historique", "History"), ("result", "Résultats", "Results"),
+        ("goodPractice", "Bonnes pratiques", "Good practices"))]
+    vocabularies = [(fr, en, labels(one, name)) for name, fr, en in (
+        ("theme", "Thématiques", "Themes"), ("determinant", "Déterminants", "Determinants"),
+        ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes"))]
+    st.markdown("\n\n".join(f"**{t(fr, en)}** : {text}" for fr, en, text in texts + vocabularies if text))
+    entity_links("territoires", one.links("place", lang()), f"**{t('Lieu', 'Place')}** :",
+                  empty=one.text("placeLabel", lang()) or "—")
+    carriers = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if iri in g.coordinations]
+    if carriers:
+        entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
+    st.markdown(f"**{t('Source', 'Source')}** : {labels(one, 'source')}")
+    if one.text("passage", lang()):
+        st.markdown(f"> {one.text('passage', lang())}")
+    sources_link(one.iri)
