@@ -163,12 +163,12 @@ class PartnerGraph:
                 data.setdefault("labels", []).append(label)
         roles: dict[tuple[str, str], list[str]] = defaultdict(list)
         edges = []
-        for source, prop, target, role in viewer.run("partner_graph_edges"):
-            relation = RELATIONS[str(prop)]
+        for source, prop, target, role in viewer.values("partner_graph_edges"):  # all IRIs: plain strings
+            relation = RELATIONS[prop]
             if relation == "memberOf":
-                roles[(str(source), str(target))].append(str(role))
+                roles[(source, target)].append(role)
             else:
-                edges.append((str(source), str(target), relation))
+                edges.append((source, target, relation))
         graph.add_edges_from(edges)
         graph.add_edges_from((s, t, "memberOf", {"roles": sorted(set(r))}) for (s, t), r in roles.items())
         return cls(graph)

@@ -13,7 +13,7 @@ from graph_builder.partners import PartnerGraph, to_csv
 from graph_builder.stores import OxigraphStore
 from graph_builder.viewer import Viewer
 
-from .test_viewer import markdown
+from .test_viewer import shown
 
 ID = "https://w3id.org/maillage/id/"
 T = ID + "territoire/"
@@ -197,7 +197,7 @@ def test_concept_choices_and_codes(partners):
 
 def test_page_from_a_shared_link(app):  # noqa: F811
     at = app("partenaires", territory="commune/67482", themes="sante-mentale")
-    text = markdown(at)
+    text = shown(at)
     assert "Territoire d'intervention : Strasbourg (67) — 67482, le territoire choisi." in text
     assert "A porté l'expérience « Appropriation de la santé mentale et ouverture de l'hôpital sur la ville à " \
            "Strasbourg », liée à la thématique « Santé mentale »." in text
@@ -214,7 +214,7 @@ def test_page_pick_a_territory_and_a_theme(app):  # noqa: F811
     at.multiselect(key="partner_themes").select("https://w3id.org/maillage/id/theme/sante-mentale").run()
     assert not at.exception
     assert (at.query_params["territory"], at.query_params["themes"]) == ("commune/13001", "sante-mentale")
-    text = markdown(at)
+    text = shown(at)
     assert "Territoire d'intervention : Aix-en-Provence (13) — 13001, le territoire choisi." in text
     assert "Rôle « Membre du comité de pilotage » dans « Atelier santé ville d'Aix-en-Provence »." in text
 
@@ -222,4 +222,4 @@ def test_page_pick_a_territory_and_a_theme(app):  # noqa: F811
 def test_page_in_english(app):  # noqa: F811
     at = app("partenaires", lang="en", territory="departement/67", themes="sante-mentale")
     assert at.title[0].value == "Find partners"
-    assert "Works in: Strasbourg (67) — 67482, within Bas-Rhin — Département 67." in markdown(at)
+    assert "Works in: Strasbourg (67) — 67482, within Bas-Rhin — Département 67." in shown(at)
