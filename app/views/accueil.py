@@ -14,14 +14,14 @@ st.caption(t(f"Graphe construit le {build.get('builtAt')} ; référentiel territ
              f"(version {build.get('version')})"))
 left, right = st.columns(2)
 with left:
-    st.subheader(t("Entités par type", "Entities by type"))
+    st.header(t("Entités par type", "Entities by type"))
     st.table({t("Type", "Type"): [n for n, _ in g.counts_by_type(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
 with right:
-    st.subheader(t("Entités par source", "Entities by source"))
+    st.header(t("Entités par source", "Entities by source"))
     st.table({t("Document source", "Source document"): [n for n, _ in g.counts_by_source(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_source(lang())]})
-st.subheader(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
+st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()
 if geo is not None:
     figure, missing = france_map(g, geo, {"coordinations": "Coordinations",
@@ -32,7 +32,7 @@ if geo is not None:
                  "Outre-mer : déplacez la carte." + (f" {missing} lieu(x) sans position connue." if missing else ""),
                  "One circle per territory, larger when it holds more; click to open its page. "
                  "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
-st.subheader(t("Par où commencer", "Where to start"))
+st.header(t("Par où commencer", "Where to start"))
 st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
 st.page_link("views/territoires.py", label=t("Chercher un territoire", "Find a territory"))
 st.page_link("views/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))

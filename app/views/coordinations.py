@@ -41,7 +41,7 @@ else:
     roles = g.roles(one.iri, lang())
 
     def role_section(fr: str, en: str, *codes: str) -> None:
-        st.subheader(t(fr, en))
+        st.header(t(fr, en))
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
         for role, actor in found:
             st.markdown(f"- **{role}** : {actor}")
@@ -52,11 +52,11 @@ else:
     role_section("Comité de pilotage", "Steering committee", "comite-pilotage")
     role_section("Coordination (rôle à contacter)", "Coordinator (role to contact)", "coordonnateur")
     role_section("Autres partenaires", "Other partners", "partenaire", "cosignataire")
-    st.subheader(t("Missions", "Missions"))
+    st.header(t("Missions", "Missions"))
     st.markdown(", ".join(lbl for _, lbl in one.links("mission", lang())) or "—")
-    st.subheader(t("Thématiques", "Themes"))
+    st.header(t("Thématiques", "Themes"))
     st.markdown(", ".join(lbl for _, lbl in one.links("theme", lang())) or "—")
-    st.subheader(t("Territoires", "Territories"))
+    st.header(t("Territoires", "Territories"))
     entity_links("territoires", one.links("territory", lang()))
     communes = g.communes(one.iri)
     if communes:
@@ -64,9 +64,9 @@ else:
             st.dataframe([{t("Code INSEE", "INSEE code"): c["code"], t("Commune", "Commune"): c["name"],
                            t("Population", "Population"): c["population"]} for c in communes],
                          hide_index=True)
-    st.subheader(t("Programmes", "Programmes"))
+    st.header(t("Programmes", "Programmes"))
     st.markdown("\n".join(f"- {lbl}" for _, lbl in one.links("programme", lang())) or "—")
-    st.subheader(t("Expériences", "Experiences"))
+    st.header(t("Expériences", "Experiences"))
     for card in g.experiences_of(one.iri):
         entity_link("experiences", card.iri, card.text("label", lang()))
     if not g.experiences_of(one.iri):
@@ -76,7 +76,7 @@ else:
     if usual:
         st.markdown(t("Financeurs habituels de ce type de coordination : ", "Usual funders of this type of coordination: ")
                     + ", ".join(usual))
-    st.subheader(t("Sources", "Sources"))
+    st.header(t("Sources", "Sources"))
     for _, lbl in one.links("source", lang()):
         st.markdown(f"- {lbl}")
     if one.text("passage", lang()):
