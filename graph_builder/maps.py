@@ -1,9 +1,11 @@
 """The viewer's maps, as plotly figures drawn from the project's own geometry (geometry.py), without tiles.
 
-`map_style="white-bg"` draws no basemap at all: plotly fetches no tile, style or font, and the
-plotly.js that draws the figure is the one Streamlit bundles. The départements' outlines stand in
-for a basemap. Every marker or area carries its territory's `level/code` as customdata, which a
-click sends back to the page (the Territoires page's `id` is `territoire/level/code`).
+The outlines are drawn as plain SVG shapes on two hidden axes (longitude, latitude at the map's scale):
+no basemap, no tile, style or font to fetch, and no WebGL. Plotly's `*_map` charts (MapLibre, WebGL) drew
+the same picture offline, but in a browser without a GPU, each map cost 0.5 to 1 s at every page change
+(measured with `maillage bench-viewer`). The départements' outlines stand in for a basemap. A click
+selects a place's marker, whose customdata is its territory's `level/code`, which the page sends on
+(the Territoires page's `id` is `territoire/level/code`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import plotly.graph_objects as go
 from .geometry import Geometry
 from .viewer import ID, Territory, Viewer
 
-FRANCE = {"lat": 46.6, "lon": 2.4}
+METROPOLE = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: metropolitan France and Corsica
 BLUE, RED, GREY, LINE = "#000091", "#c9191e", "#e3e3fd", "#929292"  # DSFR's blue France, Marianne red, greys
 
 
@@ -54,38 +56,60 @@ def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], int]:
     return found, missing
 
 
-def _collection(shapes: dict[str, dict]) -> dict:
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "id": code, "geometry": shape, "properties": {}} for code, shape in shapes.items()]}
+def _rings(shape: dict) -> list[list]:
+    """The outer rings of a GeoJSON Polygon or MultiPolygon (holes are enclaves, drawn as their own shapes)."""
+    if shape["type"] == "Polygon":
+        return [shape["coordinates"][0]]
+    return [polygon[0] for polygon in shape["coordinates"]]
 
 
-def _layout(figure: go.Figure, center: dict, zoom: float, height: int) -> go.Figure:
-    figure.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, height=height,
-                         margin={"l": 0, "r": 0, "t": 0, "b": 0}, legend={"orientation": "h", "y": 1.0, "x": 0},
-                         clickmode="event+select")
+def _areas(shapes: dict[str, dict], name: str, fill: str, line: str, width: float, legend: bool = True) -> go.Scatter:
+    """The outlines of `shapes` (code -> GeoJSON) as one SVG path, filled."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for code in sorted(shapes):
+        for ring in _rings(shapes[code]):
+            xs += [point[0] for point in ring] + [None]
+            ys += [point[1] for point in ring] + [None]
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, line={"color": line, "width": width},
+                      name=name, showlegend=legend, hoverinfo="skip")
+
+
+def _places(points: list[tuple[str, str, tuple[float, float]]], name: str, colour: str, size, legend: bool = True,
+            opacity: float = 0.8) -> go.Scatter:
+    """Markers (key `level/code`, hover text, (lon, lat)): what a click selects and what hovering names."""
+    return go.Scatter(x=[lon for _, _, (lon, _) in points], y=[lat for _, _, (_, lat) in points], mode="markers",
+                      name=name, showlegend=legend, marker={"size": size, "color": colour, "opacity": opacity,
+                                                            "line": {"color": "#ffffff", "width": 0.5}},
+                      text=[text for _, text, _ in points], hoverinfo="text", customdata=[key for key, _, _ in points])
+
+
+def _layout(figure: go.Figure, bounds: tuple[float, float, float, float], height: int) -> go.Figure:
+    """Hidden axes over `bounds` (west, south, east, north), a degree of latitude drawn 1 / cos(latitude) times
+    a degree of longitude (the map's scale at its middle)."""
+    west, south, east, north = bounds
+    stretch = 1 / math.cos(math.radians((south + north) / 2))
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff",
+                         paper_bgcolor="#ffffff", legend={"orientation": "h", "y": 1.0, "x": 0}, dragmode="pan",
+                         clickmode="event+select", hovermode="closest",
+                         xaxis={**axis, "range": [west, east]},
+                         yaxis={**axis, "range": [south, north], "scaleanchor": "x", "scaleratio": stretch})
     return figure
-
-
-def _outlines(shapes: dict[str, dict], names: dict[str, str], level: str, fill: str = GREY) -> go.Choroplethmap:
-    codes = sorted(shapes)
-    return go.Choroplethmap(geojson=_collection(shapes), locations=codes, z=[0] * len(codes),
-                            colorscale=[[0, fill], [1, fill]], showscale=False, marker={"line": {"color": LINE, "width": 0.6}},
-                            text=[names.get(c, c) for c in codes], hoverinfo="text", showlegend=False,
-                            customdata=[f"{level}/{c}" for c in codes])
 
 
 def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
     """Metropolitan France (pan for overseas): départements as background, a marker per territory for the
     coordinations and for the experiences, sized by their number. `labels`: the two traces' names."""
-    figure = go.Figure(_outlines(geometry.level("departement"), names, "departement"))
+    departements = geometry.level("departement")
+    figure = go.Figure(_areas(departements, "", GREY, LINE, 0.6, legend=False))
+    figure.add_trace(_places([(f"departement/{code}", names.get(code, code), point) for code in sorted(departements)
+                              if (point := geometry.point(f"departement/{code}"))], "", LINE, 4, legend=False, opacity=0.6))
     for kind, colour, shift in (("coordinations", BLUE, 0.0), ("experiences", RED, 0.06)):
         shown = [s for s in found if getattr(s, kind)]
-        figure.add_trace(go.Scattermap(
-            lon=[s.lon + shift for s in shown], lat=[s.lat for s in shown], mode="markers", name=labels[kind],
-            marker={"size": [min(30, 7 + 3 * getattr(s, kind)) for s in shown], "color": colour, "opacity": 0.8},
-            text=[f"{s.name} : {getattr(s, kind)}" for s in shown], hoverinfo="text",
-            customdata=[s.key for s in shown]))
-    return _layout(figure, FRANCE, 4.3, 560)
+        figure.add_trace(_places([(s.key, f"{s.name} : {getattr(s, kind)}", (s.lon + shift, s.lat)) for s in shown],
+                                 labels[kind], colour, [min(30, 7 + 3 * getattr(s, kind)) for s in shown]))
+    return _layout(figure, METROPOLE, 560)
 
 
 def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
@@ -94,52 +118,33 @@ def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tu
     return france_figure(found, geometry, _names(viewer), labels), missing
 
 
-def _fit(shapes: list[dict], height: int) -> tuple[dict, float]:
-    """Center and zoom that show `shapes` (GeoJSON) whole in a map about 700 × `height` pixels."""
-    xs, ys = [], []
-
-    def walk(coordinates):
-        if coordinates and isinstance(coordinates[0], (int, float)):
-            xs.append(coordinates[0])
-            ys.append(coordinates[1])
-        else:
-            for item in coordinates:
-                walk(item)
-
-    for shape in shapes:
-        walk(shape["coordinates"])
+def _fit(shapes: list[dict]) -> tuple[float, float, float, float]:
+    """The bounds (west, south, east, north) of `shapes` (GeoJSON), with a margin; metropolitan France if none."""
+    xs = [point[0] for shape in shapes for ring in _rings(shape) for point in ring]
+    ys = [point[1] for shape in shapes for ring in _rings(shape) for point in ring]
     if not xs:
-        return FRANCE, 4.3
-    lat = (min(ys) + max(ys)) / 2
-    # A web-map tile is 256 px wide for 360° / 2^zoom; latitudes stretch by 1 / cos(lat).
-    width_zoom = math.log2(360 * 700 / 256 / max(max(xs) - min(xs), 1e-3))
-    height_zoom = math.log2(360 * height / 256 * math.cos(math.radians(lat)) / max(max(ys) - min(ys), 1e-3))
-    return {"lon": (min(xs) + max(xs)) / 2, "lat": lat}, max(3.0, min(11.0, min(width_zoom, height_zoom) - 0.7))
+        return METROPOLE
+    margin = 0.05 * max(max(xs) - min(xs), max(ys) - min(ys), 0.02)
+    return min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin
 
 
 def coverage_figure(shapes: dict[str, dict], level: str, uncovered: set[str], chosen: dict[str, dict],
-                    names: dict[str, str], labels: dict[str, str], focus: list[dict] | None = None) -> go.Figure:
+                    names: dict[str, str], labels: dict[str, str], focus: list[dict] | None = None,
+                    points: dict[str, tuple[float, float]] | None = None) -> go.Figure:
     """Territories of one `level` (`shapes`: code -> outline) covered by a known coordination (blue) or not
     (grey), with the page's territory (`chosen`: code -> outline) outlined in red; fitted to `focus`, else all.
+    `points` (code -> (lon, lat)): where each territory's marker goes, the one a click selects.
     `labels`: names of the covered, uncovered and chosen traces."""
     figure = go.Figure()
     for name, colour, codes in (("covered", BLUE, sorted(set(shapes) - uncovered)),
                                 ("uncovered", GREY, sorted(set(shapes) & uncovered))):
         if codes:
-            figure.add_trace(go.Choroplethmap(
-                geojson=_collection({c: shapes[c] for c in codes}), locations=codes, z=[1] * len(codes),
-                colorscale=[[0, colour], [1, colour]], showscale=False, name=labels[name], showlegend=True,
-                marker={"line": {"color": "#ffffff", "width": 0.5}, "opacity": 0.85},
-                text=[names.get(c, c) for c in codes], hoverinfo="text", customdata=[f"{level}/{c}" for c in codes]))
+            figure.add_trace(_areas({c: shapes[c] for c in codes}, labels[name], colour, "#ffffff", 0.5))
     if chosen:
-        codes = sorted(chosen)
-        figure.add_trace(go.Choroplethmap(
-            geojson=_collection(chosen), locations=codes, z=[1] * len(codes), name=labels["chosen"], showlegend=True,
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-            marker={"line": {"color": RED, "width": 3}}, hoverinfo="skip"))
-    height = 480
-    center, zoom = _fit(focus or list(shapes.values()), height)
-    return _layout(figure, center, zoom, height)
+        figure.add_trace(_areas(chosen, labels["chosen"], "rgba(0,0,0,0)", RED, 3))
+    figure.add_trace(_places([(f"{level}/{c}", names.get(c, c), points[c]) for c in sorted(shapes) if c in (points or {})],
+                             "", "#161616", 5, legend=False, opacity=0.5))
+    return _layout(figure, _fit(focus or list(shapes.values())), 480)
 
 
 @lru_cache(maxsize=64)
@@ -176,7 +181,8 @@ def territory_coverage(viewer: Viewer, geometry: Geometry, territory: Territory,
     if found is None:
         return None
     level, shapes, uncovered, chosen, focus = found
-    return coverage_figure(shapes, level, uncovered, chosen, _names(viewer), labels, focus)
+    points = {code: point for code in shapes if (point := geometry.point(f"{level}/{code}"))}
+    return coverage_figure(shapes, level, uncovered, chosen, _names(viewer), labels, focus, points)
 
 
 def clicked_territory(event) -> str | None:

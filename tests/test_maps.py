@@ -76,26 +76,41 @@ def test_spots_place_coordinations_and_experiences(viewer, geo):
     assert by_key["epci/244200770"].coordinations == 1 and by_key["epci/244200770"].experiences == 1
 
 
-def test_france_map_is_drawn_without_tiles(viewer, geo):
+def _shapes_drawn(trace) -> int:
+    """How many outlines an area trace draws (one SVG path, each ring closed by a None)."""
+    return sum(1 for x in trace.x if x is None)
+
+
+def test_france_map_is_drawn_without_tiles_nor_webgl(viewer, geo):
     figure, _ = france_map(viewer, geo, LABELS)
-    assert figure.layout.map.style == "white-bg"
-    outlines, coordinations, experiences = figure.data
-    assert len(outlines.locations) == 101 and "commune/13001" in coordinations.customdata
+    assert {trace.type for trace in figure.data} == {"scatter"}  # SVG: no map subplot, no tile, no WebGL
+    assert "map" not in figure.layout.to_plotly_json() and "geo" not in figure.layout.to_plotly_json()
+    outlines, departements, coordinations, experiences = figure.data
+    assert _shapes_drawn(outlines) >= 101 and outlines.fill == "toself"
+    assert len(departements.customdata) == 101 and "departement/2A" in departements.customdata
+    assert "commune/13001" in coordinations.customdata
     assert "commune/67482" in experiences.customdata  # Strasbourg
+    strasbourg = experiences.customdata.index("commune/67482")
+    assert 7.6 < experiences.x[strasbourg] < 7.9 and 48.5 < experiences.y[strasbourg] < 48.7
+    assert figure.layout.yaxis.scaleanchor == "x" and 1.4 < figure.layout.yaxis.scaleratio < 1.6  # 1 / cos(46°)
 
 
 def test_coverage_of_a_commune_shows_its_departement(viewer, geo):
     figure = territory_coverage(viewer, geo, viewer.territory("commune/13001"), LABELS)
-    covered, uncovered, chosen = figure.data
-    assert set(covered.locations) == {"13001", "13056", "13077"}  # Aix, Martigues, Port-de-Bouc
-    assert "13055" in uncovered.locations and list(chosen.locations) == ["13001"]
-    assert figure.layout.map.zoom > 6
+    covered, uncovered, chosen, places = figure.data
+    assert (covered.name, uncovered.name, chosen.name) == ("couverte", "non couverte", "choisi")
+    assert _shapes_drawn(covered) >= 3  # Aix, Martigues, Port-de-Bouc
+    assert _shapes_drawn(chosen) >= 1 and chosen.line.color == "#c9191e"
+    assert {"commune/13001", "commune/13056", "commune/13077", "commune/13055"} <= set(places.customdata)
+    west, east = figure.layout.xaxis.range
+    assert 4 < west < east < 7.2  # the Bouches-du-Rhône, not all of France
 
 
 def test_coverage_of_a_region_shows_departements(viewer, geo):
     figure = territory_coverage(viewer, geo, viewer.territory("region/93"), LABELS)
-    covered = figure.data[0]
-    assert {"13", "06"} <= set(covered.locations) and figure.data[-1].locations == ("93",)
+    places = figure.data[-1]
+    assert {"departement/13", "departement/06"} <= set(places.customdata)
+    assert figure.data[-2].name == "choisi"
 
 
 def test_clicked_territory_reads_the_selection():
@@ -154,14 +169,14 @@ def plotly_specs(at) -> list[dict]:
 def test_accueil_shows_the_map_of_france(app):  # noqa: F811
     at = app()
     (spec,) = plotly_specs(at)
-    assert spec["layout"]["map"]["style"] == "white-bg"
-    assert "commune/13001" in spec["data"][1]["customdata"]
+    assert "map" not in spec["layout"] and {trace["type"] for trace in spec["data"]} == {"scatter"}
+    assert "commune/13001" in spec["data"][2]["customdata"]
 
 
 def test_territory_page_shows_the_coverage_map(app):  # noqa: F811
     at = app("territoires", id="territoire/commune/13001")
     (spec,) = plotly_specs(at)
-    assert [trace["locations"] for trace in spec["data"]][-1] == ["13001"]
+    assert "commune/13001" in spec["data"][-1]["customdata"] and spec["data"][-2]["name"] == "Aix-en-Provence"
     assert any("couverte" in caption.value or "Bleu" in caption.value for caption in at.caption)
 
 

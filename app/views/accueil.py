@@ -28,9 +28,11 @@ if geo is not None:
                                           "experiences": t("Expériences", "Experiences")})
     territory_map(figure, "france", t("Carte de France des coordinations et des expériences connues, par territoire",
                                       "Map of France of the known coordinations and experiences, by territory"))
-    st.caption(t("Un cercle par territoire, d'autant plus grand qu'il en compte ; cliquez pour ouvrir sa page. "
+    st.caption(t("Un cercle par territoire, d'autant plus grand qu'il en compte, un point gris par département ; "
+                 "cliquez-les pour ouvrir leur page. "
                  "Outre-mer : déplacez la carte." + (f" {missing} lieu(x) sans position connue." if missing else ""),
-                 "One circle per territory, larger when it holds more; click to open its page. "
+                 "One circle per territory, larger when it holds more, a grey dot per département; click them to "
+                 "open their page. "
                  "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
 st.header(t("Par où commencer", "Where to start"))
 st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))

@@ -48,6 +48,6 @@ if chosen is not None:
             territory_map(figure, "coverage", t(f"Carte de la couverture autour de {chosen.name}",
                                                 f"Map of the coverage around {chosen.name}"))
             st.caption(t("Bleu : couvert par une coordination connue (directement ou par un territoire qui le "
-                         "contient) ; gris : aucune connue. Cliquez un territoire pour ouvrir sa page.",
+                         "contient) ; gris : aucune connue. Cliquez le point d'un territoire pour ouvrir sa page.",
                          "Blue: covered by a known coordination (directly or through a territory containing it); "
-                         "grey: none known. Click a territory to open its page."))
+                         "grey: none known. Click a territory's dot to open its page."))
