@@ -3,19 +3,12 @@ links to entity pages. Streamlit-side helpers; the logic itself is in viewer.py.
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from .geometry import Geometry, GeometryError, prepared_directory
 from .geometry import load as load_geometry
 from .viewer import ID, Viewer, short
-from .warmup import begin
-
-
-def out_dir() -> str:
-    """The build directory shown (MAILLAGE_OUT, default build/), or an endpoint's URL."""
-    return os.environ.get("MAILLAGE_OUT", "build")
+from .warmup import begin, out_dir
 
 
 @st.cache_resource(show_spinner=False)

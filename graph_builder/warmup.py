@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 
 from .geometry import Geometry, GeometryError, prepared_directory
@@ -27,12 +28,18 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
     """What Accueil shows: the build, the counts, the territory index and the map's places."""
     from .maps import spots
 
-    viewer.build()
-    viewer.counts_by_type()
-    viewer.counts_by_source()
+    def counts() -> None:
+        viewer.build()
+        viewer.counts_by_type()
+        viewer.counts_by_source()
+
+    # Oxigraph answers without holding the GIL: the counts are computed beside the territory index.
+    counting = threading.Thread(target=counts, name="maillage-counts", daemon=True)
+    counting.start()
     viewer.territory("")  # the territory index (a cached property: reading it fills it)
     if geometry is not None:
         spots(viewer, geometry)
+    counting.join()
 
 
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> None:
@@ -103,6 +110,11 @@ class Opening:
         if self._viewer is None:
             raise self.error
         return self._viewer
+
+
+def out_dir() -> str:
+    """The build directory the viewer shows (MAILLAGE_OUT, default build/), or an endpoint's URL."""
+    return os.environ.get("MAILLAGE_OUT", "build")
 
 
 _OPENINGS: dict[str, Opening] = {}
