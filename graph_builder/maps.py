@@ -18,7 +18,7 @@ from functools import lru_cache
 import plotly.graph_objects as go
 
 from .geometry import Geometry
-from .viewer import ID, Territory, Viewer
+from .viewer import Territory, Viewer
 
 METROPOLE = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: metropolitan France and Corsica
 BLUE, RED, GREY, LINE = "#000091", "#c9191e", "#e3e3fd", "#929292"  # DSFR's blue France, Marianne red, greys
@@ -26,7 +26,8 @@ BLUE, RED, GREY, LINE = "#000091", "#c9191e", "#e3e3fd", "#929292"  # DSFR's blu
 
 @dataclass(frozen=True)
 class Spot:
-    """A territory with the coordinations and experiences located there, and where to draw it."""
+    """A territory (a département, or a région) with the coordinations and experiences located there, and where
+    to draw it."""
 
     key: str
     name: str
@@ -38,22 +39,33 @@ class Spot:
 
 @lru_cache(maxsize=4)
 def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], int]:
-    """Where the coordinations and experiences are, one spot per territory; and how many places have no point
-    (a commune whose outline the geometry lacks falls back to its département)."""
+    """Where the coordinations and experiences are, one spot per département (a région-wide one at its
+    région); and how many places cannot be placed. A commune counts in its département, an EPCI in its
+    communes' (Territory.departement): at the scale of France, thousands of spots would hide each other and
+    take the browser a second to draw."""
     counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    missing = 0
     for entity, kind, territory in viewer.values("entity_places"):
-        counts[territory.removeprefix(f"{ID}territoire/")][kind].add(entity)
-    found, missing = [], 0
-    for key, kinds in sorted(counts.items()):
-        territory = viewer.territory(key)
-        point = geometry.point(key)
-        if point is None and territory is not None and territory.departement:
-            point = geometry.point(f"departement/{territory.departement}")
-        if point is None or territory is None:
+        found = viewer.territory(territory)
+        if found is None:
             missing += 1
             continue
-        found.append(Spot(key, territory.name, point[0], point[1], len(kinds["coordination"]), len(kinds["experience"])))
-    return found, missing
+        if found.level == "departement" or found.level == "region":
+            key = found.key
+        elif found.departement:
+            key = f"departement/{found.departement}"
+        else:
+            missing += 1
+            continue
+        counts[key][kind].add(entity)
+    placed = []
+    for key, kinds in sorted(counts.items()):
+        point, territory = geometry.point(key), viewer.territory(key)
+        if point is None or territory is None:
+            missing += sum(len(entities) for entities in kinds.values())
+            continue
+        placed.append(Spot(key, territory.name, point[0], point[1], len(kinds["coordination"]), len(kinds["experience"])))
+    return placed, missing
 
 
 def _rings(shape: dict) -> list[list]:
@@ -99,16 +111,19 @@ def _layout(figure: go.Figure, bounds: tuple[float, float, float, float], height
 
 
 def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
-    """Metropolitan France (pan for overseas): départements as background, a marker per territory for the
-    coordinations and for the experiences, sized by their number. `labels`: the two traces' names."""
+    """Metropolitan France (pan for overseas): départements as background, a marker per département for the
+    coordinations and for the experiences located there, sized by their number. `labels`: the two traces'
+    names."""
     departements = geometry.level("departement")
     figure = go.Figure(_areas(departements, "", GREY, LINE, 0.6, legend=False))
     figure.add_trace(_places([(f"departement/{code}", names.get(code, code), point) for code in sorted(departements)
                               if (point := geometry.point(f"departement/{code}"))], "", LINE, 4, legend=False, opacity=0.6))
-    for kind, colour, shift in (("coordinations", BLUE, 0.0), ("experiences", RED, 0.06)):
+    for kind, colour, shift in (("coordinations", BLUE, 0.0), ("experiences", RED, 0.12)):
         shown = [s for s in found if getattr(s, kind)]
-        figure.add_trace(_places([(s.key, f"{s.name} : {getattr(s, kind)}", (s.lon + shift, s.lat)) for s in shown],
-                                 labels[kind], colour, [min(30, 7 + 3 * getattr(s, kind)) for s in shown]))
+        biggest = max((getattr(s, kind) for s in shown), default=1)
+        figure.add_trace(_places(
+            [(s.key, f"{s.name} — {labels[kind]} : {getattr(s, kind)}", (s.lon + shift, s.lat)) for s in shown],
+            labels[kind], colour, [6 + 24 * math.sqrt(getattr(s, kind) / biggest) for s in shown]))  # area ∝ number
     return _layout(figure, METROPOLE, 560)
 
 

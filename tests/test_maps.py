@@ -67,13 +67,15 @@ def test_a_wheel_that_is_not_the_pinned_one_is_refused(tmp_path):
 
 # -- maps -----------------------------------------------------------------------------------------
 
-def test_spots_place_coordinations_and_experiences(viewer, geo):
+def test_spots_count_coordinations_and_experiences_per_departement(viewer, geo):
     found, missing = spots(viewer, geo)
     by_key = {s.key: s for s in found}
-    assert missing == 0
-    assert by_key["commune/13001"].coordinations == 1 and by_key["commune/13001"].name == "Aix-en-Provence"
+    assert missing == 0 and all(key.startswith(("departement/", "region/")) for key in by_key)
+    # Aix-en-Provence's ASV and the Martigues and Port-de-Bouc one
+    assert by_key["departement/13"].coordinations == 2 and by_key["departement/13"].name == "Bouches-du-Rhône"
     assert by_key["departement/71"].experiences == 1  # Saône-et-Loire's departmental health centre
-    assert by_key["epci/244200770"].coordinations == 1 and by_key["epci/244200770"].experiences == 1
+    # Saint-Étienne Métropole's ASV and experience (an EPCI) count in its communes' département, the Loire
+    assert by_key["departement/42"].coordinations == 1 and by_key["departement/42"].experiences == 1
 
 
 def _shapes_drawn(trace) -> int:
@@ -88,10 +90,11 @@ def test_france_map_is_drawn_without_tiles_nor_webgl(viewer, geo):
     outlines, departements, coordinations, experiences = figure.data
     assert _shapes_drawn(outlines) >= 101 and outlines.fill == "toself"
     assert len(departements.customdata) == 101 and "departement/2A" in departements.customdata
-    assert "commune/13001" in coordinations.customdata
-    assert "commune/67482" in experiences.customdata  # Strasbourg
-    strasbourg = experiences.customdata.index("commune/67482")
-    assert 7.6 < experiences.x[strasbourg] < 7.9 and 48.5 < experiences.y[strasbourg] < 48.7
+    assert "departement/13" in coordinations.customdata
+    assert "departement/67" in experiences.customdata  # Strasbourg's, in the Bas-Rhin
+    bas_rhin = experiences.customdata.index("departement/67")
+    assert 7.2 < experiences.x[bas_rhin] < 7.9 and 48.2 < experiences.y[bas_rhin] < 49.0
+    assert experiences.text[bas_rhin] == "Bas-Rhin — Expériences : 1"
     assert figure.layout.yaxis.scaleanchor == "x" and 1.4 < figure.layout.yaxis.scaleratio < 1.6  # 1 / cos(46°)
 
 
@@ -170,7 +173,7 @@ def test_accueil_shows_the_map_of_france(app):  # noqa: F811
     at = app()
     (spec,) = plotly_specs(at)
     assert "map" not in spec["layout"] and {trace["type"] for trace in spec["data"]} == {"scatter"}
-    assert "commune/13001" in spec["data"][2]["customdata"]
+    assert "departement/13" in spec["data"][2]["customdata"]
 
 
 def test_territory_page_shows_the_coverage_map(app):  # noqa: F811

@@ -328,6 +328,7 @@ def test_territory_names(seed_store):
     assert by_key[("commune", "38151")]["name"] == "Échirolles" and by_key[("commune", "38151")]["departement"] == "38"
     assert by_key[("departement", "38")]["name"] == "Isère" and by_key[("region", "84")]["departement"] is None
     assert by_key[("epci", "200040715")]["name"] == "Grenoble-Alpes-Métropole"
+    assert by_key[("epci", "200040715")]["departement"] == "38"  # its communes' département
 
 
 def test_territory_nesting(seed_store):

@@ -28,11 +28,11 @@ if geo is not None:
                                           "experiences": t("Expériences", "Experiences")})
     territory_map(figure, "france", t("Carte de France des coordinations et des expériences connues, par territoire",
                                       "Map of France of the known coordinations and experiences, by territory"))
-    st.caption(t("Un cercle par territoire, d'autant plus grand qu'il en compte, un point gris par département ; "
-                 "cliquez-les pour ouvrir leur page. "
+    st.caption(t("Par département, un cercle d'autant plus grand qu'il en compte (une coordination d'EPCI compte dans "
+                 "le département de ses communes) ; cliquez un cercle ou un point gris pour ouvrir la page du département. "
                  "Outre-mer : déplacez la carte." + (f" {missing} lieu(x) sans position connue." if missing else ""),
-                 "One circle per territory, larger when it holds more, a grey dot per département; click them to "
-                 "open their page. "
+                 "Per département, a circle the larger the more it holds (an EPCI's coordination counts in its "
+                 "communes' département); click a circle or a grey dot to open the département's page. "
                  "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
 st.header(t("Par où commencer", "Where to start"))
 st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
