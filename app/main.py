@@ -6,6 +6,7 @@ import streamlit as st
 
 from graph_builder.stores import StoreError
 from graph_builder.viewer_ui import graph, t
+from graph_builder.warmup import VISITS
 
 st.set_page_config(page_title="Maillage", layout="wide")
 if "lang" not in st.session_state and st.query_params.get("lang") in ("fr", "en"):
@@ -33,4 +34,5 @@ pages = [
     st.Page("views/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
     st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
 ]
-st.navigation(pages).run()
+with VISITS.visiting():  # the background warm-up waits for a pause in the visits (see warmup.Visits)
+    st.navigation(pages).run()

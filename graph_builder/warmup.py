@@ -16,6 +16,8 @@ import gc
 import logging
 import os
 import threading
+import time
+from contextlib import contextmanager
 
 from .geometry import Geometry, GeometryError, prepared_directory
 from .geometry import load as load_geometry
@@ -42,8 +44,40 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
     counting.join()
 
 
-def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> None:
-    """Fill the viewer's caches, cheapest and most used first."""
+class Visits:
+    """Whether a page is being run for a visitor, and since when none has: the warm-up's longest steps wait for
+    a pause, because Python runs one thread at a time (the GIL) and a page run beside them took twice as long."""
+
+    def __init__(self, quiet_s: float = 1.0):
+        self.quiet_s = quiet_s
+        self._running = 0
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def visiting(self):
+        """Around a page's run."""
+        with self._lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._last = time.monotonic()
+
+    def pause(self) -> None:
+        """Return once no page has run for `quiet_s` seconds."""
+        while self._running or time.monotonic() - self._last < self.quiet_s:
+            time.sleep(0.1)
+
+
+VISITS = Visits()
+
+
+def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None) -> None:
+    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps (the network and
+    the partner graph, seconds each at national size, which only their own page reads)."""
     from .network import cached_network
     from .partners import PartnerGraph
 
@@ -51,7 +85,9 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr") -> 
     viewer.search_territories("a")  # the folded names a search reads
     viewer.experiences  # noqa: B018
     viewer.coordinations  # noqa: B018
+    pause()
     cached_network(viewer, lang)
+    pause()
     PartnerGraph.of(viewer)
 
 
@@ -93,7 +129,7 @@ class Opening:
             geometry = _geometry()
             first_page(self._viewer, geometry)
             self.opened.set()
-            warm(self._viewer, geometry)
+            warm(self._viewer, geometry, pause=VISITS.pause)
             # What is kept for the life of the process (millions of objects) is never garbage: out of the
             # collector's way, so that its full collections stay short.
             gc.freeze()

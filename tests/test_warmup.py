@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from graph_builder import warmup
@@ -33,3 +36,18 @@ def test_a_missing_build_is_said_and_tried_again(tmp_path):
     with pytest.raises(StoreError, match="maillage build"):
         _ = opening.viewer
     assert warmup.begin(str(tmp_path)) is not opening  # after `maillage build`, a reload finds the graph
+
+
+def test_the_longest_steps_wait_for_a_pause_in_the_visits():
+    visits = warmup.Visits(quiet_s=0.3)
+    resumed = []
+    with visits.visiting():
+        waiting = threading.Thread(target=lambda: (visits.pause(), resumed.append(time.monotonic())))
+        waiting.start()
+        time.sleep(0.4)
+        assert not resumed  # a page is being run
+    left = time.monotonic()
+    with pytest.raises(RuntimeError), visits.visiting():  # a page that fails ends its visit all the same
+        raise RuntimeError
+    waiting.join(timeout=5)
+    assert resumed and resumed[0] - left >= 0.3
