@@ -182,9 +182,44 @@ class Viewer:
 
     def in_territory(self, key: str) -> tuple[set[str], set[str]]:
         """IRIs of the coordinations and experiences in the territory or a territory it contains."""
-        coordinations = set(self.run("coordinations_in_territory", territory=key).column("coordination"))
-        experiences = set(self.run("experiences_in_territory", territory=key).column("experience"))
-        return coordinations, experiences
+        found = self.around(key)
+        return set(found["coordination"]), set(found["experience"])
+
+    def around(self, key: str, lang: str = "fr") -> dict[str, dict[str, str]]:
+        """What lies in the territory or a territory it contains, by kind (coordination, experience, actor, qpv):
+        IRI -> name in `lang`, sorted by name. One query: a territory's page need not wait for every card."""
+        names: dict[str, dict[str, list]] = {kind: defaultdict(list) for kind in ("coordination", "experience", "actor", "qpv")}
+        for entity, kind, label in self.run("entities_in_territory", territory=key):
+            names[str(kind)][str(entity)].append(label)
+        return {kind: self._by_name(found, lang) for kind, found in names.items()}
+
+    def covering(self, key: str, lang: str = "fr") -> dict[str, str]:
+        """IRI -> name in `lang` of the coordinations covering the territory from a territory containing it."""
+        names: dict[str, list] = defaultdict(list)
+        for coordination, label, _ in self.run("coordinations_covering_territory", territory=key):
+            names[str(coordination)].append(label)
+        return self._by_name(names, lang)
+
+    def uncovered_themes(self, key: str, lang: str = "fr") -> list[str]:
+        """Names in `lang` of the themes no known coordination of the territory (or within it) works on."""
+        names = self.concept_names(f"{ID}theme")
+        return sorted((pick(names.get(str(theme), []), lang) or short(str(theme))
+                       for theme in self.run("themes_without_coordination", territory=key).column("theme")), key=fold)
+
+    def concept_names(self, scheme: str) -> dict[str, list]:
+        """Concept IRI -> its labels (every language) in a concept scheme; read once per scheme."""
+        key = f"concepts {scheme}"
+        if key not in self._answers:
+            names: dict[str, list] = defaultdict(list)
+            for concept, _, label in self.run("concepts_of_scheme", scheme=scheme):
+                names[str(concept)].append(label)
+            self._answers[key] = dict(names)
+        return self._answers[key]
+
+    @staticmethod
+    def _by_name(names: dict[str, list], lang: str) -> dict[str, str]:
+        picked = {iri: pick(labels, lang) for iri, labels in names.items()}
+        return dict(sorted(picked.items(), key=lambda item: (fold(item[1]), item[0])))
 
     # -- Expériences, Coordinations --------------------------------------------------------------
     def cards(self, kind: str) -> dict[str, Card]:

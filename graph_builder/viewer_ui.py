@@ -69,19 +69,19 @@ def sources_link(iri: str) -> None:
     """A link to the Qualité et sources page, showing where each fact about the entity comes from."""
     st.page_link("views/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
                  query_params={"id": short(iri)})
-def paged(items: list, per_page: int) -> list:
+def paged(items: list, per_page: int, param: str = "page", label: tuple[str, str] = ("Page", "Page")) -> list:
     """One page of `items`, `per_page` long, chosen in a field shown when there are more (kept in the URL,
-    query parameter `page`): a browser draws tens of cards in a fraction of a second, thousands in a minute."""
+    query parameter `param`): a browser draws tens of cards in a fraction of a second, thousands in a minute."""
     pages = -(-len(items) // per_page)
     if pages <= 1:
-        in_url("page", None)
+        in_url(param, None)
         return items
-    wanted = st.query_params.get("page", "1")
+    wanted = st.query_params.get(param, "1")
     first = int(wanted) if wanted.isdigit() and 1 <= int(wanted) <= pages else 1
     # One field per length of the list: new filters start again at their first page.
-    number = st.number_input(t(f"Page (sur {pages})", f"Page (of {pages})"), min_value=1, max_value=pages,
-                             value=first, step=1, key=f"page.{len(items)}")
-    in_url("page", str(number) if number > 1 else None)
+    number = st.number_input(t(f"{label[0]} (sur {pages})", f"{label[1]} (of {pages})"), min_value=1, max_value=pages,
+                             value=first, step=1, key=f"{param}.{len(items)}")
+    in_url(param, str(number) if number > 1 else None)
     return items[(number - 1) * per_page:number * per_page]
 
 

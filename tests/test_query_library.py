@@ -417,3 +417,20 @@ def test_concepts_of_scheme(seed_store):
     assert len({r["concept"] for r in themes}) == 18
     axes = run_query(seed_store, "concepts_of_scheme", scheme=f"{ID}ottawa-axis")
     assert [r["notation"] for r in axes][::2] == ["1", "2", "3", "4", "5"]
+
+
+def test_entities_in_territory(seed_store):
+    rows = run_query(seed_store, "entities_in_territory", territory="commune/38151")
+    found = {(short(r["entity"]), r["kind"]) for r in rows}
+    assert found == {("experience/echirolles-village-2-sante", "experience"), ("acteur/village-2-sante", "actor")}
+    region = {(short(r["entity"]), r["kind"]) for r in run_query(seed_store, "entities_in_territory", territory="region/84")}
+    assert {("coordination/asv-lyon", "coordination"),
+            ("coordination/asv-vallees-gier-ondaine-andrezieux-boutheon", "coordination")} <= region
+    assert ("experience/echirolles-village-2-sante", "experience") in region  # through the nesting
+
+
+def test_coordinations_covering_territory(seed_store):
+    rows = run_query(seed_store, "coordinations_covering_territory", territory="commune/42218")  # Saint-Étienne
+    assert {(short(r["coordination"]), short(r["through"])) for r in rows} == {
+        ("coordination/asv-vallees-gier-ondaine-andrezieux-boutheon", "territoire/epci/244200770")}
+    assert run_query(seed_store, "coordinations_covering_territory", territory="commune/13001") == []

@@ -119,3 +119,16 @@ def test_long_lists_are_shown_a_page_at_a_time_with_the_page_in_the_url():
     assert at.markdown[0].value == "40 41 42 43 44"
     at.number_input[0].set_value(1).run()
     assert "page" not in at.query_params and at.markdown[0].value == " ".join(str(n) for n in range(20))
+
+
+def test_territory_page_lists_what_lies_there_what_covers_it_and_the_themes_left(app):
+    at = app("territoires", id="territoire/commune/38151")  # Échirolles
+    text = shown(at)
+    assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in text
+    assert "- Village 2 santé" in text  # the actor based there
+    assert {"Coordinations (0)", "Expériences (1)", "Acteurs implantés (1)", "Quartiers prioritaires (0)"} <= {
+        h.value for h in at.subheader}
+    assert "Santé mentale" in text  # no known coordination works on it there
+    covered = shown(app("territoires", id="territoire/commune/42218", lang="en"))  # Saint-Étienne, in English
+    assert "Also covering it, from a territory containing it" in covered
+    assert "City Health Workshop of the Gier and Ondaine valleys" in covered  # its English name

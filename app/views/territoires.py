@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graph_builder.maps import territory_coverage
-from graph_builder.viewer_ui import entity_link, entity_links, geometry, graph, lang, t, territory_map, unknown
+from graph_builder.viewer_ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))
@@ -24,17 +24,38 @@ if chosen is not None:
     st.header(chosen.title(lang()))
     st.subheader(t("Emboîtement", "Nesting"))
     entity_links("territoires", [(n.iri, n.title(lang())) for n in g.nesting(chosen.key)])
-    coordinations, experiences = g.in_territory(chosen.key)
-    st.subheader(t("Coordinations", "Coordinations"))
-    for iri in sorted(coordinations, key=lambda i: g.coordinations[i].text("label", lang())):
-        entity_link("coordinations", iri, g.coordinations[iri].text("label", lang()))
-    if not coordinations:
-        st.info(t("Aucune coordination connue ici.", "No known coordination here."))
-    st.subheader(t("Expériences", "Experiences"))
-    for iri in sorted(experiences, key=lambda i: g.experiences[i].text("label", lang())):
-        entity_link("experiences", iri, g.experiences[iri].text("label", lang()))
-    if not experiences:
-        st.info(t("Aucune expérience connue ici.", "No known experience here."))
+    found, covering = g.around(chosen.key, lang()), g.covering(chosen.key, lang())
+
+    def listed(kind: str, page: str | None, fr: str, en: str, none_fr: str, none_en: str) -> None:
+        """One kind of what lies in the territory, a page of 20 at a time (links when the kind has a page)."""
+        names = found[kind]
+        st.subheader(t(f"{fr} ({len(names)})", f"{en} ({len(names)})"))
+        shown = paged(list(names.items()), 20, f"page_{kind}", (f"Page des {fr.lower()}", f"Page of {en.lower()}"))
+        for iri, name in shown:
+            if page:
+                entity_link(page, iri, name)
+            else:
+                st.markdown(f"- {name}")
+        if not names:
+            st.info(t(none_fr, none_en))
+
+    listed("coordination", "coordinations", "Coordinations", "Coordinations",
+           "Aucune coordination connue dans ce territoire.", "No known coordination in this territory.")
+    if covering:
+        st.markdown(t("**Le couvrent aussi, depuis un territoire qui le contient** :",
+                      "**Also covering it, from a territory containing it**:"))
+        for iri, name in covering.items():
+            entity_link("coordinations", iri, name)
+    listed("qpv", None, "Quartiers prioritaires", "Priority neighbourhoods",
+           "Aucun quartier prioritaire connu ici.", "No known priority neighbourhood here.")
+    listed("experience", "experiences", "Expériences", "Experiences",
+           "Aucune expérience connue ici.", "No known experience here.")
+    listed("actor", None, "Acteurs implantés", "Actors based here", "Aucun acteur connu ici.", "No known actor here.")
+    st.subheader(t("Thématiques qu'aucune coordination connue ne travaille ici",
+                   "Themes no known coordination works on here"))
+    themes = g.uncovered_themes(chosen.key, lang())
+    st.markdown(", ".join(themes) if themes else t("Aucune : chaque thématique est travaillée par une coordination connue.",
+                                                      "None: every theme is worked on by a known coordination."))
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))
