@@ -20,7 +20,7 @@ from rich.table import Table
 
 from .bench_viewer import bench_viewer
 from .cli_queries import bench_queries, queries, query
-from .incremental import full_build_published, rebuild
+from .incremental import full_build_published, parsed_files, rebuild
 from .kinds import load_schema
 from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
 from .problems import BuildError, Problem, blocking
@@ -35,6 +35,7 @@ from .referential import (
     load,
     resolve_commune,
 )
+from .sources import ParsedFiles
 from .stats import compute_stats, load_dataset
 from .templates import stale_templates, write_templates
 
@@ -93,10 +94,10 @@ def _settings(data_dir: Path, ontology_dir: Path, shapes_dir: Path, base: str) -
         raise click.BadParameter(str(exc), param_hint="--base") from exc
 
 
-def _build(settings: Settings, lang: str) -> BuildResult:
+def _build(settings: Settings, lang: str, parsed: ParsedFiles | None = None) -> BuildResult:
     try:
         with err.status("…") as status:
-            return build_graph(settings, progress=lambda step: status.update(f"[bold]{step}[/bold]…"))
+            return build_graph(settings, progress=lambda step: status.update(f"[bold]{step}[/bold]…"), parsed=parsed)
     except BuildError as exc:
         err.print(TEXT[lang]["unreadable"], style="bold red")
         _print_problems(exc.problems, lang)
@@ -154,7 +155,7 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
                 err.print(TEXT[lang]["written"].format(out=out_dir, quads=rebuilt.manifest["quads"]))
             return
         err.print(TEXT[lang]["full"].format(why=rebuilt.full_reason[0 if lang == "fr" else 1]))
-    result = _build(settings, lang)
+    result = _build(settings, lang, parsed_files(settings, out_dir))
     _print_problems(result.problems, lang)
     stopping = blocking(result.problems)
     try:
