@@ -25,6 +25,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata as package_metadata
@@ -181,6 +182,13 @@ def _problem(data: dict) -> Problem:
     return Problem(**{key: data.get(key) for key in Problem.__dataclass_fields__ if key in data})
 
 
+def _load_kept_store(path: Path, dump: Path) -> None:
+    """The store kept on disk, bulk-loaded from the written dump (inserting quad by quad into the on-disk store
+    took 70 s at national size), and closed."""
+    shutil.rmtree(path, ignore_errors=True)
+    ox.Store(str(path)).bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+
+
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
     """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from."""
     check_publishable(result, out_dir, force)  # a refused build leaves the previous outputs and state as they were
@@ -192,19 +200,21 @@ def full_build_published(result: BuildResult, out_dir: Path, force: bool = False
         result.parsed.save()
     store = build_store(result)
     manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments")
-    # The store kept on disk: bulk-loaded from the written dump (inserting quad by quad into the on-disk
-    # store took 70 s at national size, bulk loading the dump 9 s).
-    shutil.rmtree(state / "store", ignore_errors=True)
-    ox.Store(str(state / "store")).bulk_load(path=out_dir.resolve() / "maillage.nq", format=ox.RdfFormat.N_QUADS)
-    units, _duplicate = units_of(result.built.entries)
-    report = result.validation.report if result.validation else Graph()
-    report.serialize(state / "report.nt", format="nt", encoding="utf-8")
+    # Oxigraph loads without the GIL: the state is made meanwhile (loading while the dumps were written took the peak
+    # memory above 3 GiB at national size).
+    with ThreadPoolExecutor(1) as pool:
+        copied = pool.submit(_load_kept_store, state / "store", out_dir.resolve() / "maillage.nq")
+        units, _duplicate = units_of(result.built.entries)
+        saved_units = {key: unit.saved() for key, unit in units.items()}
+        report = result.validation.report if result.validation else Graph()
+        report.serialize(state / "report.nt", format="nt", encoding="utf-8")
+        copied.result()
     _write_state(out_dir, {
         "fingerprint": fingerprint(result.settings),
         "conforms": manifest["conforms"],
         # Problems the builder found (not SHACL's): an incremental rebuild cannot re-locate them.
         "builder_problems": sum(1 for p in result.problems if p.focus is None and p.severity != "info"),
-        "units": {key: unit.saved() for key, unit in units.items()},
+        "units": saved_units,
         "files": result.parsed.keys if result.parsed is not None else {},
         "by_id": _by_id(result.built.by_id),
         "graphs": {str(graph): {"source": None if source is None else str(source),
@@ -437,7 +447,8 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
     for quad in deleted:
         store.remove(quad)
     store.extend(added)
-    # Each touched graph's fragment: its previous lines with the edit applied, as in the store (a quad once).
+    # Each touched graph's fragment: its previous lines with the edit applied, as in the store (a quad once, as it
+    # gives it back).
     fragments = state_dir(out_dir) / "fragments"
     lines = {}
     for iri in touched_iris:

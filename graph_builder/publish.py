@@ -63,8 +63,10 @@ def fragment_name(graph: str) -> str:
 
 
 def nquads_lines(quads: Iterable[ox.Quad]) -> list[bytes]:
-    """The quads as sorted, distinct N-Quads lines: two builds of the same data diff cleanly."""
-    return sorted(set(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)))
+    """The quads (distinct) as sorted N-Quads lines: two builds of the same data diff cleanly."""
+    lines = ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
+    lines.sort()
+    return lines
 
 
 def fragment_lines(fragments: Path, graph: str) -> list[bytes]:
@@ -82,12 +84,13 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
         return
     sorted_nquads = b"".join(lines)
     atomic_write(fragments / f"{name}.nq", sorted_nquads)
-    # In the lines' order: an in-memory and an on-disk store list quads in different orders.
-    quads = list(ox.parse(sorted_nquads, format=ox.RdfFormat.N_QUADS))
-    atomic_write(fragments / f"{name}.trig", ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    # In the lines' order (an in-memory and an on-disk store list quads in different orders), parsed as a stream
+    # for each document: a list of the largest graph's quads weighed 0.2 GB more at the build's peak.
+    atomic_write(fragments / f"{name}.trig", ox.serialize(ox.parse(sorted_nquads, format=ox.RdfFormat.N_QUADS),
+                                                          format=ox.RdfFormat.TRIG, prefixes=prefixes))
     if public:
-        atomic_write(fragments / f"{name}.ttl", ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE,
-                                                              prefixes=prefixes))
+        triples = (q.triple for q in ox.parse(sorted_nquads, format=ox.RdfFormat.N_QUADS))
+        atomic_write(fragments / f"{name}.ttl", ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
 
 
 def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[str], bool], prefixes: dict[str, str],
