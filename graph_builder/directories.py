@@ -42,7 +42,7 @@ import yaml
 
 from .files import atomic_write
 from .problems import BilingualError, Problem
-from .sources import RawRecord
+from .sources import ParsedFiles, RawRecord
 
 FOLDER = "directories"  # data/directories/
 SOURCE_PREFIX = "annuaire-"  # source document id of data/directories/<name>.csv
@@ -691,9 +691,23 @@ def attach(records: list[RawRecord], attachments: list[Attachment]) -> list[Prob
     return problems
 
 
-def read_directories(data_dir: Path, records: list[RawRecord]) -> tuple[list[RawRecord], list[Problem]]:
+def read_directory(path: Path, display: str) -> tuple[list[RawRecord], list[Attachment], list[Problem]]:
+    """One stored directory's records, and its lines to attach to records of other files."""
+    try:
+        table, problems = read_table(path, display)
+    except UnreadableDirectory as exc:
+        return [], [], [Problem(display, None, None, None, exc.message_fr, exc.message_en)]
+    if table is None:
+        return [], [], problems
+    records, attachments, issues = rows_to_records(table.template, table.rows, display, SOURCE_PREFIX + path.stem)
+    return records, attachments, problems + issues
+
+
+def read_directories(data_dir: Path, records: list[RawRecord], parsed: ParsedFiles | None = None
+                     ) -> tuple[list[RawRecord], list[Problem]]:
     """Records of the stored directories (data/directories/*.csv), lines attached to `records` or to them."""
     folder = data_dir / FOLDER
+    parsed = parsed or ParsedFiles()
     found: list[RawRecord] = []
     attachments: list[Attachment] = []
     problems: list[Problem] = []
@@ -701,15 +715,7 @@ def read_directories(data_dir: Path, records: list[RawRecord]) -> tuple[list[Raw
         return found, problems
     for path in sorted(folder.glob("*.csv")):
         display = f"{data_dir.name}/{FOLDER}/{path.name}"
-        try:
-            table, issues = read_table(path, display)
-        except UnreadableDirectory as exc:
-            problems.append(Problem(display, None, None, None, exc.message_fr, exc.message_en))
-            continue
-        problems.extend(issues)
-        if table is None:
-            continue
-        new, attached, issues = rows_to_records(table.template, table.rows, display, SOURCE_PREFIX + path.stem)
+        new, attached, issues = parsed.parse(path, display, read_directory)
         found.extend(new)
         attachments.extend(attached)
         problems.extend(issues)

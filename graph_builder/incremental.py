@@ -25,6 +25,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata as package_metadata
@@ -36,7 +37,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from .kinds import load_schema
 from .metadata import MLG, describe, describe_referential
-from .pipeline import BuildResult, Settings, load_places, paused_gc, synthetic_sources
+from .pipeline import BuildResult, Settings, collected_apart, load_places, paused_gc, synthetic_sources
 from .privacy import personal_leaks
 from .problems import Problem, blocking
 from .publish import (
@@ -44,21 +45,24 @@ from .publish import (
     assemble_dumps,
     check_publishable,
     finish_outputs,
+    fragment_lines,
+    nquads_lines,
     staged,
-    write_fragments,
+    write_fragment,
     write_outputs,
 )
 from .records import Built, Entry, RecordConverter, graph_names
 from .referential import ReferentialError
 from .referential_check import ReferentialCheck, cache_key
-from .sources import RawRecord, read_data_dir
+from .sources import ParsedFiles, RawRecord, read_data_dir
 from .store import TermConverter, build_store
 from .territories import SOURCE_ID as REFERENTIAL_SOURCE
 from .validation import SH, load_shapes, validate_graph
 from .vocabulary import load_vocabulary
 
 STATE = ".maillage-state"
-FORMAT = 1
+DIRTY = "dirty"
+FORMAT = 2
 # Records whose edit may change what other records mean (vocabularies, types, matrix, territories, sources,
 # persons): their edit needs a full build.
 FULL_KINDS = frozenset({"source_document", "coordination_type", "mission_assignment", "territory", "person"})
@@ -117,6 +121,14 @@ class Unit:
     def graphs(self) -> list[str]:
         return sorted({name for entry in self.entries for name in graph_names(entry)})
 
+    @cached_property
+    def files(self) -> list[str]:
+        """The data files its records come from (a directory's lines may be attached to a record of another file)."""
+        return sorted({entry.record.file for entry in self.entries})
+
+    def saved(self) -> list:
+        return [self.digest, self.iris, self.graphs, self.files]
+
 
 def units_of(entries: list[Entry]) -> tuple[dict[str, Unit], str | None]:
     """Units by key (IRI and sources), and a duplicated key if any (the full build reports it)."""
@@ -144,11 +156,20 @@ def state_dir(out_dir: Path) -> Path:
     return out_dir.resolve() / STATE
 
 
+def parsed_files(settings: Settings, out_dir: Path) -> ParsedFiles:
+    """The data files' parses kept in the state (valid for this code and referential only)."""
+    return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings))
+
+
 def _read_state(out_dir: Path) -> dict | None:
     try:
-        return json.loads((state_dir(out_dir) / "state.json").read_text(encoding="utf-8"))
+        state = json.loads((state_dir(out_dir) / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # While the store is updated, this mark says the state may be half-changed (a file of its own: a few bytes
+    # written instead of the whole state).
+    state["dirty"] = (state_dir(out_dir) / DIRTY).exists()
+    return state
 
 
 def _write_state(out_dir: Path, state: dict) -> None:
@@ -161,28 +182,40 @@ def _problem(data: dict) -> Problem:
     return Problem(**{key: data.get(key) for key in Problem.__dataclass_fields__ if key in data})
 
 
+def _load_kept_store(path: Path, dump: Path) -> None:
+    """The store kept on disk, bulk-loaded from the written dump (inserting quad by quad into the on-disk store
+    took 70 s at national size), and closed."""
+    shutil.rmtree(path, ignore_errors=True)
+    ox.Store(str(path)).bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+
+
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
     """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from."""
     check_publishable(result, out_dir, force)  # a refused build leaves the previous outputs and state as they were
     state = state_dir(out_dir)
     (state / "state.json").unlink(missing_ok=True)  # from here on, a failure leaves no state: the next build is full
+    (state / DIRTY).unlink(missing_ok=True)
     shutil.rmtree(state / "fragments", ignore_errors=True)
+    if result.parsed is not None:
+        result.parsed.save()
     store = build_store(result)
     manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments")
-    # The store kept on disk: bulk-loaded from the written dump (inserting quad by quad into the on-disk
-    # store took 70 s at national size, bulk loading the dump 9 s).
-    shutil.rmtree(state / "store", ignore_errors=True)
-    ox.Store(str(state / "store")).bulk_load(path=out_dir.resolve() / "maillage.nq", format=ox.RdfFormat.N_QUADS)
-    units, _duplicate = units_of(result.built.entries)
-    report = result.validation.report if result.validation else Graph()
-    report.serialize(state / "report.nt", format="nt", encoding="utf-8")
+    # Oxigraph loads without the GIL: the state is made meanwhile (loading while the dumps were written took the peak
+    # memory above 3 GiB at national size).
+    with ThreadPoolExecutor(1) as pool:
+        copied = pool.submit(_load_kept_store, state / "store", out_dir.resolve() / "maillage.nq")
+        units, _duplicate = units_of(result.built.entries)
+        saved_units = {key: unit.saved() for key, unit in units.items()}
+        report = result.validation.report if result.validation else Graph()
+        report.serialize(state / "report.nt", format="nt", encoding="utf-8")
+        copied.result()
     _write_state(out_dir, {
         "fingerprint": fingerprint(result.settings),
         "conforms": manifest["conforms"],
-        "dirty": False,
         # Problems the builder found (not SHACL's): an incremental rebuild cannot re-locate them.
         "builder_problems": sum(1 for p in result.problems if p.focus is None and p.severity != "info"),
-        "units": {key: [unit.digest, unit.iris, unit.graphs] for key, unit in units.items()},
+        "units": saved_units,
+        "files": result.parsed.keys if result.parsed is not None else {},
         "by_id": _by_id(result.built.by_id),
         "graphs": {str(graph): {"source": None if source is None else str(source),
                                 "size": result.graph_sizes.get(graph, 0),
@@ -335,7 +368,7 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
     state = _read_state(out_dir)
     if state is None:
         return _full("aucune construction précédente réutilisable", "no reusable previous build")
-    if state.get("dirty"):
+    if state.pop("dirty"):
         return _full("la construction précédente s'est interrompue", "the previous build was interrupted")
     if not state.get("conforms") or state.get("builder_problems"):
         return _full("la construction précédente avait des problèmes", "the previous build had problems")
@@ -345,7 +378,8 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
     built_at = settings.build_time()
     vocabulary = load_vocabulary(settings.ontology_dir)
     progress("lecture des données")
-    records, read_problems = read_data_dir(settings.data_dir)
+    parsed = parsed_files(settings, out_dir)
+    records, read_problems = read_data_dir(settings.data_dir, parsed)
     places = load_places(settings.cache, settings.base)
     converter = RecordConverter(schema, vocabulary, settings.base, places, Built())
     entries = converter.place(records)
@@ -359,8 +393,12 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
     if removed:
         return _full(f"{len(removed)} enregistrement(s) supprimé(s) ou ré-identifié(s)",
                      f"{len(removed)} record(s) removed or given another id")
-    changed = [unit for key, unit in units.items() if key not in previous or previous[key][0] != unit.digest]
+    edited = {name for name in state["files"].keys() | parsed.keys.keys()
+              if state["files"].get(name) != parsed.keys.get(name)}
+    changed = [unit for key, unit in units.items() if _changed(unit, previous.get(key), edited)]
     if not changed:
+        if edited:  # only comments or the order of the records changed: the parses and files kept are updated
+            _remember(state, units, changed, parsed, out_dir)
         return Rebuilt(changed=0, problems=[_problem(p) for p in state["problems"]])
     reason = _unsupported(changed, units, state, converter.by_id, previous)
     if reason:
@@ -405,33 +443,39 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
         return result  # nothing written, the store untouched
 
     progress("mise à jour du graphe")
-    state["dirty"] = True
-    _write_state(out_dir, state)
+    (state_dir(out_dir) / DIRTY).touch()
     for quad in deleted:
         store.remove(quad)
     store.extend(added)
+    # Each touched graph's fragment: its previous lines with the edit applied, as in the store (a quad once, as it
+    # gives it back).
+    fragments = state_dir(out_dir) / "fragments"
+    lines = {}
+    for iri in touched_iris:
+        gone = set(nquads_lines(q for q in deleted if q.graph_name == iri))
+        new = nquads_lines(_as_stored(q for q in added if q.graph_name == iri))
+        lines[iri.value] = sorted({line for line in fragment_lines(fragments, iri.value) if line not in gone} | {*new})
     graphs = state["graphs"]
     source_documents = {entry.ident: str(entry.iri) for entry in entries if entry.kind.name == "source_document"}
     synthetic = synthetic_sources(built)
     for name in touched:
         iri = str(graph_iri(name))
-        size = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
         source = name.removesuffix("/personal")
-        graphs[iri] = {"source": source_documents.get(source), "size": size, "personal": name in built.personal_graphs,
-                       "synthetic": source in synthetic}
-        if not size:
+        graphs[iri] = {"source": source_documents.get(source), "size": len(lines[iri]),
+                       "personal": name in built.personal_graphs, "synthetic": source in synthetic}
+        if not lines[iri]:
             del graphs[iri]
-    metadata = _metadata(settings, graphs, built_at, places)
     metadata_iri = ox.NamedNode(str(graph_iri("metadata")))
+    metadata = list(convert.quads(_metadata(settings, graphs, built_at, places), graph_iri("metadata")))
     store.remove_graph(metadata_iri)
-    store.extend(convert.quads(metadata, graph_iri("metadata")))
+    store.extend(metadata)
+    lines[metadata_iri.value] = nquads_lines(_as_stored(metadata))
 
     progress("écriture des fichiers")
-    fragments = state_dir(out_dir) / "fragments"
     private = {iri for iri, info in graphs.items() if info["personal"]} | {str(graph_iri("ontology")),
-                                                                            str(graph_iri("metadata"))}
-    write_fragments(store, sorted({*(g.value for g in touched_iris), metadata_iri.value}), lambda g: g not in private,
-                    state["prefixes"], fragments)
+                                                                            metadata_iri.value}
+    for graph, graph_lines in lines.items():
+        write_fragment(fragments, graph, graph_lines, graph not in private, state["prefixes"])
     report = _merged_report(Graph().parse(state_dir(out_dir) / "report.nt", format="nt"), outcome.report,
                             focus)
     with staged(out_dir) as staging:
@@ -443,15 +487,42 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
             "forced": False,
             "conforms": True,
             "synthetic": any(info["synthetic"] for info in graphs.values()),
-            "quads": len(store),
+            "quads": sum(info["size"] for info in graphs.values()) + len(metadata),
         })
     report.serialize(state_dir(out_dir) / "report.nt", format="nt", encoding="utf-8")
-    for unit in changed:
-        previous[unit.key] = [unit.digest, unit.iris, unit.graphs]
-    state.update(dirty=False, by_id=_by_id(converter.by_id), graphs=graphs,
-                 problems=[p.to_dict() for p in problems])
-    _write_state(out_dir, state)
+    state.update(by_id=_by_id(converter.by_id), graphs=graphs, problems=[p.to_dict() for p in problems])
+    _remember(state, units, changed, parsed, out_dir)
+    (state_dir(out_dir) / DIRTY).unlink()
     return result
+
+
+def _as_stored(quads: Iterable[ox.Quad]) -> ox.Store:
+    """The quads as the store gives them back (it writes dates and numbers in their canonical form)."""
+    store = ox.Store()
+    store.extend(quads)
+    return store
+
+
+def _changed(unit: Unit, saved: list | None, edited: set[str]) -> bool:
+    """Whether a unit differs from the one `saved` in the state (its hash is computed only when it may)."""
+    if saved is None:
+        return True
+    if saved[3] == unit.files and edited.isdisjoint(unit.files):
+        return False  # the same unedited files (a file's parse depends on nothing else the fingerprint does not cover)
+    return saved[0] != unit.digest
+
+
+def _remember(state: dict, units: dict[str, Unit], changed: list[Unit], parsed: ParsedFiles, out_dir: Path) -> None:
+    """Write the state with the data files as they are now: their hashes and parses, each unit's files."""
+    saved = state["units"]
+    for unit in changed:
+        saved[unit.key] = unit.saved()
+    for key, unit in units.items():
+        if saved[key][3] != unit.files:  # then its hash was computed (see _changed)
+            saved[key] = unit.saved()
+    state["files"] = parsed.keys
+    parsed.save()
+    _write_state(out_dir, state)
 
 
 def _unsupported(changed: list[Unit], units: dict[str, Unit], state: dict, by_id: dict[str, list[Entry]],
@@ -501,7 +572,8 @@ def _validate(settings: Settings, store: ox.Store, deleted: set, added: list, ch
         for typed in store.quads_for_pattern(None, TYPE, ox.NamedNode(str(cls)), None):
             shared.extend(after.outgoing(typed.subject))
     data = _as_graph(_neighbourhood(after, focus, shared))
-    outcome = validate_graph(data, load_shapes(settings.shapes_dir), built, schema, jobs=1)
+    with collected_apart():
+        outcome = validate_graph(data, load_shapes(settings.shapes_dir), built, schema, jobs=1)
     return outcome, {node.value for node in focus}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -165,3 +167,14 @@ def test_force_publishes_a_violating_graph_and_says_so(data_copy: Path, tmp_path
     assert "--force" in forced.output
     manifest = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
     assert '"conforms": false' in manifest
+
+
+def test_build_program_ends_with_the_command_exit_code(tmp_path):
+    """`maillage` (cli.run) ends a build's process at once (os._exit), with the command's exit code and output."""
+    code = "import sys; from graph_builder.cli import run; sys.argv = ['maillage', *sys.argv[1:]]; run()"
+    done = subprocess.run([sys.executable, "-c", code, "build", "--data", str(tmp_path / "none"), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, check=False)
+    assert done.returncode == 3
+    assert "dossier de données introuvable" in done.stderr
+    done = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "maillage" in done.stdout

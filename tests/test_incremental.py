@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,7 +15,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph_builder.cli import main
+from graph_builder.incremental import STATE
 from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.publish import assemble_dumps, fragment_name
+from graph_builder.sources import ParsedFiles, read_data_file
 
 EPOCH = "1700000000"
 DUMPS = ("maillage.nq", "maillage.trig", "maillage-public.ttl", "validation.json")
@@ -129,3 +134,82 @@ def test_unchanged_data_and_forced_full(built):
     data, out = built
     assert "0 enregistrement(s) modifié(s)" in _build(data, out).output
     assert "Reconstruction complète" not in _build(data, out, "--full").output.split("\n")[0]
+
+
+def test_comment_only_edit_then_an_edit_of_the_same_file(built, tmp_path):
+    """A file whose bytes changed but not its records: nothing rebuilt, its new parse kept; then a real edit in it."""
+    data, out = built
+    _edit(data / "experiences.yaml", "experience:\n", "# A comment moves every record one line down.\nexperience:\n")
+    assert "0 enregistrement(s) modifié(s)" in _build(data, out).output
+    _edit(data / "experiences.yaml", "determinants: [reseaux-sociaux]", "determinants: [reseaux-sociaux, modes-de-vie]")
+    result = _build(data, out)
+    assert "Reconstruction incrémentale : 1 enregistrement(s) modifié(s)" in result.output, result.output
+    _same_as_full(data, out, tmp_path)
+
+
+def test_damaged_kept_parses_are_parsed_again(built, tmp_path):
+    data, out = built
+    for kept in (out / STATE / "parsed").iterdir():
+        blob = bytearray(kept.read_bytes())
+        blob[-1] ^= 0xFF
+        kept.write_bytes(bytes(blob))
+    _edit(data / "directories/cls-ars.csv", "Contrat local de santé de Nanterre;", "Contrat local de santé de Nanterre (92);")
+    result = _build(data, out)
+    assert "Reconstruction incrémentale : 1 enregistrement(s) modifié(s)" in result.output, result.output
+    _same_as_full(data, out, tmp_path)
+
+
+def test_interrupted_rebuild_falls_back_to_a_full_build(built):
+    data, out = built
+    (out / STATE / "dirty").touch()  # left by a rebuild stopped while it updated the store
+    result = _build(data, out)
+    assert "Reconstruction complète : la construction précédente s'est interrompue" in result.output
+    assert not (out / STATE / "dirty").exists()
+    assert "0 enregistrement(s) modifié(s)" in _build(data, out).output
+
+
+def test_parsed_files_kept_by_content(tmp_path):
+    """A file is parsed again only when its bytes, or what its parse depends on (the salt), changed."""
+    path = tmp_path / "a.yaml"
+    path.write_text("experience:\n  - id: a\n", encoding="utf-8")
+    calls = []
+
+    def parser(file: Path, display: str):
+        calls.append(display)
+        return read_data_file(file, display)
+
+    def read(salt: str = "s"):
+        parsed = ParsedFiles(tmp_path / "kept", salt)
+        records, _problems = parsed.parse(path, "data/a.yaml", parser)
+        parsed.save()
+        return [record.data for record in records]
+
+    assert read() == [{"id": "a"}] and len(calls) == 1
+    assert read() == [{"id": "a"}] and len(calls) == 1  # kept
+    assert read("other code") == [{"id": "a"}] and len(calls) == 2
+    path.write_text("experience:\n  - id: b\n", encoding="utf-8")
+    assert read() == [{"id": "b"}] and len(calls) == 3
+    assert len(list((tmp_path / "kept").iterdir())) == 1  # the older parses are not kept
+    kept = next((tmp_path / "kept").iterdir())
+    kept.write_bytes(kept.read_bytes()[:-3])  # damaged
+    assert read() == [{"id": "b"}] and len(calls) == 4
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_dumps_joined_with_or_without_the_kernel_copy(tmp_path, monkeypatch, kernel_copy):
+    if not kernel_copy:
+        def refused(*_args):
+            raise OSError("copy_file_range not supported here")
+        monkeypatch.setattr(os, "copy_file_range", refused, raising=False)
+    fragments, staging = tmp_path / "fragments", tmp_path / "staging"
+    fragments.mkdir()
+    staging.mkdir()
+    graphs = [f"https://example.org/graph/{n}" for n in range(3)]
+    for n, graph in enumerate(graphs):
+        for suffix in (".nq", ".trig", ".ttl"):
+            (fragments / f"{fragment_name(graph)}{suffix}").write_bytes(f"{suffix} {n}\n".encode() * (50_000 * (n + 1)))
+    checksums = assemble_dumps(reversed(graphs), fragments, staging)
+    for dump, suffix in (("maillage.nq", ".nq"), ("maillage.trig", ".trig"), ("maillage-public.ttl", ".ttl")):
+        expected = b"".join((fragments / f"{fragment_name(graph)}{suffix}").read_bytes() for graph in graphs)
+        assert (staging / dump).read_bytes() == expected
+        assert checksums[dump] == hashlib.sha256(expected).hexdigest()
