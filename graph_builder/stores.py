@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -128,13 +129,14 @@ def _from_oxigraph(node, blank: _Namer) -> Term | None:
     raise TypeError(f"unexpected term {node!r}")  # RDF-star triples: not in this graph
 
 
-def _plain_oxigraph(node, blank: _Namer) -> Any:
-    """plain(_from_oxigraph(node)), without making the rdflib term for IRIs and texts (the most of an answer)."""
-    if isinstance(node, ox.NamedNode):
-        return node.value
-    if isinstance(node, ox.Literal) and (node.language or node.datatype.value == XSD + "string"):
-        return node.value
-    return plain(_from_oxigraph(node, blank))
+def _plain_json(value: dict | None, blank: _Namer) -> Any:
+    """plain(_from_json(value)), without making the rdflib term for IRIs and texts (the most of an answer)."""
+    if value is None:
+        return None
+    kind = value["type"]
+    if kind == "uri" or (kind == "literal" and value.get("datatype", XSD + "string") == XSD + "string"):
+        return value["value"]  # an IRI, a text with or without a language
+    return plain(_from_json(value, blank))
 
 
 def _from_rdflib(node: Node | None, blank: _Namer) -> Term | None:
@@ -324,16 +326,25 @@ class OxigraphStore(QueryStore):
         except SyntaxError as exc:
             raise StoreError(f"Oxigraph refuse la requête : {exc}", f"Oxigraph rejects the query: {exc}") from exc
 
-    def _select(self, query):
+    def _solutions(self, query: str) -> tuple[list[str], list[dict]]:
+        """The variables and rows (SPARQL JSON results) of a SELECT, serialised by Oxigraph in one call.
+
+        Reading an answer row by row releases and takes back the GIL at each row: beside another busy Python
+        thread (the viewer's warm-up, another visitor's page), each row then waits for Python's thread switch
+        (5 ms). Measured on 36,000 rows: 0.55 s alone, 74 s beside a busy thread, 0.7 s serialised at once."""
         solutions = self._run(query)
         variables = [v.value for v in solutions.variables]
+        return variables, json.loads(solutions.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
+
+    def _select(self, query):
+        variables, rows = self._solutions(query)
         blank = _Namer()
-        return variables, [[_from_oxigraph(row[i], blank) for i in range(len(variables))] for row in solutions]
+        return variables, [[_from_json(row.get(name), blank) for name in variables] for row in rows]
 
     def select_values(self, query, params=None):
-        solutions = self._run(self._checked(query, params, "SELECT"))
-        width, blank = len(solutions.variables), _Namer()
-        return [tuple(_plain_oxigraph(row[i], blank) for i in range(width)) for row in solutions]
+        variables, rows = self._solutions(self._checked(query, params, "SELECT"))
+        blank = _Namer()
+        return [tuple(_plain_json(row.get(name), blank) for name in variables) for row in rows]
 
     def _ask(self, query):
         return bool(self._run(query))

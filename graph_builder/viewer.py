@@ -144,7 +144,7 @@ class Viewer:
     # -- Territoires -----------------------------------------------------------------------------
     @cached_property
     def territories(self) -> list[Territory]:
-        return [Territory(*row) for row in self.values("territory_names")]
+        return sorted((Territory(*row) for row in self.values("territory_names")), key=lambda t: (t.level, t.code))
 
     @cached_property
     def _territory_index(self) -> dict[str, Territory]:

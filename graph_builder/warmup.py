@@ -76,13 +76,15 @@ VISITS = Visits()
 
 
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None) -> None:
-    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps (the network and
-    the partner graph, seconds each at national size, which only their own page reads)."""
+    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps (the cards, the
+    network and the partner graph, seconds each at national size), which a page asking for one computes
+    itself if it comes first."""
     from .network import cached_network
     from .partners import PartnerGraph
 
     first_page(viewer, geometry)
     viewer.search_territories("a")  # the folded names a search reads
+    pause()
     viewer.experiences  # noqa: B018
     viewer.coordinations  # noqa: B018
     pause()
