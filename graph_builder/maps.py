@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import plotly.graph_objects as go
 
 from .geometry import Geometry
@@ -76,15 +77,17 @@ def _rings(shape: dict) -> list[list]:
 
 
 def _areas(shapes: dict[str, dict], name: str, fill: str, line: str, width: float, legend: bool = True) -> go.Scatter:
-    """The outlines of `shapes` (code -> GeoJSON) as one SVG path, filled."""
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for code in sorted(shapes):
-        for ring in _rings(shapes[code]):
-            xs += [point[0] for point in ring] + [None]
-            ys += [point[1] for point in ring] + [None]
-    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill, line={"color": line, "width": width},
-                      name=name, showlegend=legend, hoverinfo="skip")
+    """The outlines of `shapes` (code -> GeoJSON) as one SVG path, filled; each ring ended by a gap (NaN).
+    Coordinates go as a numpy array of 32-bit floats (a metre's precision): plotly checks a list point by point
+    (0.3 s for a département's communes) and sends an array as binary, a third smaller than as text."""
+    rings = [ring for code in sorted(shapes) for ring in _rings(shapes[code])]
+    points = np.full((sum(len(ring) + 1 for ring in rings), 2), np.nan, dtype=np.float32)
+    start = 0
+    for ring in rings:
+        points[start:start + len(ring)] = ring
+        start += len(ring) + 1
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", fill="toself", fillcolor=fill,
+                      line={"color": line, "width": width}, name=name, showlegend=legend, hoverinfo="skip")
 
 
 def _places(points: list[tuple[str, str, tuple[float, float]]], name: str, colour: str, size, legend: bool = True,

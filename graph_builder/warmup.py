@@ -46,9 +46,10 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
 
 class Visits:
     """Whether a page is being run for a visitor, and since when none has: the warm-up's longest steps wait for
-    a pause, because Python runs one thread at a time (the GIL) and a page run beside them took twice as long."""
+    a pause (`quiet_s` without a run: the visitor is reading), because Python runs one thread at a time (the
+    GIL) and a page run beside them took twice as long or more."""
 
-    def __init__(self, quiet_s: float = 1.0):
+    def __init__(self, quiet_s: float = 3.0):
         self.quiet_s = quiet_s
         self._running = 0
         self._last = 0.0
@@ -82,8 +83,12 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
     from .network import cached_network
     from .partners import PartnerGraph
 
+    from .query_library import LEVELS, code_rule
+
     first_page(viewer, geometry)
     viewer.search_territories("a")  # the folded names a search reads
+    for level in LEVELS:  # the code patterns a territory parameter is checked against (read from the shapes)
+        code_rule(level)
     pause()
     viewer.experiences  # noqa: B018
     viewer.coordinations  # noqa: B018
