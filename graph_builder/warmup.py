@@ -76,26 +76,33 @@ class Visits:
 VISITS = Visits()
 
 
+def kept() -> None:
+    """Move what the process has made so far out of the cyclic garbage collector's way (gc.freeze): the
+    viewer's caches (millions of objects) live as long as the process, and every full collection walked all
+    of them, at random moments of a visitor's page (measured: a 6 ms json.loads took 0.4 s)."""
+    gc.freeze()
+
+
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None) -> None:
-    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps (the cards, the
-    network and the partner graph, seconds each at national size), which a page asking for one computes
-    itself if it comes first."""
+    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps that only one page
+    reads (the network and the partner graph, seconds each at national size), which that page computes itself
+    if it comes first."""
     from .network import cached_network
     from .partners import PartnerGraph
-
-    from .query_library import LEVELS, code_rule
+    from .query_library import LEVELS, code_rule, library
 
     first_page(viewer, geometry)
     viewer.search_territories("a")  # the folded names a search reads
+    library()  # every query read and checked once (rdflib's parser: 0.6 s in all, 0.1 s at a page's first use)
     for level in LEVELS:  # the code patterns a territory parameter is checked against (read from the shapes)
         code_rule(level)
-    pause()
-    viewer.experiences  # noqa: B018
+    viewer.experiences  # noqa: B018  (the lists and filters of two pages: not worth a pause)
     viewer.coordinations  # noqa: B018
-    pause()
-    cached_network(viewer, lang)
-    pause()
-    PartnerGraph.of(viewer)
+    kept()
+    for step in (lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
+        pause()
+        step()
+        kept()
 
 
 def _import_drawing_libraries() -> None:
@@ -135,11 +142,9 @@ class Opening:
         try:
             geometry = _geometry()
             first_page(self._viewer, geometry)
+            kept()
             self.opened.set()
             warm(self._viewer, geometry, pause=VISITS.pause)
-            # What is kept for the life of the process (millions of objects) is never garbage: out of the
-            # collector's way, so that its full collections stay short.
-            gc.freeze()
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:
