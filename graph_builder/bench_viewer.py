@@ -80,9 +80,10 @@ def walk(steps: Walk) -> None:
     steps.follow()
     steps.page("Coordinations")
     steps.choose("Type")
-    steps.type_in("Territoire (niveau/code, ex. departement/13)", "departement/38")
     steps.follow()
     steps.page("Accueil")
+    steps.page("Coordinations")
+    steps.type_in("Territoire (niveau/code, ex. departement/13)", "departement/38")
 
 
 def run(out_dir: Path, scale: float, rounds: int = 2, report=print) -> ViewerMeasure:

@@ -305,5 +305,9 @@ class Walk:
         """Open the entity link `name` (by default the first one) of the page's main area: the viewer's links
         open the entity's page in the same tab and session, at its shareable URL."""
         links = self.tab.page.get_by_test_id("stMain").locator("a[href*='?id=']")
-        link = links.first if name is None else links.filter(has_text=name).first
+        if name is not None:
+            links = links.filter(has_text=name)
+        if not links.count():
+            raise BrowserError(f"no link to an entity{f' named {name!r}' if name else ''} on {self.tab.path()}")
+        link = links.first
         return self._timed(f"lien {name or '1er'}", self.tab.settle(link.click))

@@ -18,7 +18,7 @@ def test_walk_measured_on_a_small_synthetic_graph(tmp_path):
     assert 0 < measure.healthy_s < measure.first_page_s
     [steps] = measure.rounds
     assert [name for name, _ in steps][:2] == ["page Territoires", "Nom ou code INSEE du territoire = Grenoble"]
-    assert len(steps) == 10 and all(seconds > 0 for _, seconds in steps)
+    assert len(steps) == 11 and all(seconds > 0 for _, seconds in steps)
     assert 0 < measure.p95_s <= max(measure.times)
 
 
