@@ -25,7 +25,6 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata as package_metadata
@@ -182,13 +181,6 @@ def _problem(data: dict) -> Problem:
     return Problem(**{key: data.get(key) for key in Problem.__dataclass_fields__ if key in data})
 
 
-def _load_kept_store(path: Path, dump: Path) -> None:
-    """The store kept on disk, bulk-loaded from the written dump (inserting quad by quad into the on-disk store
-    took 70 s at national size), and closed."""
-    shutil.rmtree(path, ignore_errors=True)
-    ox.Store(str(path)).bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
-
-
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
     """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from."""
     check_publishable(result, out_dir, force)  # a refused build leaves the previous outputs and state as they were
@@ -199,16 +191,16 @@ def full_build_published(result: BuildResult, out_dir: Path, force: bool = False
     if result.parsed is not None:
         result.parsed.save()
     store = build_store(result)
-    manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments")
-    # Oxigraph loads without the GIL: the state is made meanwhile (loading while the dumps were written took the peak
-    # memory above 3 GiB at national size).
-    with ThreadPoolExecutor(1) as pool:
-        copied = pool.submit(_load_kept_store, state / "store", out_dir.resolve() / "maillage.nq")
-        units, _duplicate = units_of(result.built.entries)
-        saved_units = {key: unit.saved() for key, unit in units.items()}
-        report = result.validation.report if result.validation else Graph()
-        report.serialize(state / "report.nt", format="nt", encoding="utf-8")
-        copied.result()
+    # The store kept on disk, bulk-loaded graph by graph as the dumps' fragments are written (inserting quad by quad
+    # into an on-disk store took 70 s at national size).
+    shutil.rmtree(state / "store", ignore_errors=True)
+    kept = ox.Store(str(state / "store"))
+    manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments", copy_to=kept)
+    del kept  # closed: the next rebuild opens it
+    units, _duplicate = units_of(result.built.entries)
+    saved_units = {key: unit.saved() for key, unit in units.items()}
+    report = result.validation.report if result.validation else Graph()
+    report.serialize(state / "report.nt", format="nt", encoding="utf-8")
     _write_state(out_dir, {
         "fingerprint": fingerprint(result.settings),
         "conforms": manifest["conforms"],

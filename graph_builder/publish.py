@@ -94,17 +94,28 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
 
 
 def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[str], bool], prefixes: dict[str, str],
-                    fragments: Path) -> None:
-    """Serialise each of `graphs` on its own (`write_fragment`).
+                    fragments: Path, copy_to: ox.Store | None = None) -> None:
+    """Serialise each of `graphs` on its own (`write_fragment`); with `copy_to`, bulk-load each graph's lines into
+    that store too.
 
     The dumps are these fragments put end to end (`assemble_dumps`), so an
     incremental rebuild re-serialises only the graphs it changed. A graph
-    with no quad left has no fragment.
+    with no quad left has no fragment. The copy is loaded one fragment at a
+    time in a thread (Oxigraph loads without the GIL) while the next graphs
+    are serialised: at national size, loading the whole dump afterwards took
+    9 s more and 0.6 GB more memory.
     """
     fragments.mkdir(parents=True, exist_ok=True)
-    for graph in graphs:
-        lines = nquads_lines(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-        write_fragment(fragments, graph, lines, public(graph), prefixes)
+    with ThreadPoolExecutor(1) as loader:
+        loads = []
+        for graph in graphs:
+            lines = nquads_lines(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+            write_fragment(fragments, graph, lines, public(graph), prefixes)
+            if copy_to is not None and lines:
+                loads.append(loader.submit(copy_to.bulk_load, path=fragments / f"{fragment_name(graph)}.nq",
+                                           format=ox.RdfFormat.N_QUADS))
+        for load in loads:
+            load.result()
 
 
 def _join(parts: list[Path], target: Path) -> str:
@@ -213,10 +224,11 @@ def check_publishable(result: BuildResult, out_dir: Path, force: bool = False) -
 
 
 def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None,
-                  fragments: Path | None = None) -> dict:
+                  fragments: Path | None = None, copy_to: ox.Store | None = None) -> dict:
     """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced.
 
-    The graphs' serialised fragments are kept in `fragments` when given (for the next incremental rebuild).
+    The graphs' serialised fragments are kept in `fragments` when given, and loaded into `copy_to` (for the next
+    incremental rebuild).
     """
     check_publishable(result, out_dir, force)
     stopping = blocking(result.problems)
@@ -226,7 +238,7 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
         private = private_graphs(result)
         graphs = store_graphs(store)
         fragments = fragments or staging / "fragments"
-        write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments)
+        write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments, copy_to)
         checksums = assemble_dumps(graphs, fragments, staging)
         report = result.validation.report if result.validation else Graph()
         return finish_outputs(staging, out_dir, checksums, result.problems, report, {
