@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph
@@ -128,6 +129,15 @@ def test_removed_record_falls_back_to_a_full_build(built, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Reconstruction complète : 1 enregistrement(s) supprimé(s)" in result.output
     _same_as_full(data, out, tmp_path)
+
+
+def test_kept_store_holds_the_dump(pristine):
+    """The store a full build keeps (loaded graph by graph while the fragments are written) holds the dump's quads."""
+    kept = ox.Store.read_only(str(pristine[1] / STATE / "store"))
+    dump = ox.Store()
+    dump.bulk_load(path=pristine[1] / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+    assert len(kept) == len(dump) > 1000
+    assert set(kept) == set(dump)
 
 
 def test_unchanged_data_and_forced_full(built):
