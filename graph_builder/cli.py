@@ -10,7 +10,6 @@ Exit codes:
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -24,7 +23,7 @@ from .bench_viewer import bench_viewer
 from .cli_queries import bench_queries, queries, query
 from .incremental import full_build_published, parsed_files, rebuild
 from .kinds import load_schema
-from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph
+from .pipeline import DEFAULT_BASE, PROJECT_ROOT, BuildResult, Settings, build_graph, kept_from_collection
 from .problems import BuildError, Problem, blocking
 from .publish import PublicationRefused, SyntheticRefused, problems_json
 from .referential import (
@@ -174,13 +173,8 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
             return
         err.print(TEXT[lang]["full"].format(why=rebuilt.full_reason[0 if lang == "fr" else 1]))
     result = _build(settings, lang, parsed_files(settings, out_dir))
-    # The built dataset lives to the end of the command: out of the cyclic collector's sight, its millions of
-    # objects are not scanned again by each full collection (two took 8 s while publishing at national size).
-    gc.freeze()
-    try:
+    with kept_from_collection():  # the built dataset lives to the end of the command
         _publish(result, out_dir, force, lang)
-    finally:
-        gc.unfreeze()
 
 
 def _publish(result: BuildResult, out_dir: Path, force: bool, lang: str) -> None:

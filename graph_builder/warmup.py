@@ -72,6 +72,11 @@ class Visits:
         while self._running or time.monotonic() - self._last < self.quiet_s:
             time.sleep(0.1)
 
+    def idle(self) -> None:
+        """Return once no page is running (a shorter wait than `pause`, for the steps pages soon need)."""
+        while self._running:
+            time.sleep(0.02)
+
 
 VISITS = Visits()
 
@@ -83,21 +88,27 @@ def kept() -> None:
     gc.freeze()
 
 
-def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None) -> None:
-    """Fill the viewer's caches, most used first; `pause()` before each of the longest steps that only one page
-    reads (the network and the partner graph, seconds each at national size), which that page computes itself
-    if it comes first."""
+def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None,
+         idle=lambda: None) -> None:
+    """Fill the viewer's caches, most used first: each step once no page is running (`idle()`: Python runs one
+    thread at a time, and a visitor's first clicks came up to twice as slow beside a step), and the longest steps
+    that only one page reads (the network and the partner graph, seconds each at national size), which that page
+    computes itself if it comes first, after a pause (`pause()`)."""
     from .network import cached_network
     from .partners import PartnerGraph
     from .query_library import LEVELS, code_rule, library
 
     first_page(viewer, geometry)
-    viewer.search_territories("a")  # the folded names a search reads
-    library()  # every query read and checked once (rdflib's parser: 0.6 s in all, 0.1 s at a page's first use)
-    for level in LEVELS:  # the code patterns a territory parameter is checked against (read from the shapes)
-        code_rule(level)
-    viewer.experiences  # noqa: B018  (the lists and filters of two pages: not worth a pause)
-    viewer.coordinations  # noqa: B018
+    soon = (
+        lambda: viewer.search_territories("a"),  # the folded names a search reads
+        library,  # every query read and checked once (rdflib's parser: 0.6 s in all, 0.1 s at a page's first use)
+        lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
+        lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
+        lambda: viewer.coordinations,
+    )
+    for step in soon:
+        idle()
+        step()
     kept()
     for step in (lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
         pause()
@@ -144,7 +155,7 @@ class Opening:
             first_page(self._viewer, geometry)
             kept()
             self.opened.set()
-            warm(self._viewer, geometry, pause=VISITS.pause)
+            warm(self._viewer, geometry, pause=VISITS.pause, idle=VISITS.idle)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:

@@ -60,6 +60,17 @@ def test_terms_are_normalised_the_same_on_every_backend(backends):
         assert rows.values() == [(Decimal(54), "x", "oui", 7, "_:b0", None)], name
 
 
+def test_json_answers_keep_languages_the_same_on_every_backend(backends):
+    """select_json (what the viewer's cards read): SPARQL JSON bindings, an unbound variable left out."""
+    query = """SELECT ?iri ?text ?tagged ?unbound WHERE {
+      VALUES (?iri ?text ?tagged) { (<http://example.org/a> "x" "oui"@fr) }
+      OPTIONAL { ?nothing <http://example.org/never> ?unbound } }"""
+    expected = [{"iri": {"type": "uri", "value": "http://example.org/a"}, "text": {"type": "literal", "value": "x"},
+                 "tagged": {"type": "literal", "value": "oui", "xml:lang": "fr"}}]
+    for name, store in backends.items():
+        assert store.select_json(query) == (["iri", "text", "tagged", "unbound"], expected), name
+
+
 def test_select_ask_construct_describe_agree_across_backends(backends):
     select = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
       SELECT ?p ?o WHERE {{ <{ASV_AIX}> ?p ?o }} ORDER BY ?p str(?o)"""  # SPARQL leaves the order of
