@@ -56,16 +56,36 @@ class Text(str):
         return text
 
 
-def _value(binding: dict) -> str:
-    """A value of a SPARQL JSON answer: a Text for a literal, the IRI (or blank node label) as a str otherwise."""
-    return Text(binding["value"], binding.get("xml:lang")) if binding["type"] == "literal" else binding["value"]
+class _Values:
+    """The values of SPARQL JSON answers: a Text for a literal, the IRI (or blank node label) as a str otherwise;
+    each made once (a theme's label repeats thousands of times)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, str] = {}
+
+    def __call__(self, binding: dict) -> str:
+        key = (binding["value"], binding["type"], binding.get("xml:lang"))
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = (Text(binding["value"], binding.get("xml:lang")) if binding["type"] == "literal"
+                                       else binding["value"])
+        return found
+
+
+def _sorted_fields(card: Card) -> Card:
+    """The card's values in a stable order (by text, then language): the store answers in no particular order."""
+    for values in card.fields.values():
+        values.sort(key=lambda v: (str(v), getattr(v, "language", None) or ""))
+    return card
 
 
 @dataclass
 class Card:
-    """An entity with its fields (field -> values: Text literals or IRIs as str) and the values' labels (Text)."""
+    """An entity of class mlg:KIND with its fields (field -> values: Text literals or IRIs as str, sorted) and the
+    values' labels (IRI -> Text labels; the lists' cards share one such dict)."""
 
     iri: str
+    kind: str = ""
     fields: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     labels: dict[str, list] = field(default_factory=lambda: defaultdict(list))
 
@@ -238,30 +258,44 @@ class Viewer:
 
     # -- Expériences, Coordinations --------------------------------------------------------------
     def cards(self, kind: str) -> dict[str, Card]:
-        """Every entity of class mlg:KIND (FieldExperience, Coordination) as a Card, by IRI."""
+        """Every entity of class mlg:KIND (FieldExperience, Coordination) as a short Card (entity_summaries: what
+        lists and filters read; `complete` gives a card's long texts), by IRI."""
         cards: dict[str, Card] = {}
-        seen: set[tuple] = set()
-        made: dict[tuple, str] = {}  # each value made once (a theme's label repeats thousands of times)
-
-        def value(binding: dict) -> str:
-            key = (binding["value"], binding["type"], binding.get("xml:lang"))
-            found = made.get(key)
-            if found is None:
-                found = made[key] = _value(binding)
-            return found
-
-        _, rows = get_query("entity_cards").json(self.store, {"kind": f"{MLG}{kind}"})
+        value = _Values()
+        labels: dict[str, list] = defaultdict(list)  # one dict for every card of the kind
+        for row in get_query("entity_value_labels").json(self.store, {"kind": f"{MLG}{kind}"})[1]:
+            labels[row["value"]["value"]].append(value(row["valueLabel"]))
+        _, rows = get_query("entity_summaries").json(self.store, {"kind": f"{MLG}{kind}"})
         for row in rows:  # read from the JSON answer: no rdflib term made
-            entity, name, found = row["entity"]["value"], row["field"]["value"], value(row["value"])
-            card = cards.get(entity) or cards.setdefault(entity, Card(entity))
-            if (key := (entity, name, found, getattr(found, "language", None))) not in seen:
-                seen.add(key)
-                card.fields[name].append(found)
-            if "valueLabel" in row:
-                label, labels = value(row["valueLabel"]), card.labels[found]
-                if not any(label is known for known in labels):
-                    labels.append(label)
-        return cards
+            entity = row["entity"]["value"]
+            card = cards.get(entity)
+            if card is None:
+                card = cards[entity] = Card(entity, kind, labels=labels)
+            card.fields[row["field"]["value"]].append(value(row["value"]))
+        for card in cards.values():
+            _sorted_fields(card)
+        return dict(sorted(cards.items()))  # by IRI, as entity_cards orders them: every run shows the same order
+
+    def complete(self, card: Card) -> Card:
+        """The card with every field of entity_cards (long texts, source, passage...) added; read once per card."""
+        key = ("card", card.iri)
+        if key not in self._answers:
+            full = Card(card.iri, card.kind, labels=defaultdict(list))
+            value = _Values()
+            for name, values in card.fields.items():
+                full.fields[name] = list(values)
+                for found in values:
+                    if found in card.labels:
+                        full.labels[found] = list(card.labels[found])
+            for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri})[1]:
+                found, name = value(row["value"]), row["field"]["value"]
+                if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
+                           for known in full.fields[name]):
+                    full.fields[name].append(found)
+                if "valueLabel" in row and (label := value(row["valueLabel"])) not in full.labels[found]:
+                    full.labels[found].append(label)
+            self._answers[key] = _sorted_fields(full)
+        return self._answers[key]
 
     @cached_property
     def experiences(self) -> dict[str, Card]:
@@ -279,6 +313,8 @@ class Viewer:
                         if theme not in cards[carrier].fields["theme"]:
                             cards[carrier].fields["theme"].append(theme)
                         cards[carrier].labels[theme] = experience.labels[theme]
+        for card in cards.values():
+            _sorted_fields(card)
         return cards
 
     def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:

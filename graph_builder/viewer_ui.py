@@ -92,9 +92,12 @@ def unknown(wanted: str) -> None:
 
 
 def linked_card(cards: dict):
-    """The card the page's `id` names (a shared link), or None; a link naming nothing is said so."""
+    """The complete card (long texts included) the page's `id` names (a shared link), or None; a link naming
+    nothing is said so."""
     wanted = st.query_params.get("id", "")
     card = cards.get(ID + wanted)
+    if card is not None:
+        card = graph().complete(card)
     if card is None and wanted:
         unknown(wanted)
     elif card is not None:

@@ -347,6 +347,29 @@ def test_entity_cards(seed_store):
     aix = [r for r in run_query(seed_store, "entity_cards", kind="https://w3id.org/maillage/def/core#Coordination")
            if short(r["entity"]) == "coordination/asv-aix-en-provence"]
     assert ("type", "coordination-type/ASV") in {(r["field"], short(r["value"])) for r in aix}
+    one = run_query(seed_store, "entity_cards", kind="https://w3id.org/maillage/def/core#Coordination",
+                    entity=f"{ID}coordination/asv-aix-en-provence")
+    assert {(r["entity"], r["field"], r["value"], r["valueLabel"]) for r in one} == {
+        (r["entity"], r["field"], r["value"], r["valueLabel"]) for r in aix}
+
+
+def test_entity_summaries(seed_store):
+    """The lists' short cards: entity_cards' short fields, without labels (read once by entity_value_labels)."""
+    short_fields = {"label", "subject", "theme", "determinant", "ottawaAxis", "place", "placeLabel", "territory",
+                    "carrier", "type", "mission", "programme"}
+    for kind in ("FieldExperience", "Coordination"):
+        iri = f"https://w3id.org/maillage/def/core#{kind}"
+        cards = {(r["entity"], r["field"], r["value"]) for r in run_query(seed_store, "entity_cards", kind=iri)}
+        summaries = {(r["entity"], r["field"], r["value"]) for r in run_query(seed_store, "entity_summaries", kind=iri)}
+        assert summaries == {row for row in cards if row[1] in short_fields} and len(summaries) > 20, kind
+        labels = {(r["value"], r["valueLabel"]) for r in run_query(seed_store, "entity_value_labels", kind=iri)}
+        assert labels == {(r["value"], r["valueLabel"]) for r in run_query(seed_store, "entity_cards", kind=iri)
+                          if r["field"] in short_fields and r["valueLabel"] is not None}, kind
+
+
+def test_entity_value_labels(seed_store):
+    assert {(f"{ID}theme/sante-mentale", "Santé mentale"), (f"{ID}theme/sante-mentale", "Mental health")} <= {
+        (r["value"], r["valueLabel"]) for r in run_query(seed_store, "entity_value_labels")}
 
 
 def test_coordination_participants(seed_store):

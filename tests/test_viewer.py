@@ -24,6 +24,19 @@ def test_search_tells_homonyms_apart_by_departement(seed_store):
     assert viewer.search_territories("echirolles")[0].code == "38151"
 
 
+def test_list_cards_are_short_and_a_complete_card_adds_the_long_texts(seed_store):
+    viewer = Viewer(seed_store)
+    short = next(c for c in viewer.experiences.values() if c.text("label").startswith("Village 2 santé"))
+    assert short.links("theme") and short.text("subject") and "history" not in short.fields
+    full = viewer.complete(short)
+    assert full.text("history").startswith("Depuis 2016, le “Village 2 santé” à Échirolles")
+    assert full.links("theme") == short.links("theme") and full.links("source")
+    assert viewer.complete(short) is full  # read once
+    # A coordination's complete card keeps the themes of the experiences it carries.
+    carried = next(c for c in viewer.coordinations.values() if c.links("theme") and viewer.experiences_of(c.iri))
+    assert set(viewer.complete(carried).links("theme")) == set(carried.links("theme"))
+
+
 def test_accueil_counts_build_date_and_vintage(app):
     at = app()
     assert "millésime 2026" in at.caption[0].value
