@@ -46,7 +46,7 @@ def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], int]:
     take the browser a second to draw."""
     counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     missing = 0
-    for entity, kind, territory in viewer.values("entity_places"):
+    for entity, kind, territory in viewer.plain("entity_places"):
         found = viewer.territory(territory)
         if found is None:
             missing += 1

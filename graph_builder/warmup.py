@@ -34,6 +34,7 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
         viewer.build()
         viewer.counts_by_type()
         viewer.counts_by_source()
+        viewer.plain("entity_places")  # what the map's places are counted from
 
     # Oxigraph answers without holding the GIL: the counts are computed beside the territory index.
     counting = threading.Thread(target=counts, name="maillage-counts", daemon=True)
