@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -82,6 +83,19 @@ class Visits:
 VISITS = Visits()
 
 
+@contextmanager
+def quick_switches(interval_s: float = 0.0005):
+    """Python's thread switch interval shortened meanwhile (5 ms by default): a page's run and the server's event
+    loop, waiting for the GIL behind the warm-up at each of their many small steps, waited up to 5 ms each time
+    (measured: a search's run started 1 s after the keystroke beside the warm-up)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(interval_s)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def kept() -> None:
     """Move what the process has made so far out of the cyclic garbage collector's way (gc.freeze): the
     viewer's caches (millions of objects) live as long as the process, and every full collection walked all
@@ -92,9 +106,9 @@ def kept() -> None:
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None,
          idle=lambda: None) -> None:
     """Fill the viewer's caches, most used first: each step once no page is running (`idle()`: Python runs one
-    thread at a time, and a visitor's first clicks came up to twice as slow beside a step), and the longest steps
-    that only one page reads (the network and the partner graph, seconds each at national size), which that page
-    computes itself if it comes first, after a pause (`pause()`)."""
+    thread at a time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one
+    page reads (every query for Requêtes, the network, the partner graph: seconds each at national size), which
+    that page computes itself if it comes first, after a pause (`pause()`)."""
     from .network import cached_network
     from .partners import PartnerGraph
     from .query_library import LEVELS, code_rule, library
@@ -102,7 +116,6 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
     first_page(viewer, geometry)
     soon = (
         lambda: viewer.search_territories("a"),  # the folded names a search reads
-        library,  # every query read and checked once (rdflib's parser: 0.6 s in all, 0.1 s at a page's first use)
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
@@ -111,7 +124,9 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
         idle()
         step()
     kept()
-    for step in (lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
+    # After a pause: every library query read and checked (rdflib's parser: 0.6 s in all, which slowed a visitor's
+    # first clicks; a page parses the few it reads itself), the network, the partner graph.
+    for step in (library, lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
         pause()
         step()
         kept()
@@ -156,7 +171,8 @@ class Opening:
             first_page(self._viewer, geometry)
             kept()
             self.opened.set()
-            warm(self._viewer, geometry, pause=VISITS.pause, idle=VISITS.idle)
+            with quick_switches():
+                warm(self._viewer, geometry, pause=VISITS.pause, idle=VISITS.idle)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:
