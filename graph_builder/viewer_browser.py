@@ -39,6 +39,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Resolves once the browser has painted what it had received (two animation frames).
 PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Streamlit's app root once its front end has taken in the end of a run (the elements of a run are committed with it:
+# two animation frames after the `script_finished` message alone once showed a list's caption without its links).
+IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 class BrowserError(RuntimeError):
@@ -209,6 +212,7 @@ class ViewerTab:
             if time.perf_counter() - start > self.timeout_s:
                 raise BrowserError(f"no Streamlit run finished within {self.timeout_s} s ({self.page.url})")
             self.page.wait_for_timeout(10)  # lets Playwright deliver the WebSocket frames
+        self.page.wait_for_selector(IDLE_APP, state="attached")
         self.page.evaluate(PAINTED)
         return time.perf_counter() - start
 
