@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -51,3 +52,10 @@ def test_the_longest_steps_wait_for_a_pause_in_the_visits():
         raise RuntimeError
     waiting.join(timeout=5)
     assert resumed and resumed[0] - left >= 0.3
+
+
+def test_quick_switches_are_undone_afterwards():
+    before = sys.getswitchinterval()
+    with warmup.quick_switches(0.0005):
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+    assert sys.getswitchinterval() == before
