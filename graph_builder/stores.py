@@ -304,7 +304,28 @@ class QueryStore(ABC):
     def _construct(self, query: str) -> list[Triple]: ...
 
 
-class OxigraphStore(QueryStore):
+class JsonAnswers(QueryStore):
+    """A backend whose SELECT answers come as SPARQL 1.1 Query Results JSON (`_json`): the rows as rdflib terms,
+    as plain values and as JSON are all read from them."""
+
+    @abstractmethod
+    def _json(self, query: str) -> tuple[list[str], list[dict]]: ...
+
+    def _select(self, query):
+        variables, rows = self._json(query)
+        blank = _Namer()
+        return variables, [[_from_json(row.get(name), blank) for name in variables] for row in rows]
+
+    def select_json(self, query, params=None):
+        return self._json(self._checked(query, params, "SELECT"))
+
+    def select_values(self, query, params=None):
+        variables, rows = self.select_json(query, params)
+        blank = _Namer()
+        return [tuple(_plain_json(row.get(name), blank) for name in variables) for row in rows]
+
+
+class OxigraphStore(JsonAnswers):
     """pyoxigraph, in memory: the embedded default."""
 
     name = "oxigraph"
@@ -333,7 +354,7 @@ class OxigraphStore(QueryStore):
         except SyntaxError as exc:
             raise StoreError(f"Oxigraph refuse la requête : {exc}", f"Oxigraph rejects the query: {exc}") from exc
 
-    def _solutions(self, query: str) -> tuple[list[str], list[dict]]:
+    def _json(self, query: str) -> tuple[list[str], list[dict]]:
         """The variables and rows (SPARQL JSON results) of a SELECT, serialised by Oxigraph in one call.
 
         Reading an answer row by row releases and takes back the GIL at each row: beside another busy Python
@@ -342,19 +363,6 @@ class OxigraphStore(QueryStore):
         solutions = self._run(query)
         variables = [v.value for v in solutions.variables]
         return variables, json.loads(solutions.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
-
-    def _select(self, query):
-        variables, rows = self._solutions(query)
-        blank = _Namer()
-        return variables, [[_from_json(row.get(name), blank) for name in variables] for row in rows]
-
-    def select_json(self, query, params=None):
-        return self._solutions(self._checked(query, params, "SELECT"))
-
-    def select_values(self, query, params=None):
-        variables, rows = self.select_json(query, params)
-        blank = _Namer()
-        return [tuple(_plain_json(row.get(name), blank) for name in variables) for row in rows]
 
     def _ask(self, query):
         return bool(self._run(query))
@@ -401,7 +409,7 @@ class RdflibStore(QueryStore):
         return self._run(query, lambda result: [tuple(_from_rdflib(t, blank) for t in triple) for triple in result.graph])
 
 
-class EndpointStore(QueryStore):
+class EndpointStore(JsonAnswers):
     """Any SPARQL 1.1 Protocol endpoint, through SPARQLWrapper (its default graph must be the union)."""
 
     name = "endpoint"
@@ -430,17 +438,9 @@ class EndpointStore(QueryStore):
             raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à la requête : {exc}",
                              f"The SPARQL endpoint {self.url} does not answer the query: {exc}") from exc
 
-    def _select(self, query):
-        variables, rows = self._json(query)
-        blank = _Namer()
-        return variables, [[_from_json(binding.get(v), blank) for v in variables] for binding in rows]
-
-    def _json(self, query: str) -> tuple[list[str], list[dict]]:
+    def _json(self, query):
         answer = self._request(query, "json")
         return answer["head"]["vars"], answer["results"]["bindings"]
-
-    def select_json(self, query, params=None):
-        return self._json(self._checked(query, params, "SELECT"))
 
     def _ask(self, query):
         return bool(self._request(query, "json")["boolean"])
