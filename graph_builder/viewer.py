@@ -152,18 +152,19 @@ class Viewer:
         """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
         return get_query(name).values(self.store, params)
 
-    def plain(self, name: str) -> list[tuple]:
-        """`values` of a query without parameters, run once (see `once`)."""
-        key = f"values {name}"
+    def _kept(self, key, make):
+        """`make()`, computed once under `key`: the graph does not change while the viewer runs."""
         if key not in self._answers:
-            self._answers[key] = self.values(name)
+            self._answers[key] = make()
         return self._answers[key]
 
+    def plain(self, name: str) -> list[tuple]:
+        """`values` of a query without parameters, run once (see `once`)."""
+        return self._kept(f"values {name}", lambda: self.values(name))
+
     def once(self, name: str):
-        """The rows of a query without parameters, run once: the graph does not change while the viewer runs."""
-        if name not in self._answers:
-            self._answers[name] = self.run(name)
-        return self._answers[name]
+        """The rows of a query without parameters, run once."""
+        return self._kept(name, lambda: self.run(name))
 
     # -- Accueil ---------------------------------------------------------------------------------
     def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
@@ -253,13 +254,13 @@ class Viewer:
 
     def concept_names(self, scheme: str) -> dict[str, list]:
         """Concept IRI -> its labels (every language) in a concept scheme; read once per scheme."""
-        key = f"concepts {scheme}"
-        if key not in self._answers:
+        def read() -> dict[str, list]:
             names: dict[str, list] = defaultdict(list)
             for concept, _, label in self.run("concepts_of_scheme", scheme=scheme):
                 names[str(concept)].append(label)
-            self._answers[key] = dict(names)
-        return self._answers[key]
+            return dict(names)
+
+        return self._kept(f"concepts {scheme}", read)
 
     @staticmethod
     def _by_name(names: dict[str, list], lang: str) -> dict[str, str]:
@@ -288,24 +289,24 @@ class Viewer:
 
     def complete(self, card: Card) -> Card:
         """The card with every field of entity_cards (long texts, source, passage...) added; read once per card."""
-        key = ("card", card.iri)
-        if key not in self._answers:
-            full = Card(card.iri, card.kind, labels=defaultdict(list))
-            value = _Values()
-            for name, values in card.fields.items():
-                full.fields[name] = list(values)
-                for found in values:
-                    if found in card.labels:
-                        full.labels[found] = list(card.labels[found])
-            for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri})[1]:
-                found, name = value(row["value"]), row["field"]["value"]
-                if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
-                           for known in full.fields[name]):
-                    full.fields[name].append(found)
-                if "valueLabel" in row and (label := value(row["valueLabel"])) not in full.labels[found]:
-                    full.labels[found].append(label)
-            self._answers[key] = _sorted_fields(full)
-        return self._answers[key]
+        return self._kept(("card", card.iri), lambda: self._completed(card))
+
+    def _completed(self, card: Card) -> Card:
+        full = Card(card.iri, card.kind, labels=defaultdict(list))
+        value = _Values()
+        for name, values in card.fields.items():
+            full.fields[name] = list(values)
+            for found in values:
+                if found in card.labels:
+                    full.labels[found] = list(card.labels[found])
+        for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri})[1]:
+            found, name = value(row["value"]), row["field"]["value"]
+            if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
+                       for known in full.fields[name]):
+                full.fields[name].append(found)
+            if "valueLabel" in row and (label := value(row["valueLabel"])) not in full.labels[found]:
+                full.labels[found].append(label)
+        return _sorted_fields(full)
 
     @cached_property
     def experiences(self) -> dict[str, Card]:
@@ -316,15 +317,17 @@ class Viewer:
         """Coordination cards; a coordination's themes include those of the experiences it carries
         (as the library's coordinations_by_theme reads them)."""
         cards = self.cards("Coordination")
+        carriers = set()
         for experience in self.experiences.values():
             for carrier, _ in experience.links("carrier"):
                 if carrier in cards:
+                    carriers.add(carrier)
                     for theme in experience.fields.get("theme", []):
                         if theme not in cards[carrier].fields["theme"]:
                             cards[carrier].fields["theme"].append(theme)
                         cards[carrier].labels[theme] = experience.labels[theme]
-        for card in cards.values():
-            _sorted_fields(card)
+        for carrier in carriers:  # the others are sorted already
+            _sorted_fields(cards[carrier])
         return cards
 
     def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
