@@ -220,3 +220,11 @@ def load(directory: Path) -> Geometry:
         raise GeometryError(f"géométries illisibles ({directory}) : lancez « maillage geometry fetch ». {exc}",
                             f"geometry unreadable ({directory}): run 'maillage geometry fetch'. {exc}") from exc
     return Geometry(directory, {k: (v[0], v[1]) for k, v in points.items()}, outlines)
+
+
+def prepared() -> Geometry | None:
+    """The prepared geometry of the default cache; None when it is missing (the pages say so themselves)."""
+    try:
+        return load(prepared_directory())
+    except GeometryError:
+        return None

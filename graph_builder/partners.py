@@ -54,6 +54,7 @@ from functools import cache
 
 import networkx as nx
 
+from .sharing import turn
 from .viewer import ID, MLG, Territory, Viewer, fold, pick, short
 
 IGEO = "http://rdf.insee.fr/def/geo#"
@@ -146,7 +147,7 @@ class PartnerGraph:
     def of(cls, viewer: Viewer) -> PartnerGraph:
         """The partner graph of the viewer's store, built once (cached per viewer, hence per store): a second
         caller (the page while the warm-up builds it) waits for it rather than building it again."""
-        with _BUILDING:
+        with turn(_BUILDING):
             return _partner_graph(viewer)
 
     @classmethod

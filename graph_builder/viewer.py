@@ -10,11 +10,11 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
 from .query_library import get_query
+from .sharing import give_way, shared_property
 from .stores import QueryStore, open_store
 
 ID = "https://w3id.org/maillage/id/"
@@ -188,11 +188,11 @@ class Viewer:
         return rows[0] if rows else {}
 
     # -- Territoires -----------------------------------------------------------------------------
-    @cached_property
+    @shared_property
     def territories(self) -> list[Territory]:
         return sorted(map(Territory._make, self.values("territory_names")), key=lambda t: (t.level, t.code))
 
-    @cached_property
+    @shared_property
     def _territory_index(self) -> dict[str, Territory]:
         return {t.key: t for t in self.territories}
 
@@ -214,10 +214,15 @@ class Viewer:
         ordered = [t for group in (starts, within) for t, _ in sorted(group, key=lambda p: (rank[p[0].level], p[1], p[0].code))]
         return (exact + ordered)[:limit]
 
-    @cached_property
+    @shared_property
     def _folded_names(self) -> list[tuple[Territory, str]]:
         """Each territory with its name folded (see `fold`), once: a search reads all 36,000 of them."""
-        return [(t, fold(t.name)) for t in self.territories]
+        folded = []
+        for number, territory in enumerate(self.territories):
+            if number % 2000 == 0:
+                give_way()
+            folded.append((territory, fold(territory.name)))
+        return folded
 
     def nesting(self, key: str) -> list[Territory]:
         """The territory and those containing it, from the commune up to the région."""
@@ -277,7 +282,9 @@ class Viewer:
         for row in get_query("entity_value_labels").json(self.store, {"kind": f"{MLG}{kind}"})[1]:
             labels[row["value"]["value"]].append(value(row["valueLabel"]))
         _, rows = get_query("entity_summaries").json(self.store, {"kind": f"{MLG}{kind}"})
-        for row in rows:  # read from the JSON answer: no rdflib term made
+        for number, row in enumerate(rows):  # read from the JSON answer: no rdflib term made
+            if number % 2000 == 0:
+                give_way()
             entity = row["entity"]["value"]
             card = cards.get(entity)
             if card is None:
@@ -308,11 +315,11 @@ class Viewer:
                 full.labels[found].append(label)
         return _sorted_fields(full)
 
-    @cached_property
+    @shared_property
     def experiences(self) -> dict[str, Card]:
         return self.cards("FieldExperience")
 
-    @cached_property
+    @shared_property
     def coordinations(self) -> dict[str, Card]:
         """Coordination cards; a coordination's themes include those of the experiences it carries
         (as the library's coordinations_by_theme reads them)."""

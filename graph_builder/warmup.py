@@ -20,8 +20,8 @@ import threading
 import time
 from contextlib import contextmanager
 
-from .geometry import Geometry, GeometryError, prepared_directory
-from .geometry import load as load_geometry
+from .geometry import Geometry, prepared
+from .sharing import in_background, waiting
 from .viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,16 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
 
 
 class Visits:
-    """Whether a page is being run for a visitor, and since when none has: the warm-up's longest steps wait for
-    a pause (`quiet_s` without a run: the visitor is reading), because Python runs one thread at a time (the
-    GIL) and a page run beside them took twice as long or more."""
+    """Whether a page is being run for a visitor, and since when none has: the warm-up gives way to the pages,
+    because Python runs one thread at a time (the GIL) and a page run beside it took twice as long or more. Its
+    longest steps wait for a pause (`quiet_s` without a run: the visitor is reading); the others, and every piece
+    of their work (sharing.give_way), wait while a page runs (`courtesy`)."""
 
-    def __init__(self, quiet_s: float = 3.0):
+    def __init__(self, quiet_s: float = 3.0, patience_s: float = 0.5):
         self.quiet_s = quiet_s
+        self.patience_s = patience_s
         self._running = 0
+        self._since = 0.0  # when the pages now running began
         self._last = 0.0
         self._lock = threading.Lock()
 
@@ -61,6 +64,8 @@ class Visits:
     def visiting(self):
         """Around a page's run."""
         with self._lock:
+            if not self._running:
+                self._since = time.monotonic()
             self._running += 1
         try:
             yield
@@ -74,10 +79,12 @@ class Visits:
         while self._running or time.monotonic() - self._last < self.quiet_s:
             time.sleep(0.1)
 
-    def idle(self) -> None:
-        """Return once no page is running (a shorter wait than `pause`, for the steps pages soon need)."""
-        while self._running:
-            time.sleep(0.02)
+    def courtesy(self) -> None:
+        """Return once no page is running, or at once if a page waits for what the warm-up computes (it would
+        wait forever: sharing.waiting), or once pages have run for `patience_s` (one may wait for it in a way
+        not counted)."""
+        while self._running and not waiting() and time.monotonic() - self._since < self.patience_s:
+            time.sleep(0.005)
 
 
 VISITS = Visits()
@@ -104,11 +111,12 @@ def kept() -> None:
 
 
 def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None,
-         idle=lambda: None) -> None:
-    """Fill the viewer's caches, most used first: each step once no page is running (`idle()`: Python runs one
-    thread at a time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one
-    page reads (every query for Requêtes, the network, the partner graph: seconds each at national size), which
-    that page computes itself if it comes first, after a pause (`pause()`)."""
+         courtesy=lambda: None) -> None:
+    """Fill the viewer's caches, most used first: each step, and each piece of their work (sharing.give_way), once
+    no page is running (`courtesy()`: Python runs one thread at a time, and a visitor's first clicks came up to
+    twice as slow beside a step), and the steps that one page reads (every query for Requêtes, the network, the
+    partner graph: seconds each at national size), which that page computes itself if it comes first, after a
+    pause (`pause()`)."""
     from .network import cached_network
     from .partners import PartnerGraph
     from .query_library import LEVELS, code_rule, library
@@ -120,28 +128,22 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
     )
-    for step in soon:
-        idle()
-        step()
-    kept()
-    # After a pause: every library query read and checked (rdflib's parser: 0.6 s in all, which slowed a visitor's
-    # first clicks; a page parses the few it reads itself), the network, the partner graph.
-    for step in (library, lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
-        pause()
-        step()
+    with in_background(courtesy):
+        for step in soon:
+            courtesy()
+            step()
         kept()
+        # After a pause: every library query read and checked (rdflib's parser: 0.6 s in all, which slowed a
+        # visitor's first clicks; a page parses the few it reads itself), the network, the partner graph.
+        for step in (library, lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
+            pause()
+            step()
+            kept()
 
 
 def _import_drawing_libraries() -> None:
     import pandas  # noqa: F401  (st.table, st.dataframe)
     import plotly.graph_objects  # noqa: F401
-
-
-def _geometry() -> Geometry | None:
-    try:
-        return load_geometry(prepared_directory())
-    except GeometryError:
-        return None  # the pages say so themselves
 
 
 class Opening:
@@ -167,12 +169,12 @@ class Opening:
             self.warmed.set()
             return
         try:
-            geometry = _geometry()
+            geometry = prepared()
             first_page(self._viewer, geometry)
             kept()
             self.opened.set()
             with quick_switches():
-                warm(self._viewer, geometry, pause=VISITS.pause, idle=VISITS.idle)
+                warm(self._viewer, geometry, pause=VISITS.pause, courtesy=VISITS.courtesy)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:

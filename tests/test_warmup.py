@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from graph_builder import warmup
+from graph_builder import sharing, warmup
+from graph_builder.geometry import prepared
 from graph_builder.maps import spots
 from graph_builder.network import cached_network
 from graph_builder.partners import PartnerGraph
@@ -29,7 +30,7 @@ def test_the_graph_is_opened_once_and_its_caches_filled(seed_out):
     assert cached_network.cache_info().hits == hits + 1
     assert PartnerGraph.of(viewer) is PartnerGraph.of(viewer)
     assert "coordination" in {PartnerGraph.of(viewer).kind(iri) for iri in viewer.coordinations}
-    assert spots.cache_info().currsize >= 1 or warmup._geometry() is None
+    assert spots.cache_info().currsize >= 1 or prepared() is None
 
 
 def test_a_missing_build_is_said_and_tried_again(tmp_path):
@@ -59,3 +60,35 @@ def test_quick_switches_are_undone_afterwards():
     with warmup.quick_switches(0.0005):
         assert sys.getswitchinterval() == pytest.approx(0.0005)
     assert sys.getswitchinterval() == before
+
+
+def _returns_within(call, seconds: float) -> bool:
+    done = threading.Event()
+    threading.Thread(target=lambda: (call(), done.set()), daemon=True).start()
+    return done.wait(seconds)
+
+
+def test_the_warm_up_gives_way_to_a_page_unless_the_page_waits_for_it():
+    visits = warmup.Visits(patience_s=30)
+    assert _returns_within(visits.courtesy, 1)  # no page running
+    computing, release = threading.Lock(), threading.Event()
+    with visits.visiting():
+        assert not _returns_within(visits.courtesy, 0.3)  # a page runs: the warm-up waits
+        computing.acquire()  # the warm-up computes a shared value...
+
+        def page_waits():
+            with sharing.turn(computing):  # ...the page asks for it
+                release.set()
+
+        threading.Thread(target=page_waits, daemon=True).start()
+        assert _returns_within(visits.courtesy, 2)  # waiting for the page would wait forever: go on
+        computing.release()
+        assert release.wait(2)
+
+
+def test_the_warm_up_waits_for_a_page_no_longer_than_its_patience():
+    visits = warmup.Visits(patience_s=0.3)
+    with visits.visiting():
+        started = time.monotonic()
+        visits.courtesy()
+        assert time.monotonic() - started >= 0.25  # the page ran 0.3 s: it may wait for the warm-up unseen
