@@ -130,6 +130,11 @@ def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], 
     return _layout(figure, METROPOLE, 560)
 
 
+def outline_figure(geometry: Geometry) -> go.Figure:
+    """Metropolitan France's départements alone (what is shown while the graph opens)."""
+    return _layout(go.Figure(_areas(geometry.level("departement"), "", GREY, LINE, 0.6, legend=False)), METROPOLE, 560)
+
+
 def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
     """The Accueil's map (see france_figure) and the number of places it cannot place."""
     found, missing = spots(viewer, geometry)

@@ -42,6 +42,9 @@ PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimatio
 # Streamlit's app root once its front end has taken in the end of a run (the elements of a run are committed with it:
 # two animation frames after the `script_finished` message alone once showed a list's caption without its links).
 IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Every element drawn: Streamlit shows a skeleton in place of an element whose code it is still loading (a page's
+# first map waits for Plotly's 4.7 MB, drawn a second after the end of its run).
+DRAWN = "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
 
 
 class BrowserError(RuntimeError):
@@ -213,6 +216,7 @@ class ViewerTab:
                 raise BrowserError(f"no Streamlit run finished within {self.timeout_s} s ({self.page.url})")
             self.page.wait_for_timeout(10)  # lets Playwright deliver the WebSocket frames
         self.page.wait_for_selector(IDLE_APP, state="attached")
+        self.page.wait_for_function(DRAWN, polling="raf")
         self.page.evaluate(PAINTED)
         return time.perf_counter() - start
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .geometry import Geometry, GeometryError, prepared_directory
+from .geometry import Geometry, GeometryError, prepared, prepared_directory
 from .geometry import load as load_geometry
 from .viewer import ID, Viewer, short
 from .warmup import begin, out_dir
@@ -19,7 +19,27 @@ def viewer(directory: str) -> Viewer:
 
 
 def graph() -> Viewer:
+    opening = begin(out_dir())
+    if not opening.opened.is_set():
+        _while_opening(opening)
     return viewer(out_dir())
+
+
+def _while_opening(opening) -> None:
+    """While the graph opens (seconds at national size, once per process), say so over the outline of France: the
+    browser meanwhile loads the code that draws the maps (Plotly, 4.7 MB), which the first page's map otherwise
+    waited for (measured: drawn a second after the end of its run)."""
+    from .maps import outline_figure
+
+    shown = st.empty()
+    with shown.container():
+        st.caption(t("Ouverture du graphe : quelques secondes au premier lancement…",
+                     "Opening the graph: a few seconds at the first start…"))
+        if (geo := prepared()) is not None:
+            st.plotly_chart(outline_figure(geo), config={"displaylogo": False, "staticPlot": True},
+                            alt=t("Carte de France", "Map of France"))
+    opening.opened.wait()
+    shown.empty()
 
 
 def geometry() -> Geometry | None:
