@@ -122,11 +122,11 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
     from .query_library import LEVELS, code_rule, library
 
     first_page(viewer, geometry)
-    soon = (
-        lambda: viewer.search_territories("a"),  # the folded names a search reads
-        lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
+    soon = (  # the longest first: a page computes the short ones itself in a fraction of a second
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
+        lambda: viewer.search_territories("a"),  # the folded names a search reads
+        lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
     with in_background(courtesy):
         for step in soon:
