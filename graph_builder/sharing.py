@@ -11,7 +11,7 @@ Outside a background thread `give_way()` does nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 _local = threading.local()
@@ -65,6 +65,14 @@ def give_way() -> None:
     courtesy = getattr(_local, "courtesy", None)
     if courtesy is not None:
         courtesy()
+
+
+def giving_way(items: Iterable, every: int = 1000) -> Iterator:
+    """`items`, with `give_way()` after each `every` of them."""
+    for number, item in enumerate(items):
+        if number and number % every == 0:
+            give_way()
+        yield item
 
 
 _MISSING = object()

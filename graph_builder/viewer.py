@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .query_library import get_query
-from .sharing import give_way, shared_property
+from .sharing import giving_way, shared_property
 from .stores import QueryStore, open_store
 
 ID = "https://w3id.org/maillage/id/"
@@ -217,12 +217,7 @@ class Viewer:
     @shared_property
     def _folded_names(self) -> list[tuple[Territory, str]]:
         """Each territory with its name folded (see `fold`), once: a search reads all 36,000 of them."""
-        folded = []
-        for number, territory in enumerate(self.territories):
-            if number % 2000 == 0:
-                give_way()
-            folded.append((territory, fold(territory.name)))
-        return folded
+        return [(t, fold(t.name)) for t in giving_way(self.territories, 2000)]
 
     def nesting(self, key: str) -> list[Territory]:
         """The territory and those containing it, from the commune up to the région."""
@@ -282,9 +277,7 @@ class Viewer:
         for row in get_query("entity_value_labels").json(self.store, {"kind": f"{MLG}{kind}"})[1]:
             labels[row["value"]["value"]].append(value(row["valueLabel"]))
         _, rows = get_query("entity_summaries").json(self.store, {"kind": f"{MLG}{kind}"})
-        for number, row in enumerate(rows):  # read from the JSON answer: no rdflib term made
-            if number % 2000 == 0:
-                give_way()
+        for row in giving_way(rows, 2000):  # read from the JSON answer: no rdflib term made
             entity = row["entity"]["value"]
             card = cards.get(entity)
             if card is None:
