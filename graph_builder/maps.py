@@ -11,7 +11,6 @@ selects a place's marker, whose customdata is its territory's `level/code`, whic
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,34 +38,23 @@ class Spot:
 
 
 @lru_cache(maxsize=4)
-def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], int]:
-    """Where the coordinations and experiences are, one spot per département (a région-wide one at its
-    région); and how many places cannot be placed. A commune counts in its département, an EPCI in its
-    communes' (Territory.departement): at the scale of France, thousands of spots would hide each other and
-    take the browser a second to draw."""
-    counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    missing = 0
-    for entity, kind, territory in viewer.plain("entity_places"):
-        found = viewer.territory(territory)
-        if found is None:
-            missing += 1
+def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], dict[str, str], int]:
+    """Where the coordinations and experiences are, one spot per département (a région-wide one at its région:
+    query departements_map); every département's name; and how many coordinations and experiences cannot be
+    placed. At the scale of France, thousands of spots would hide each other and take the browser a second to
+    draw. One aggregate query: the first page need not wait for the index of the 36,000 territories."""
+    placed, names, missing = [], {}, 0
+    for _, level, code, name, coordinations, experiences in viewer.plain("departements_map"):
+        if level == "departement":
+            names[code] = name
+        if not (coordinations or experiences):
             continue
-        if found.level == "departement" or found.level == "region":
-            key = found.key
-        elif found.departement:
-            key = f"departement/{found.departement}"
-        else:
-            missing += 1
+        point = geometry.point(f"{level}/{code}") if level else None
+        if point is None:
+            missing += coordinations + experiences
             continue
-        counts[key][kind].add(entity)
-    placed = []
-    for key, kinds in sorted(counts.items()):
-        point, territory = geometry.point(key), viewer.territory(key)
-        if point is None or territory is None:
-            missing += sum(len(entities) for entities in kinds.values())
-            continue
-        placed.append(Spot(key, territory.name, point[0], point[1], len(kinds["coordination"]), len(kinds["experience"])))
-    return placed, missing
+        placed.append(Spot(f"{level}/{code}", name, point[0], point[1], coordinations, experiences))
+    return placed, names, missing
 
 
 def _rings(shape: dict) -> list[list]:
@@ -137,8 +125,8 @@ def outline_figure(geometry: Geometry) -> go.Figure:
 
 def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
     """The Accueil's map (see france_figure) and the number of places it cannot place."""
-    found, missing = spots(viewer, geometry)
-    return france_figure(found, geometry, _names(viewer), labels), missing
+    found, names, missing = spots(viewer, geometry)
+    return france_figure(found, geometry, names, labels), missing
 
 
 def _fit(shapes: list[dict]) -> tuple[float, float, float, float]:

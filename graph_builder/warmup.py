@@ -28,21 +28,21 @@ log = logging.getLogger(__name__)
 
 
 def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
-    """What Accueil shows: the build, the counts, the territory index and the map's places."""
+    """What Accueil shows: the build, the counts and the map's spots (maps.spots)."""
     from .maps import spots
 
     def counts() -> None:
         viewer.build()
         viewer.counts_by_type()
         viewer.counts_by_source()
-        viewer.plain("entity_places")  # what the map's places are counted from
 
-    # Oxigraph answers without holding the GIL: the counts are computed beside the territory index.
+    # Oxigraph answers without holding the GIL: the counts are computed beside the map's spots.
     counting = threading.Thread(target=counts, name="maillage-counts", daemon=True)
     counting.start()
-    viewer.territory("")  # the territory index (a cached property: reading it fills it)
     if geometry is not None:
         spots(viewer, geometry)
+    else:
+        viewer.plain("departements_map")
     counting.join()
 
 
@@ -122,7 +122,8 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
     from .query_library import LEVELS, code_rule, library
 
     first_page(viewer, geometry)
-    soon = (  # the longest first: a page computes the short ones itself in a fraction of a second
+    soon = (  # the most used and the longest first: a page computes the short ones itself in a fraction of a second
+        lambda: viewer.territory(""),  # the territory index (a shared property: reading it fills it)
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
         lambda: viewer.search_territories("a"),  # the folded names a search reads

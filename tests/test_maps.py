@@ -69,9 +69,10 @@ def test_a_wheel_that_is_not_the_pinned_one_is_refused(tmp_path):
 # -- maps -----------------------------------------------------------------------------------------
 
 def test_spots_count_coordinations_and_experiences_per_departement(viewer, geo):
-    found, missing = spots(viewer, geo)
+    found, names, missing = spots(viewer, geo)
     by_key = {s.key: s for s in found}
     assert missing == 0 and all(key.startswith(("departement/", "region/")) for key in by_key)
+    assert names["2A"] == "Corse-du-Sud" and names["974"] == "La Réunion"  # every département, even with nothing there
     # Aix-en-Provence's ASV and the Martigues and Port-de-Bouc one
     assert by_key["departement/13"].coordinations == 2 and by_key["departement/13"].name == "Bouches-du-Rhône"
     assert by_key["departement/71"].experiences == 1  # Saône-et-Loire's departmental health centre

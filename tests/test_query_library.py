@@ -424,6 +424,20 @@ def test_entity_places(seed_store):
         == {"territoire/commune/13056", "territoire/commune/13077"}
 
 
+def test_departements_map(seed_store):
+    rows = run_query(seed_store, "departements_map")
+    by_code = {(r["level"], r["code"]): (int(r["coordinations"]), int(r["experiences"])) for r in rows}
+    assert len([r for r in rows if r["level"] == "departement"]) >= 101  # every one, even with nothing there
+    assert by_code[("departement", "2A")] == (0, 0)
+    # Aix-en-Provence's ASV and the Martigues and Port-de-Bouc one
+    assert by_code[("departement", "13")][0] == 2
+    assert {r["name"] for r in rows if r["code"] == "13"} == {"Bouches-du-Rhône"}
+    assert by_code[("departement", "71")][1] == 1  # a département itself: Saône-et-Loire's health centre
+    # Saint-Étienne Métropole (an EPCI): its ASV and experience count in its communes' département, the Loire
+    assert by_code[("departement", "42")] == (1, 1)
+    assert all(r["territory"] is not None for r in rows)  # every seed place is brought to a département
+
+
 def test_source_documents(seed_store):
     rows = run_query(seed_store, "source_documents")
     aix = [r for r in rows if short(r["document"]) == "source/002"]

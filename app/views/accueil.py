@@ -30,10 +30,12 @@ if geo is not None:
                                       "Map of France of the known coordinations and experiences, by territory"))
     st.caption(t("Par département, un cercle d'autant plus grand qu'il en compte (une coordination d'EPCI compte dans "
                  "le département de ses communes) ; cliquez un cercle ou un point gris pour ouvrir la page du département. "
-                 "Outre-mer : déplacez la carte." + (f" {missing} lieu(x) sans position connue." if missing else ""),
+                 "Outre-mer : déplacez la carte." + (f" {missing} coordination(s) ou expérience(s) sans position connue."
+                                                  if missing else ""),
                  "Per département, a circle the larger the more it holds (an EPCI's coordination counts in its "
                  "communes' département); click a circle or a grey dot to open the département's page. "
-                 "Overseas: pan the map." + (f" {missing} place(s) with no known position." if missing else "")))
+                 "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
+                                             if missing else "")))
 st.header(t("Par où commencer", "Where to start"))
 st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
 st.page_link("views/territoires.py", label=t("Chercher un territoire", "Find a territory"))
