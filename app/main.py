@@ -18,12 +18,6 @@ if st.session_state.get("lang") == "en":
     st.query_params["lang"] = "en"  # in the URL, so that a reload or a shared link keeps it
 else:
     st.query_params.pop("lang", None)
-try:
-    graph()
-except StoreError as error:
-    st.error(error.message(st.session_state.get("lang", "fr")))
-    st.stop()
-
 pages = [
     st.Page("views/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
     st.Page("views/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
@@ -34,5 +28,11 @@ pages = [
     st.Page("views/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
     st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
 ]
+page = st.navigation(pages)  # before the graph is open: the view shown meanwhile links to the pages
+try:
+    graph()
+except StoreError as error:
+    st.error(error.message(st.session_state.get("lang", "fr")))
+    st.stop()
 with VISITS.visiting():  # the background warm-up waits for a pause in the visits (see warmup.Visits)
-    st.navigation(pages).run()
+    page.run()

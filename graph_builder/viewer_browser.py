@@ -26,7 +26,6 @@ import httpx
 
 from .pipeline import PROJECT_ROOT
 
-APP = PROJECT_ROOT / "app" / "server.py"
 AXE = PROJECT_ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (containers, root), no GPU, and none of chromium's own calls home (updates, sync, field trials).
@@ -58,7 +57,7 @@ def free_port() -> int:
 
 
 class ViewerServer:
-    """`streamlit run app/server.py` on 127.0.0.1 over the build directory `out_dir`, headless, no usage statistics.
+    """The viewer's server (`maillage-viewer`: graph_builder.serve) on 127.0.0.1 over the build directory `out_dir`.
 
     `started` is when the process was launched, `healthy` when /_stcore/health first answered (monotonic s).
     """
@@ -72,8 +71,8 @@ class ViewerServer:
     def __enter__(self) -> ViewerServer:
         self._log = tempfile.NamedTemporaryFile("w+", prefix="maillage-streamlit-", suffix=".log")
         env = dict(os.environ, MAILLAGE_OUT=self.out_dir)
-        command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-                   "--server.port", str(self.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        command = [sys.executable, "-m", "graph_builder.serve", "--server.address", "127.0.0.1",
+                   "--server.port", str(self.port)]
         self.started = time.monotonic()
         # From the repository root, so that .streamlit/config.toml applies as in the README's run command.
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)

@@ -8,7 +8,7 @@ import streamlit as st
 from .geometry import Geometry, GeometryError, prepared, prepared_directory
 from .geometry import load as load_geometry
 from .viewer import ID, Viewer, short
-from .warmup import begin, out_dir
+from .warmup import begin, manifest, out_dir
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,20 +26,43 @@ def graph() -> Viewer:
 
 
 def _while_opening(opening) -> None:
-    """While the graph opens (seconds at national size, once per process), say so over the outline of France: the
-    browser meanwhile loads the code that draws the maps (Plotly, 4.7 MB), which the first page's map otherwise
-    waited for (measured: drawn a second after the end of its run)."""
+    """While the graph opens (seconds at national size, once per process), say so over the outline of France,
+    with what the build's manifest says and where to start. Meanwhile the browser loads the code that draws the
+    maps (Plotly, 4.7 MB), the tables and the links (Streamlit loads each kind of element's code when first
+    shown): the first page waited for them after its run (measured: its map drawn a second later)."""
     from .maps import outline_figure
 
     shown = st.empty()
     with shown.container():
         st.caption(t("Ouverture du graphe : quelques secondes au premier lancement…",
                      "Opening the graph: a few seconds at the first start…"))
+        if (build := manifest(opening.out_dir)) is not None:
+            st.table(_build_table(build))
+        entry_points()
         if (geo := prepared()) is not None:
             st.plotly_chart(outline_figure(geo), config={"displaylogo": False, "staticPlot": True},
                             alt=t("Carte de France", "Map of France"))
     opening.opened.wait()
     shown.empty()
+
+
+def _build_table(build: dict) -> dict[str, list[str]]:
+    """The manifest's date, size and conformity, in the chosen language."""
+    yes, no = t("oui", "yes"), t("non", "no")
+    rows = [(t("Construit le", "Built on"), str(build.get("built_at", "")).replace("T", " ")[:16]),
+            (t("Quadruplets", "Quads"), f"{build.get('quads', 0):,}".replace(",", "\u202f" if lang() == "fr" else ",")),
+            (t("Conforme aux formes SHACL", "Conforms to the SHACL shapes"), yes if build.get("conforms") else no)]
+    if build.get("synthetic"):
+        rows.append((t("Données de synthèse", "Synthetic data"), yes))
+    return {t("Graphe", "Graph"): [name for name, _ in rows], t("Valeur", "Value"): [value for _, value in rows]}
+
+
+def entry_points() -> None:
+    """Links to the pages a newcomer starts from (Accueil, and the opening view)."""
+    st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
+    st.page_link("views/territoires.py", label=t("Chercher un territoire", "Find a territory"))
+    st.page_link("views/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))
+    st.page_link("views/coordinations.py", label=t("Parcourir les coordinations", "Browse the coordinations"))
 
 
 def geometry() -> Geometry | None:

@@ -13,12 +13,14 @@ waits for it (the caches are shared, the slow ones locked): nothing is computed 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import sys
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from .geometry import Geometry, prepared
 from .sharing import in_background, waiting
@@ -142,7 +144,7 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
             kept()
 
 
-def _import_drawing_libraries() -> None:
+def import_drawing_libraries() -> None:
     import pandas  # noqa: F401  (st.table, st.dataframe)
     import plotly.graph_objects  # noqa: F401
 
@@ -150,8 +152,8 @@ def _import_drawing_libraries() -> None:
 class Opening:
     """The graph of one build directory being opened, then warmed up, in a daemon thread."""
 
-    def __init__(self, out_dir: str):
-        self.out_dir = out_dir
+    def __init__(self, out_dir: str, imports: bool = True):
+        self.out_dir, self.imports = out_dir, imports
         self.opened = threading.Event()  # set once the graph and the first page's data are ready (or failed)
         self.warmed = threading.Event()  # set once every cache is filled (or the warm-up failed)
         self._viewer: Viewer | None = None
@@ -161,7 +163,8 @@ class Opening:
     def _run(self) -> None:
         # Oxigraph reads the dump without holding the GIL: meanwhile, the libraries the first page draws its
         # tables and map with are imported (half a second otherwise spent by the first visitor).
-        threading.Thread(target=_import_drawing_libraries, name="maillage-imports", daemon=True).start()
+        if self.imports:
+            threading.Thread(target=import_drawing_libraries, name="maillage-imports", daemon=True).start()
         try:
             self._viewer = Viewer.open(self.out_dir)
         except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
@@ -191,6 +194,16 @@ class Opening:
         return self._viewer
 
 
+def manifest(out_dir: str) -> dict | None:
+    """What the build's manifest.json says (date, quads, conformity), readable before the graph is open; None for
+    an endpoint, or a directory without a readable manifest (the opening then says what is wrong)."""
+    try:
+        found = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def out_dir() -> str:
     """The build directory the viewer shows (MAILLAGE_OUT, default build/), or an endpoint's URL."""
     return os.environ.get("MAILLAGE_OUT", "build")
@@ -200,12 +213,14 @@ _OPENINGS: dict[str, Opening] = {}
 _LOCK = threading.Lock()
 
 
-def begin(out_dir: str) -> Opening:
+def begin(out_dir: str, imports: bool = True) -> Opening:
     """The opening of `out_dir` (MAILLAGE_OUT), started on the first call of the process; a failed one
-    (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph."""
+    (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph. `imports`: the
+    drawing libraries imported meanwhile in another thread; not while Streamlit is being imported (plotly then
+    read a half-imported pandas and failed): serve.main imports them itself once Streamlit is."""
     with _LOCK:
         opening = _OPENINGS.get(out_dir)
         if opening is None or (opening.opened.is_set() and opening._viewer is None):
-            opening = _OPENINGS[out_dir] = Opening(out_dir)
+            opening = _OPENINGS[out_dir] = Opening(out_dir, imports)
             opening.thread.start()
         return opening

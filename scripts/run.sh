@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh viewer
 .venv/bin/maillage build "$@"
 echo "==> viewer: http://127.0.0.1:${MAILLAGE_PORT:-8501} (Ctrl-C to stop)"
-# Run from the repository root so that .streamlit/config.toml applies; the same offline settings are
-# also given here, so that nothing calls outside the machine whatever the working directory.
-exec .venv/bin/streamlit run app/server.py --server.address 127.0.0.1 --server.port "${MAILLAGE_PORT:-8501}" \
-    --server.headless true --browser.gatherUsageStats false
+# maillage-viewer (graph_builder/serve.py) starts opening the graph, then runs `streamlit run app/server.py` with
+# the offline settings (no usage statistics), whatever the working directory.
+exec .venv/bin/maillage-viewer --server.address 127.0.0.1 --server.port "${MAILLAGE_PORT:-8501}"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from graph_builder.maps import france_map
-from graph_builder.viewer_ui import geometry, graph, lang, t, territory_map
+from graph_builder.viewer_ui import entry_points, geometry, graph, lang, t, territory_map
 
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
@@ -37,7 +37,4 @@ if geo is not None:
                  "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
                                              if missing else "")))
 st.header(t("Par où commencer", "Where to start"))
-st.page_link("views/partenaires.py", label=t("Trouver des partenaires", "Find partners"))
-st.page_link("views/territoires.py", label=t("Chercher un territoire", "Find a territory"))
-st.page_link("views/experiences.py", label=t("Parcourir les expériences", "Browse the experiences"))
-st.page_link("views/coordinations.py", label=t("Parcourir les coordinations", "Browse the coordinations"))
+entry_points()
