@@ -197,8 +197,9 @@ class Viewer:
         return {t.key: t for t in self.territories}
 
     def territory(self, key: str) -> Territory | None:
-        """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI."""
-        return self._territory_index.get(key.removeprefix(ID).removeprefix("territoire/"))
+        """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI; None for no key, without
+        waiting for the index (a page with no territory chosen)."""
+        return self._territory_index.get(key.removeprefix(ID).removeprefix("territoire/")) if key else None
 
     def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
         """Territories whose official code is `text`, then whose name starts with it, then contains it."""

@@ -92,3 +92,18 @@ def test_the_warm_up_waits_for_a_page_no_longer_than_its_patience():
         started = time.monotonic()
         visits.courtesy()
         assert time.monotonic() - started >= 0.25  # the page ran 0.3 s: it may wait for the warm-up unseen
+
+
+def test_the_manifest_is_read_before_the_graph_opens(seed_out, tmp_path):
+    build = warmup.manifest(str(seed_out))
+    assert build["conforms"] is True and build["quads"] > 1000 and build["built_at"]
+    assert warmup.manifest(str(tmp_path)) is None  # no build yet: the opening says what to do
+    (tmp_path / "manifest.json").write_text("{ not json", encoding="utf-8")
+    assert warmup.manifest(str(tmp_path)) is None
+    assert warmup.manifest("http://127.0.0.1:7878/query") is None  # an endpoint has no manifest
+
+
+def test_no_territory_asked_needs_no_index(seed_out):
+    viewer = warmup.begin(str(seed_out)).viewer
+    assert viewer.territory("") is None
+    assert viewer.territory("territoire/commune/13001").name == "Aix-en-Provence"
