@@ -1,7 +1,7 @@
-"""The viewer (app/) in a real browser, offline: `streamlit run` on 127.0.0.1, Debian's chromium driven by Playwright.
+"""The viewer (app/) in a real browser, offline: its server on 127.0.0.1, Debian's chromium driven by Playwright.
 
 Shared by the end-to-end test (tests/test_e2e_browser.py) and the speed benchmark (`maillage bench-viewer`):
-- `ViewerServer` starts `streamlit run app/server.py` on a free local port on a build directory and stops it;
+- `ViewerServer` starts the viewer's server (`maillage-viewer`) on a free local port on a build directory, stops it;
 - `OfflineBrowser` launches /usr/bin/chromium (never a downloaded browser) where every request to a host
   other than this machine is aborted and counted (`blocked`);
 - `ViewerTab` is one tab on the viewer: it knows when Streamlit has finished a script run (it reads the
