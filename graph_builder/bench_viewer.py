@@ -2,8 +2,8 @@
 
 The graph is the backbone's national-size one: `maillage synthetic --out DIR/data --scale S` then
 `maillage build --data DIR/data --out DIR/out` (kept in DIR and reused when its scale matches). Then
-the viewer's server (`maillage-viewer`) serves it on 127.0.0.1 and Debian's chromium, offline (viewer_browser), does what a
-coordinator does: opens each page, filters, searches a territory, opens an entity from its link.
+the viewer's server (`maillage-viewer`) serves it on 127.0.0.1 and Debian's chromium, offline
+(viewer_browser), does what a coordinator does: opens each page, filters, searches a territory, opens an entity from its link.
 Measured: the first page after start (from launching the server until the first page is drawn, in
 a browser already open, target < 5 s) and each interaction (from the click to the end of the run it causes and its paint,
 target: 95th percentile < 1 s). The walk is done twice: the first round meets cold caches, as the
