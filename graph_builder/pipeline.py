@@ -169,22 +169,6 @@ def paused_gc() -> Iterator[None]:
 
 
 @contextmanager
-def collected_apart() -> Iterator[None]:
-    """The cyclic garbage made inside collected on leaving, without scanning the objects made before (frozen).
-
-    pyparsing's exceptions (SPARQL rules parsed while validating) hold frames, and through them every caller's
-    locals: after an incremental rebuild's validation, its whole data (1.4 million objects at national size) could
-    only be freed by a full collection (0.7 s) instead of as soon as the rebuild returns.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.collect()
-        gc.unfreeze()
-
-
-@contextmanager
 def kept_from_collection() -> Iterator[None]:
     """What exists on entering (a built dataset: millions of objects) kept out of the cyclic collector's sight while
     inside: each full collection would scan it all again (two took 8 s while publishing at national size)."""
@@ -193,6 +177,22 @@ def kept_from_collection() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def collected_apart() -> Iterator[None]:
+    """The cyclic garbage made inside collected on leaving, without scanning the objects made before (kept from
+    collection meanwhile).
+
+    pyparsing's exceptions (SPARQL rules parsed while validating) hold frames, and through them every caller's
+    locals: after an incremental rebuild's validation, its whole data (1.4 million objects at national size) could
+    only be freed by a full collection (0.7 s) instead of as soon as the rebuild returns.
+    """
+    with kept_from_collection():
+        try:
+            yield
+        finally:
+            gc.collect()  # before the objects made before are seen again
 
 
 def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFiles | None = None) -> BuildResult:
