@@ -118,6 +118,12 @@ class NamedQuery:
         """`run(...).values()`: the rows as plain Python values, read faster (QueryStore.select_values)."""
         return store.select_values(self.text, self.bindings(values, base))
 
+    def texts(self, store: QueryStore, values: dict[str, Any] | None = None,
+              base: str = DEFAULT_BASE) -> tuple[list[str], list[list[str]]]:
+        """The variables and rows of the answer as texts, "" when unbound (QueryStore.select_texts): for long
+        answers of names and codes."""
+        return store.select_texts(self.text, self.bindings(values, base))
+
     def json(self, store: QueryStore, values: dict[str, Any] | None = None,
              base: str = DEFAULT_BASE) -> tuple[list[str], list[dict]]:
         """The variables and SPARQL JSON bindings of the answer (QueryStore.select_json): language tags kept,

@@ -275,6 +275,13 @@ class QueryStore(ABC):
         rows = self.select(query, params)
         return list(rows.variables), rows.to_json()["results"]["bindings"]
 
+    def select_texts(self, query: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[list[str]]]:
+        """The variables and rows of a SELECT as SPARQL 1.1 Query Results CSV gives them: every value as text (an
+        IRI, a literal's lexical form without its language or datatype, `_:label`), "" when unbound. The lightest
+        form, for long answers of names and codes (the viewer's 36,000 territories: read in 0.03 s, 0.18 s as JSON),
+        answered in CSV where a backend can."""
+        return csv_rows(self.select(query, params).to_csv())
+
     def ask(self, query: str, params: dict[str, Any] | None = None) -> bool:
         return self._ask(self._checked(query, params, "ASK"))
 
@@ -337,6 +344,13 @@ def _rows(text: str, start: re.Match) -> Iterator[dict]:
         comma = _COMMA.match(text, end)
 
 
+def csv_rows(answer: bytes | str) -> tuple[list[str], list[list[str]]]:
+    """The variables and rows of a SPARQL CSV answer (its first line names the variables)."""
+    rows = csv.reader(io.StringIO(answer.decode() if isinstance(answer, bytes) else answer))
+    variables = next(rows, [])
+    return variables, list(rows)
+
+
 class JsonAnswers(QueryStore):
     """A backend whose SELECT answers come as SPARQL 1.1 Query Results JSON (`_json`): the rows as rdflib terms,
     as plain values and as JSON are all read from them."""
@@ -396,6 +410,9 @@ class OxigraphStore(JsonAnswers):
         solutions = self._run(query)
         variables = [v.value for v in solutions.variables]
         return variables, json_bindings(solutions.serialize(format=ox.QueryResultsFormat.JSON))
+
+    def select_texts(self, query, params=None):
+        return csv_rows(self._run(self._checked(query, params, "SELECT")).serialize(format=ox.QueryResultsFormat.CSV))
 
     def _ask(self, query):
         return bool(self._run(query))
@@ -474,6 +491,9 @@ class EndpointStore(JsonAnswers):
     def _json(self, query):
         answer = self._request(query, "json")
         return answer["head"]["vars"], answer["results"]["bindings"]
+
+    def select_texts(self, query, params=None):
+        return csv_rows(self._request(self._checked(query, params, "SELECT"), "csv"))
 
     def _ask(self, query):
         return bool(self._request(query, "json")["boolean"])

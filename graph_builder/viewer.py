@@ -190,7 +190,9 @@ class Viewer:
     # -- Territoires -----------------------------------------------------------------------------
     @shared_property
     def territories(self) -> list[Territory]:
-        return sorted(map(Territory._make, self.values("territory_names")), key=lambda t: (t.level, t.code))
+        _, rows = get_query("territory_names").texts(self.store)  # 36,000 rows of texts: read fastest as CSV
+        return sorted((Territory(iri, level, code, name, departement or None)
+                       for iri, level, code, name, departement in rows), key=lambda t: (t.level, t.code))
 
     @shared_property
     def _territory_index(self) -> dict[str, Territory]:

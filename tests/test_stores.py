@@ -72,6 +72,20 @@ def test_json_answers_keep_languages_the_same_on_every_backend(backends):
         assert store.select_json(query) == (["iri", "text", "tagged", "unbound"], expected), name
 
 
+def test_text_answers_are_the_same_on_every_backend(backends):
+    """select_texts (what the viewer's territory index reads): CSV's texts, quotes, commas and lines kept, "" when
+    unbound, the language and datatype dropped."""
+    query = """SELECT ?iri ?text ?tagged ?number ?unbound WHERE {
+      VALUES (?iri ?text ?tagged ?number) { (<http://example.org/a> "Saint-Denis, « la \\"Plaine\\" »\\nbis" "oui"@fr 7) }
+      OPTIONAL { ?nothing <http://example.org/never> ?unbound } }"""
+    expected = (["iri", "text", "tagged", "number", "unbound"],
+                [["http://example.org/a", 'Saint-Denis, « la "Plaine" »\nbis', "oui", "7", ""]])
+    for name, store in backends.items():
+        assert store.select_texts(query) == expected, name
+    with pytest.raises(StoreError, match="ASK"):
+        backends["oxigraph"].select_texts("ASK { ?s ?p ?o }")
+
+
 def test_select_ask_construct_describe_agree_across_backends(backends):
     select = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
       SELECT ?p ?o WHERE {{ <{ASV_AIX}> ?p ?o }} ORDER BY ?p str(?o)"""  # SPARQL leaves the order of
