@@ -124,6 +124,10 @@ class NamedQuery:
         answers of names and codes."""
         return store.select_texts(self.text, self.bindings(values, base))
 
+    def ahead(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> None:
+        """Start answering the query on `store` in another thread, for a `json` soon (QueryStore.ahead)."""
+        store.ahead(self.text, self.bindings(values, base))
+
     def json(self, store: QueryStore, values: dict[str, Any] | None = None,
              base: str = DEFAULT_BASE) -> tuple[list[str], list[dict]]:
         """The variables and SPARQL JSON bindings of the answer (QueryStore.select_json): language tags kept,

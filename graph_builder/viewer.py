@@ -19,6 +19,7 @@ from .stores import QueryStore, open_store
 
 ID = "https://w3id.org/maillage/id/"
 MLG = "https://w3id.org/maillage/def/core#"
+CARD_QUERIES = ("entity_value_labels", "entity_summaries")  # what Viewer.cards reads: the values' labels, the fields
 LEVEL_ORDER = ("commune", "epci", "departement", "region")
 LEVEL_NAMES = {"fr": {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"},
                "en": {"commune": "Municipality", "epci": "Intermunicipality", "departement": "Département",
@@ -277,9 +278,10 @@ class Viewer:
         cards: dict[str, Card] = {}
         value = _Values()
         labels: dict[str, list] = defaultdict(list)  # one dict for every card of the kind
-        for row in get_query("entity_value_labels").json(self.store, {"kind": f"{MLG}{kind}"})[1]:
+        labels_query, summaries_query = map(get_query, CARD_QUERIES)
+        for row in labels_query.json(self.store, {"kind": f"{MLG}{kind}"})[1]:
             labels[row["value"]["value"]].append(value(row["valueLabel"]))
-        _, rows = get_query("entity_summaries").json(self.store, {"kind": f"{MLG}{kind}"})
+        _, rows = summaries_query.json(self.store, {"kind": f"{MLG}{kind}"})
         for row in giving_way(rows, 2000):  # read from the JSON answer: no rdflib term made
             entity = row["entity"]["value"]
             card = cards.get(entity)
@@ -289,6 +291,11 @@ class Viewer:
         for card in cards.values():
             _sorted_fields(card)
         return dict(sorted(cards.items()))  # by IRI, as entity_cards orders them: every run shows the same order
+
+    def cards_ahead(self, kind: str) -> None:
+        """Start the queries `cards(kind)` reads, answered in another thread meanwhile (QueryStore.ahead)."""
+        for name in CARD_QUERIES:
+            get_query(name).ahead(self.store, {"kind": f"{MLG}{kind}"})
 
     def complete(self, card: Card) -> Card:
         """The card with every field of entity_cards (long texts, source, passage...) added; read once per card."""

@@ -131,6 +131,8 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
         lambda: viewer.coordinations,
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
+    for kind in ("FieldExperience", "Coordination"):  # their queries answered beside the territory index's
+        viewer.cards_ahead(kind)
     with in_background(courtesy):
         for step in soon:
             courtesy()

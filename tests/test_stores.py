@@ -72,6 +72,20 @@ def test_json_answers_keep_languages_the_same_on_every_backend(backends):
         assert store.select_json(query) == (["iri", "text", "tagged", "unbound"], expected), name
 
 
+def test_an_answer_asked_ahead_is_the_same_and_taken_once(backends):
+    query = "SELECT ?p ?o WHERE { ?_s_iri ?p ?o } ORDER BY ?p ?o"
+    for name, store in backends.items():
+        expected = store.select_json(query, {"_s_iri": ASV_AIX})
+        store.ahead(query, {"_s_iri": ASV_AIX})
+        store.ahead(query, {"_s_iri": f"{ID}coordination/other"})  # other parameters, another answer
+        assert store.select_json(query, {"_s_iri": ASV_AIX}) == expected, name
+        assert store.select_json(query, {"_s_iri": ASV_AIX}) == expected, name  # asked again: answered again
+        assert store.select_json(query, {"_s_iri": f"{ID}coordination/other"}) == (["p", "o"], []), name
+        with pytest.raises(QueryRefused):
+            store.ahead("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }")
+    assert not backends["oxigraph"]._early
+
+
 def test_text_answers_are_the_same_on_every_backend(backends):
     """select_texts (what the viewer's territory index reads): CSV's texts, quotes, commas and lines kept, "" when
     unbound, the language and datatype dropped."""
