@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from graph_builder import warmup
 from graph_builder.viewer import Viewer
 
 from .conftest import MAIN
@@ -132,6 +133,38 @@ def test_long_lists_are_shown_a_page_at_a_time_with_the_page_in_the_url():
     assert at.markdown[0].value == "40 41 42 43 44"
     at.number_input[0].set_value(1).run()
     assert "page" not in at.query_params and at.markdown[0].value == " ".join(str(n) for n in range(20))
+
+
+def _opening_table_script():
+    import os
+
+    import streamlit as st
+
+    from graph_builder.viewer_ui import _build_table
+    from graph_builder.warmup import manifest
+
+    st.table(_build_table(manifest(os.environ["MAILLAGE_OUT"])))
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_opening_view_says_when_the_graph_was_built_its_size_and_conformity(seed_out, monkeypatch, lang):
+    """What the first visitor reads while the graph opens (viewer_ui._while_opening), from the build's manifest."""
+    monkeypatch.setenv("MAILLAGE_OUT", str(seed_out))
+    build = warmup.manifest(str(seed_out))
+    at = AppTest.from_function(_opening_table_script)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    table = at.table[0].value
+    rows = dict(zip(*(table[column].tolist() for column in table.columns), strict=True))
+    separator = "\u202f" if lang == "fr" else ","
+    expected = {"fr": {"Construit le": build["built_at"][:10], "Quadruplets": f"{build['quads']:,}".replace(",", separator),
+                       "Conforme aux formes SHACL": "oui"},
+                "en": {"Built on": build["built_at"][:10], "Quads": f"{build['quads']:,}",
+                       "Conforms to the SHACL shapes": "yes"}}[lang]
+    assert list(rows) == list(expected) and separator in rows[list(expected)[1]]
+    for name, value in expected.items():
+        assert rows[name].startswith(value), name
 
 
 def test_territory_page_lists_what_lies_there_what_covers_it_and_the_themes_left(app):
