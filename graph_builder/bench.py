@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .problems import thousands
+
 SIZES = ("seed", "referential", "national", "national2x")
 SCALES = {"national": 1.0, "national2x": 2.0}
 # "Referential only": the source documents (the referential's own among them) and the actors that publish them.
@@ -344,7 +346,7 @@ def _cell(measure: Measure, key: str, lang: str) -> str:
         return yes if value else f"{no} ({measure.blocking})"
     if isinstance(value, float):
         return f"{value:.1f}" if key == "peak_rss_mb" or value >= 10 else f"{value:.2f}"
-    return f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    return thousands(value, lang)
 
 
 def rows_of(measures: list[Measure], lang: str = "fr") -> tuple[list[str], list[list[str]]]:

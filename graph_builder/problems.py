@@ -75,6 +75,11 @@ SEVERITY_LABELS = {
 VALUE_LABEL = {"fr": "valeur", "en": "value"}
 
 
+def thousands(number: int, lang: str = "fr") -> str:
+    """A count as people read it: 1\u202f112\u202f885 in French (narrow no-break spaces), 1,112,885 in English."""
+    return f"{number:,}".replace(",", "\u202f" if lang == "fr" else ",")
+
+
 def blocking(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity in BLOCKING]
 

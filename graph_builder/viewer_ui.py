@@ -7,6 +7,7 @@ import streamlit as st
 
 from .geometry import Geometry, GeometryError, prepared, prepared_directory
 from .geometry import load as load_geometry
+from .problems import thousands
 from .viewer import ID, Viewer, short
 from .warmup import begin, manifest, out_dir
 
@@ -50,7 +51,7 @@ def _build_table(build: dict) -> dict[str, list[str]]:
     """The manifest's date, size and conformity, in the chosen language."""
     yes, no = t("oui", "yes"), t("non", "no")
     rows = [(t("Construit le", "Built on"), str(build.get("built_at", "")).replace("T", " ")[:16]),
-            (t("Quadruplets", "Quads"), f"{build.get('quads', 0):,}".replace(",", "\u202f" if lang() == "fr" else ",")),
+            (t("Quadruplets", "Quads"), thousands(build.get("quads", 0), lang())),
             (t("Conforme aux formes SHACL", "Conforms to the SHACL shapes"), yes if build.get("conforms") else no)]
     if build.get("synthetic"):
         rows.append((t("Données de synthèse", "Synthetic data"), yes))
