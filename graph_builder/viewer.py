@@ -196,13 +196,14 @@ class Viewer:
                        for iri, level, code, name, departement in rows), key=lambda t: (t.level, t.code))
 
     @shared_property
-    def _territory_index(self) -> dict[str, Territory]:
+    def territory_index(self) -> dict[str, Territory]:
+        """Every territory by `level/code`."""
         return {t.key: t for t in self.territories}
 
     def territory(self, key: str) -> Territory | None:
         """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI; None for no key, without
         waiting for the index (a page with no territory chosen)."""
-        return self._territory_index.get(key.removeprefix(ID).removeprefix("territoire/")) if key else None
+        return self.territory_index.get(key.removeprefix(ID).removeprefix("territoire/")) if key else None
 
     def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
         """Territories whose official code is `text`, then whose name starts with it, then contains it."""
@@ -225,7 +226,7 @@ class Viewer:
 
     def nesting(self, key: str) -> list[Territory]:
         """The territory and those containing it, from the commune up to the région."""
-        found = [self._territory_index.get(f"{r['level']}/{r['code']}")
+        found = [self.territory_index.get(f"{r['level']}/{r['code']}")
                  or Territory(r["territory"], r["level"], r["code"], r["name"], None)  # its département, for its title
                  for r in self.run("territory_nesting", territory=key).dicts()]
         return sorted(found, key=lambda t: LEVEL_ORDER.index(t.level))
