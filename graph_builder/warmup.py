@@ -124,8 +124,8 @@ def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pau
     from .query_library import LEVELS, code_rule, library
 
     first_page(viewer, geometry)
-    soon = (  # the most used and the longest first: a page computes the short ones itself in a fraction of a second
-        lambda: viewer.territory_index,  # the territory index (a shared property: reading it fills it)
+    soon = (  # the most used first: a territory search (index and folded names), then the cards
+        lambda: viewer.territory_index,  # a shared property: reading it fills it
         lambda: viewer.search_territories("a"),  # the folded names a search reads
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
