@@ -285,8 +285,8 @@ class QueryStore(ABC):
 
     def ahead(self, query: str, params: dict[str, Any] | None = None) -> None:
         """Start answering a SELECT that will be asked soon, in another thread, where a backend answers without
-        holding Python's lock: the next `select_json` of the query with these parameters takes its answer. A hint:
-        a backend that cannot only checks the query."""
+        holding Python's lock: the next answer of the query with these parameters (`select`, `select_values` or
+        `select_json`) is that one. A hint: a backend that cannot only checks the query."""
         self._checked(query, params, "SELECT")
 
     def ask(self, query: str, params: dict[str, Any] | None = None) -> bool:

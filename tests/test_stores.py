@@ -81,6 +81,8 @@ def test_an_answer_asked_ahead_is_the_same_and_taken_once(backends):
         assert store.select_json(query, {"_s_iri": ASV_AIX}) == expected, name
         assert store.select_json(query, {"_s_iri": ASV_AIX}) == expected, name  # asked again: answered again
         assert store.select_json(query, {"_s_iri": f"{ID}coordination/other"}) == (["p", "o"], []), name
+        store.ahead(query, {"_s_iri": ASV_AIX})
+        assert store.select(query, {"_s_iri": ASV_AIX}).to_json()["results"]["bindings"] == expected[1], name
         with pytest.raises(QueryRefused):
             store.ahead("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }")
     assert not backends["oxigraph"]._early
