@@ -112,18 +112,16 @@ def kept() -> None:
     gc.freeze()
 
 
-def warm(viewer: Viewer, geometry: Geometry | None = None, lang: str = "fr", pause=lambda: None,
-         courtesy=lambda: None) -> None:
-    """Fill the viewer's caches, most used first: each step, and each piece of their work (sharing.give_way), once
-    no page is running (`courtesy()`: Python runs one thread at a time, and a visitor's first clicks came up to
-    twice as slow beside a step), and the steps that one page reads (every query for Requêtes, the network, the
-    partner graph: seconds each at national size), which that page computes itself if it comes first, after a
-    pause (`pause()`)."""
+def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None) -> None:
+    """Fill the viewer's caches once the first page's are (first_page), most used first: each step, and each
+    piece of their work (sharing.give_way), once no page is running (`courtesy()`: Python runs one thread at a
+    time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one page reads
+    (every query for Requêtes, the network, the partner graph: seconds each at national size), which that page
+    computes itself if it comes first, after a pause (`pause()`)."""
     from .network import cached_network
     from .partners import PartnerGraph
     from .query_library import LEVELS, code_rule, library
 
-    first_page(viewer, geometry)
     soon = (  # the most used first: a territory search (index and folded names), then the cards
         lambda: viewer.territory_index,  # a shared property: reading it fills it
         lambda: viewer.search_territories("a"),  # the folded names a search reads
@@ -180,7 +178,7 @@ class Opening:
             kept()
             self.opened.set()
             with quick_switches():
-                warm(self._viewer, geometry, pause=VISITS.pause, courtesy=VISITS.courtesy)
+                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:
