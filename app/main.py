@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from graph_builder.stores import StoreError
-from graph_builder.viewer_ui import graph, t
-from graph_builder.warmup import VISITS
+from app.viewer.ui import graph, t
+from app.viewer.warmup import VISITS
+from maillage.stores import StoreError
 
 st.set_page_config(page_title="Maillage", layout="wide")
 if "lang" not in st.session_state and st.query_params.get("lang") in ("fr", "en"):

@@ -2,13 +2,13 @@
 
 Streamlit runs a page's script only when someone connects; at national size, opening the graph and
 computing what the first page shows takes seconds. Here that work begins as the server starts
-(graph_builder.warmup.begin, in a background thread), so that the first visitor finds it done or under
+(app.viewer.warmup.begin, in a background thread), so that the first visitor finds it done or under
 way. `streamlit run app/main.py` works too, opening the graph at the first visit.
 """
 
 import streamlit as st
 
-from graph_builder.warmup import begin, out_dir
+from app.viewer.warmup import begin, out_dir
 
 # Begun when this module is imported, not in the App's lifespan: Streamlit's runtime is made first, and
 # making it scans every installed package for components (0.7 s) while the graph could already be loading.

@@ -1,13 +1,15 @@
-"""Maillage graph builder: curated sources -> validated, sourced RDF dataset.
+"""Maillage's build stage: curated sources -> validated, sourced RDF dataset, written atomically.
 
-Data flow, one module per step:
-  sources.py     read curated YAML records and directory CSV lines with their file and line
-  territories.py the official referential's territories (referential.py: the pinned package)
-  records.py     records -> triples, one named graph per source document
-  metadata.py    the dataset's own DCAT / VoID / PROV-O description
-  validation.py  SHACL validation (no inference), reported per record and field
-  publish.py     atomic TriG / N-Quads / Turtle dumps, written through Oxigraph (store.py)
-  pipeline.py    ties the steps together; cli.py is the `maillage` command
+The data flow, one subpackage per step:
+  sources/       step 1: curated YAML records and directory lines (CSV, XLSX), each with its file and line
+  referential/   the official territories (pinned Etalab package), their SHACL check, their map geometry
+  conversion/    step 2: records -> triples, one named graph per source; 3: the dataset's DCAT/VoID description
+  validation/    step 4: SHACL (no inference), reported in the records' terms; a second engine to compare
+  publication/   step 5: atomic dumps through Oxigraph; exports, JSON-LD context, ontology documentation
+  incremental/   the state a build keeps to redo only what an edit changed
+  pipeline.py    the steps in memory (`build_graph`); constants.py, problems.py, files.py, kinds.py and
+                 vocabulary.py are shared by every stage
+The query library, stores and endpoint that use a built graph are in `maillage`; the viewer is in `app`.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "BuildResult": "pipeline", "Settings": "pipeline", "build_graph": "pipeline",
     "BuildError": "problems", "Problem": "problems",
-    "PublicationRefused": "publish", "write_outputs": "publish",
+    "PublicationRefused": "publication.outputs", "write_outputs": "publication.outputs",
 }
 __all__ = ["BuildError", "BuildResult", "Problem", "PublicationRefused", "Settings", "build_graph", "write_outputs"]
 
 if TYPE_CHECKING:
-    from .pipeline import BuildResult, Settings, build_graph
-    from .problems import BuildError, Problem
-    from .publish import PublicationRefused, write_outputs
+    from graph_builder.pipeline import BuildResult, Settings, build_graph
+    from graph_builder.problems import BuildError, Problem
+    from graph_builder.publication.outputs import PublicationRefused, write_outputs
 
 
 def __getattr__(name: str):

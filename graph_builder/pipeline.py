@@ -7,40 +7,38 @@ for a graph that conforms (or when forced).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
-from .kinds import load_schema
-from .metadata import describe, describe_referential
-from .privacy import personal_leaks
-from .problems import BuildError, Problem, blocking
-from .records import Built, convert_records
-from .referential import ReferentialError, default_cache, fetch, load
-from .referential_check import ReferentialCheck
-from .sources import ParsedFiles, read_data_dir
-from .territories import SOURCE_ID as REFERENTIAL_SOURCE
-from .territories import Places
-from .validation import ValidationOutcome, load_shapes, validate_graph
-from .vocabulary import Vocabulary, load_vocabulary
-
-DEFAULT_BASE = "https://w3id.org/maillage/id/"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from graph_builder.collector import paused_gc
+from graph_builder.constants import DATA_DIR, DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
+from graph_builder.conversion.metadata import describe, describe_referential
+from graph_builder.conversion.privacy import personal_leaks
+from graph_builder.conversion.records import Built, convert_records
+from graph_builder.kinds import load_schema
+from graph_builder.problems import BuildError, Problem, blocking
+from graph_builder.referential.check import ReferentialCheck
+from graph_builder.referential.package import ReferentialError, default_cache, fetch, load
+from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
+from graph_builder.referential.territories import Places
+from graph_builder.sources import read_data_dir
+from graph_builder.sources.located import ParsedFiles
+from graph_builder.validation.shacl import ValidationOutcome, load_shapes, validate_graph
+from graph_builder.vocabulary import Vocabulary, load_vocabulary
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where the inputs are and how IRIs are minted."""
 
-    data_dir: Path = PROJECT_ROOT / "data"
-    ontology_dir: Path = PROJECT_ROOT / "ontology"
-    shapes_dir: Path = PROJECT_ROOT / "shapes"
+    data_dir: Path = DATA_DIR
+    ontology_dir: Path = ONTOLOGY_DIR
+    shapes_dir: Path = SHAPES_DIR
     base: str = DEFAULT_BASE
     built_at: dt.datetime | None = None
     # Where the official referential (and what is derived from it) is cached.
@@ -149,50 +147,6 @@ def _fill(dataset: Dataset, name: URIRef, triples: Graph) -> None:
 def synthetic_sources(built: Built) -> set[str]:
     return {entry.ident for entries in built.index.values() for entry in entries
             if entry.kind.name == "source_document" and entry.record.data.get("synthetic") is True}
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while records are read and placed.
-
-    They allocate millions of objects and hardly any cycle; each full
-    collection rescans all of them: at national size, collections took more
-    than half of reading and placing (measured: 8.9 s -> 3.5 s without them).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def kept_from_collection() -> Iterator[None]:
-    """What exists on entering (a built dataset: millions of objects) kept out of the cyclic collector's sight while
-    inside: each full collection would scan it all again (two took 8 s while publishing at national size)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-@contextmanager
-def collected_apart() -> Iterator[None]:
-    """The cyclic garbage made inside collected on leaving, without scanning the objects made before (kept from
-    collection meanwhile).
-
-    pyparsing's exceptions (SPARQL rules parsed while validating) hold frames, and through them every caller's
-    locals: after an incremental rebuild's validation, its whole data (1.4 million objects at national size) could
-    only be freed by a full collection (0.7 s) instead of as soon as the rebuild returns.
-    """
-    with kept_from_collection():
-        try:
-            yield
-        finally:
-            gc.collect()  # before the objects made before are seen again
 
 
 def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFiles | None = None) -> BuildResult:

@@ -7,8 +7,9 @@ for a coordinator and `--format json` can hand it to another program.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "violation", "warning", "info"]
 
@@ -90,3 +91,11 @@ class BuildError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s) in the input")
         self.problems = problems
+
+
+def did_you_mean(value: Any, candidates: list[str]) -> tuple[str, str]:
+    """French and English 'did you mean' suffixes for the closest candidate, if any."""
+    hint = difflib.get_close_matches(str(value), candidates, n=1)
+    if not hint:
+        return "", ""
+    return f" Vouliez-vous dire « {hint[0]} » ?", f" Did you mean '{hint[0]}'?"

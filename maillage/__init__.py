@@ -10,6 +10,13 @@ parameters are checked (INSEE codes, concepts of the vocabularies, integer
 ranges) and bound as RDF terms, never pasted into the query. Errors carry
 their message in French and in English (`.message("en")`). See
 docs/python-api.md for a worked example (run by the tests).
+
+The package is the stage that uses a built graph:
+  stores.py   one query interface over Oxigraph (embedded), rdflib and any SPARQL endpoint
+  sparql.py   parameters bound as RDF terms; user queries checked before they run
+  library.py  the query library (queries/*.rq): read, checked, run on any store
+  endpoint/   `maillage serve` (SPARQL endpoint, entity IRIs that resolve) and `maillage load`
+  cli/        the `maillage` command;  bench/: the benchmarks
 """
 
 from __future__ import annotations
@@ -17,9 +24,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graph_builder.query_library import LibraryError, NamedQuery, get_query, library
-from graph_builder.sparql import QueryRefused
-from graph_builder.stores import QueryStore, Rows, StoreError, open_store
+from maillage.library import LibraryError, NamedQuery, get_query, library
+from maillage.sparql import QueryRefused
+from maillage.stores import QueryStore, Rows, StoreError, open_store
 
 __all__ = ["Graph", "LibraryError", "QueryRefused", "Rows", "StoreError", "open", "queries"]
 

@@ -10,8 +10,8 @@ from rdflib import Graph
 from streamlit.testing.v1 import AppTest
 
 from graph_builder import BuildResult, Settings, build_graph
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.query_library import get_query
+from graph_builder.constants import PROJECT_ROOT
+from maillage.library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
@@ -25,7 +25,7 @@ def seed_build() -> BuildResult:
 @pytest.fixture(scope="session")
 def seed_store(seed_build):
     """The seed build in the embedded store (Oxigraph), the referential included."""
-    from graph_builder.stores import OxigraphStore
+    from maillage.stores import OxigraphStore
 
     return OxigraphStore.from_build(seed_build)
 
@@ -45,7 +45,7 @@ def seed_endpoint(seed_dump, tmp_path_factory):
     """A real Oxigraph SPARQL server over the seed dump (read-only, union default graph), on 127.0.0.1: its query URL."""
     import subprocess
 
-    from graph_builder.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
+    from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
 
     location = tmp_path_factory.mktemp("oxigraph") / "db"
     subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(seed_dump)],
@@ -57,7 +57,7 @@ def seed_endpoint(seed_dump, tmp_path_factory):
 @pytest.fixture(scope="session")
 def seed_out(seed_build, tmp_path_factory) -> Path:
     """The seed build written as `maillage build` writes it: what the viewer (app/) opens."""
-    from graph_builder.publish import write_outputs
+    from graph_builder.publication.outputs import write_outputs
 
     out = tmp_path_factory.mktemp("viewer-build")
     write_outputs(seed_build, out)

@@ -10,11 +10,10 @@ import pytest
 
 from graph_builder import Settings, build_graph
 from graph_builder.pipeline import load_places
-from graph_builder.referential import VERSION, fetch, load
-from graph_builder.store import build_store
-from graph_builder.stores import OxigraphStore
-
-from .conftest import run_query
+from graph_builder.publication.oxigraph_store import build_store
+from graph_builder.referential.package import VERSION, fetch, load
+from maillage.stores import OxigraphStore
+from tests.conftest import run_query
 
 ID = "https://w3id.org/maillage/id/"
 IGEO = "http://rdf.insee.fr/def/geo#"

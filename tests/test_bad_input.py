@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph_builder.cli import main
-
-from .conftest import build_with
+from maillage.cli.main import main
+from tests.conftest import build_with
 
 BROKEN = {
     "broken_yaml": (

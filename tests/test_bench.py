@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from graph_builder import bench
-from graph_builder.cli import main
-from graph_builder.referential import ReferentialError, default_cache, fetch
+from graph_builder.referential.package import ReferentialError, default_cache, fetch
+from maillage.bench import build as bench
+from maillage.cli.main import main
 
 SIZES = ["seed", "national"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from graph_builder import bench_viewer
-from graph_builder.cli import main
+from maillage.bench import viewer as bench_viewer
+from maillage.cli.main import main
 
 
 def test_walk_measured_on_a_small_synthetic_graph(tmp_path):

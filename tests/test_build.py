@@ -11,8 +11,8 @@ from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
 from graph_builder import Settings, build_graph, write_outputs
-from graph_builder.cli import main
 from graph_builder.problems import blocking
+from maillage.cli.main import main
 
 ID = "https://w3id.org/maillage/id/"
 MLG = "https://w3id.org/maillage/def/core#"
@@ -141,7 +141,7 @@ def test_every_class_of_the_data_has_a_shape(seed_build):
     """A node shape targets every class that data can hold (SKOS concepts included)."""
     from rdflib import Namespace
 
-    from graph_builder.validation import load_shapes
+    from graph_builder.validation.shacl import load_shapes
 
     sh = Namespace("http://www.w3.org/ns/shacl#")
     shapes = load_shapes(seed_build.settings.shapes_dir)
@@ -171,7 +171,7 @@ def test_force_publishes_a_violating_graph_and_says_so(data_copy: Path, tmp_path
 
 def test_build_program_ends_with_the_command_exit_code(tmp_path):
     """`maillage` (cli.run) ends a build's process at once (os._exit), with the command's exit code and output."""
-    code = "import sys; from graph_builder.cli import run; sys.argv = ['maillage', *sys.argv[1:]]; run()"
+    code = "import sys; from maillage.cli.main import run; sys.argv = ['maillage', *sys.argv[1:]]; run()"
     done = subprocess.run([sys.executable, "-c", code, "build", "--data", str(tmp_path / "none"), "--out",
                            str(tmp_path / "out")], capture_output=True, text=True, check=False)
     assert done.returncode == 3

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, Graph, Namespace
 
-from graph_builder.cli import main
-from graph_builder.query_library import library
+from maillage.cli.main import main
+from maillage.library import library
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -107,7 +107,7 @@ def test_bench_queries_prints_a_median_per_query(seed_dump):
 
 
 def test_a_query_over_the_cap_is_stopped_and_reported():
-    from graph_builder.query_bench import _time
+    from maillage.bench.queries import _time
 
     def forever() -> int:
         while True:

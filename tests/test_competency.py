@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .conftest import ID, run_query
+from tests.conftest import ID, run_query
 
 
 def test_five_types_with_their_territorial_scale(seed_store):
@@ -117,9 +117,8 @@ def test_types_listing_mental_health(seed_store):
 
 
 def test_every_query_has_a_documented_header():
-    from graph_builder.query_library import read_header
-
-    from .conftest import QUERIES
+    from maillage.library import read_header
+    from tests.conftest import QUERIES
 
     for path in sorted(QUERIES.glob("*.rq")):
         header = read_header(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from graph_builder.console import ConsoleError, run_console
+from app.viewer.console import ConsoleError, run_console
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # every triple times every triple
 

@@ -20,8 +20,9 @@ from openpyxl import Workbook, load_workbook
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-from graph_builder.cli import main
-from graph_builder.directories import (
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.kinds import load_schema
+from graph_builder.sources.directories import (
     TEMPLATE_COLUMNS,
     canonical_territory,
     load_templates,
@@ -31,10 +32,8 @@ from graph_builder.directories import (
     territory_id,
     write_rows,
 )
-from graph_builder.kinds import load_schema
-from graph_builder.pipeline import PROJECT_ROOT
-
-from .conftest import build_with
+from maillage.cli.main import main
+from tests.conftest import build_with
 
 SAMPLES = Path(__file__).parent / "directories"
 GOOD = ["cls-ars-acteurs.csv", "cls-ars.csv", "cls-ars-participations.csv", "qpv.csv", "experiences.csv"]

@@ -16,9 +16,8 @@ from rdflib.namespace import DCTERMS
 
 from graph_builder.kinds import load_schema
 from graph_builder.problems import blocking
-from graph_builder.validation import load_shapes, validate_graph
-
-from .conftest import build_with
+from graph_builder.validation.shacl import load_shapes, validate_graph
+from tests.conftest import build_with
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -86,13 +85,13 @@ def test_sparql_constraints_are_planned_from_this():
     from rdflib.namespace import SH
 
     from graph_builder.pipeline import Settings
-    from graph_builder.validation import _ParsedOnce
+    from graph_builder.validation.pyshacl_tuning import ParsedOnce
 
     shapes = load_shapes(Settings().shapes_dir)
     prefixes = {str(p): str(ns) for decl in shapes.objects(None, SH.declare)
                 for p in shapes.objects(decl, SH.prefix) for ns in shapes.objects(decl, SH.namespace)}
     header_ = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
-    view = _ParsedOnce(Graph())
+    view = ParsedOnce(Graph())
     first_patterns = []
 
     def collect(node):
@@ -115,14 +114,14 @@ def test_sparql_constraints_are_planned_from_this():
 
 
 def test_pyshacl_parameter_lookup_is_hashed_and_unchanged(seed_build):
-    """The hashed lookup (validation._hash_constraint_parameters) is in place and holds pyshacl's own parameters."""
+    """The hashed lookup (pyshacl_tuning.hash_constraint_parameters) is in place and holds pyshacl's own parameters."""
     import pyshacl.shape as shape_module
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 
-    from graph_builder.validation import _HashedList
+    from graph_builder.validation.pyshacl_tuning import HashedList
 
     parameters, _map = shape_module.CONSTRAINT_PARAMS
-    assert isinstance(parameters, _HashedList)
+    assert isinstance(parameters, HashedList)
     assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
     assert all(p in parameters for p in ALL_CONSTRAINT_PARAMETERS) and URIRef("urn:x") not in parameters
 

@@ -1,5 +1,5 @@
 """The viewer in a real browser: `streamlit run` on 127.0.0.1 over the seed build, Debian's chromium driven by
-Playwright (graph_builder/viewer_browser.py), every request to another host aborted and counted (none
+Playwright (maillage/bench/browser.py), every request to another host aborted and counted (none
 allowed), axe-core run on each page (no serious or critical violation).
 
 One helper per page below (what a coordinator does there, and what must show); a new page adds its own
@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from graph_builder.viewer_browser import OfflineBrowser, ViewerServer, ViewerTab, Violation, Walk
+from maillage.bench.browser import OfflineBrowser, ViewerServer, ViewerTab, Violation, Walk
 
 MENTAL_HEALTH = "Santé mentale"
 STRASBOURG = "Appropriation de la santé mentale et ouverture de l'hôpital sur la ville à Strasbourg"

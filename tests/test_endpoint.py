@@ -24,16 +24,15 @@ import yaml
 from click.testing import CliRunner
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from graph_builder.cli import main
-from graph_builder.endpoint.dataset import BuiltDataset, is_personal
-from graph_builder.endpoint.entities import describe
-from graph_builder.endpoint.guard import QueryRefused, check_query
-from graph_builder.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.publish import write_outputs
-from graph_builder.stores import OxigraphStore
-
-from .conftest import ID
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.publication.outputs import write_outputs
+from maillage.cli.main import main
+from maillage.endpoint.dataset import BuiltDataset, is_personal
+from maillage.endpoint.entities import describe
+from maillage.endpoint.guard import QueryRefused, check_query
+from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from maillage.stores import OxigraphStore
+from tests.conftest import ID
 
 TIMEOUT_S, CAP = 1, 500
 IGEO = "http://rdf.insee.fr/def/geo#"
@@ -60,7 +59,7 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
 def start_serve(out: Path) -> tuple[subprocess.Popen, str]:
     """`maillage serve` over `out` on a free port, once it answers."""
     port = free_port()
-    command = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve", "--out", str(out),
+    command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
                "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(CAP)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -18,14 +18,13 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from graph_builder import table_export
-from graph_builder.cli import main
-from graph_builder.dataset_export import ExportError, export_dataset
-from graph_builder.jsonld_context import CONTEXT_PATH, context_is_current, load_context
 from graph_builder.kinds import load_schema
-from graph_builder.store import TermConverter
-
-from .conftest import ID
+from graph_builder.publication import tables as table_export
+from graph_builder.publication.export import ExportError, export_dataset
+from graph_builder.publication.jsonld_context import CONTEXT_PATH, context_is_current, load_context
+from graph_builder.publication.oxigraph_store import TermConverter
+from maillage.cli.main import main
+from tests.conftest import ID
 
 MLG = Namespace("https://w3id.org/maillage/def/core#")
 GRAPH = f"{ID}graph/"
@@ -160,7 +159,7 @@ def test_jsonld_is_the_same_whatever_the_process_string_hashing(small_build, tmp
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / f"seed-{seed}"
-        command = [sys.executable, "-c", "from graph_builder.cli import main; main()",
+        command = [sys.executable, "-c", "from maillage.cli.main import main; main()",
                    "export", "--from", str(small_build), "--out", str(out), "--formats", "jsonld"]
         run = subprocess.run(command, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, check=False)
         assert run.returncode == 0, run.stderr.decode()[-2000:]
@@ -230,7 +229,7 @@ def test_a_failed_export_leaves_the_previous_one_untouched(small_build, tmp_path
     def broken(store, query):
         raise OSError("disk full")
 
-    monkeypatch.setattr("graph_builder.dataset_export.table_csv", broken)
+    monkeypatch.setattr("graph_builder.publication.export.table_csv", broken)
     with pytest.raises(OSError):
         export_dataset(small_build, out, formats=["turtle", "csv"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph_builder.cli import main
-from graph_builder.incremental import STATE
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.publish import assemble_dumps, fragment_name
-from graph_builder.sources import ParsedFiles, read_data_file
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.incremental.rebuild import STATE
+from graph_builder.publication.outputs import assemble_dumps, fragment_name
+from graph_builder.sources.curated import read_data_file
+from graph_builder.sources.located import ParsedFiles
+from maillage.cli.main import main
 
 EPOCH = "1700000000"
 DUMPS = ("maillage.nq", "maillage.trig", "maillage-public.ttl", "validation.json")

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, shape
 
-from graph_builder import geometry
-from graph_builder.maps import clicked_territory, france_map, spots, territory_coverage
-from graph_builder.network import (
+from app.viewer.maps import clicked_territory, france_map, spots, territory_coverage
+from app.viewer.model import Viewer
+from app.viewer.network import (
     DEFAULT_CAP,
     KINDS,
     clicked_page,
@@ -23,7 +23,7 @@ from graph_builder.network import (
     view,
     within_territory,
 )
-from graph_builder.viewer import Viewer
+from graph_builder.referential import geometry
 
 LABELS = {"coordinations": "Coordinations", "experiences": "Expériences", "covered": "couverte",
           "uncovered": "non couverte", "chosen": "choisi"}

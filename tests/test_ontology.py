@@ -10,8 +10,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from graph_builder.namespaces import is_standard_term
-from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.constants import PROJECT_ROOT, is_standard_term
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 ONTOLOGY_IRI = URIRef("https://w3id.org/maillage/def/core")

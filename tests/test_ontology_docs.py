@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from rdflib import OWL, RDF, RDFS, SKOS, Graph
 
-from graph_builder.cli import main
-from graph_builder.ontology_docs import render
-from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.publication.ontology_docs import render
+from maillage.cli.main import main
 
 ONTOLOGY = PROJECT_ROOT / "ontology"
 MLG = "https://w3id.org/maillage/def/core#"

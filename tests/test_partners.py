@@ -1,4 +1,4 @@
-"""The partner finder (graph_builder/partners.py, app/views/partenaires.py): ranking and explanations on a small
+"""The partner finder (app/viewer/partners.py, app/views/partenaires.py): ranking and explanations on a small
 fixture graph whose expected order and reasons are known; the page on the seed build."""
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.partners import PartnerGraph, to_csv
-from graph_builder.stores import OxigraphStore
-from graph_builder.viewer import Viewer
-
-from .test_viewer import shown
+from app.viewer.model import Viewer
+from app.viewer.partners import PartnerGraph, to_csv
+from maillage.stores import OxigraphStore
+from tests.test_viewer import shown
 
 ID = "https://w3id.org/maillage/id/"
 T = ID + "territoire/"

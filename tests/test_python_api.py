@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 
-from graph_builder.pipeline import PROJECT_ROOT
+from graph_builder.constants import PROJECT_ROOT
 
 
 def test_the_python_api_example_runs(seed_dump):

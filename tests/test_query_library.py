@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 
-from graph_builder.query_library import LibraryError, catalogue_graph, get_query, library
-from graph_builder.sparql import check_query
-from graph_builder.stores import EndpointStore
-
-from .conftest import ID, run_query
+from maillage.library import LibraryError, catalogue_graph, get_query, library
+from maillage.sparql import check_query
+from maillage.stores import EndpointStore
+from tests.conftest import ID, run_query
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SCHEMA = Namespace("https://schema.org/")
@@ -301,7 +300,7 @@ def test_a_commune_is_not_found_from_another_departement_of_its_epci(seed_store)
     assert {f"{ID}coordination/asv-aubervilliers", f"{ID}coordination/asv-nanterre"} <= found
 
 
-# -- the viewer's questions (app/, graph_builder/viewer.py) ---------------------------------------------
+# -- the viewer's questions (app/, app/viewer/model.py) ---------------------------------------------
 
 def test_entities_by_type(seed_store):
     counts = {(short(r["class"]), r["classLabel"]): int(r["count"]) for r in run_query(seed_store, "entities_by_type")}
@@ -380,7 +379,7 @@ def test_coordination_participants(seed_store):
     assert {r["source"] for r in rows} == {f"{ID}source/002"}
 
 
-# -- the partner finder (graph_builder/partners.py) --------------------------------------------------
+# -- the partner finder (app/viewer/partners.py) --------------------------------------------------
 
 def test_partner_graph_edges(seed_store):
     org, mlg = "http://www.w3.org/ns/org#", "https://w3id.org/maillage/def/core#"

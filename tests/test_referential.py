@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from rdflib import Graph, Namespace
 from ruamel.yaml import YAML
 
-from graph_builder.cli import main
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.referential import TARBALL, Referential, ReferentialError, fetch, load, resolve_commune
-from graph_builder.territories import Places
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.referential.package import TARBALL, Referential, ReferentialError, fetch, load, resolve_commune
+from graph_builder.referential.territories import Places
+from maillage.cli.main import main
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 MLGSH = Namespace("https://w3id.org/maillage/def/shapes#")

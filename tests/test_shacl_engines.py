@@ -14,8 +14,8 @@ import pytest
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG
 
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.shacl_engines import (
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.validation.engines import (
     SH,
     Result,
     Unchecked,
@@ -28,7 +28,7 @@ from graph_builder.shacl_engines import (
     unsupported_by_pyrudof,
     validate,
 )
-from graph_builder.validation import load_shapes
+from graph_builder.validation.shacl import load_shapes
 
 pytest.importorskip("pyrudof")
 
@@ -388,7 +388,8 @@ def test_measure_runs_each_engine_in_a_subprocess(shapes: Graph):
 
 def test_pyshacl_runs_with_the_options_of_the_build():
     """The comparison and the build share one set of options, without inference."""
-    from graph_builder import shacl_engines, validation
+    from graph_builder.validation import engines as shacl_engines
+    from graph_builder.validation import shacl as validation
 
     assert shacl_engines.PYSHACL_OPTIONS is validation.PYSHACL_OPTIONS
     assert validation.PYSHACL_OPTIONS["inference"] == "none" and validation.PYSHACL_OPTIONS["advanced"] is False

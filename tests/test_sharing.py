@@ -1,4 +1,4 @@
-"""Work shared by the viewer's threads (graph_builder/sharing.py): values computed once however many threads ask,
+"""Work shared by the viewer's threads (app/viewer/sharing.py): values computed once however many threads ask,
 and a background thread that gives way to the others; SPARQL JSON answers read row by row in the background."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import threading
 
 import pyoxigraph as ox
 
-from graph_builder import sharing
-from graph_builder.stores import json_bindings
+from app.viewer import sharing
+from maillage.stores import json_bindings
 
 
 class Slow:
@@ -68,10 +68,10 @@ def _answer(rows: int) -> str:
 def test_a_json_answer_read_row_by_row_in_the_background_is_the_same():
     text, calls = _answer(2500), []
     with sharing.in_background(lambda: calls.append(1)):
-        rows = json_bindings(text)
-        assert json_bindings(_answer(0)) == []
+        rows = json_bindings(text, sharing.courtesy())
+        assert json_bindings(_answer(0), sharing.courtesy()) == []
         spaced = ('{ "head" : { "vars" : [ "a" ] } ,\n "results" : { "bindings" : '
                   '[ { "a" : { "type" : "uri", "value" : "u" } } ,\n {} ] } }')
-        assert json_bindings(spaced) == json.loads(spaced)["results"]["bindings"]
+        assert json_bindings(spaced, sharing.courtesy()) == json.loads(spaced)["results"]["bindings"]
     assert rows == json.loads(text)["results"]["bindings"] == json_bindings(text)
     assert len(calls) == 2  # every 1,000 rows

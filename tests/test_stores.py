@@ -7,10 +7,9 @@ from decimal import Decimal
 import pytest
 from rdflib import BNode, Literal, URIRef
 
-from graph_builder.sparql import QueryRefused, check_query
-from graph_builder.stores import EndpointStore, OxigraphStore, RdflibStore, StoreError, open_store
-
-from .conftest import ID
+from maillage.sparql import QueryRefused, check_query
+from maillage.stores import EndpointStore, OxigraphStore, RdflibStore, StoreError, open_store
+from tests.conftest import ID
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ASV_AIX = f"{ID}coordination/asv-aix-en-provence"
@@ -194,7 +193,7 @@ def test_open_store_chooses_the_backend(seed_dump, seed_endpoint, tmp_path):
 
 
 def test_unreachable_endpoint_is_a_clear_error():
-    from graph_builder.endpoint.oxigraph_server import free_port
+    from maillage.endpoint.oxigraph_server import free_port
 
     with pytest.raises(StoreError) as failed:
         EndpointStore(f"http://127.0.0.1:{free_port()}/query", timeout_s=5).select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 
 import pytest
 import yaml
 
-from graph_builder import synthetic
-from graph_builder.directories import TEMPLATE_COLUMNS
-from graph_builder.pipeline import PROJECT_ROOT, Settings, build_graph
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.pipeline import Settings, build_graph
 from graph_builder.problems import blocking
-from graph_builder.referential import ReferentialError, default_cache, fetch, load
+from graph_builder.referential.package import ReferentialError, default_cache, fetch, load
+from graph_builder.sources import synthetic
+from graph_builder.sources.directories import TEMPLATE_COLUMNS
 
 SMALL = 0.01
 
@@ -137,8 +137,6 @@ def test_a_foreign_directory_is_not_overwritten(referential, tmp_path):
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("graph_builder.directories") is None,
-                    reason="the directory import (graph_builder/directories.py) has not landed yet")
 def test_every_generated_line_passes_the_build(small_dir):
     result = build_graph(Settings(data_dir=small_dir))
     synthetic_problems = [p for p in blocking(result.problems) if "synthetic" in (p.file or "")]
@@ -149,7 +147,7 @@ def test_every_generated_line_passes_the_build(small_dir):
 
 
 def test_synthetic_graphs_are_marked_and_never_published(small_dir, tmp_path):
-    from graph_builder.publish import SyntheticRefused, write_outputs
+    from graph_builder.publication.outputs import SyntheticRefused, write_outputs
 
     result = build_graph(Settings(data_dir=small_dir))
     assert result.synthetic_graphs
@@ -164,7 +162,7 @@ def test_synthetic_graphs_are_marked_and_never_published(small_dir, tmp_path):
 def test_command_line(referential, tmp_path):
     from click.testing import CliRunner
 
-    from graph_builder.cli import main
+    from maillage.cli.main import main
 
     runner = CliRunner()
     done = runner.invoke(main, ["synthetic", "--out", str(tmp_path / "syn"), "--scale", "0.01", "--seed", "4"])

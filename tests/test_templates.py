@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ruamel.yaml import YAML
 
+from graph_builder.constants import PROJECT_ROOT
 from graph_builder.kinds import load_schema
-from graph_builder.pipeline import PROJECT_ROOT
-from graph_builder.templates import render_template, stale_templates
+from graph_builder.sources.templates import render_template, stale_templates
 
 TEMPLATES = PROJECT_ROOT / "data" / "templates"
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graph_builder import warmup
-from graph_builder.viewer import Viewer
-
-from .conftest import MAIN
+from app.viewer import warmup
+from app.viewer.model import Viewer
+from tests.conftest import MAIN
 
 
 def shown(at: AppTest) -> str:
@@ -120,7 +119,7 @@ def test_no_build_says_what_to_do(tmp_path, monkeypatch):
 def _paged_script():
     import streamlit as st
 
-    from graph_builder.viewer_ui import paged
+    from app.viewer.ui import paged
 
     st.markdown(" ".join(str(n) for n in paged(list(range(45)), 20)))
 
@@ -140,8 +139,8 @@ def _opening_table_script():
 
     import streamlit as st
 
-    from graph_builder.viewer_ui import _build_table
-    from graph_builder.warmup import manifest
+    from app.viewer.ui import _build_table
+    from app.viewer.warmup import manifest
 
     st.table(_build_table(manifest(os.environ["MAILLAGE_OUT"])))
 

@@ -1,18 +1,17 @@
 """The viewer's Requêtes and Qualité et sources pages, and the completed Coordinations and Expériences pages,
-on the seed build (their logic: graph_builder/query_forms.py, quality.py, console.py, viewer.py)."""
+on the seed build (their logic: app/viewer/query_forms.py, quality.py, console.py, viewer.py)."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from graph_builder.quality import facts, grouped, page_of, read_report, sources
-from graph_builder.query_forms import form_fields, territory_matches, territory_value
-from graph_builder.query_library import get_query
-from graph_builder.viewer import Viewer
-
-from .conftest import MAIN
-from .test_viewer import shown
+from app.viewer.model import Viewer
+from app.viewer.quality import facts, grouped, page_of, read_report, sources
+from app.viewer.query_forms import form_fields, territory_matches, territory_value
+from maillage.library import get_query
+from tests.conftest import MAIN
+from tests.test_viewer import shown
 
 ID = "https://w3id.org/maillage/id/"
 

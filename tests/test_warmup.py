@@ -1,5 +1,5 @@
 """The viewer's graph opened once per process, in the background, with the caches the pages read filled
-(graph_builder/warmup.py; app/server.py begins it when the server starts)."""
+(app/viewer/warmup.py; app/server.py begins it when the server starts)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from graph_builder import sharing, warmup
-from graph_builder.geometry import prepared
-from graph_builder.maps import spots
-from graph_builder.network import cached_network
-from graph_builder.partners import PartnerGraph
-from graph_builder.stores import StoreError
+from app.viewer import sharing, warmup
+from app.viewer.maps import spots
+from app.viewer.network import cached_network
+from app.viewer.partners import PartnerGraph
+from graph_builder.referential.geometry import prepared
+from maillage.stores import StoreError
 
 
 def test_the_graph_is_opened_once_and_its_caches_filled(seed_out):

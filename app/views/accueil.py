@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from graph_builder.maps import france_map
-from graph_builder.viewer_ui import entry_points, geometry, graph, lang, t, territory_map
+from app.viewer.maps import france_map
+from app.viewer.ui import entry_points, geometry, graph, lang, t, territory_map
 
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))

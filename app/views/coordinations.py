@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from graph_builder.viewer import ID
-from graph_builder.viewer_ui import (
+from app.viewer.model import ID
+from app.viewer.ui import (
     entity_link,
     entity_links,
     graph,

@@ -3,7 +3,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
-from graph_builder.viewer_ui import (
+from app.viewer.ui import (
     entity_link,
     entity_links,
     graph,

@@ -1,12 +1,12 @@
 """Trouver des partenaires: a territory, themes, determinants or Ottawa axes, one's own coordination type ->
 coordinations and actors, best first, each with why (paths of the graph, in words) and the role to contact.
-The choices live in the URL, so that the result can be shared by link. Logic: graph_builder/partners.py."""
+The choices live in the URL, so that the result can be shared by link. Logic: app/viewer/partners.py."""
 
 import streamlit as st
 
-from graph_builder.partners import PartnerGraph, code, to_csv
-from graph_builder.viewer import short
-from graph_builder.viewer_ui import graph, lang, t, unknown
+from app.viewer.model import short
+from app.viewer.partners import PartnerGraph, code, to_csv
+from app.viewer.ui import graph, lang, t, unknown
 
 SHOWN = 30  # proposals shown (and exported) per kind
 FILTERS = (("theme", "themes", "Thématiques", "Themes"), ("determinant", "determinants", "Déterminants de santé",

@@ -4,9 +4,9 @@ import os
 
 import streamlit as st
 
-from graph_builder.quality import SEVERITY_NAMES, facts, grouped, page_of, read_report, sources
-from graph_builder.viewer import ID, short
-from graph_builder.viewer_ui import graph, lang, t
+from app.viewer.model import ID, short
+from app.viewer.quality import SEVERITY_NAMES, facts, grouped, page_of, read_report, sources
+from app.viewer.ui import graph, lang, t
 
 g = graph()
 st.title(t("Qualité et sources", "Quality and sources"))

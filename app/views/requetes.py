@@ -5,10 +5,10 @@ import os
 
 import streamlit as st
 
-from graph_builder.console import DEFAULT_CAP, DEFAULT_TIMEOUT_S, ConsoleError, run_console
-from graph_builder.query_forms import form_fields, summaries, territory_matches, territory_value
-from graph_builder.query_library import LibraryError, get_query
-from graph_builder.viewer_ui import graph, lang, t
+from app.viewer.console import DEFAULT_CAP, DEFAULT_TIMEOUT_S, ConsoleError, run_console
+from app.viewer.query_forms import form_fields, summaries, territory_matches, territory_value
+from app.viewer.ui import graph, lang, t
+from maillage.library import LibraryError, get_query
 
 g = graph()
 TIMEOUT_S = float(os.environ.get("MAILLAGE_CONSOLE_TIMEOUT_S", DEFAULT_TIMEOUT_S))

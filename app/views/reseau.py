@@ -3,8 +3,8 @@
 import streamlit as st
 from streamlit_echarts import st_echarts
 
-from graph_builder.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
-from graph_builder.viewer_ui import follow_click, graph, lang, open_on_click, t, territory_filter
+from app.viewer.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
+from app.viewer.ui import follow_click, graph, lang, open_on_click, t, territory_filter
 
 g = graph()
 st.title(t("Réseau des acteurs", "Network of actors"))

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from graph_builder.maps import territory_coverage
-from graph_builder.viewer_ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
+from app.viewer.maps import territory_coverage
+from app.viewer.ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
 
 g = graph()
 st.title(t("Territoires", "Territories"))

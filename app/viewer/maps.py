@@ -1,0 +1,209 @@
+"""The viewer's maps, as plotly figures drawn from the project's own geometry (geometry.py), without tiles.
+
+The outlines are drawn as plain SVG shapes on two hidden axes (longitude, latitude at the map's scale):
+no basemap, no tile, style or font to fetch, and no WebGL. Plotly's `*_map` charts (MapLibre, WebGL) drew
+the same picture offline, but in a browser without a GPU, each map cost 0.5 to 1 s at every page change
+(measured with `maillage bench-viewer`). The départements' outlines stand in for a basemap. A click
+selects a place's marker, whose customdata is its territory's `level/code`, which the page sends on
+(the Territoires page's `id` is `territoire/level/code`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app.viewer.model import Territory, Viewer
+from graph_builder.referential.geometry import Geometry
+
+METROPOLE = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: metropolitan France and Corsica
+BLUE, RED, GREY, LINE = "#000091", "#c9191e", "#e3e3fd", "#929292"  # DSFR's blue France, Marianne red, greys
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A territory (a département, or a région) with the coordinations and experiences located there, and where
+    to draw it."""
+
+    key: str
+    name: str
+    lon: float
+    lat: float
+    coordinations: int
+    experiences: int
+
+
+@lru_cache(maxsize=4)
+def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], dict[str, str], int]:
+    """Where the coordinations and experiences are, one spot per département (a région-wide one at its région:
+    query departements_map); every département's name; and how many coordinations and experiences cannot be
+    placed. At the scale of France, thousands of spots would hide each other and take the browser a second to
+    draw. One aggregate query: the first page need not wait for the index of the 36,000 territories."""
+    placed, names, missing = [], {}, 0
+    for _, level, code, name, coordinations, experiences in viewer.plain("departements_map"):
+        if level == "departement":
+            names[code] = name
+        if not (coordinations or experiences):
+            continue
+        point = geometry.point(f"{level}/{code}") if level else None
+        if point is None:
+            missing += coordinations + experiences
+            continue
+        placed.append(Spot(f"{level}/{code}", name, point[0], point[1], coordinations, experiences))
+    return placed, names, missing
+
+
+def _rings(shape: dict) -> list[list]:
+    """The outer rings of a GeoJSON Polygon or MultiPolygon (holes are enclaves, drawn as their own shapes)."""
+    if shape["type"] == "Polygon":
+        return [shape["coordinates"][0]]
+    return [polygon[0] for polygon in shape["coordinates"]]
+
+
+def _areas(shapes: dict[str, dict], name: str, fill: str, line: str, width: float, legend: bool = True) -> go.Scatter:
+    """The outlines of `shapes` (code -> GeoJSON) as one SVG path, filled; each ring ended by a gap (NaN).
+    Coordinates go as a numpy array of 32-bit floats (a metre's precision): plotly checks a list point by point
+    (0.3 s for a département's communes) and sends an array as binary, a third smaller than as text."""
+    rings = [ring for code in sorted(shapes) for ring in _rings(shapes[code])]
+    points = np.full((sum(len(ring) + 1 for ring in rings), 2), np.nan, dtype=np.float32)
+    start = 0
+    for ring in rings:
+        points[start:start + len(ring)] = ring
+        start += len(ring) + 1
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", fill="toself", fillcolor=fill,
+                      line={"color": line, "width": width}, name=name, showlegend=legend, hoverinfo="skip")
+
+
+def _places(points: list[tuple[str, str, tuple[float, float]]], name: str, colour: str, size, legend: bool = True,
+            opacity: float = 0.8) -> go.Scatter:
+    """Markers (key `level/code`, hover text, (lon, lat)): what a click selects and what hovering names."""
+    return go.Scatter(x=[lon for _, _, (lon, _) in points], y=[lat for _, _, (_, lat) in points], mode="markers",
+                      name=name, showlegend=legend, marker={"size": size, "color": colour, "opacity": opacity,
+                                                            "line": {"color": "#ffffff", "width": 0.5}},
+                      text=[text for _, text, _ in points], hoverinfo="text", customdata=[key for key, _, _ in points])
+
+
+def _layout(figure: go.Figure, bounds: tuple[float, float, float, float], height: int) -> go.Figure:
+    """Hidden axes over `bounds` (west, south, east, north), a degree of latitude drawn 1 / cos(latitude) times
+    a degree of longitude (the map's scale at its middle)."""
+    west, south, east, north = bounds
+    stretch = 1 / math.cos(math.radians((south + north) / 2))
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, plot_bgcolor="#ffffff",
+                         paper_bgcolor="#ffffff", legend={"orientation": "h", "y": 1.0, "x": 0}, dragmode="pan",
+                         clickmode="event+select", hovermode="closest",
+                         xaxis={**axis, "range": [west, east]},
+                         yaxis={**axis, "range": [south, north], "scaleanchor": "x", "scaleratio": stretch})
+    return figure
+
+
+def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
+    """Metropolitan France (pan for overseas): départements as background, a marker per département for the
+    coordinations and for the experiences located there, sized by their number. `labels`: the two traces'
+    names."""
+    departements = geometry.level("departement")
+    figure = go.Figure(_areas(departements, "", GREY, LINE, 0.6, legend=False))
+    figure.add_trace(_places([(f"departement/{code}", names.get(code, code), point) for code in sorted(departements)
+                              if (point := geometry.point(f"departement/{code}"))], "", LINE, 4, legend=False, opacity=0.6))
+    for kind, colour, shift in (("coordinations", BLUE, 0.0), ("experiences", RED, 0.12)):
+        shown = [s for s in found if getattr(s, kind)]
+        biggest = max((getattr(s, kind) for s in shown), default=1)
+        figure.add_trace(_places(
+            [(s.key, f"{s.name} — {labels[kind]} : {getattr(s, kind)}", (s.lon + shift, s.lat)) for s in shown],
+            labels[kind], colour, [6 + 24 * math.sqrt(getattr(s, kind) / biggest) for s in shown]))  # area ∝ number
+    return _layout(figure, METROPOLE, 560)
+
+
+def outline_figure(geometry: Geometry) -> go.Figure:
+    """Metropolitan France's départements alone (what is shown while the graph opens)."""
+    return _layout(go.Figure(_areas(geometry.level("departement"), "", GREY, LINE, 0.6, legend=False)), METROPOLE, 560)
+
+
+def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
+    """The Accueil's map (see france_figure) and the number of places it cannot place."""
+    found, names, missing = spots(viewer, geometry)
+    return france_figure(found, geometry, names, labels), missing
+
+
+def _fit(shapes: list[dict]) -> tuple[float, float, float, float]:
+    """The bounds (west, south, east, north) of `shapes` (GeoJSON), with a margin; metropolitan France if none."""
+    xs = [point[0] for shape in shapes for ring in _rings(shape) for point in ring]
+    ys = [point[1] for shape in shapes for ring in _rings(shape) for point in ring]
+    if not xs:
+        return METROPOLE
+    margin = 0.05 * max(max(xs) - min(xs), max(ys) - min(ys), 0.02)
+    return min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin
+
+
+def coverage_figure(shapes: dict[str, dict], level: str, uncovered: set[str], chosen: dict[str, dict],
+                    names: dict[str, str], labels: dict[str, str], focus: list[dict] | None = None,
+                    points: dict[str, tuple[float, float]] | None = None) -> go.Figure:
+    """Territories of one `level` (`shapes`: code -> outline) covered by a known coordination (blue) or not
+    (grey), with the page's territory (`chosen`: code -> outline) outlined in red; fitted to `focus`, else all.
+    `points` (code -> (lon, lat)): where each territory's marker goes, the one a click selects.
+    `labels`: names of the covered, uncovered and chosen traces."""
+    figure = go.Figure()
+    for name, colour, codes in (("covered", BLUE, sorted(set(shapes) - uncovered)),
+                                ("uncovered", GREY, sorted(set(shapes) & uncovered))):
+        if codes:
+            figure.add_trace(_areas({c: shapes[c] for c in codes}, labels[name], colour, "#ffffff", 0.5))
+    if chosen:
+        figure.add_trace(_areas(chosen, labels["chosen"], "rgba(0,0,0,0)", RED, 3))
+    figure.add_trace(_places([(f"{level}/{c}", names.get(c, c), points[c]) for c in sorted(shapes) if c in (points or {})],
+                             "", "#161616", 5, legend=False, opacity=0.5))
+    return _layout(figure, _fit(focus or list(shapes.values())), 480)
+
+
+@lru_cache(maxsize=64)
+def _coverage(viewer: Viewer, geometry: Geometry, territory: Territory) -> tuple | None:
+    """(level, shapes, uncovered codes, chosen shapes, focus) around a territory (see territory_coverage); cached."""
+    if territory.level == "region":
+        region = geometry.level("region").get(territory.code)
+        if region is None:
+            return None
+        uncovered = {str(c) for c in viewer.run("departements_without_coordination").column("code")}
+        return "departement", geometry.level("departement"), uncovered, {territory.code: region}, [region]
+    if territory.level == "commune":
+        departement = territory.departement
+    else:
+        departement = next((t.code for t in viewer.nesting(territory.key) if t.level == "departement"), None)
+    shapes = geometry.communes(departement) if departement else {}
+    if not shapes:
+        return None
+    uncovered = {str(c) for c in viewer.run("communes_without_coordination", departement=departement).column("code")}
+    chosen = {territory.code: shapes[territory.code]} if territory.level == "commune" and territory.code in shapes else {}
+    return "commune", shapes, uncovered, chosen, None
+
+
+@lru_cache(maxsize=4)
+def _names(viewer: Viewer) -> dict[str, str]:
+    """Code -> name of the communes and départements (their codes never collide)."""
+    return {t.code: t.name for t in viewer.territories if t.level in ("commune", "departement")}
+
+
+def territory_coverage(viewer: Viewer, geometry: Geometry, territory: Territory, labels: dict[str, str]) -> go.Figure | None:
+    """The coverage around a territory: for a région, the départements (of France, the région outlined); else
+    the communes of its département, the commune itself outlined. None when no outline is known there."""
+    found = _coverage(viewer, geometry, territory)
+    if found is None:
+        return None
+    level, shapes, uncovered, chosen, focus = found
+    points = {code: point for code in shapes if (point := geometry.point(f"{level}/{code}"))}
+    return coverage_figure(shapes, level, uncovered, chosen, _names(viewer), labels, focus, points)
+
+
+def clicked_territory(event) -> str | None:
+    """The `level/code` a click on a map selected (st.plotly_chart's selection), or None."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", [])
+    for point in points or []:
+        data = point.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if data:
+            return str(data)
+    return None

@@ -1,0 +1,402 @@
+"""What the Streamlit viewer (app/) shows, as plain data: every page is a thin layer over these functions.
+
+Everything is read through the query library (queries/*.rq) on a QueryStore;
+labels come from the graph in the chosen language (French first, English
+second), picked here from the language-tagged rows the queries return.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from app.viewer.sharing import courtesy, giving_way, shared_property
+from maillage.library import get_query
+from maillage.stores import QueryStore, open_store
+
+ID = "https://w3id.org/maillage/id/"
+MLG = "https://w3id.org/maillage/def/core#"
+CARD_QUERIES = ("entity_value_labels", "entity_summaries")  # what Viewer.cards reads: the values' labels, the fields
+LEVEL_ORDER = ("commune", "epci", "departement", "region")
+LEVEL_NAMES = {"fr": {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"},
+               "en": {"commune": "Municipality", "epci": "Intermunicipality", "departement": "Département",
+                      "region": "Region"}}
+
+
+def pick(values, lang: str = "fr") -> str:
+    """The value in `lang`, else French, else one without a language, else any (labels in several languages)."""
+    values = [v for v in values if v is not None]
+    for wanted in (lang, "fr", None):
+        for value in values:
+            if getattr(value, "language", None) == wanted:
+                return str(value)
+    return str(values[0]) if values else ""
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for a search by name (« echirolles » finds Échirolles)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn")
+
+
+def short(iri: str) -> str:
+    """`coordination/asv-aix-en-provence` for an entity IRI (what URLs of the viewer carry)."""
+    return iri[len(ID):] if iri.startswith(ID) else iri
+
+
+class Text(str):
+    """A literal as the viewer keeps it: its text, with its language tag (None without). Lighter than rdflib's
+    Literal: the cards of 5,000 experiences hold 100,000 values, and making them as rdflib terms took seconds."""
+
+    language: str | None
+
+    def __new__(cls, value: str, language: str | None = None) -> Text:
+        text = super().__new__(cls, value)
+        text.language = language
+        return text
+
+
+class _Values:
+    """The values of SPARQL JSON answers: a Text for a literal, the IRI (or blank node label) as a str otherwise;
+    each made once (a theme's label repeats thousands of times)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, str] = {}
+
+    def __call__(self, binding: dict) -> str:
+        key = (binding["value"], binding["type"], binding.get("xml:lang"))
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = (Text(binding["value"], binding.get("xml:lang")) if binding["type"] == "literal"
+                                       else binding["value"])
+        return found
+
+
+def _sorted_fields(card: Card) -> Card:
+    """The card's values in a stable order (by text, then language): the store answers in no particular order."""
+    for values in card.fields.values():
+        values.sort(key=lambda v: (str(v), getattr(v, "language", None) or ""))
+    return card
+
+
+@dataclass
+class Card:
+    """An entity of class mlg:KIND with its fields (field -> values: Text literals or IRIs as str, sorted) and the
+    values' labels (IRI -> Text labels; the lists' cards share one such dict)."""
+
+    iri: str
+    kind: str = ""
+    fields: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+    labels: dict[str, list] = field(default_factory=lambda: defaultdict(list))
+
+    def text(self, name: str, lang: str = "fr") -> str:
+        return pick(self.fields.get(name, []), lang)
+
+    def texts(self, name: str, lang: str = "fr") -> list[str]:
+        """Every text of field `name` in `lang`, else in French, else without a language (a field may hold several)."""
+        values = [v for v in self.fields.get(name, []) if isinstance(v, Text)]
+        for wanted in (lang, "fr", None):
+            found = [str(v) for v in values if v.language == wanted]
+            if found:
+                return found
+        return []
+
+    def links(self, name: str, lang: str = "fr") -> list[tuple[str, str]]:
+        """(IRI, label in `lang`) of the entities or concepts in field `name`."""
+        return [(str(v), pick(self.labels.get(str(v), []), lang) or short(str(v)))
+                for v in self.fields.get(name, []) if not isinstance(v, Text)]
+
+    def has(self, name: str, iri: str) -> bool:
+        return iri in self.fields.get(name, ())
+
+
+class Territory(NamedTuple):
+    """A territory of the index (a tuple: 36,000 of them are made at start, three times faster than as frozen
+    dataclasses)."""
+
+    iri: str
+    level: str
+    code: str
+    name: str
+    departement: str | None
+
+    def title(self, lang: str = "fr") -> str:
+        """The name, told apart from its homonyms by its département (communes) or level."""
+        if self.level == "commune":
+            return f"{self.name} ({self.departement or '?'}) — {self.code}"
+        return f"{self.name} — {LEVEL_NAMES[lang][self.level]} {self.code}"
+
+    @property
+    def key(self) -> str:
+        """`departement/38`: the form the query library's `territoire` check takes."""
+        return f"{self.level}/{self.code}"
+
+
+class Viewer:
+    """The graph as the viewer reads it; never mutated (queries only)."""
+
+    def __init__(self, store: QueryStore):
+        self.store = store
+        self._answers: dict[str, object] = {}
+        self._choices: dict[tuple, dict[str, str]] = {}
+
+    @classmethod
+    def open(cls, out_dir: str | Path) -> Viewer:
+        store = open_store(out_dir if str(out_dir).startswith(("http://", "https://")) else Path(out_dir))
+        store.courtesy = courtesy  # long answers read in the warm-up's thread give way to the visitors' pages
+        return cls(store)
+
+    def run(self, name: str, **params):
+        return get_query(name).run(self.store, params)
+
+    def values(self, name: str, **params) -> list[tuple]:
+        """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
+        return get_query(name).values(self.store, params)
+
+    def _kept(self, key, make):
+        """`make()`, computed once under `key`: the graph does not change while the viewer runs."""
+        if key not in self._answers:
+            self._answers[key] = make()
+        return self._answers[key]
+
+    def plain(self, name: str) -> list[tuple]:
+        """`values` of a query without parameters, run once (see `once`)."""
+        return self._kept(f"values {name}", lambda: self.values(name))
+
+    def once(self, name: str):
+        """The rows of a query without parameters, run once."""
+        return self._kept(name, lambda: self.run(name))
+
+    # -- Accueil ---------------------------------------------------------------------------------
+    def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
+        return self._counted(self.once("entities_by_type"), "class", "classLabel", lang)
+
+    def counts_by_source(self, lang: str = "fr") -> list[tuple[str, int]]:
+        return self._counted(self.once("entities_by_source"), "document", "title", lang)
+
+    @staticmethod
+    def _counted(rows, key: str, label: str, lang: str) -> list[tuple[str, int]]:
+        labels, counts = defaultdict(list), {}
+        index = {name: i for i, name in enumerate(rows.variables)}
+        for row in rows:  # raw terms: .dicts() would drop the language tags
+            labels[row[index[key]]].append(row[index[label]])
+            counts[row[index[key]]] = int(row[index["count"]])
+        return [(pick(labels[k], lang), counts[k]) for k in counts]
+
+    def build(self) -> dict:
+        """Build date and referential vintage (the build's metadata graph)."""
+        rows = self.once("build_description").dicts()
+        return rows[0] if rows else {}
+
+    # -- Territoires -----------------------------------------------------------------------------
+    @shared_property
+    def territories(self) -> list[Territory]:
+        _, rows = get_query("territory_names").texts(self.store)  # 36,000 rows of texts: read fastest as CSV
+        return sorted((Territory(iri, level, code, name, departement or None)
+                       for iri, level, code, name, departement in rows), key=lambda t: (t.level, t.code))
+
+    @shared_property
+    def territory_index(self) -> dict[str, Territory]:
+        """Every territory by `level/code`."""
+        return {t.key: t for t in self.territories}
+
+    def territory(self, key: str) -> Territory | None:
+        """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI; None for no key, without
+        waiting for the index (a page with no territory chosen)."""
+        return self.territory_index.get(key.removeprefix(ID).removeprefix("territoire/")) if key else None
+
+    def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
+        """Territories whose official code is `text`, then whose name starts with it, then contains it."""
+        wanted = fold(text.strip())
+        if not wanted:
+            return []
+        exact = [t for t in self.territories if t.code.casefold() == wanted]
+        starts, within = [], []
+        for territory, name in self._folded_names:
+            if territory not in exact and wanted in name:
+                (starts if name.startswith(wanted) else within).append((territory, name))
+        rank = {level: i for i, level in enumerate(reversed(LEVEL_ORDER))}  # larger territories first
+        ordered = [t for group in (starts, within) for t, _ in sorted(group, key=lambda p: (rank[p[0].level], p[1], p[0].code))]
+        return (exact + ordered)[:limit]
+
+    @shared_property
+    def _folded_names(self) -> list[tuple[Territory, str]]:
+        """Each territory with its name folded (see `fold`), once: a search reads all 36,000 of them."""
+        return [(t, fold(t.name)) for t in giving_way(self.territories, 2000)]
+
+    def nesting(self, key: str) -> list[Territory]:
+        """The territory and those containing it, from the commune up to the région."""
+        found = [self.territory_index.get(f"{r['level']}/{r['code']}")
+                 or Territory(r["territory"], r["level"], r["code"], r["name"], None)  # its département, for its title
+                 for r in self.run("territory_nesting", territory=key).dicts()]
+        return sorted(found, key=lambda t: LEVEL_ORDER.index(t.level))
+
+    def in_territory(self, key: str) -> tuple[set[str], set[str]]:
+        """IRIs of the coordinations and experiences in the territory or a territory it contains."""
+        found = self.around(key)
+        return set(found["coordination"]), set(found["experience"])
+
+    def around(self, key: str, lang: str = "fr") -> dict[str, dict[str, str]]:
+        """What lies in the territory or a territory it contains, by kind (coordination, experience, actor, qpv):
+        IRI -> name in `lang`, sorted by name. One query: a territory's page need not wait for every card."""
+        names: dict[str, dict[str, list]] = {kind: defaultdict(list) for kind in ("coordination", "experience", "actor", "qpv")}
+        for entity, kind, label in self.run("entities_in_territory", territory=key):
+            names[str(kind)][str(entity)].append(label)
+        return {kind: self._by_name(found, lang) for kind, found in names.items()}
+
+    def covering(self, key: str, lang: str = "fr") -> dict[str, str]:
+        """IRI -> name in `lang` of the coordinations covering the territory from a territory containing it."""
+        names: dict[str, list] = defaultdict(list)
+        for coordination, label, _ in self.run("coordinations_covering_territory", territory=key):
+            names[str(coordination)].append(label)
+        return self._by_name(names, lang)
+
+    def uncovered_themes(self, key: str, lang: str = "fr") -> list[str]:
+        """Names in `lang` of the themes no known coordination of the territory (or within it) works on."""
+        names = self.concept_names(f"{ID}theme")
+        return sorted((pick(names.get(str(theme), []), lang) or short(str(theme))
+                       for theme in self.run("themes_without_coordination", territory=key).column("theme")), key=fold)
+
+    def concept_names(self, scheme: str) -> dict[str, list]:
+        """Concept IRI -> its labels (every language) in a concept scheme; read once per scheme."""
+        def read() -> dict[str, list]:
+            names: dict[str, list] = defaultdict(list)
+            for concept, _, label in self.run("concepts_of_scheme", scheme=scheme):
+                names[str(concept)].append(label)
+            return dict(names)
+
+        return self._kept(f"concepts {scheme}", read)
+
+    @staticmethod
+    def _by_name(names: dict[str, list], lang: str) -> dict[str, str]:
+        picked = {iri: pick(labels, lang) for iri, labels in names.items()}
+        return dict(sorted(picked.items(), key=lambda item: (fold(item[1]), item[0])))
+
+    # -- Expériences, Coordinations --------------------------------------------------------------
+    def cards(self, kind: str) -> dict[str, Card]:
+        """Every entity of class mlg:KIND (FieldExperience, Coordination) as a short Card (entity_summaries: what
+        lists and filters read; `complete` gives a card's long texts), by IRI."""
+        cards: dict[str, Card] = {}
+        value = _Values()
+        labels: dict[str, list] = defaultdict(list)  # one dict for every card of the kind
+        labels_query, summaries_query = map(get_query, CARD_QUERIES)
+        for row in labels_query.json(self.store, {"kind": f"{MLG}{kind}"})[1]:
+            labels[row["value"]["value"]].append(value(row["valueLabel"]))
+        _, rows = summaries_query.json(self.store, {"kind": f"{MLG}{kind}"})
+        for row in giving_way(rows, 2000):  # read from the JSON answer: no rdflib term made
+            entity = row["entity"]["value"]
+            card = cards.get(entity)
+            if card is None:
+                card = cards[entity] = Card(entity, kind, labels=labels)
+            card.fields[row["field"]["value"]].append(value(row["value"]))
+        for card in cards.values():
+            _sorted_fields(card)
+        return dict(sorted(cards.items()))  # by IRI, as entity_cards orders them: every run shows the same order
+
+    def cards_ahead(self, kind: str) -> None:
+        """Start the queries `cards(kind)` reads, answered in another thread meanwhile (QueryStore.ahead)."""
+        for name in CARD_QUERIES:
+            get_query(name).ahead(self.store, {"kind": f"{MLG}{kind}"})
+
+    def complete(self, card: Card) -> Card:
+        """The card with every field of entity_cards (long texts, source, passage...) added; read once per card."""
+        return self._kept(("card", card.iri), lambda: self._completed(card))
+
+    def _completed(self, card: Card) -> Card:
+        full = Card(card.iri, card.kind, labels=defaultdict(list))
+        value = _Values()
+        for name, values in card.fields.items():
+            full.fields[name] = list(values)
+            for found in values:
+                if found in card.labels:
+                    full.labels[found] = list(card.labels[found])
+        for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri})[1]:
+            found, name = value(row["value"]), row["field"]["value"]
+            if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
+                       for known in full.fields[name]):
+                full.fields[name].append(found)
+            if "valueLabel" in row and (label := value(row["valueLabel"])) not in full.labels[found]:
+                full.labels[found].append(label)
+        return _sorted_fields(full)
+
+    @shared_property
+    def experiences(self) -> dict[str, Card]:
+        return self.cards("FieldExperience")
+
+    @shared_property
+    def coordinations(self) -> dict[str, Card]:
+        """Coordination cards; a coordination's themes include those of the experiences it carries
+        (as the library's coordinations_by_theme reads them)."""
+        cards = self.cards("Coordination")
+        carriers = set()
+        for experience in self.experiences.values():
+            for carrier, _ in experience.links("carrier"):
+                if carrier in cards:
+                    carriers.add(carrier)
+                    for theme in experience.fields.get("theme", []):
+                        if theme not in cards[carrier].fields["theme"]:
+                            cards[carrier].fields["theme"].append(theme)
+                        cards[carrier].labels[theme] = experience.labels[theme]
+        for carrier in carriers:  # the others are sorted already
+            _sorted_fields(cards[carrier])
+        return cards
+
+    def choices(self, cards: dict[str, Card], name: str, lang: str = "fr") -> dict[str, str]:
+        """IRI -> label of the values of field `name` over `cards` (a filter's options), sorted by label; kept, per
+        field and language, for the viewer's own experiences and coordinations (they never change)."""
+        own = next((kind for kind in ("experiences", "coordinations") if vars(self).get(kind) is cards), None)
+        if own and (own, name, lang) in self._choices:
+            return self._choices[own, name, lang]
+        found = {iri: label for card in cards.values() for iri, label in card.links(name, lang)}
+        found = dict(sorted(found.items(), key=lambda item: fold(item[1])))
+        if own:
+            self._choices[own, name, lang] = found
+        return found
+
+    def filtered(self, cards: dict[str, Card], lang: str = "fr", territory: str | None = None,
+                 **wanted: str | None) -> list[Card]:
+        """Cards having each wanted value (field=IRI) and, given a territory, located in it (nesting)."""
+        selected = [c for c in cards.values() if all(not iri or c.has(name, iri) for name, iri in wanted.items())]
+        if territory:
+            coordinations, experiences = self.in_territory(territory)
+            selected = [c for c in selected if c.iri in coordinations | experiences]
+        return sorted(selected, key=lambda c: fold(c.text("label", lang)))
+
+    def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[str]]]:
+        """Role IRI -> (role label, actor labels) of a coordination's participations, in `lang`."""
+        roles, actors, pairs = defaultdict(list), defaultdict(list), []
+        for row in self.run("coordination_participants", coordination=coordination):
+            actor, actor_label, role, role_label, _ = (row[0], row[1], row[2], row[3], row[4])
+            roles[role].append(role_label)
+            actors[actor].append(actor_label)
+            if (role, actor) not in pairs:
+                pairs.append((role, actor))
+        found: dict[str, tuple[str, list[str]]] = {}
+        for role, actor in pairs:
+            found.setdefault(str(role), (pick(roles[role], lang), []))[1].append(pick(actors[actor], lang))
+        return found
+
+    def participants(self, coordination: str, lang: str = "fr") -> list[tuple[str, str]]:
+        """(role label, actor label) of a coordination's participations, in `lang`."""
+        return [(label, actor) for label, actors in self.roles(coordination, lang).values() for actor in actors]
+
+    def communes(self, coordination: str) -> list[dict]:
+        """The communes a coordination covers (its territories' communes, through the nesting): code, name, population."""
+        return self.run("communes_of_coordination", coordination=coordination).dicts()
+
+    def typical_funders(self, coordination_type: str) -> list[str]:
+        """Labels of the usual funders of a coordination type (the type's mlg:typicalFunder)."""
+        return [r["label"] for r in self.run("funders", coordinationType=coordination_type).dicts()
+                if r["how"] == "financeur habituel"]
+
+    def of_coordination_type(self, cards: list[Card], coordination_type: str | None) -> list[Card]:
+        """The cards (experiences) carried out by a coordination of the type; all of them when no type is given."""
+        if not coordination_type:
+            return cards
+        return [c for c in cards if any(self.coordinations.get(iri) and self.coordinations[iri].has("type", coordination_type)
+                                        for iri, _ in c.links("carrier"))]
+
+    def experiences_of(self, coordination: str) -> list[Card]:
+        return [c for c in self.experiences.values() if c.has("carrier", coordination)]

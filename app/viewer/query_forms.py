@@ -1,0 +1,82 @@
+"""The query library as forms (the viewer's Requêtes page): one field per declared parameter, from its check.
+
+A parameter's `check` (query_library) decides the field: a territory is typed
+as level/code, a code or a name (searched, homonyms told apart); a concept of
+a scheme is chosen among the scheme's concepts, labelled in the chosen
+language; an integer gets its bounds; anything else is text. What the user
+gives still goes through the library's own check when the query runs, so a
+bad value gets the library's bilingual message.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from app.viewer.model import ID, Territory, Viewer, fold, pick
+from maillage.library import LEVELS, VOCABULARY_BASE, NamedQuery, Parameter, library
+
+
+@dataclass(frozen=True)
+class FormField:
+    parameter: Parameter
+    kind: str                       # territory, concept, integer, text
+    default: str = ""               # what the field shows first (a readable form of the query's default)
+    level: str | None = None        # territory: the level the check wants (None: any, given as level/code)
+    options: dict[str, str] = field(default_factory=dict)  # concept: IRI -> label
+
+    def label(self, lang: str = "fr") -> str:
+        required = "" if self.parameter.required else (" (facultatif)" if lang == "fr" else " (optional)")
+        return f"{self.parameter.name}{required}"
+
+
+def summaries(lang: str = "fr") -> dict[str, str]:
+    """Query name -> its question in `lang`, sorted by question."""
+    found = {name: q.summary.get(lang) or q.summary["fr"] for name, q in library().items()}
+    return dict(sorted(found.items(), key=lambda item: fold(item[1])))
+
+
+@lru_cache(maxsize=64)
+def concept_options(viewer: Viewer, scheme: str, lang: str = "fr") -> dict[str, str]:
+    """IRI -> label in `lang` of the concepts of a scheme of ontology/vocabularies/, in the scheme's order."""
+    labels = defaultdict(list)
+    for concept, _, label in viewer.run("concepts_of_scheme", scheme=VOCABULARY_BASE + scheme):
+        labels[str(concept)].append(label)
+    return {iri: pick(found, lang) for iri, found in labels.items()}
+
+
+def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[FormField]:
+    fields = []
+    for parameter in query.parameters:
+        check, default = parameter.check or "", parameter.default or ""
+        if check in LEVELS or check == "territoire":
+            level = check if check in LEVELS else None
+            shown = default.removeprefix(f"{ID}territoire/")
+            if level:
+                shown = shown.removeprefix(f"{level}/")
+            fields.append(FormField(parameter, "territory", shown, level))
+        elif check.startswith("concept:"):
+            scheme = check.split(":", 1)[1]
+            default = default if default.startswith("http") or not default else f"{VOCABULARY_BASE}{scheme}/{default}"
+            fields.append(FormField(parameter, "concept", default, options=concept_options(viewer, scheme, lang)))
+        elif parameter.type == "integer":
+            fields.append(FormField(parameter, "integer", default))
+        else:
+            fields.append(FormField(parameter, "text", default.removeprefix(ID) if check.startswith("entity:") else default))
+    return fields
+
+
+def territory_matches(viewer: Viewer, form_field: FormField, text: str, limit: int = 30) -> list[Territory]:
+    """Territories a territory field's text names: level/code or code exactly, else by name (of the wanted level)."""
+    text = text.strip().removeprefix(f"{ID}territoire/")
+    exact = viewer.territory(f"{form_field.level}/{text}" if form_field.level and "/" not in text else text)
+    if exact is not None and (form_field.level is None or exact.level == form_field.level):
+        return [exact]
+    found = viewer.search_territories(text, limit=limit * 4)
+    return [t for t in found if form_field.level is None or t.level == form_field.level][:limit]
+
+
+def territory_value(form_field: FormField, territory: Territory) -> str:
+    """What the library's check takes: the code for a level's check, level/code for `territoire`."""
+    return territory.code if form_field.level else territory.key

@@ -1,0 +1,226 @@
+"""The viewer's graph, opened once per process, and its slow first computations, done in the background.
+
+At national size the graph takes seconds to open (1.1 million quads read into Oxigraph) and the first
+visit of some pages waits for what is then kept for the life of the process: the territory names
+(36,000), the map's places, the coordination and experience cards, the network, the partner graph
+(seconds each, see the README's viewer figures). `begin(out_dir)` starts all of it in a daemon thread,
+once per process and build directory: `app/server.py` calls it when the server starts, before anyone
+connects, and the first page otherwise. A page waits only for the graph and what the first page
+shows (`Opening.viewer`); the rest goes on behind. A page asking for something still being computed
+waits for it (the caches are shared, the slow ones locked): nothing is computed twice.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from app.viewer.model import Viewer
+from app.viewer.sharing import in_background, waiting
+from graph_builder.referential.geometry import Geometry, prepared
+
+log = logging.getLogger(__name__)
+
+
+def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
+    """What Accueil shows: the build, the counts and the map's spots (maps.spots)."""
+    from app.viewer.maps import spots
+
+    def counts() -> None:
+        viewer.build()
+        viewer.counts_by_type()
+        viewer.counts_by_source()
+
+    # Oxigraph answers without holding the GIL: the counts are computed beside the map's spots.
+    counting = threading.Thread(target=counts, name="maillage-counts", daemon=True)
+    counting.start()
+    if geometry is not None:
+        spots(viewer, geometry)
+    else:
+        viewer.plain("departements_map")
+    counting.join()
+
+
+class Visits:
+    """Whether a page is being run for a visitor, and since when none has: the warm-up gives way to the pages,
+    because Python runs one thread at a time (the GIL) and a page run beside it took twice as long or more. Its
+    longest steps wait for a pause (`quiet_s` without a run: the visitor is reading); the others, and every piece
+    of their work (sharing.give_way), wait while a page runs (`courtesy`)."""
+
+    def __init__(self, quiet_s: float = 3.0, patience_s: float = 0.5):
+        self.quiet_s = quiet_s
+        self.patience_s = patience_s
+        self._running = 0
+        self._since = 0.0  # when the pages now running began
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def visiting(self):
+        """Around a page's run."""
+        with self._lock:
+            if not self._running:
+                self._since = time.monotonic()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._last = time.monotonic()
+
+    def pause(self) -> None:
+        """Return once no page has run for `quiet_s` seconds."""
+        while self._running or time.monotonic() - self._last < self.quiet_s:
+            time.sleep(0.1)
+
+    def courtesy(self) -> None:
+        """Return once no page is running, or at once if a page waits for what the warm-up computes (it would
+        wait forever: sharing.waiting), or once pages have run for `patience_s` (one may wait for it in a way
+        not counted)."""
+        while self._running and not waiting() and time.monotonic() - self._since < self.patience_s:
+            time.sleep(0.005)
+
+
+VISITS = Visits()
+
+
+@contextmanager
+def quick_switches(interval_s: float = 0.0005):
+    """Python's thread switch interval shortened meanwhile (5 ms by default): a page's run and the server's event
+    loop, waiting for the GIL behind the warm-up at each of their many small steps, waited up to 5 ms each time
+    (measured: a search's run started 1 s after the keystroke beside the warm-up)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(interval_s)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def kept() -> None:
+    """Move what the process has made so far out of the cyclic garbage collector's way (gc.freeze): the
+    viewer's caches (millions of objects) live as long as the process, and every full collection walked all
+    of them, at random moments of a visitor's page (measured: a 6 ms json.loads took 0.4 s)."""
+    gc.freeze()
+
+
+def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None) -> None:
+    """Fill the viewer's caches once the first page's are (first_page), most used first: each step, and each
+    piece of their work (sharing.give_way), once no page is running (`courtesy()`: Python runs one thread at a
+    time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one page reads
+    (every query for Requêtes, the network, the partner graph: seconds each at national size), which that page
+    computes itself if it comes first, after a pause (`pause()`)."""
+    from app.viewer.network import cached_network
+    from app.viewer.partners import PartnerGraph
+    from maillage.library import LEVELS, code_rule, library
+
+    soon = (  # the most used first: a territory search (index and folded names), then the cards
+        lambda: viewer.territory_index,  # a shared property: reading it fills it
+        lambda: viewer.search_territories("a"),  # the folded names a search reads
+        lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
+        lambda: viewer.coordinations,
+        lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
+    )
+    for kind in ("FieldExperience", "Coordination"):  # their queries answered beside the territory index's
+        viewer.cards_ahead(kind)
+    with in_background(courtesy):
+        for step in soon:
+            courtesy()
+            step()
+        kept()
+        # After a pause: every library query read and checked (rdflib's parser: 0.6 s in all, which slowed a
+        # visitor's first clicks; a page parses the few it reads itself), the network, the partner graph.
+        for step in (library, lambda: cached_network(viewer, lang), lambda: PartnerGraph.of(viewer)):
+            pause()
+            step()
+            kept()
+
+
+def import_drawing_libraries() -> None:
+    import pandas  # noqa: F401  (st.table, st.dataframe)
+    import plotly.graph_objects  # noqa: F401
+
+
+class Opening:
+    """The graph of one build directory being opened, then warmed up, in a daemon thread."""
+
+    def __init__(self, out_dir: str, imports: bool = True):
+        self.out_dir, self.imports = out_dir, imports
+        self.opened = threading.Event()  # set once the graph and the first page's data are ready (or failed)
+        self.warmed = threading.Event()  # set once every cache is filled (or the warm-up failed)
+        self._viewer: Viewer | None = None
+        self.error: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="maillage-warm-up", daemon=True)
+
+    def _run(self) -> None:
+        # Oxigraph reads the dump without holding the GIL: meanwhile, the libraries the first page draws its
+        # tables and map with are imported (half a second otherwise spent by the first visitor).
+        if self.imports:
+            threading.Thread(target=import_drawing_libraries, name="maillage-imports", daemon=True).start()
+        try:
+            self._viewer = Viewer.open(self.out_dir)
+        except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
+            self.error = error
+            self.opened.set()
+            self.warmed.set()
+            return
+        try:
+            geometry = prepared()
+            first_page(self._viewer, geometry)
+            kept()
+            self.opened.set()
+            with quick_switches():
+                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy)
+        except Exception:  # the pages report their own errors; a warm-up only saves time
+            log.exception("viewer warm-up failed")
+        finally:
+            self.opened.set()
+            self.warmed.set()
+
+    @property
+    def viewer(self) -> Viewer:
+        """The opened graph, once the first page's data is ready; the opening's error if it failed."""
+        self.opened.wait()
+        if self._viewer is None:
+            raise self.error
+        return self._viewer
+
+
+def manifest(out_dir: str) -> dict | None:
+    """What the build's manifest.json says (date, quads, conformity), readable before the graph is open; None for
+    an endpoint, or a directory without a readable manifest (the opening then says what is wrong)."""
+    try:
+        found = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def out_dir() -> str:
+    """The build directory the viewer shows (MAILLAGE_OUT, default build/), or an endpoint's URL."""
+    return os.environ.get("MAILLAGE_OUT", "build")
+
+
+_OPENINGS: dict[str, Opening] = {}
+_LOCK = threading.Lock()
+
+
+def begin(out_dir: str, imports: bool = True) -> Opening:
+    """The opening of `out_dir` (MAILLAGE_OUT), started on the first call of the process; a failed one
+    (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph. `imports`: the
+    drawing libraries imported meanwhile in another thread; not while Streamlit is being imported (plotly then
+    read a half-imported pandas and failed): serve.main imports them itself once Streamlit is."""
+    with _LOCK:
+        opening = _OPENINGS.get(out_dir)
+        if opening is None or (opening.opened.is_set() and opening._viewer is None):
+            opening = _OPENINGS[out_dir] = Opening(out_dir, imports)
+            opening.thread.start()
+        return opening

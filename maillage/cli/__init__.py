@@ -1,0 +1,1 @@
+"""The `maillage` command: options are parsed here, the work is done by the stages' packages."""

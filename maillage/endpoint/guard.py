@@ -1,0 +1,100 @@
+"""What the public front lets through to Oxigraph: read-only queries, no federation, a result cap.
+
+Queries are parsed with rdflib's SPARQL 1.1 parser (never matched as text),
+so `SERVICE` inside a string or a comment is harmless and any `SERVICE`
+clause, however written, is found. A query rdflib cannot parse is refused
+too: nothing unparsed reaches Oxigraph, which would run the call.
+
+The result cap: a SELECT, CONSTRUCT or DESCRIBE without a LIMIT gets
+`LIMIT <cap>` appended (the response then says so in the header
+`Maillage-Result-Limit`); one that asks for more than the cap is refused
+with a message saying how to page (LIMIT / OFFSET). Appending is only done
+where the grammar allows it (no top-level VALUES after the modifiers), and
+the rewritten query is parsed again before it is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from maillage.sparql import QueryRefused as ReadRefused
+from maillage.sparql import parse_read_query
+
+LIMITED_FORMS = {"SelectQuery", "ConstructQuery", "DescribeQuery"}
+
+
+class QueryRefused(Exception):
+    """A request the front does not pass on; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, fr: str, en: str):
+        super().__init__(en)
+        self.status, self.fr, self.en = status, fr, en
+
+    def text(self) -> str:
+        return f"{self.fr}\n{self.en}\n"
+
+
+UPDATE_REFUSED = ("Ce point d'accès est en lecture seule : les mises à jour SPARQL (INSERT, DELETE, LOAD, CLEAR, DROP...) "
+                  "sont refusées.",
+                  "This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP...) is refused.")
+
+
+def update_refused() -> QueryRefused:
+    return QueryRefused(403, *UPDATE_REFUSED)
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    text: str  # what is sent to Oxigraph
+    form: str  # SelectQuery, ConstructQuery, DescribeQuery, AskQuery
+    limit_added: int | None  # the LIMIT the front appended, if any
+
+
+def _parse(text: str) -> CompValue:
+    """The parse tree (sparql.parse_read_query, shared with every store), refusals answered as HTTP."""
+    try:
+        return parse_read_query(text)
+    except ReadRefused as exc:
+        if exc.kind == "update":
+            raise update_refused() from None
+        if exc.kind == "service":
+            raise QueryRefused(
+                400, "Les requêtes fédérées (clause SERVICE) sont refusées : ce point d'accès n'interroge que le graphe "
+                "Maillage.", "Federated queries (SERVICE clause) are refused: this endpoint queries the Maillage graph only.",
+            ) from None
+        raise QueryRefused(400, exc.message_fr, exc.message_en) from None
+
+
+def _limit(query: CompValue) -> int | None:
+    modifiers = query.get("limitoffset") if "limitoffset" in query else None
+    if modifiers is None or "limit" not in modifiers:
+        return None
+    return int(modifiers["limit"])
+
+
+def check_query(text: str, cap: int) -> CheckedQuery:
+    """The query to send, or QueryRefused with the reason (fr and en)."""
+    if not text or not text.strip():
+        raise QueryRefused(400, "Requête SPARQL vide : donnez-la dans le paramètre « query ».",
+                           "Empty SPARQL query: give it in the 'query' parameter.")
+    query = _parse(text)
+    if query.name not in LIMITED_FORMS:
+        return CheckedQuery(text, query.name, None)
+    limit = _limit(query)
+    if limit is not None:
+        if limit > cap:
+            raise QueryRefused(
+                400, f"LIMIT {limit} dépasse le plafond de {cap} résultats : paginez avec LIMIT {cap} OFFSET ...",
+                f"LIMIT {limit} is above the cap of {cap} results: page with LIMIT {cap} OFFSET ...")
+        return CheckedQuery(text, query.name, None)
+    if "valuesClause" in query and query["valuesClause"] is not None:
+        raise QueryRefused(
+            400, f"Ajoutez LIMIT (au plus {cap}) avant le bloc VALUES final : le plafond ne peut pas être ajouté pour vous.",
+            f"Add a LIMIT (at most {cap}) before the final VALUES block: the cap cannot be added for you.")
+    # A newline first: the query may end with a comment.
+    limited = f"{text}\nLIMIT {cap}"
+    if _limit(_parse(limited)) != cap:
+        raise QueryRefused(400, f"Ajoutez LIMIT (au plus {cap}) à la requête.", f"Add a LIMIT (at most {cap}) to the query.")
+    return CheckedQuery(limited, query.name, cap)

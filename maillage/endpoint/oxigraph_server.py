@@ -1,0 +1,155 @@
+"""The real Oxigraph SPARQL server (the `oxigraph` console binary of the PyPI package `oxigraph`).
+
+The SPARQL 1.1 Protocol is Oxigraph's, never re-implemented here: this module
+only prepares its on-disk store from the build, starts the server on a
+loopback address, waits until it answers and stops it.
+
+The store directory is a cache next to the build (`<out>/oxigraph/public`, or
+`complete` with personal graphs): it is loaded with `oxigraph load` and
+rebuilt only when the checksum of `maillage.nq` in the manifest changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from maillage.endpoint.dataset import BuiltDataset
+
+
+class OxigraphError(Exception):
+    """The Oxigraph binary is missing, could not load the dump, or the server did not start."""
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` console script, next to this Python first (a venv need not be on PATH)."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.is_file() else shutil.which("oxigraph")
+    if not found:
+        raise OxigraphError("le programme « oxigraph » est introuvable : installez le paquet PyPI « oxigraph » "
+                            "(pip install -e .) / the 'oxigraph' program is missing: install the PyPI package 'oxigraph'")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def prepare_store(dataset: BuiltDataset, include_personal: bool = False) -> Path:
+    """The on-disk Oxigraph store of the build, loaded once per version of the dump."""
+    cache = dataset.out_dir / "oxigraph"
+    variant = "complete" if include_personal else "public"
+    location, stamp = cache / variant, cache / f"{variant}.sha256"
+    if location.is_dir() and stamp.is_file() and stamp.read_text().strip() == dataset.checksum:
+        return location
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{variant}-", dir=cache))
+    try:
+        # Quads are filtered here (personal graphs) and streamed to `oxigraph load` on its stdin.
+        process = subprocess.Popen([oxigraph_binary(), "load", "--location", str(staging), "--format", "nq"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert process.stdin is not None
+        try:
+            ox.serialize(dataset.quads(include_personal), output=process.stdin, format=ox.RdfFormat.N_QUADS)
+        finally:
+            process.stdin.close()
+        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        if process.wait() != 0:
+            raise OxigraphError(f"oxigraph load {dataset.dump}: {stderr.strip()}")
+        stamp.unlink(missing_ok=True)
+        shutil.rmtree(location, ignore_errors=True)
+        staging.rename(location)
+        stamp.write_text(dataset.checksum + "\n")
+        return location
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+class OxigraphServer:
+    """One `oxigraph serve-read-only` (or `serve`, writable, for tests and loading) process.
+
+    `timeout_s` is Oxigraph's own query timeout; it is cooperative, so the
+    front keeps its own deadline too (see app.py).
+    """
+
+    def __init__(self, location: Path | None, *, host: str = "127.0.0.1", port: int | None = None,
+                 read_only: bool = True, timeout_s: float | None = None, cors: bool = False,
+                 union_default_graph: bool = True):
+        if read_only and location is None:
+            raise ValueError("a read-only server needs a store location")
+        self.location, self.host, self.port = location, host, port or free_port(host)
+        self.read_only, self.timeout_s, self.cors, self.union_default_graph = read_only, timeout_s, cors, union_default_graph
+        self._process: subprocess.Popen | None = None
+        self._log = tempfile.TemporaryFile()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        command = [oxigraph_binary(), "serve-read-only" if self.read_only else "serve", "--bind", f"{self.host}:{self.port}"]
+        if self.location is not None:
+            command += ["--location", str(self.location)]
+        if self.timeout_s is not None:
+            # Oxigraph takes whole seconds; never round a short timeout down to "no timeout".
+            command += ["--timeout-s", str(max(1, round(self.timeout_s)))]
+        if self.cors:
+            command.append("--cors")
+        if self.union_default_graph:
+            command.append("--union-default-graph")
+        return command
+
+    def start(self, wait: float = 30.0) -> OxigraphServer:
+        self._process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
+        self.wait_ready(wait)
+        return self
+
+    def wait_ready(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise OxigraphError(f"oxigraph s'est arrêté au démarrage / oxigraph stopped while starting: {self.log()}")
+            try:
+                if httpx.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise OxigraphError(f"oxigraph ne répond pas sur {self.url} après {wait:.0f} s / not answering after {wait:.0f} s")
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace").strip()
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def restart(self, wait: float = 30.0) -> None:
+        """Stop and start again, on the same port: the only way to end a query Oxigraph does not cancel."""
+        self.stop()
+        self.start(wait)
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,331 @@
+"""The query library: `queries/*.rq`, one question per file, read, checked and run on any QueryStore.
+
+Each file starts with a grlc header (`#+ ` lines read as YAML: `summary`,
+`description`, `tags`, `method`, `defaults`), plus two keys of this
+project that grlc ignores: `summary_en` (the question in English) and
+`params` (per parameter: `description`, `description_en`, and the check
+its values pass). Parameters follow grlc's names: `?_name_iri` required,
+`?__name_iri` optional (left unbound when absent: the pattern then matches
+anything), the suffix giving the type (`_iri`, `_integer`, `_xsd_date`...).
+
+Checks (`params: {name: {check: ...}}`):
+  commune, departement, region, epci, qpv   an official code of that level (its
+        pattern and message come from the SHACL shapes); the IRI is minted
+  territoire     `level/code` (`departement/38`) of any of those levels
+  concept:SCHEME a concept of an SKOS scheme of ontology/vocabularies/, by
+        code (`sante-mentale`), notation (`4.6`) or IRI
+  entity:KIND    an entity id (`asv-aix-en-provence`) under `<base>KIND/`
+  iri            any absolute IRI (e.g. the entity whose sources are asked)
+  min / max      bounds of an integer
+A value may always be given as the full IRI. Values are bound as RDF terms
+(sparql.bind), never pasted into the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+
+from graph_builder.constants import DEFAULT_BASE, PROJECT_ROOT
+from graph_builder.problems import BilingualError, did_you_mean
+from maillage.sparql import check_query
+from maillage.stores import QueryStore, Rows
+
+QUERIES = PROJECT_ROOT / "queries"
+VOCABULARIES = PROJECT_ROOT / "ontology" / "vocabularies"
+SHAPES = PROJECT_ROOT / "shapes" / "core.ttl"
+VOCABULARY_BASE = "https://w3id.org/maillage/id/"  # concept IRIs never move with --base (record_kinds.yaml)
+MLG = Namespace("https://w3id.org/maillage/def/core#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+IGEO_CODE = URIRef("http://rdf.insee.fr/def/geo#codeINSEE")
+PARAMETER = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*)_(iri|integer|xsd_[A-Za-z]+|[a-z]{2})\b")
+ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LEVELS = ("commune", "departement", "region", "epci", "qpv")
+
+
+class LibraryError(BilingualError, ValueError):
+    """Unknown query, unknown or bad parameter: a message in French and in English."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str                 # as users write it: `territory`
+    variable: str             # as the query names it, without `?`: `_territory_iri`
+    type: str                 # iri, integer, xsd_date, fr...
+    required: bool
+    default: str | None = None
+    check: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    description: dict[str, str] = field(default_factory=dict)
+
+    def describe(self, lang: str = "fr") -> str:
+        return self.description.get(lang) or self.description.get("fr", "")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    text: str
+    summary: dict[str, str]
+    description: str
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    form: str
+
+    def parameter(self, name: str) -> Parameter:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        known = [p.name for p in self.parameters]
+        hint_fr, hint_en = did_you_mean(name, known)
+        raise LibraryError(
+            f"Paramètre inconnu pour la requête {self.name} : « {name} ».{hint_fr} "
+            f"Paramètres : {', '.join(known) or 'aucun'}.",
+            f"Unknown parameter for query {self.name}: '{name}'.{hint_en} Parameters: {', '.join(known) or 'none'}.")
+
+    def bindings(self, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> dict[str, Any]:
+        """The checked values of the parameters, by query variable: defaults, overridden by `values`."""
+        given = {}
+        for name, value in (values or {}).items():
+            given[self.parameter(name).name] = value
+        bound = {}
+        for parameter in self.parameters:
+            value = given.get(parameter.name, parameter.default)
+            if value is None or value == "":
+                if parameter.required:
+                    raise LibraryError(f"La requête {self.name} demande le paramètre « {parameter.name} » : "
+                                       f"{parameter.describe('fr')}",
+                                       f"Query {self.name} needs the parameter '{parameter.name}': "
+                                       f"{parameter.describe('en')}")
+                continue
+            bound[parameter.variable] = checked_value(self.name, parameter, value, base)
+        return bound
+
+    def run(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> Rows:
+        """Run on `store` with `values` ({parameter name: value}) checked and bound as RDF terms."""
+        return store.select(self.text, self.bindings(values, base))
+
+    def values(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> list[tuple]:
+        """`run(...).values()`: the rows as plain Python values, read faster (QueryStore.select_values)."""
+        return store.select_values(self.text, self.bindings(values, base))
+
+    def texts(self, store: QueryStore, values: dict[str, Any] | None = None,
+              base: str = DEFAULT_BASE) -> tuple[list[str], list[list[str]]]:
+        """The variables and rows of the answer as texts, "" when unbound (QueryStore.select_texts): for long
+        answers of names and codes."""
+        return store.select_texts(self.text, self.bindings(values, base))
+
+    def ahead(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> None:
+        """Start answering the query on `store` in another thread, for a `json` soon (QueryStore.ahead)."""
+        store.ahead(self.text, self.bindings(values, base))
+
+    def json(self, store: QueryStore, values: dict[str, Any] | None = None,
+             base: str = DEFAULT_BASE) -> tuple[list[str], list[dict]]:
+        """The variables and SPARQL JSON bindings of the answer (QueryStore.select_json): language tags kept,
+        no rdflib term made."""
+        return store.select_json(self.text, self.bindings(values, base))
+
+
+def read_header(text: str) -> dict:
+    """The grlc-style `#+ ` header of a query, as YAML."""
+    lines = [line[3:] for line in text.splitlines() if line.startswith("#+ ") or line == "#+"]
+    return yaml.safe_load("\n".join(lines)) or {}
+
+
+def read_query(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    header = read_header(text)
+    defaults: dict[str, Any] = {}
+    for item in header.get("defaults") or []:
+        defaults.update(item)
+    specs = header.get("params") or {}
+    parameters, seen = [], set()
+    for match in PARAMETER.finditer(text):
+        underscores, name, kind = match.groups()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = specs.get(name) or {}
+        parameters.append(Parameter(
+            name=name, variable=f"{underscores}{name}_{kind}", type=kind, required=underscores == "_",
+            default=None if defaults.get(name) is None else str(defaults[name]), check=spec.get("check"),
+            minimum=spec.get("min"), maximum=spec.get("max"),
+            description={"fr": spec.get("description", ""), "en": spec.get("description_en", "")}))
+    stray = sorted(set(specs) - seen) + sorted(set(defaults) - seen)
+    if stray:
+        raise LibraryError(f"{path.name} : paramètre(s) décrit(s) mais absent(s) de la requête : {', '.join(stray)}",
+                           f"{path.name}: parameter(s) described but not in the query: {', '.join(stray)}")
+    return NamedQuery(name=path.stem, path=path, text=text,
+                      summary={"fr": header.get("summary", ""), "en": header.get("summary_en", "")},
+                      description=" ".join(str(header.get("description", "")).split()),
+                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(text))
+
+
+@cache
+def _read_once(path: Path) -> NamedQuery:
+    return read_query(path)
+
+
+@cache
+def _library(directory: Path) -> dict[str, NamedQuery]:
+    return {path.stem: _read_once(path) for path in sorted(directory.glob("*.rq"))}
+
+
+def library(directory: Path = QUERIES) -> dict[str, NamedQuery]:
+    """Every query of the library (top-level `*.rq` only), by name."""
+    return _library(directory.resolve())
+
+
+def get_query(name: str, directory: Path = QUERIES) -> NamedQuery:
+    # Only this query's file is parsed when it exists: the viewer's first page needs 3 of the library's queries,
+    # and rdflib's parser takes seconds over all of them.
+    path = directory.resolve() / f"{name}.rq"
+    if re.fullmatch(r"[a-z0-9_]+", name) and path.is_file():
+        return _read_once(path)
+    queries = library(directory)
+    if name not in queries:
+        hint_fr, hint_en = did_you_mean(name, list(queries))
+        raise LibraryError(f"Requête inconnue : « {name} ».{hint_fr} « maillage queries » les liste.",
+                           f"Unknown query: '{name}'.{hint_en} 'maillage queries' lists them.")
+    return queries[name]
+
+
+def run_query(store: QueryStore, name: str, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> Rows:
+    """Run the library's query NAME on `store` with `values` ({parameter: value}), checked and bound."""
+    return get_query(name).run(store, values, base)
+
+
+# -- checks ------------------------------------------------------------------
+
+@cache
+def _concepts(scheme: str) -> dict[str, URIRef]:
+    """Concepts of a scheme by IRI, code (IRI suffix) and notation."""
+    path = VOCABULARIES / f"{scheme}.ttl"
+    if not path.is_file():
+        raise LibraryError(f"vocabulaire inconnu : {scheme}", f"unknown vocabulary: {scheme}")
+    graph = Graph().parse(path, format="turtle")
+    concepts: dict[str, URIRef] = {}
+    for concept in graph.subjects(SKOS.inScheme, URIRef(VOCABULARY_BASE + scheme)):
+        concepts[str(concept)] = concept
+        concepts[str(concept).rsplit("/", 1)[1]] = concept
+        for notation in graph.objects(concept, SKOS.notation):
+            concepts.setdefault(str(notation), concept)
+    return concepts
+
+
+@cache
+def code_rule(level: str) -> tuple[re.Pattern, str, str]:
+    """The pattern of a level's official code and its messages, from the SHACL shape of the level's class."""
+    levels = Graph().parse(VOCABULARIES / "territory-level.ttl", format="turtle")
+    cls = levels.value(URIRef(VOCABULARY_BASE + f"territory-level/{level}"), MLG.levelClass)
+    shapes = Graph().parse(SHAPES, format="turtle")
+    for shape in shapes.subjects(SH.targetClass, cls):
+        for prop in shapes.objects(shape, SH.property):
+            if shapes.value(prop, SH.path) == IGEO_CODE:
+                messages = {m.language: str(m) for m in shapes.objects(prop, SH.message) if isinstance(m, Literal)}
+                return re.compile(str(shapes.value(prop, SH.pattern))), messages["fr"], messages["en"]
+    raise LibraryError(f"pas de motif de code pour le niveau {level}", f"no code pattern for level {level}")
+
+
+def _bad(query: str, parameter: Parameter, value: Any, why_fr: str, why_en: str) -> LibraryError:
+    return LibraryError(f"{query} : valeur refusée pour « {parameter.name} » : {value!r}. {why_fr}",
+                        f"{query}: value refused for '{parameter.name}': {value!r}. {why_en}")
+
+
+def _territory(query: str, parameter: Parameter, level: str, code: str, base: str) -> str:
+    if level not in LEVELS:
+        raise _bad(query, parameter, f"{level}/{code}", f"Niveaux possibles : {', '.join(LEVELS)}.",
+                   f"Possible levels: {', '.join(LEVELS)}.")
+    pattern, message_fr, message_en = code_rule(level)
+    if not pattern.match(code):
+        raise _bad(query, parameter, code, message_fr, message_en)
+    return f"{base}territoire/{level}/{code}"
+
+
+def checked_value(query: str, parameter: Parameter, value: Any, base: str = DEFAULT_BASE) -> Any:
+    """The value to bind for `parameter`, or LibraryError saying what is expected."""
+    text = str(value).strip()
+    check = parameter.check or ""
+    if parameter.type == "integer":
+        try:
+            number = int(text)
+        except ValueError:
+            raise _bad(query, parameter, value, "Un nombre entier est attendu.", "An integer is expected.") from None
+        low, high = parameter.minimum, parameter.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise _bad(query, parameter, value, f"Attendu entre {low} et {high}.", f"Expected between {low} and {high}.")
+        return number
+    if parameter.type != "iri":
+        return text
+    if check in LEVELS:
+        if text.startswith(f"{base}territoire/{check}/"):
+            text = text.rsplit("/", 1)[1]
+        return _territory(query, parameter, check, text, base)
+    if check == "territoire":
+        if text.startswith(f"{base}territoire/"):
+            text = text[len(f"{base}territoire/"):]
+        level, _, code = text.partition("/")
+        if not code:
+            raise _bad(query, parameter, value, "Attendu : niveau/code, ex. departement/38 ou commune/38151.",
+                       "Expected: level/code, e.g. departement/38 or commune/38151.")
+        return _territory(query, parameter, level, code, base)
+    if check.startswith("concept:"):
+        scheme = check.split(":", 1)[1]
+        concepts = _concepts(scheme)
+        if text not in concepts:
+            codes = sorted({str(c).rsplit("/", 1)[1] for c in concepts.values()})
+            hint_fr, hint_en = did_you_mean(text, codes)
+            raise _bad(query, parameter, value, f"Ce n'est pas un concept du vocabulaire {scheme}.{hint_fr} "
+                       f"Codes : {', '.join(codes)}.",
+                       f"Not a concept of the {scheme} vocabulary.{hint_en} Codes: {', '.join(codes)}.")
+        return str(concepts[text])
+    if check.startswith("entity:"):
+        prefix = f"{base}{check.split(':', 1)[1]}/"
+        ident = text[len(prefix):] if text.startswith(prefix) else text
+        if not ENTITY_ID.match(ident):
+            raise _bad(query, parameter, value, f"Attendu : un identifiant (lettres, chiffres, tirets) ou une IRI {prefix}…",
+                       f"Expected: an identifier (letters, digits, hyphens) or an IRI {prefix}…")
+        return prefix + ident
+    if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", text):
+        raise _bad(query, parameter, value, "Une IRI absolue est attendue (https://…).", "An absolute IRI is expected (https://…).")
+    return text
+
+
+# -- the catalogue as RDF (SIB's sparql-examples) ----------------------------
+
+def catalogue_graph(queries: dict[str, NamedQuery] | None = None, target: str | None = None,
+                    base: str = DEFAULT_BASE) -> Graph:
+    """Each query an `sh:SPARQLSelectExecutable`: its question (`rdfs:comment`, fr and en), text, keywords, target."""
+    schema = Namespace("https://schema.org/")
+    graph = Graph()
+    graph.bind("sh", SH)
+    graph.bind("schema", schema)
+    graph.bind("rdfs", "http://www.w3.org/2000/01/rdf-schema#")
+    comment = URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
+    for query in (queries or library()).values():
+        node = URIRef(f"{base}query/{query.name}")
+        graph.add((node, RDF.type, SH.SPARQLExecutable))
+        graph.add((node, RDF.type, SH[f"SPARQL{query.form.title()}Executable"]))
+        graph.add((node, SH[query.form.lower()], Literal(query_body(query.text))))
+        for lang, question in query.summary.items():
+            if question:
+                graph.add((node, comment, Literal(question, lang=lang)))
+        graph.add((node, schema.description, Literal(query.description, lang="fr")))
+        for tag in query.tags:
+            graph.add((node, schema.keywords, Literal(tag, lang="fr")))
+        if target:
+            graph.add((node, schema.target, URIRef(target)))
+    return graph
+
+
+def query_body(text: str) -> str:
+    """The query without its `#+ ` header."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#+")).strip() + "\n"
