@@ -12,9 +12,9 @@ from pathlib import Path
 from rdflib import RDFS, SKOS, Graph, URIRef
 from rdflib.exceptions import ParserError
 
+from graph_builder.constants import MLG
 from graph_builder.problems import BuildError, Problem
 
-MLG = "https://w3id.org/maillage/def/core#"
 LEVEL_CLASS = URIRef(MLG + "levelClass")
 
 

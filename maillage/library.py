@@ -32,7 +32,8 @@ from typing import Any
 import yaml
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
-from graph_builder.constants import DEFAULT_BASE, PROJECT_ROOT
+# Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
+from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.problems import BilingualError, did_you_mean
 from maillage.sparql import check_query
 from maillage.stores import QueryStore, Rows
@@ -40,8 +41,6 @@ from maillage.stores import QueryStore, Rows
 QUERIES = PROJECT_ROOT / "queries"
 VOCABULARIES = PROJECT_ROOT / "ontology" / "vocabularies"
 SHAPES = PROJECT_ROOT / "shapes" / "core.ttl"
-VOCABULARY_BASE = "https://w3id.org/maillage/id/"  # concept IRIs never move with --base (record_kinds.yaml)
-MLG = Namespace("https://w3id.org/maillage/def/core#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 IGEO_CODE = URIRef("http://rdf.insee.fr/def/geo#codeINSEE")
 PARAMETER = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*)_(iri|integer|xsd_[A-Za-z]+|[a-z]{2})\b")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 from click.testing import CliRunner
 from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
 from graph_builder import Settings, build_graph, write_outputs
+from graph_builder.constants import DEFAULT_BASE, ONTOLOGY_DIR, VOCABULARY_BASE
 from graph_builder.problems import blocking
+from graph_builder.vocabulary import load_vocabulary
 from maillage.cli.main import main
 
 ID = "https://w3id.org/maillage/id/"
@@ -93,6 +97,26 @@ def test_base_iri_is_configurable(tmp_path: Path):
     subjects = {str(s) for s in result.data_graph().subjects()}
     assert "https://example.org/maillage/coordination/asv-aix-en-provence" in subjects
     assert not any(s.startswith(f"{ID}coordination/") for s in subjects)
+
+
+def test_another_base_moves_every_entity_but_the_concepts(tmp_path: Path):
+    """`--base` mints every entity, graph and description under it; only the vocabularies' IRIs (VOCABULARY_BASE,
+    which happens to be the default base) stay: their concepts, records nested in a concept (a coordination type's
+    characteristics) and the source documents the vocabularies cite."""
+    base = "https://example.org/x/"
+    out = tmp_path / "out"
+    built = CliRunner().invoke(main, ["build", "--base", base, "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    iris = {term.value for quad in ox.parse(path=out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+            for term in (quad.subject, quad.predicate, quad.object, quad.graph_name) if isinstance(term, ox.NamedNode)}
+    concepts = {str(term) for term in load_vocabulary(ONTOLOGY_DIR).schemes.subjects()}
+    assert f"{base}coordination/asv-aix-en-provence" in iris and f"{base}graph/metadata" in iris
+    def of_the_vocabularies(iri: str) -> bool:
+        return (iri in concepts or iri.startswith(f"{VOCABULARY_BASE}source/")
+                or any(iri.startswith(f"{concept}/") for concept in concepts))
+
+    assert sorted(iri for iri in iris if iri.startswith(DEFAULT_BASE) and not of_the_vocabularies(iri)) == []
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["base"] == base
 
 
 def test_cli_build_stats_and_validate(tmp_path: Path):

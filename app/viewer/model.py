@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from app.viewer.sharing import courtesy, giving_way, shared_property
+from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
+from graph_builder.constants import MLG as MLG_NAMESPACE
 from maillage.library import get_query
 from maillage.stores import QueryStore, open_store
 
-ID = "https://w3id.org/maillage/id/"
-MLG = "https://w3id.org/maillage/def/core#"
+# The entity base of a default build: the viewer does not yet read a build's own `--base` (manifest.json).
+ID = DEFAULT_BASE
+MLG = str(MLG_NAMESPACE)
 CARD_QUERIES = ("entity_value_labels", "entity_summaries")  # what Viewer.cards reads: the values' labels, the fields
 LEVEL_ORDER = ("commune", "epci", "departement", "region")
 LEVEL_NAMES = {"fr": {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"},
@@ -255,7 +258,7 @@ class Viewer:
 
     def uncovered_themes(self, key: str, lang: str = "fr") -> list[str]:
         """Names in `lang` of the themes no known coordination of the territory (or within it) works on."""
-        names = self.concept_names(f"{ID}theme")
+        names = self.concept_names(f"{VOCABULARY_BASE}theme")
         return sorted((pick(names.get(str(theme), []), lang) or short(str(theme))
                        for theme in self.run("themes_without_coordination", territory=key).column("theme")), key=fold)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.viewer.model import ID, Viewer, pick
+from app.viewer.model import ID, MLG, Viewer, pick
 from graph_builder.problems import Problem
 
 SEVERITY_ORDER = ("error", "violation", "warning", "info")
@@ -21,7 +21,7 @@ SEVERITY_NAMES = {
     "fr": {"error": "Erreurs", "violation": "Non-conformités", "warning": "Avertissements", "info": "Informations"},
     "en": {"error": "Errors", "violation": "Violations", "warning": "Warnings", "info": "Information"},
 }
-PREFIXES = {"https://w3id.org/maillage/def/core#": "mlg:", "http://purl.org/dc/terms/": "dcterms:",
+PREFIXES = {MLG: "mlg:", "http://purl.org/dc/terms/": "dcterms:",
             "http://www.w3.org/2000/01/rdf-schema#": "rdfs:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
             "http://www.w3.org/2004/02/skos/core#": "skos:", "https://schema.org/": "schema:",
             "http://www.w3.org/ns/org#": "org:", "http://rdf.insee.fr/def/geo#": "igeo:", ID: ""}

@@ -16,13 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
+from graph_builder.constants import MLG, ONTOLOGY
 from graph_builder.referential.package import DATA_LICENCE, DATA_LICENCE_IRI, INTEGRITY, PACKAGE, Referential
 
-MLG = Namespace("https://w3id.org/maillage/def/core#")
-ONTOLOGY = URIRef("https://w3id.org/maillage/def/core")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DCAT_VERSION = URIRef(f"{DCAT}version")  # DCAT 3; rdflib's DCAT namespace predates it
 VOCABULARIES = [
@@ -33,7 +32,7 @@ VOCABULARIES = [
     "http://www.w3.org/ns/dcat#",
     "https://schema.org/",
     "http://rdf.insee.fr/def/geo#",
-    "https://w3id.org/maillage/def/core#",
+    str(MLG),
 ]
 
 

@@ -35,7 +35,8 @@ import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from graph_builder.collector import collected_apart, paused_gc
-from graph_builder.conversion.metadata import MLG, describe, describe_referential
+from graph_builder.constants import MLG
+from graph_builder.conversion.metadata import describe, describe_referential
 from graph_builder.conversion.privacy import personal_leaks
 from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
 from graph_builder.kinds import load_schema

@@ -31,8 +31,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, VOID
 from rdflib.term import Node
 
+from graph_builder.constants import MLG
 from graph_builder.conversion.metadata import (
-    MLG,
     SPARQL_ENDPOINT,
     Contents,
     Distribution,

@@ -22,11 +22,12 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from graph_builder.constants import MLG as MLG_NAMESPACE
 from graph_builder.publication.jsonld_context import project_prefixes
 from graph_builder.publication.outputs import move_into_place, staged
 from graph_builder.vocabulary import load_vocabulary
 
-MLG = "https://w3id.org/maillage/def/core#"
+MLG = str(MLG_NAMESPACE)
 VANN = "http://purl.org/vocab/vann/"
 PAGE = "index.html"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph
 
+from graph_builder.constants import DEFAULT_BASE
 from graph_builder.conversion.records import Built
 from graph_builder.files import atomic_write
 from graph_builder.kinds import load_schema
@@ -27,7 +28,7 @@ from graph_builder.validation.shacl import load_shapes, validate_graph
 from graph_builder.vocabulary import load_vocabulary
 
 # Shapes do not depend on IRIs: the referential is always checked under the default base.
-CHECK_BASE = "https://w3id.org/maillage/id/"
+CHECK_BASE = DEFAULT_BASE
 HERE = Path(__file__).resolve().parent
 KINDS = HERE.parent / "record_kinds.yaml"
 

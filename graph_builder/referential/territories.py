@@ -26,12 +26,11 @@ from functools import cached_property
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from graph_builder.constants import IGEO
+from graph_builder.constants import IGEO, MLG
 from graph_builder.kinds import load_schema
 from graph_builder.referential.package import Referential
 from graph_builder.vocabulary import Vocabulary
 
-MLG = "https://w3id.org/maillage/def/core#"
 TERRITORY_PATH = "territoire"
 SOURCE_ID = "cog-insee"
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import yaml
 from rdflib import SKOS, Graph
 
-from graph_builder.constants import PROJECT_ROOT
+from graph_builder.constants import PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.problems import BilingualError
 from graph_builder.referential.package import Referential
 from graph_builder.sources.directories import write_rows
@@ -51,7 +51,6 @@ DOCUMENT_TYPE = "données synthétiques"
 # Licence of the generated files (the project's data licence); lines leave `source` and `licence` empty: the
 # file's source document is their source.
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-VOCABULARY_BASE = "https://w3id.org/maillage/id/"
 
 # Directory templates: file kind -> exact header (directory_templates.yaml; a test checks they agree).
 HEADERS = {
