@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -20,14 +20,14 @@ from graph_builder.constants import DATA_DIR, DEFAULT_BASE, ONTOLOGY_DIR, SHAPES
 from graph_builder.conversion.metadata import describe, describe_referential
 from graph_builder.conversion.privacy import personal_leaks
 from graph_builder.conversion.records import Built, convert_records
-from graph_builder.kinds import load_schema
+from graph_builder.kinds import Schema, load_schema
 from graph_builder.problems import BuildError, Problem, blocking
 from graph_builder.referential.check import ReferentialCheck
 from graph_builder.referential.package import ReferentialError, default_cache, fetch, load
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
 from graph_builder.referential.territories import Places
 from graph_builder.sources import read_data_dir
-from graph_builder.sources.located import ParsedFiles
+from graph_builder.sources.located import ParsedFiles, RawRecord
 from graph_builder.validation.shacl import ValidationOutcome, load_shapes, validate_graph
 from graph_builder.vocabulary import Vocabulary, load_vocabulary
 
@@ -149,6 +149,77 @@ def synthetic_sources(built: Built) -> set[str]:
             if entry.kind.name == "source_document" and entry.record.data.get("synthetic") is True}
 
 
+# -- the steps every build takes, full (`build_graph`) or incremental (incremental/rebuild.py) ----------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a build reads before the data: the record kinds, the ontology and its vocabularies, the build time."""
+
+    schema: Schema
+    vocabulary: Vocabulary
+    built_at: dt.datetime
+
+
+def read_inputs(settings: Settings, progress: Progress = _noop) -> Inputs:
+    schema = load_schema()
+    built_at = settings.build_time()
+    progress("ontologie et vocabulaires")
+    return Inputs(schema, load_vocabulary(settings.ontology_dir), built_at)
+
+
+def read_records(settings: Settings, parsed: ParsedFiles | None,
+                 progress: Progress = _noop) -> tuple[list[RawRecord], list[Problem], Places]:
+    """Every record of the data directory, the problems met reading them, and the official territories."""
+    records, problems = read_data_dir(settings.data_dir, parsed)
+    progress("référentiel territorial")
+    return records, problems, load_places(settings.cache, settings.base)
+
+
+def input_problems(built: Built, schema: Schema) -> list[Problem]:
+    """What converting the records found, personal data where it may not be included."""
+    return built.problems + personal_leaks(built, schema)
+
+
+@dataclass(frozen=True)
+class GraphOrigin:
+    """Where a named graph's triples come from, as its description in the metadata graph says."""
+
+    source: URIRef | None  # the source document
+    personal: bool
+    synthetic: bool  # a synthetic-data generator's directory: never published
+
+
+def graph_origins(built: Built, names: Iterable[str]) -> dict[str, GraphOrigin]:
+    """The origin of each graph named (`<source id>` or `<source id>/personal`)."""
+    documents = {entry.ident: entry.iri for entry in built.entries if entry.kind.name == "source_document"}
+    synthetic = synthetic_sources(built)
+    return {name: GraphOrigin(documents.get(name.removesuffix("/personal")), name in built.personal_graphs,
+                              name.removesuffix("/personal") in synthetic) for name in names}
+
+
+def describe_build(settings: Settings, sizes: dict[URIRef, int], sources: dict[URIRef, URIRef | None],
+                   personal: set[URIRef], synthetic: set[URIRef], built_at: dt.datetime, places: Places) -> Graph:
+    """The metadata graph: the dataset, each named graph with its source and size, the referential used."""
+    metadata = describe(sizes, settings.base, sources, personal, built_at, synthetic)
+    describe_referential(metadata, settings.graph_iri(REFERENTIAL_SOURCE), places.referential)
+    return metadata
+
+
+def referential_problems(settings: Settings, check: ReferentialCheck) -> list[Problem]:
+    """The official referential's own problems (checked once per referential, ontology and shapes)."""
+    try:
+        return check.problems()
+    except ReferentialError as exc:
+        raise BuildError([Problem(str(settings.cache), None, None, None, exc.message_fr, exc.message_en)]) from exc
+
+
+def with_shacl(problems: list[Problem], shacl: Iterable[Problem]) -> list[Problem]:
+    """The problems, then SHACL's, but for a field already reported by the builder (not reported twice)."""
+    known = {(p.file, p.record, p.field) for p in blocking(problems)}
+    return problems + [p for p in shacl if (p.file, p.record, p.field) not in known]
+
+
 def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFiles | None = None) -> BuildResult:
     """Read, convert and validate; return the dataset and every problem found.
 
@@ -157,10 +228,8 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
     Raises BuildError only when the ontology, vocabularies or shapes cannot
     be read (the data's own problems are returned, all at once).
     """
-    schema = load_schema()
-    built_at = settings.build_time()
-    progress("ontologie et vocabulaires")
-    vocabulary = load_vocabulary(settings.ontology_dir)
+    inputs = read_inputs(settings, progress)
+    schema, vocabulary = inputs.schema, inputs.vocabulary
     progress("formes SHACL")
     shapes = load_shapes(settings.shapes_dir)
     referential_check = ReferentialCheck(settings.cache, settings.ontology_dir, settings.shapes_dir)
@@ -169,16 +238,12 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
         raise BuildError([Problem(str(settings.data_dir), None, None, None,
                                   "dossier de données introuvable", "data directory not found")])
     with paused_gc():
-        records, problems = read_data_dir(settings.data_dir, parsed)
-        progress("référentiel territorial")
-        places = load_places(settings.cache, settings.base)
+        records, problems, places = read_records(settings, parsed, progress)
         progress("conversion en RDF")
         dataset = Dataset()
         built = convert_records(records, schema, vocabulary, settings.base, places, dataset, settings.graph_iri)
-    problems = problems + built.problems + personal_leaks(built, schema)
+    problems = problems + input_problems(built, schema)
 
-    graph_sources: dict[URIRef, URIRef | None] = {}
-    personal: set[URIRef] = set()
     # Until validation, the dataset holds only data (validated as the union of its graphs, without a copy):
     # the vocabularies, the records' graphs and, in the referential's graph, the places they cite.
     _fill(dataset, settings.graph_iri("vocabularies"), vocabulary.schemes)
@@ -186,28 +251,23 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
     cited = dataset.graph(referential_graph)
     referential_records = len(cited)  # the referential's own records (its publisher...), before the places
     cited.addN((*triple, cited) for triple in places.triples(vocabulary, places.with_ancestors(built.cited_places)))
-    for name in sorted(built.graphs):
-        iri = settings.graph_iri(name)
-        source_id = name.removesuffix("/personal")
-        graph_sources[iri] = built.source_documents.get(source_id)
-        if name in built.personal_graphs:
-            personal.add(iri)
+    origins = {settings.graph_iri(name): origin for name, origin in graph_origins(built, sorted(built.graphs)).items()}
+    graph_sources: dict[URIRef, URIRef | None] = {iri: origin.source for iri, origin in origins.items()}
+    personal = {iri for iri, origin in origins.items() if origin.personal}
+    synthetic = {iri for iri, origin in origins.items() if origin.synthetic}
     for fixed in ("ontology", "vocabularies"):
         graph_sources[settings.graph_iri(fixed)] = None
-    synthetic = {settings.graph_iri(name) for name in built.graphs
-                 if name.removesuffix("/personal") in synthetic_sources(built)}
     graph_sources[referential_graph] = places.source_iri
     sizes = {iri: len(dataset.graph(iri)) for iri in graph_sources if iri != referential_graph}
     sizes[settings.graph_iri("ontology")] = len(vocabulary.ontology)
     sizes[referential_graph] = referential_records + places.triple_count(vocabulary)
-    metadata = describe(sizes, settings.base, graph_sources, personal, built_at, synthetic)
-    describe_referential(metadata, referential_graph, places.referential)
+    metadata = describe_build(settings, sizes, graph_sources, personal, synthetic, inputs.built_at, places)
     for prefix, namespace in schema.prefixes.items():
         dataset.bind(prefix, namespace)
     dataset.bind("id", settings.base)
 
     result = BuildResult(settings=settings, dataset=dataset, built=built, problems=problems,
-                         built_at=built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
+                         built_at=inputs.built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
                          synthetic_graphs=synthetic, graph_sources=graph_sources, graph_sizes=sizes, parsed=parsed)
     progress("validation SHACL")
     outcome = validate_graph(dataset, shapes, built, schema)
@@ -215,11 +275,5 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
     _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
     _fill(dataset, settings.graph_iri("metadata"), metadata)
     progress("validation du référentiel" + (" (en cache)" if referential_check.cached else ""))
-    try:
-        problems = problems + referential_check.problems()
-    except ReferentialError as exc:
-        raise BuildError([Problem(str(settings.cache), None, None, None, exc.message_fr, exc.message_en)]) from exc
-    # A field already reported by the builder is not reported again by SHACL.
-    known = {(p.file, p.record, p.field) for p in blocking(problems)}
-    result.problems = problems + [p for p in outcome.problems if (p.file, p.record, p.field) not in known]
+    result.problems = with_shacl(problems + referential_problems(settings, referential_check), outcome.problems)
     return result

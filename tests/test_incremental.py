@@ -16,7 +16,18 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.incremental.rebuild import STATE
+from graph_builder.incremental.state import (
+    FORMAT,
+    STATE,
+    BuildState,
+    GraphInfo,
+    IdUse,
+    SavedUnit,
+    read_state,
+    state_dir,
+    write_state,
+)
+from graph_builder.problems import Problem
 from graph_builder.publication.outputs import assemble_dumps, fragment_name
 from graph_builder.sources.curated import read_data_file
 from graph_builder.sources.located import ParsedFiles
@@ -177,6 +188,27 @@ def test_interrupted_rebuild_falls_back_to_a_full_build(built):
     assert "Reconstruction complète : la construction précédente s'est interrompue" in result.output
     assert not (out / STATE / "dirty").exists()
     assert "0 enregistrement(s) modifié(s)" in _build(data, out).output
+
+
+def test_state_read_back_as_written_and_an_older_format_is_no_state(tmp_path):
+    problem = Problem("data/actors.yaml", 3, "actor a", "label", "fr", "en", severity="warning",
+                      focus="https://example.org/a")
+    state = BuildState(fingerprint="f", conforms=True, builder_problems=0,
+                       units={"https://example.org/a s": SavedUnit("digest", ["https://example.org/a"], ["s"],
+                                                                   ["data/actors.yaml"])},
+                       files={"data/actors.yaml": "key"}, by_id={"a": [IdUse("actor", "https://example.org/a")]},
+                       graphs={"https://example.org/graph/s": GraphInfo("https://example.org/source/s", 3, False, False)},
+                       prefixes={"ex": "https://example.org/"}, problems=[problem])
+    write_state(tmp_path, state)
+    again = read_state(tmp_path)
+    assert again == state and again.problems[0].focus == problem.focus and not again.dirty
+    (state_dir(tmp_path) / "dirty").touch()
+    assert read_state(tmp_path).dirty
+    path = state_dir(tmp_path) / "state.json"
+    older = json.loads(path.read_text(encoding="utf-8"))
+    older["format"] = FORMAT - 1
+    path.write_text(json.dumps(older), encoding="utf-8")
+    assert read_state(tmp_path) is None  # then the build is full
 
 
 def test_parsed_files_kept_by_content(tmp_path):

@@ -36,12 +36,31 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from graph_builder.collector import collected_apart, paused_gc
 from graph_builder.constants import MLG
-from graph_builder.conversion.metadata import describe, describe_referential
-from graph_builder.conversion.privacy import personal_leaks
 from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
-from graph_builder.kinds import load_schema
-from graph_builder.pipeline import BuildResult, Settings, load_places, synthetic_sources
-from graph_builder.problems import Problem, blocking
+from graph_builder.incremental.state import (
+    DIRTY,
+    FORMAT,
+    BuildState,
+    GraphInfo,
+    IdUse,
+    SavedUnit,
+    read_state,
+    state_dir,
+    write_state,
+)
+from graph_builder.pipeline import (
+    BuildResult,
+    Inputs,
+    Settings,
+    describe_build,
+    graph_origins,
+    input_problems,
+    read_inputs,
+    read_records,
+    referential_problems,
+    with_shacl,
+)
+from graph_builder.problems import BuildError, Problem, blocking
 from graph_builder.publication.outputs import (
     _prefixes,
     assemble_dumps,
@@ -55,16 +74,11 @@ from graph_builder.publication.outputs import (
 )
 from graph_builder.publication.oxigraph_store import TermConverter, build_store
 from graph_builder.referential.check import ReferentialCheck, cache_key
-from graph_builder.referential.package import ReferentialError
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
-from graph_builder.sources import read_data_dir
+from graph_builder.referential.territories import Places
 from graph_builder.sources.located import ParsedFiles, RawRecord
 from graph_builder.validation.shacl import SH, load_shapes, validate_graph
-from graph_builder.vocabulary import load_vocabulary
 
-STATE = ".maillage-state"
-DIRTY = "dirty"
-FORMAT = 2
 # Records whose edit may change what other records mean (vocabularies, types, matrix, territories, sources,
 # persons): their edit needs a full build.
 FULL_KINDS = frozenset({"source_document", "coordination_type", "mission_assignment", "territory", "person"})
@@ -73,6 +87,11 @@ IGEO_PARENT = ox.NamedNode("http://rdf.insee.fr/def/geo#subdivisionDirecteDe")
 TERRITORY = ox.NamedNode(str(MLG.territory))
 TYPE = ox.NamedNode(str(RDF.type))
 SHARED_CLASSES = (MLG.CoordinationType, MLG.MissionAssignment)  # read by every coordination's shapes
+Progress = Callable[[str], None]
+
+
+def _noop(_step: str) -> None:
+    return None
 
 
 def _files_digest(digest, folder: Path, patterns: Iterable[str]) -> None:
@@ -128,8 +147,12 @@ class Unit:
         """The data files its records come from (a directory's lines may be attached to a record of another file)."""
         return sorted({entry.record.file for entry in self.entries})
 
-    def saved(self) -> list:
-        return [self.digest, self.iris, self.graphs, self.files]
+    def saved(self) -> SavedUnit:
+        return SavedUnit(self.digest, self.iris, self.graphs, self.files)
+
+    def written(self, saved: SavedUnit | None) -> tuple[set[str], set[str]]:
+        """The subjects and graphs it writes now or wrote at the previous build (`saved`)."""
+        return set(self.iris) | set(saved.iris if saved else ()), set(self.graphs) | set(saved.graphs if saved else ())
 
 
 def units_of(entries: list[Entry]) -> tuple[dict[str, Unit], str | None]:
@@ -147,41 +170,16 @@ def units_of(entries: list[Entry]) -> tuple[dict[str, Unit], str | None]:
     return units, None
 
 
-def _by_id(by_id: dict[str, list[Entry]]) -> dict[str, list[list[str]]]:
-    return {ident: [[entry.kind.name, str(entry.iri)] for entry in found] for ident, found in by_id.items()}
+def _id_uses(by_id: dict[str, list[Entry]]) -> dict[str, list[IdUse]]:
+    return {ident: [IdUse(entry.kind.name, str(entry.iri)) for entry in found] for ident, found in by_id.items()}
 
 
-# -- state --------------------------------------------------------------------
-
-
-def state_dir(out_dir: Path) -> Path:
-    return out_dir.resolve() / STATE
+# -- the state a full build leaves ---------------------------------------------
 
 
 def parsed_files(settings: Settings, out_dir: Path) -> ParsedFiles:
     """The data files' parses kept in the state (valid for this code and referential only)."""
     return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings))
-
-
-def _read_state(out_dir: Path) -> dict | None:
-    try:
-        state = json.loads((state_dir(out_dir) / "state.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    # While the store is updated, this mark says the state may be half-changed (a file of its own: a few bytes
-    # written instead of the whole state).
-    state["dirty"] = (state_dir(out_dir) / DIRTY).exists()
-    return state
-
-
-def _write_state(out_dir: Path, state: dict) -> None:
-    from graph_builder.files import atomic_write
-
-    atomic_write(state_dir(out_dir) / "state.json", json.dumps(state, ensure_ascii=False).encode())
-
-
-def _problem(data: dict) -> Problem:
-    return Problem(**{key: data.get(key) for key in Problem.__dataclass_fields__ if key in data})
 
 
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
@@ -201,25 +199,23 @@ def full_build_published(result: BuildResult, out_dir: Path, force: bool = False
     manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments", copy_to=kept)
     del kept  # closed: the next rebuild opens it
     units, _duplicate = units_of(result.built.entries)
-    saved_units = {key: unit.saved() for key, unit in units.items()}
     report = result.validation.report if result.validation else Graph()
     report.serialize(state / "report.nt", format="nt", encoding="utf-8")
-    _write_state(out_dir, {
-        "fingerprint": fingerprint(result.settings),
-        "conforms": manifest["conforms"],
-        # Problems the builder found (not SHACL's): an incremental rebuild cannot re-locate them.
-        "builder_problems": sum(1 for p in result.problems if p.focus is None and p.severity != "info"),
-        "units": saved_units,
-        "files": result.parsed.keys if result.parsed is not None else {},
-        "by_id": _by_id(result.built.by_id),
-        "graphs": {str(graph): {"source": None if source is None else str(source),
-                                "size": result.graph_sizes.get(graph, 0),
-                                "personal": graph in result.personal_graphs,
-                                "synthetic": graph in result.synthetic_graphs}
-                   for graph, source in result.graph_sources.items()},
-        "prefixes": _prefixes(result),
-        "problems": [p.to_dict() for p in result.problems],
-    })
+    write_state(out_dir, BuildState(
+        fingerprint=fingerprint(result.settings),
+        conforms=manifest["conforms"],
+        builder_problems=sum(1 for p in result.problems if p.focus is None and p.severity != "info"),
+        units={key: unit.saved() for key, unit in units.items()},
+        files=result.parsed.keys if result.parsed is not None else {},
+        by_id=_id_uses(result.built.by_id),
+        graphs={str(graph): GraphInfo(source=None if source is None else str(source),
+                                      size=result.graph_sizes.get(graph, 0),
+                                      personal=graph in result.personal_graphs,
+                                      synthetic=graph in result.synthetic_graphs)
+                for graph, source in result.graph_sources.items()},
+        prefixes=_prefixes(result),
+        problems=list(result.problems),
+    ))
     return store, manifest
 
 
@@ -240,8 +236,12 @@ class Rebuilt:
         return self.problems is not None and not blocking(self.problems)
 
 
-def _full(fr: str, en: str) -> Rebuilt:
-    return Rebuilt(full_reason=(fr, en))
+class _FullBuildNeeded(Exception):
+    """What a step raises when it cannot do exactly what a full build would: the reason, in French and English."""
+
+    def __init__(self, fr: str, en: str):
+        super().__init__(en)
+        self.reason = (fr, en)
 
 
 class _View:
@@ -353,72 +353,189 @@ def _merged_report(previous: Graph, new: Graph, focus: set[str]) -> Graph:
     return report
 
 
-def rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None] = lambda _step: None) -> Rebuilt:
+def rebuild(settings: Settings, out_dir: Path, progress: Progress = _noop) -> Rebuilt:
     """Rebuild `out_dir` from the previous build's state, or say why a full build is needed."""
     with paused_gc():  # hundreds of thousands of records and state entries, hardly any cycle (see paused_gc)
-        return _rebuild(settings, out_dir, progress)
+        try:
+            return _rebuild(settings, out_dir, progress)
+        except _FullBuildNeeded as needed:
+            return Rebuilt(full_reason=needed.reason)
 
 
-def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None]) -> Rebuilt:
-    state = _read_state(out_dir)
+def _rebuild(settings: Settings, out_dir: Path, progress: Progress) -> Rebuilt:
+    """The steps; each raises _FullBuildNeeded when it cannot go on."""
+    state = _usable_state(settings, out_dir)
+    reading = _read(settings, out_dir, state, progress)
+    if not reading.changed:
+        if reading.edited:  # only comments or the order of the records changed: the parses and files kept are updated
+            _remember(state, reading, out_dir)
+        return Rebuilt(changed=0, problems=state.problems)
+    _check_supported(reading, state)
+    progress("conversion des enregistrements modifiés")
+    built = _convert(reading)
+    delta = _delta(settings, out_dir, state, reading.changed, built)
+    progress("validation SHACL des enregistrements touchés")
+    problems, new_report, focus = _checked(settings, state, reading, built, delta)
+    result = Rebuilt(changed=len(reading.changed), problems=problems)
+    if not result.ok:
+        return result  # nothing written, the store untouched
+    progress("mise à jour du graphe")
+    (state_dir(out_dir) / DIRTY).touch()
+    lines, metadata_quads = _applied(settings, out_dir, state, reading, built, delta)
+    progress("écriture des fichiers")
+    report = _merged_report(Graph().parse(state_dir(out_dir) / "report.nt", format="nt"), new_report, focus)
+    result.manifest = _written(settings, out_dir, state, lines, metadata_quads, problems, report,
+                               reading.inputs.built_at.isoformat(timespec="seconds"))
+    state.by_id, state.problems = _id_uses(reading.converter.by_id), problems
+    _remember(state, reading, out_dir)
+    (state_dir(out_dir) / DIRTY).unlink()
+    return result
+
+
+def _usable_state(settings: Settings, out_dir: Path) -> BuildState:
+    """The previous build's state, if a rebuild may start from it."""
+    state = read_state(out_dir)
     if state is None:
-        return _full("aucune construction précédente réutilisable", "no reusable previous build")
-    if state.pop("dirty"):
-        return _full("la construction précédente s'est interrompue", "the previous build was interrupted")
-    if not state.get("conforms") or state.get("builder_problems"):
-        return _full("la construction précédente avait des problèmes", "the previous build had problems")
-    if state.get("fingerprint") != fingerprint(settings):
-        return _full("code, ontologie, formes ou référentiel modifiés", "code, ontology, shapes or referential changed")
-    schema = load_schema()
-    built_at = settings.build_time()
-    vocabulary = load_vocabulary(settings.ontology_dir)
+        raise _FullBuildNeeded("aucune construction précédente réutilisable", "no reusable previous build")
+    if state.dirty:
+        raise _FullBuildNeeded("la construction précédente s'est interrompue", "the previous build was interrupted")
+    if not state.conforms or state.builder_problems:
+        raise _FullBuildNeeded("la construction précédente avait des problèmes", "the previous build had problems")
+    if state.fingerprint != fingerprint(settings):
+        raise _FullBuildNeeded("code, ontologie, formes ou référentiel modifiés",
+                               "code, ontology, shapes or referential changed")
+    return state
+
+
+@dataclass
+class _Reading:
+    """The data as it is now, placed, and what changed since the previous build."""
+
+    inputs: Inputs
+    parsed: ParsedFiles
+    problems: list[Problem]  # met while reading (none blocking)
+    places: Places
+    converter: RecordConverter
+    entries: list[Entry]
+    units: dict[str, Unit]
+    edited: set[str]  # data files whose bytes changed
+    changed: list[Unit]
+
+
+def _read(settings: Settings, out_dir: Path, state: BuildState, progress: Progress) -> _Reading:
+    """Read and place every record (cheap), and compare the units with the previous build's."""
+    inputs = read_inputs(settings, progress)
     progress("lecture des données")
     parsed = parsed_files(settings, out_dir)
-    records, read_problems = read_data_dir(settings.data_dir, parsed)
-    places = load_places(settings.cache, settings.base)
-    converter = RecordConverter(schema, vocabulary, settings.base, places, Built())
+    records, problems, places = read_records(settings, parsed, progress)
+    converter = RecordConverter(inputs.schema, inputs.vocabulary, settings.base, places, Built())
     entries = converter.place(records)
-    if blocking(read_problems) or converter.built.problems:
-        return _full("données illisibles ou mal identifiées", "unreadable or badly identified data")
+    if blocking(problems) or converter.built.problems:
+        raise _FullBuildNeeded("données illisibles ou mal identifiées", "unreadable or badly identified data")
     units, duplicate = units_of(entries)
     if duplicate:
-        return _full(f"enregistrement en double : {duplicate}", f"duplicated record: {duplicate}")
-    previous = state["units"]
-    removed = previous.keys() - units.keys()
+        raise _FullBuildNeeded(f"enregistrement en double : {duplicate}", f"duplicated record: {duplicate}")
+    removed = state.units.keys() - units.keys()
     if removed:
-        return _full(f"{len(removed)} enregistrement(s) supprimé(s) ou ré-identifié(s)",
-                     f"{len(removed)} record(s) removed or given another id")
-    edited = {name for name in state["files"].keys() | parsed.keys.keys()
-              if state["files"].get(name) != parsed.keys.get(name)}
-    changed = [unit for key, unit in units.items() if _changed(unit, previous.get(key), edited)]
-    if not changed:
-        if edited:  # only comments or the order of the records changed: the parses and files kept are updated
-            _remember(state, units, changed, parsed, out_dir)
-        return Rebuilt(changed=0, problems=[_problem(p) for p in state["problems"]])
-    reason = _unsupported(changed, units, state, converter.by_id, previous)
-    if reason:
-        return _full(*reason)
+        raise _FullBuildNeeded(f"{len(removed)} enregistrement(s) supprimé(s) ou ré-identifié(s)",
+                               f"{len(removed)} record(s) removed or given another id")
+    edited = {name for name in state.files.keys() | parsed.keys.keys() if state.files.get(name) != parsed.keys.get(name)}
+    changed = [unit for key, unit in units.items() if _changed(unit, state.units.get(key), edited)]
+    return _Reading(inputs, parsed, problems, places, converter, entries, units, edited, changed)
 
-    progress("conversion des enregistrements modifiés")
-    changed_entries = [entry for unit in changed for entry in unit.entries]
-    built = converter.convert(entries, only=changed_entries)
-    problems = built.problems + personal_leaks(built, schema)
-    if problems:
-        return _full("l'édition soulève des problèmes de saisie", "the edit raises input problems")
 
+def _changed(unit: Unit, saved: SavedUnit | None, edited: set[str]) -> bool:
+    """Whether a unit differs from the one `saved` in the state (its hash is computed only when it may)."""
+    if saved is None:
+        return True
+    if saved.files == unit.files and edited.isdisjoint(unit.files):
+        return False  # the same unedited files (a file's parse depends on nothing else the fingerprint does not cover)
+    return saved.digest != unit.digest
+
+
+def _check_supported(reading: _Reading, state: BuildState) -> None:
+    """Whether the changed units can be rebuilt alone."""
+    for unit in reading.changed:
+        if unit.kind in FULL_KINDS or any(entry.kind.personal for entry in unit.entries):
+            raise _FullBuildNeeded(
+                f"« {unit.entries[0].label} » : ce type d'enregistrement demande une reconstruction complète",
+                f"'{unit.entries[0].label}': this kind of record needs a full build")
+        if REFERENTIAL_SOURCE in {name.removesuffix("/personal") for name in unit.graphs}:
+            raise _FullBuildNeeded("un enregistrement du graphe du référentiel a changé",
+                                   "a record of the referential's graph changed")
+    now = _id_uses(reading.converter.by_id)
+    if any(now.get(ident) != uses for ident, uses in state.by_id.items()):
+        raise _FullBuildNeeded("un identifiant a changé de sens", "an id now names something else")
+    # Triples are removed by subject and graph: no other record may write the same subject in the same graph.
+    keys = {unit.key for unit in reading.changed}
+    writers: dict[str, list[Unit]] = {}
+    for unit in reading.units.values():
+        for iri in unit.iris:
+            writers.setdefault(iri, []).append(unit)
+    for unit in reading.changed:
+        iris, graphs = unit.written(state.units.get(unit.key))
+        for iri in iris:
+            if any(other.key not in keys and graphs & set(other.graphs) for other in writers.get(iri, [])):
+                raise _FullBuildNeeded(f"« {unit.entries[0].label} » est décrit aussi par un autre enregistrement",
+                                       f"'{unit.entries[0].label}' is also described by another record")
+
+
+def _convert(reading: _Reading) -> Built:
+    """The changed units' triples (every entry indexed, as the references need)."""
+    only = [entry for unit in reading.changed for entry in unit.entries]
+    built = reading.converter.convert(reading.entries, only=only)
+    if input_problems(built, reading.inputs.schema):
+        raise _FullBuildNeeded("l'édition soulève des problèmes de saisie", "the edit raises input problems")
+    return built
+
+
+@dataclass
+class _Delta:
+    """What the rebuild removes from the kept store and adds to it, in the graphs the changed units write."""
+
+    store: ox.Store
+    terms: TermConverter
+    subjects: set[ox.NamedNode]
+    touched: set[str]  # graph names
+    touched_iris: set[ox.NamedNode]
+    deleted: set[ox.Quad]
+    added: list[ox.Quad]
+
+
+def _delta(settings: Settings, out_dir: Path, state: BuildState, changed: list[Unit], built: Built) -> _Delta:
     graph_iri = settings.graph_iri
     store = ox.Store(str(state_dir(out_dir) / "store"))
-    convert = TermConverter()
-    subjects = {ox.NamedNode(iri) for unit in changed for iri in unit.iris + previous.get(unit.key, [None, []])[1]}
-    touched = {name for unit in changed for name in unit.graphs + previous.get(unit.key, [None, [], []])[2]}
+    terms = TermConverter()
+    subjects: set[ox.NamedNode] = set()
+    touched: set[str] = set()
+    for unit in changed:
+        iris, graphs = unit.written(state.units.get(unit.key))
+        subjects |= {ox.NamedNode(iri) for iri in iris}
+        touched |= graphs
     touched_iris = {ox.NamedNode(str(graph_iri(name))) for name in touched}
     deleted = {q for s in subjects for g in touched_iris for q in store.quads_for_pattern(s, None, None, g)}
-    added = [q for name, graph in built.graphs.items() for q in convert.quads(graph, graph_iri(name))]
+    added = [q for name, graph in built.graphs.items() for q in terms.quads(graph, graph_iri(name))]
+    return _Delta(store, terms, subjects, touched, touched_iris, deleted, added)
 
-    progress("validation SHACL des enregistrements touchés")
-    outcome, focus = _validate(settings, store, deleted, added, subjects, built, schema)
+
+def _checked(settings: Settings, state: BuildState, reading: _Reading, built: Built,
+             delta: _Delta) -> tuple[list[Problem], Graph, set[str]]:
+    """Every problem of the data after the edit (the report's new results and their focus nodes with them)."""
+    outcome, focus = _validate(settings, delta.store, delta.deleted, delta.added, delta.subjects, built,
+                               reading.inputs.schema)
+    try:
+        checked = referential_problems(settings, ReferentialCheck(settings.cache, settings.ontology_dir,
+                                                                  settings.shapes_dir))
+    except BuildError:
+        raise _FullBuildNeeded("référentiel à revérifier", "referential to check again") from None
+    shacl = sorted(_kept_problems(state.problems, focus, built) + [p for p in outcome.problems if p.focus in focus])
+    return with_shacl(reading.problems + checked, shacl), outcome.report, focus
+
+
+def _kept_problems(previous: list[Problem], focus: set[str], built: Built) -> list[Problem]:
+    """The previous build's SHACL problems on records not validated again, located where the records now are."""
     kept = []
-    for problem in (_problem(p) for p in state["problems"]):
+    for problem in previous:
         if problem.focus is None or problem.focus in focus:
             continue
         entries_of = built.index.get(URIRef(problem.focus))
@@ -426,69 +543,75 @@ def _rebuild(settings: Settings, out_dir: Path, progress: Callable[[str], None])
             record = entries_of[0].record
             problem = replace(problem, file=record.file, line=record.line_of(problem.field))
         kept.append(problem)
-    try:
-        checked = ReferentialCheck(settings.cache, settings.ontology_dir, settings.shapes_dir).problems()
-    except ReferentialError:
-        return _full("référentiel à revérifier", "referential to check again")
-    known = {(p.file, p.record, p.field) for p in blocking(read_problems + checked)}
-    shacl = sorted(kept + [p for p in outcome.problems if p.focus in focus])
-    problems = read_problems + checked + [p for p in shacl if (p.file, p.record, p.field) not in known]
-    result = Rebuilt(changed=len(changed), problems=problems)
-    if not result.ok:
-        return result  # nothing written, the store untouched
+    return kept
 
-    progress("mise à jour du graphe")
-    (state_dir(out_dir) / DIRTY).touch()
-    for quad in deleted:
-        store.remove(quad)
-    store.extend(added)
+
+def _applied(settings: Settings, out_dir: Path, state: BuildState, reading: _Reading, built: Built,
+             delta: _Delta) -> tuple[dict[str, list[bytes]], int]:
+    """Apply the delta to the store; the touched graphs' N-Quads lines (metadata's included), the metadata's size.
+
+    The state's description of the graphs is updated with them."""
+    graph_iri = settings.graph_iri
+    for quad in delta.deleted:
+        delta.store.remove(quad)
+    delta.store.extend(delta.added)
     # Each touched graph's fragment: its previous lines with the edit applied, as in the store (a quad once, as it
     # gives it back).
     fragments = state_dir(out_dir) / "fragments"
     lines = {}
-    for iri in touched_iris:
-        gone = set(nquads_lines(q for q in deleted if q.graph_name == iri))
-        new = nquads_lines(_as_stored(q for q in added if q.graph_name == iri))
+    for iri in delta.touched_iris:
+        gone = set(nquads_lines(q for q in delta.deleted if q.graph_name == iri))
+        new = nquads_lines(_as_stored(q for q in delta.added if q.graph_name == iri))
         lines[iri.value] = sorted({line for line in fragment_lines(fragments, iri.value) if line not in gone} | {*new})
-    graphs = state["graphs"]
-    source_documents = {entry.ident: str(entry.iri) for entry in entries if entry.kind.name == "source_document"}
-    synthetic = synthetic_sources(built)
-    for name in touched:
+    for name, origin in graph_origins(built, delta.touched).items():
         iri = str(graph_iri(name))
-        source = name.removesuffix("/personal")
-        graphs[iri] = {"source": source_documents.get(source), "size": len(lines[iri]),
-                       "personal": name in built.personal_graphs, "synthetic": source in synthetic}
-        if not lines[iri]:
-            del graphs[iri]
+        if lines[iri]:
+            state.graphs[iri] = GraphInfo(source=None if origin.source is None else str(origin.source),
+                                          size=len(lines[iri]), personal=origin.personal, synthetic=origin.synthetic)
+        else:
+            state.graphs.pop(iri, None)
     metadata_iri = ox.NamedNode(str(graph_iri("metadata")))
-    metadata = list(convert.quads(_metadata(settings, graphs, built_at, places), graph_iri("metadata")))
-    store.remove_graph(metadata_iri)
-    store.extend(metadata)
+    metadata = list(delta.terms.quads(_metadata(settings, state.graphs, reading.inputs.built_at, reading.places),
+                                      graph_iri("metadata")))
+    delta.store.remove_graph(metadata_iri)
+    delta.store.extend(metadata)
     lines[metadata_iri.value] = nquads_lines(_as_stored(metadata))
+    return lines, len(metadata)
 
-    progress("écriture des fichiers")
-    private = {iri for iri, info in graphs.items() if info["personal"]} | {str(graph_iri("ontology")),
-                                                                            metadata_iri.value}
+
+def _written(settings: Settings, out_dir: Path, state: BuildState, lines: dict[str, list[bytes]], metadata_quads: int,
+             problems: list[Problem], report: Graph, built_at: str) -> dict:
+    """Re-serialise the touched graphs' fragments and put the dumps together again; the manifest."""
+    fragments = state_dir(out_dir) / "fragments"
+    metadata_iri = str(settings.graph_iri("metadata"))
+    private = {iri for iri, info in state.graphs.items() if info.personal} | {str(settings.graph_iri("ontology")),
+                                                                              metadata_iri}
     for graph, graph_lines in lines.items():
-        write_fragment(fragments, graph, graph_lines, graph not in private, state["prefixes"])
-    report = _merged_report(Graph().parse(state_dir(out_dir) / "report.nt", format="nt"), outcome.report,
-                            focus)
+        write_fragment(fragments, graph, graph_lines, graph not in private, state.prefixes)
     with staged(out_dir) as staging:
-        all_graphs = sorted({*graphs, metadata_iri.value})
-        checksums = assemble_dumps(all_graphs, fragments, staging)
-        result.manifest = finish_outputs(staging, out_dir.resolve(), checksums, problems, report, {
-            "built_at": built_at.isoformat(timespec="seconds"),
+        checksums = assemble_dumps(sorted({*state.graphs, metadata_iri}), fragments, staging)
+        manifest = finish_outputs(staging, out_dir.resolve(), checksums, problems, report, {
+            "built_at": built_at,
             "base": settings.base,
             "forced": False,
             "conforms": True,
-            "synthetic": any(info["synthetic"] for info in graphs.values()),
-            "quads": sum(info["size"] for info in graphs.values()) + len(metadata),
+            "synthetic": any(info.synthetic for info in state.graphs.values()),
+            "quads": sum(info.size for info in state.graphs.values()) + metadata_quads,
         })
     report.serialize(state_dir(out_dir) / "report.nt", format="nt", encoding="utf-8")
-    state.update(by_id=_by_id(converter.by_id), graphs=graphs, problems=[p.to_dict() for p in problems])
-    _remember(state, units, changed, parsed, out_dir)
-    (state_dir(out_dir) / DIRTY).unlink()
-    return result
+    return manifest
+
+
+def _remember(state: BuildState, reading: _Reading, out_dir: Path) -> None:
+    """Write the state with the data files as they are now: their hashes and parses, each unit's files."""
+    for unit in reading.changed:
+        state.units[unit.key] = unit.saved()
+    for key, unit in reading.units.items():
+        if state.units[key].files != unit.files:  # then its hash was computed (see _changed)
+            state.units[key] = unit.saved()
+    state.files = reading.parsed.keys
+    reading.parsed.save()
+    write_state(out_dir, state)
 
 
 def _as_stored(quads: Iterable[ox.Quad]) -> ox.Store:
@@ -496,57 +619,6 @@ def _as_stored(quads: Iterable[ox.Quad]) -> ox.Store:
     store = ox.Store()
     store.extend(quads)
     return store
-
-
-def _changed(unit: Unit, saved: list | None, edited: set[str]) -> bool:
-    """Whether a unit differs from the one `saved` in the state (its hash is computed only when it may)."""
-    if saved is None:
-        return True
-    if saved[3] == unit.files and edited.isdisjoint(unit.files):
-        return False  # the same unedited files (a file's parse depends on nothing else the fingerprint does not cover)
-    return saved[0] != unit.digest
-
-
-def _remember(state: dict, units: dict[str, Unit], changed: list[Unit], parsed: ParsedFiles, out_dir: Path) -> None:
-    """Write the state with the data files as they are now: their hashes and parses, each unit's files."""
-    saved = state["units"]
-    for unit in changed:
-        saved[unit.key] = unit.saved()
-    for key, unit in units.items():
-        if saved[key][3] != unit.files:  # then its hash was computed (see _changed)
-            saved[key] = unit.saved()
-    state["files"] = parsed.keys
-    parsed.save()
-    _write_state(out_dir, state)
-
-
-def _unsupported(changed: list[Unit], units: dict[str, Unit], state: dict, by_id: dict[str, list[Entry]],
-                 previous: dict) -> tuple[str, str] | None:
-    """Why the changed units cannot be rebuilt alone, if they cannot."""
-    for unit in changed:
-        if unit.kind in FULL_KINDS or any(entry.kind.personal for entry in unit.entries):
-            return (f"« {unit.entries[0].label} » : ce type d'enregistrement demande une reconstruction complète",
-                    f"'{unit.entries[0].label}': this kind of record needs a full build")
-        if REFERENTIAL_SOURCE in {name.removesuffix("/personal") for name in unit.graphs}:
-            return "un enregistrement du graphe du référentiel a changé", "a record of the referential's graph changed"
-    old_ids = state["by_id"]
-    new_ids = _by_id(by_id)
-    if any(new_ids.get(ident) != found for ident, found in old_ids.items()):
-        return "un identifiant a changé de sens", "an id now names something else"
-    # Triples are removed by subject and graph: no other record may write the same subject in the same graph.
-    keys = {unit.key for unit in changed}
-    writers: dict[str, list[Unit]] = {}
-    for unit in units.values():
-        for iri in unit.iris:
-            writers.setdefault(iri, []).append(unit)
-    for unit in changed:
-        old = previous.get(unit.key, [None, [], []])
-        graphs = set(unit.graphs) | set(old[2])
-        for iri in set(unit.iris) | set(old[1]):
-            if any(other.key not in keys and graphs & set(other.graphs) for other in writers.get(iri, [])):
-                return (f"« {unit.entries[0].label} » est décrit aussi par un autre enregistrement",
-                        f"'{unit.entries[0].label}' is also described by another record")
-    return None
 
 
 def _validate(settings: Settings, store: ox.Store, deleted: set, added: list, changed: set, built: Built, schema):
@@ -572,12 +644,10 @@ def _validate(settings: Settings, store: ox.Store, deleted: set, added: list, ch
     return outcome, {node.value for node in focus}
 
 
-def _metadata(settings: Settings, graphs: dict[str, dict], built_at, places) -> Graph:
+def _metadata(settings: Settings, graphs: dict[str, GraphInfo], built_at, places: Places) -> Graph:
     """The metadata graph of a full build, from the state's description of the graphs."""
-    metadata = describe({URIRef(iri): info["size"] for iri, info in graphs.items()}, settings.base,
-                        {URIRef(iri): None if info["source"] is None else URIRef(info["source"])
-                         for iri, info in graphs.items()},
-                        {URIRef(iri) for iri, info in graphs.items() if info["personal"]}, built_at,
-                        {URIRef(iri) for iri, info in graphs.items() if info["synthetic"]})
-    describe_referential(metadata, settings.graph_iri(REFERENTIAL_SOURCE), places.referential)
-    return metadata
+    return describe_build(settings, {URIRef(iri): info.size for iri, info in graphs.items()},
+                          {URIRef(iri): None if info.source is None else URIRef(info.source)
+                           for iri, info in graphs.items()},
+                          {URIRef(iri) for iri, info in graphs.items() if info.personal},
+                          {URIRef(iri) for iri, info in graphs.items() if info.synthetic}, built_at, places)
