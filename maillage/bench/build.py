@@ -1,12 +1,12 @@
 """`maillage bench`: how build, validation, dumps and loading grow with the data.
 
 For each size, the data directory is prepared first (curated copy, synthetic
-directories: timed as « génération »), then a fresh Python process builds it
-(`build_graph`), validates it (SHACL), writes the dumps (`write_outputs`) and
+directories: timed as « génération »), then a fresh Python process builds it,
+validates it (SHACL) and writes the dumps (`graph_builder.builder.build`, full), and
 loads the written N-Quads dump back (pyoxigraph; rdflib too for the small
 sizes). A fresh process per size makes its peak memory (ru_maxrss) its own.
-The phases are split with the timestamps of `build_graph`'s progress steps:
-everything from the first step named « validation… » on is validation.
+The phases are split with the timestamps of the build's progress steps:
+everything from the first step named « validation… » to « écriture des fichiers » is validation.
 
 Sizes:
   seed          the curated data (data/), as the published graph
@@ -47,6 +47,7 @@ SCALES = {"national": 1.0, "national2x": 2.0}
 # "Referential only": the source documents (the referential's own among them) and the actors that publish them.
 REFERENTIAL_FILES = ("sources.yaml", "actors.yaml")
 RDFLIB_LOAD_SIZES = {"seed", "referential"}   # rdflib parses slowly: only the small sizes
+WRITING = "écriture des fichiers"  # the build's progress step that writes the dumps
 LABELS = {
     "fr": {"seed": "graines", "referential": "référentiel seul", "national": "national", "national2x": "2 × national"},
     "en": {"seed": "seed", "referential": "referential only", "national": "national", "national2x": "2 × national"},
@@ -136,43 +137,44 @@ def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _quiet) -> dict:
     """Build, validate, dump and reload one data directory; times in seconds. Runs in the child."""
-    from graph_builder.collector import kept_from_collection
-    from graph_builder.incremental.rebuild import full_build_published, parsed_files, state_dir
-    from graph_builder.pipeline import Settings, build_graph
+    from graph_builder.builder import build
+    from graph_builder.incremental.state import state_dir
+    from graph_builder.pipeline import Settings
     from graph_builder.problems import blocking
 
     result: dict = {"steps": {}, "rss_mb_after": {}}
     marks: list[tuple[str, float]] = []
 
     def progress(step: str) -> None:
+        if step == WRITING:
+            result["rss_mb_after"]["validation"] = _rss_mb()
         marks.append((step, time.perf_counter()))
         report(step)
 
     shutil.rmtree(state_dir(out_dir) / "parsed", ignore_errors=True)  # every file parsed: the build measured whole
-    settings = Settings(data_dir=data_dir)
     start = time.perf_counter()
-    built = build_graph(settings, progress=progress, parsed=parsed_files(settings, out_dir))
+    # A full build, written even if it does not conform, as `maillage build --force` does.
+    outcome = build(Settings(data_dir=data_dir), out_dir, full=True, force=True, progress=progress)
     end = time.perf_counter()
     marks.append(("", end))
+    writing = next(at for step, at in marks if step == WRITING)
     for (step, at), (_, after) in zip(marks, marks[1:], strict=False):
-        result["steps"][step] = round(result["steps"].get(step, 0.0) + after - at, 3)
-    validation_start = next((at for step, at in marks if step.lower().startswith("validation")), end)
+        if step != WRITING:
+            result["steps"][step] = round(result["steps"].get(step, 0.0) + after - at, 3)
+    validation_start = next((at for step, at in marks if step.lower().startswith("validation")), writing)
     result["build_s"] = round(validation_start - start, 3)
-    result["validation_s"] = round(end - validation_start, 3)
-    result["rss_mb_after"]["validation"] = _rss_mb()
-    stopping = blocking(built.problems)
+    result["validation_s"] = round(writing - validation_start, 3)
+    stopping = blocking(outcome.problems)
     result["conforms"] = not stopping
     result["blocking"] = len(stopping)
-
-    report("écriture des fichiers")
-    at = time.perf_counter()
-    with kept_from_collection():  # as `maillage build` does
-        _store, manifest = full_build_published(built, out_dir, force=True)
-    del _store  # closes the on-disk store: the incremental rebuild below opens it again
-    result["dump_s"] = round(time.perf_counter() - at, 3)
-    result["quads"] = manifest.get("quads")
+    if outcome.write_error is not None:
+        raise outcome.write_error
+    if outcome.manifest is None:
+        raise RuntimeError(f"nothing written ({outcome.refused})")
+    result["dump_s"] = round(end - writing, 3)
+    result["quads"] = outcome.manifest.get("quads")
     result["rss_mb_after"]["dump"] = _rss_mb()
-    del built
+    del outcome  # the built graph, and the on-disk store closed: the incremental rebuild below opens it again
 
     dump = out_dir / "maillage.nq"
     report("chargement pyoxigraph")
