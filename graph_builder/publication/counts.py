@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph_builder.kinds import load_schema
+
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
@@ -74,3 +76,8 @@ def compute_stats(store: ox.Store, prefixes: dict[str, str] | None = None) -> St
     counts = Counter({_curie(cls, prefixes): len(subjects) for cls, subjects in typed.items()})
     classes = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return Stats(classes=classes, graphs=graphs, total_quads=sum(g[2] for g in graphs))
+
+
+def stats_of(dump: Path) -> Stats:
+    """The counts of a written dump (TriG or N-Quads), with the project's prefixes."""
+    return compute_stats(load_dataset(dump), load_schema().prefixes)

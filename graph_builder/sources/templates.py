@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph_builder.kinds import FieldSpec, KindSpec, Schema
+from graph_builder.kinds import FieldSpec, KindSpec, Schema, load_schema
 
 EXAMPLES = {
     "text": '"…"',
@@ -88,3 +88,18 @@ def stale_templates(schema: Schema, directory: Path) -> list[str]:
         if not path.exists() or path.read_text(encoding="utf-8") != render_template(schema, kind):
             stale.append(kind.name)
     return stale
+
+
+def write_all_templates(directory: Path) -> list[Path]:
+    """One template per record kind in `directory`, and the directory templates (CSV, XLSX) in its directories/."""
+    from graph_builder.sources.directories import write_blank_templates  # openpyxl, only when asked
+
+    return write_templates(load_schema(), directory) + write_blank_templates(directory / "directories")
+
+
+def stale_all_templates(directory: Path) -> list[str]:
+    """The templates of `directory` that differ from what `write_all_templates` would write."""
+    from graph_builder.sources.directories import stale_blank_templates
+
+    stale = stale_templates(load_schema(), directory)
+    return stale + [f"directories/{name}" for name in stale_blank_templates(directory / "directories")]

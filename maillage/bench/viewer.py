@@ -21,8 +21,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import click
-
 from maillage.bench.browser import OfflineBrowser, ViewerServer, Walk
 from maillage.bench.build import machine
 
@@ -132,32 +130,3 @@ def summary(measure: ViewerMeasure) -> str:
             f"Requêtes vers d'autres hôtes bloquées : {len(measure.blocked)}.\n"
             f"Machine : {info['cpu']}, {info['cpus']} cœurs logiques, {info['memory_gb']} Go ; {info['system']} ; "
             f"Python {info['python']}, pyoxigraph {info['pyoxigraph']}.")
-
-
-@click.command("bench-viewer")
-@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Size of the synthetic graph (1 = national; 0.01 for a quick run).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the synthetic directories.")
-@click.option("--workdir", type=click.Path(path_type=Path), default=None,
-              help="Where the synthetic data and build go (kept, and reused at the same scale); a temporary "
-                   "directory otherwise (removed).")
-@click.option("--build", "build_dir", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
-              help="Measure this existing build directory instead of a synthetic one.")
-@click.option("--rounds", type=click.IntRange(min=1), default=2, show_default=True, help="Walks through the pages.")
-def bench_viewer(scale, seed, workdir, build_dir, rounds):
-    """Time the viewer in a real browser (offline chromium): first page after start, each interaction."""
-    import shutil
-    import tempfile
-
-    from rich.console import Console
-
-    console, err = Console(), Console(stderr=True)
-    directory = workdir or Path(tempfile.mkdtemp(prefix="maillage-bench-viewer-"))
-    try:
-        out = build_dir or prepare(directory, scale, seed, report=err.print)
-        measure = run(out, scale if build_dir is None else 0, rounds, report=err.print)
-    finally:
-        if workdir is None:
-            shutil.rmtree(directory, ignore_errors=True)
-    console.print(rich_table(measure))
-    console.print(summary(measure), highlight=False)

@@ -1,15 +1,13 @@
-"""The query commands of `maillage`: `queries`, `query`, `bench-queries` (registered by cli.py).
+"""The query commands of `maillage`: `queries`, `query` (registered by main.py).
 
-Options are parsed here, the work is done by query_library.py, stores.py and
-query_bench.py. Errors are printed in French by default (`--lang en`); exit
-codes are those of cli.py (2: bad command line, unknown query or parameter,
+Options are parsed here, the work is done by maillage/library.py and stores.py. Errors are printed in French
+by default (`--lang en`); exit codes are those of common.py (2: bad command line, unknown query or parameter,
 refused query; 3: the graph or the endpoint cannot be read).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -17,20 +15,14 @@ from rich.console import Console
 from rich.table import Table
 
 from graph_builder.constants import DEFAULT_BASE, PROJECT_ROOT
+from maillage.cli.common import EXIT_UNREADABLE, EXIT_USAGE, err, fail
 from maillage.library import LibraryError, catalogue_graph, get_query, library, read_query
 from maillage.sparql import QueryRefused
 from maillage.stores import Rows, StoreError, open_store
 
-EXIT_USAGE, EXIT_UNREADABLE = 2, 3
-err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
                     help="Language of messages and summaries.")
-
-
-def _fail(exc: LibraryError | QueryRefused | StoreError, lang: str, code: int) -> None:
-    err.print(exc.message(lang), style="red", markup=False, highlight=False)
-    sys.exit(code)
 
 
 @click.command("queries")
@@ -107,14 +99,14 @@ def query(name, path, params, fmt, endpoint, out_dir, engine, base, lang):
         named = read_query(path) if path else get_query(name)
         bindings = named.bindings(_parse_params(params, lang), base)
     except (LibraryError, QueryRefused) as exc:
-        _fail(exc, lang, EXIT_USAGE)
+        fail(exc, lang, EXIT_USAGE)
     try:
         store = open_store(endpoint or out_dir, backend=engine)
         rows = store.select(named.text, bindings)
     except QueryRefused as exc:
-        _fail(exc, lang, EXIT_USAGE)
+        fail(exc, lang, EXIT_USAGE)
     except StoreError as exc:
-        _fail(exc, lang, EXIT_UNREADABLE)
+        fail(exc, lang, EXIT_UNREADABLE)
     if fmt == "json":
         click.echo(json.dumps(rows.to_json(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -126,42 +118,4 @@ def query(name, path, params, fmt, endpoint, out_dir, engine, base, lang):
         err.print(f"{len(rows)} ligne(s)" if lang == "fr" else f"{len(rows)} row(s)")
 
 
-@click.command("bench-queries")
-@click.option("--size", "sizes", multiple=True, metavar="LABEL=DIR",
-              help="A built graph to measure (repeat it), e.g. graines=build national=../national-build. "
-                   "Default: graines=build.")
-@click.option("--engines", default="oxigraph,rdflib", show_default=True, help="Comma-separated: oxigraph, rdflib.")
-@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Timed runs per query (median).")
-@click.option("--cap", "cap_s", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds after which an rdflib query is stopped and reported as '> CAP s'.")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
-@LANG
-def bench_queries(sizes, engines, runs, cap_s, fmt, lang):
-    """Median latency of every library query on rdflib's memory store and on Oxigraph, per data size."""
-    from maillage.bench.queries import ENGINES, as_json, bench_size, machine, markdown, over_target
-
-    chosen = [e.strip() for e in engines.split(",") if e.strip()]
-    if not chosen or set(chosen) - set(ENGINES):
-        raise click.BadParameter(f"moteurs possibles : {', '.join(ENGINES)}", param_hint="--engines")
-    pairs = []
-    for item in sizes or (f"graines={PROJECT_ROOT / 'build'}",):
-        label, sep, directory = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"attendu LABEL=DOSSIER, reçu « {item} »", param_hint="--size")
-        pairs.append((label, Path(directory)))
-    timings = []
-    try:
-        for label, directory in pairs:
-            timings += bench_size(label, directory, chosen, runs=runs, cap_s=cap_s,
-                                  report=lambda line: err.print(line, markup=False, highlight=False))
-    except StoreError as exc:
-        _fail(exc, lang, EXIT_UNREADABLE)
-    info = machine()
-    if fmt == "json":
-        click.echo(as_json(timings, info), nl=False)
-    else:
-        click.echo(markdown(timings, info, lang), nl=False)
-    slow = over_target(timings)
-    if slow:
-        err.print(("Au-dessus de 100 ms sur Oxigraph : " if lang == "fr" else "Above 100 ms on Oxigraph: ")
-                  + ", ".join(f"{t.query} ({t.size})" for t in slow), style="yellow")
+COMMANDS = (queries, query)
