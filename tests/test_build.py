@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from click.testing import CliRunner
 from rdflib import RDF, Dataset, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
 from graph_builder import Settings, build_graph, write_outputs
 from graph_builder.constants import DEFAULT_BASE, ONTOLOGY_DIR, VOCABULARY_BASE
-from graph_builder.problems import blocking
+from graph_builder.problems import BuildError, blocking
 from graph_builder.vocabulary import load_vocabulary
 from maillage.cli.main import main
 
@@ -117,6 +118,18 @@ def test_another_base_moves_every_entity_but_the_concepts(tmp_path: Path):
 
     assert sorted(iri for iri in iris if iri.startswith(DEFAULT_BASE) and not of_the_vocabularies(iri)) == []
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["base"] == base
+
+
+def test_one_build_entry_point(tmp_path: Path):
+    """`graph_builder.build` is the entry point the CLI and the benchmark use; unreadable inputs raise BuildError
+    (no state kept there: it goes to a full build, which stops at the missing data directory)."""
+    import graph_builder
+    from graph_builder.builder import build
+
+    assert graph_builder.build is build
+    with pytest.raises(BuildError):
+        build(Settings(data_dir=tmp_path / "missing"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_build_stats_and_validate(tmp_path: Path):
