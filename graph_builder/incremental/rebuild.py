@@ -1,9 +1,9 @@
 """Incremental rebuild: after editing a few records, convert, validate and re-serialise only what changed.
 
-`maillage build` keeps beside its outputs a state (`.maillage-state/`):
+`maillage build` keeps beside its outputs a state (`.maillage-state/`, its records in state.py):
 a fingerprint of everything but the data (code, ontology, shapes, base
 IRI, referential), the Oxigraph store of the whole dataset on disk, each
-named graph serialised on its own (`publish.write_fragments`), the
+named graph serialised on its own (`publication.outputs.write_fragments`), the
 validation report, and for every unit of conversion (a top-level record
 with its nested records, wherever they were written) a hash of its data,
 its IRIs and the graphs it writes.
