@@ -121,8 +121,8 @@ def bench_viewer(scale, seed, workdir, build_dir, rounds):
 
     directory = workdir or Path(tempfile.mkdtemp(prefix="maillage-bench-viewer-"))
     try:
-        out = build_dir or prepare(directory, scale, seed, report=err.print)
-        measure = run(out, scale if build_dir is None else 0, rounds, report=err.print)
+        graph_dir = build_dir or prepare(directory, scale, seed, report=err.print)
+        measure = run(graph_dir, scale if build_dir is None else 0, rounds, report=err.print)
     finally:
         if workdir is None:
             shutil.rmtree(directory, ignore_errors=True)
