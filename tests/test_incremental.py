@@ -16,17 +16,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.incremental.state import (
-    FORMAT,
-    STATE,
-    BuildState,
-    GraphInfo,
-    IdUse,
-    SavedUnit,
-    read_state,
-    state_dir,
-    write_state,
-)
+from graph_builder.incremental import state as kept_state
+from graph_builder.incremental.state import STATE
 from graph_builder.problems import Problem
 from graph_builder.publication.outputs import assemble_dumps, fragment_name
 from graph_builder.sources.curated import read_data_file
@@ -191,24 +182,24 @@ def test_interrupted_rebuild_falls_back_to_a_full_build(built):
 
 
 def test_state_read_back_as_written_and_an_older_format_is_no_state(tmp_path):
-    problem = Problem("data/actors.yaml", 3, "actor a", "label", "fr", "en", severity="warning",
-                      focus="https://example.org/a")
-    state = BuildState(fingerprint="f", conforms=True, builder_problems=0,
-                       units={"https://example.org/a s": SavedUnit("digest", ["https://example.org/a"], ["s"],
-                                                                   ["data/actors.yaml"])},
-                       files={"data/actors.yaml": "key"}, by_id={"a": [IdUse("actor", "https://example.org/a")]},
-                       graphs={"https://example.org/graph/s": GraphInfo("https://example.org/source/s", 3, False, False)},
-                       prefixes={"ex": "https://example.org/"}, problems=[problem])
-    write_state(tmp_path, state)
-    again = read_state(tmp_path)
+    iri = "https://example.org/a"
+    problem = Problem("data/actors.yaml", 3, "actor a", "label", "fr", "en", severity="warning", focus=iri)
+    state = kept_state.BuildState(
+        fingerprint="f", conforms=True, builder_problems=0,
+        units={f"{iri} s": kept_state.SavedUnit("digest", [iri], ["s"], ["data/actors.yaml"])},
+        files={"data/actors.yaml": "key"}, by_id={"a": [kept_state.IdUse("actor", iri)]},
+        graphs={"https://example.org/graph/s": kept_state.GraphInfo("https://example.org/source/s", 3, False, False)},
+        prefixes={"ex": "https://example.org/"}, problems=[problem])
+    kept_state.write_state(tmp_path, state)
+    again = kept_state.read_state(tmp_path)
     assert again == state and again.problems[0].focus == problem.focus and not again.dirty
-    (state_dir(tmp_path) / "dirty").touch()
-    assert read_state(tmp_path).dirty
-    path = state_dir(tmp_path) / "state.json"
+    (kept_state.state_dir(tmp_path) / "dirty").touch()
+    assert kept_state.read_state(tmp_path).dirty
+    path = kept_state.state_dir(tmp_path) / "state.json"
     older = json.loads(path.read_text(encoding="utf-8"))
-    older["format"] = FORMAT - 1
+    older["format"] = kept_state.FORMAT - 1
     path.write_text(json.dumps(older), encoding="utf-8")
-    assert read_state(tmp_path) is None  # then the build is full
+    assert kept_state.read_state(tmp_path) is None  # then the build is full
 
 
 def test_parsed_files_kept_by_content(tmp_path):
