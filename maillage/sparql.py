@@ -56,7 +56,8 @@ FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUC
 class QueryRefused(BilingualError, ValueError):
     """A query that is not a plain read of the graph (update, SERVICE) or that does not parse.
 
-    `kind` says which ("syntax", "update", "service", "ambiguous": read otherwise by the engine), for fronts that answer each in their own way.
+    `kind` says which ("syntax", "update", "service", "ambiguous": read otherwise by the engine), for fronts that
+    answer each in their own way.
     """
 
     def __init__(self, message_fr: str, message_en: str, kind: str = "syntax"):
