@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import socket
 import threading
 import time
@@ -26,7 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 import maillage
-from app.viewer.console import ConsoleError, run_console
+from app.viewer.console import ConsoleError, offline, run_console
 from maillage.cli.main import main
 from maillage.sparql import QueryRefused
 from maillage.stores import open_store
@@ -216,3 +217,29 @@ def test_the_python_api_never_calls_out(listener, calls, tiny_out):
         else:
             assert name not in calls, name
         assert listener.settled() == 0, name
+
+
+def _call_out(port: int, isolate: bool) -> None:
+    """In a forked process: a SERVICE call by Oxigraph itself, no check before it, offline first or not."""
+    if isolate and not offline():
+        raise SystemExit(3)
+    try:
+        list(ox.Store().query(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?a ?b ?c }} }}"))
+    except Exception:  # noqa: BLE001 (the call fails either way: closed at once, or no network)
+        pass
+
+
+def test_a_console_worker_on_an_embedded_store_has_no_network():
+    """Defence in depth: even a query that reached Oxigraph unchecked could not call out from the worker."""
+    listener, fork = Listener(), multiprocessing.get_context("fork")
+    try:
+        for isolate, expected in ((False, 1), (True, 0)):
+            listener.connections = 0
+            worker = fork.Process(target=_call_out, args=(listener.port, isolate))
+            worker.start()
+            worker.join(30)
+            if worker.exitcode == 3:
+                pytest.skip("this platform refuses user and network namespaces")
+            assert worker.exitcode == 0 and listener.settled() == expected, isolate
+    finally:
+        listener.socket.close()
