@@ -29,6 +29,7 @@ from click.testing import CliRunner
 import maillage
 from app.viewer.console import ConsoleError, offline, run_console
 from maillage.cli.main import main
+from maillage.endpoint.oxigraph_server import OxigraphServer
 from maillage.sparql import QueryRefused
 from maillage.stores import open_store
 from tests.test_endpoint import start_serve, stop_serve
@@ -241,5 +242,33 @@ def test_a_console_worker_on_an_embedded_store_has_no_network():
             if worker.exitcode == 3:
                 pytest.skip("this platform refuses user and network namespaces")
             assert worker.exitcode == 0 and listener.settled() == expected, isolate
+    finally:
+        listener.socket.close()
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_the_endpoint_oxigraph_cannot_call_out_when_offline(tiny_out, tmp_path, offline):
+    """Defence in depth: a SERVICE query sent to Oxigraph itself, past the front, reaches nothing when offline."""
+    import subprocess
+
+    from maillage.endpoint.oxigraph_server import oxigraph_binary
+
+    location = tmp_path / "db"
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(tiny_out / "maillage.nq")],
+                   check=True, capture_output=True)
+    listener = Listener()
+    query = f"SELECT * WHERE {{ ?s ?p ?o SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?a ?b ?c }} }}"
+    try:
+        with OxigraphServer(location, timeout_s=5, offline=offline) as server:
+            if offline and "sans isolation" in server.log():
+                pytest.skip("this platform refuses user and network namespaces")
+            answer = httpx.post(f"{server.url}/query", data={"query": query}, timeout=30,
+                                headers={"Accept": "application/sparql-results+json"})
+            plain = httpx.post(f"{server.url}/query", data={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30,
+                               headers={"Accept": "application/sparql-results+json"})
+        assert plain.status_code == 200 and len(plain.json()["results"]["bindings"]) == 1  # it answers through the relay
+        assert listener.settled() == (0 if offline else 1)
+        if offline:  # the call went to the namespace's own loopback, where nothing listens on that port
+            assert "Connection refused" in answer.text or "unreachable" in answer.text, answer.text
     finally:
         listener.socket.close()
