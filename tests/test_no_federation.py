@@ -16,9 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -32,33 +29,10 @@ from maillage.cli.main import main
 from maillage.endpoint.oxigraph_server import OxigraphServer
 from maillage.sparql import QueryRefused
 from maillage.stores import open_store
+from tests.conftest import Listener
 from tests.test_endpoint import start_serve, stop_serve
 
 FRENCH = ("Requête refusée", "Requête SPARQL illisible", "Les requêtes fédérées")
-
-
-class Listener:
-    """A TCP server on 127.0.0.1 that counts the connections it receives and closes them."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-    def settled(self) -> int:
-        """The connections received, once any the kernel has queued are accepted."""
-        time.sleep(0.1)
-        return self.connections
 
 
 @pytest.fixture(scope="module")

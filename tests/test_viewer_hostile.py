@@ -11,8 +11,6 @@ asked for the image. `md` itself is checked against a CommonMark renderer.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from app.viewer.text import WORD_JOINER, md, md_code, md_link, web_url
 from graph_builder import Settings, build_graph
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.publication.outputs import write_outputs
+from tests.conftest import Listener
 
 HOSTILE_TEXTS = [
     "![x](http://127.0.0.1:9/leak.png)", "[clic](http://evil.example)", "<img src=http://127.0.0.1:9/i.png>",
@@ -70,24 +69,6 @@ def test_links_only_to_checked_http_urls():
 
 
 # --- in the real viewer -----------------------------------------------------------------------------------
-
-class Listener:
-    """A TCP server on 127.0.0.1 counting the connections it receives (an image request would be one)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.port, self.connections = self.socket.getsockname()[1], 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
 
 @pytest.fixture(scope="module")
 def listener():

@@ -1,7 +1,7 @@
 """The viewer's read-only SPARQL console: a user's query, refused if it is not a plain read, stopped at a time limit.
 
 Refusals are the library's own: `sparql.parse_read_query` (updates, SERVICE,
-bad syntax) and the endpoint front's result cap (`endpoint.guard.check_query`:
+bad syntax, text the engine could read otherwise) and the endpoint front's result cap (`endpoint.guard.check_query`:
 a LIMIT is added when the query has none, a larger one is refused).
 
 The time limit must really stop the evaluation: the embedded Oxigraph store
