@@ -111,7 +111,7 @@ class OxigraphServer:
             command.append("--cors")
         if self.union_default_graph:
             command.append("--union-default-graph")
-        if self.offline:  # run as a script: it needs the standard library only, not this package's imports
+        if self.offline and sys.platform.startswith("linux"):  # a script: the standard library only, no package import
             command = [sys.executable, str(Path(__file__).with_name("offline.py")), *command]
         return command
 
