@@ -13,6 +13,11 @@ does not use its variables.
 search) and refuses what a reader of the graph must not run: updates, and
 `SERVICE`, which would make the engine call another server (federation is
 refused everywhere: no network at run time).
+
+The query checked is the query that runs, byte for byte: the check never
+rewrites it, so it must read it as Oxigraph (the engine) does. pyoxigraph
+0.5 has no way to parse a query without running it, so the check refuses
+what the two parsers read differently instead (`_ambiguous`).
 """
 
 from __future__ import annotations
@@ -35,13 +40,24 @@ LANGUAGE_SUFFIX = re.compile(r"_([a-z]{2})$")
 # rdflib's pyparsing grammar is not thread-safe: two threads parsing at once (two viewer sessions) break each
 # other's parse with a TypeError inside pyparsing (seen with the console and a library query in parallel).
 PARSER_LOCK = threading.Lock()
+# SPARQL 1.1 §19.2 expands \\uXXXX and \\UXXXXXXXX before parsing, everywhere: rdflib does (and takes 8 digits after
+# a lower-case \\u too); Oxigraph 0.5 expands them only where it reads a string or an IRI, never in a comment. So
+# `# \\u000A """` opens a string for rdflib and is a comment for Oxigraph: a SERVICE clause hidden in that "string"
+# ran. Expanding them ourselves would not settle it (an escape may spell another escape, `\\u005Cu0053`), so any
+# text either parser could expand is refused, wherever it is: 4 hex digits after \\u or \\U.
+CODEPOINT_ESCAPE = re.compile(r"\\[uU][0-9A-Fa-f]{4}")
+# A comment ends at a line feed for rdflib, at a carriage return too for Oxigraph: `# x\rSERVICE <...> {}` is a
+# comment for one and a call for the other. A CR outside a CR LF pair is refused (a CR LF pair ends a comment at
+# the same place for both).
+LONE_CR = re.compile(r"\r(?!\n)")
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
 class QueryRefused(BilingualError, ValueError):
     """A query that is not a plain read of the graph (update, SERVICE) or that does not parse.
 
-    `kind` says which ("syntax", "update", "service"), for fronts that answer each in their own way.
+    `kind` says which ("syntax", "update", "service", "ambiguous": read otherwise by the engine), for fronts that
+    answer each in their own way.
     """
 
     def __init__(self, message_fr: str, message_en: str, kind: str = "syntax"):
@@ -99,8 +115,29 @@ def _holds_service(node) -> bool:
     return False
 
 
+def _ambiguous(query: str) -> None:
+    """QueryRefused if rdflib and Oxigraph could read `query` differently (see CODEPOINT_ESCAPE and LONE_CR)."""
+    escape = CODEPOINT_ESCAPE.search(query)
+    if escape:
+        raise QueryRefused(
+            f"Requête refusée : l'échappement « {escape.group()} » n'est pas accepté (ni \\u ni \\U, même dans une "
+            "chaîne ou un commentaire), car le moteur ne le lit pas partout comme la vérification ; écrivez le "
+            "caractère lui-même (la requête est en UTF-8).",
+            f"Query refused: the escape '{escape.group()}' is not accepted (neither \\u nor \\U, even in a string or "
+            "a comment), because the engine does not read it everywhere as the check does; write the character itself "
+            "(the query is UTF-8).", kind="ambiguous")
+    if LONE_CR.search(query):
+        raise QueryRefused(
+            "Requête refusée : elle contient un retour chariot (CR) seul, que le moteur et la vérification ne lisent "
+            "pas de la même façon ; terminez les lignes par LF ou CR LF.",
+            "Query refused: it holds a lone carriage return (CR), which the engine and the check do not read the "
+            "same way; end lines with LF or CR LF.", kind="ambiguous")
+
+
 def parse_read_query(query: str) -> CompValue:
-    """The query's parse tree (rdflib's parser, never text matching); QueryRefused for an update, SERVICE or bad syntax."""
+    """The query's parse tree (rdflib's parser, never text matching); QueryRefused for an update, SERVICE, bad syntax
+    or text the engine could read otherwise."""
+    _ambiguous(query)
     try:
         with PARSER_LOCK:
             parsed = parseQuery(query)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,28 @@ def app(seed_out, monkeypatch):
         return at
 
     return start
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that counts the connections it receives and closes them: where a SERVICE call or
+    an image the viewer should not load would arrive."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+    def settled(self) -> int:
+        """The connections received, once any the kernel has queued are accepted."""
+        time.sleep(0.1)
+        return self.connections

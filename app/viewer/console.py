@@ -1,7 +1,7 @@
 """The viewer's read-only SPARQL console: a user's query, refused if it is not a plain read, stopped at a time limit.
 
 Refusals are the library's own: `sparql.parse_read_query` (updates, SERVICE,
-bad syntax) and the endpoint front's result cap (`endpoint.guard.check_query`:
+bad syntax, text the engine could read otherwise) and the endpoint front's result cap (`endpoint.guard.check_query`:
 a LIMIT is added when the query has none, a larger one is refused).
 
 The time limit must really stop the evaluation: the embedded Oxigraph store
@@ -10,11 +10,18 @@ in a forked worker process, which shares the loaded store with the viewer
 (copy-on-write: nothing is reloaded, the fork takes milliseconds) and is
 killed when the limit passes. The same holds on a remote endpoint (the
 worker's HTTP request is abandoned with it; the endpoint has its own timeout).
+
+Defence in depth: on an embedded store the worker needs no network, so it
+first moves into network and user namespaces of its own (Linux; where the
+platform refuses, it goes on without): a SERVICE clause the check had
+misread would then find no interface to call out from.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 
@@ -24,10 +31,11 @@ from graph_builder.problems import BilingualError
 from maillage.endpoint.guard import QueryRefused as GuardRefused
 from maillage.endpoint.guard import check_query as capped
 from maillage.sparql import check_query, parse_read_query
-from maillage.stores import QueryStore, Rows
+from maillage.stores import EndpointStore, QueryStore, Rows
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_CAP = 1000
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000  # <linux/sched.h>
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
@@ -73,8 +81,24 @@ def _answer(store: QueryStore, query: str, form: str) -> Rows:
     return Rows(("subject", "predicate", "object"), tuple(store.construct(query)))
 
 
+def offline() -> bool:
+    """Move this process into new user and network namespaces (a loopback only, down): True if it could.
+
+    Unprivileged where the kernel allows user namespaces, for a process of one thread (a forked worker)."""
+    flags = CLONE_NEWUSER | CLONE_NEWNET
+    try:
+        if hasattr(os, "unshare"):  # Python 3.12
+            os.unshare(flags)
+            return True
+        return ctypes.CDLL(None, use_errno=True).unshare(flags) == 0
+    except (OSError, AttributeError):  # not Linux, or user namespaces refused
+        return False
+
+
 def _work(store: QueryStore, query: str, form: str, pipe) -> None:
     """In the worker: the answer, or the error's messages, sent back on the pipe."""
+    if not isinstance(store, EndpointStore):  # an endpoint is reached over the network; nothing else is
+        offline()
     try:
         pipe.send(("rows", _answer(store, query, form)))
     except BilingualError as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -75,16 +76,17 @@ def _areas(shapes: dict[str, dict], name: str, fill: str, line: str, width: floa
         points[start:start + len(ring)] = ring
         start += len(ring) + 1
     return go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", fill="toself", fillcolor=fill,
-                      line={"color": line, "width": width}, name=name, showlegend=legend, hoverinfo="skip")
+                      line={"color": line, "width": width}, name=escape(name), showlegend=legend, hoverinfo="skip")
 
 
 def _places(points: list[tuple[str, str, tuple[float, float]]], name: str, colour: str, size, legend: bool = True,
             opacity: float = 0.8) -> go.Scatter:
-    """Markers (key `level/code`, hover text, (lon, lat)): what a click selects and what hovering names."""
+    """Markers (key `level/code`, hover text, (lon, lat)): what a click selects and what hovering names.
+    Plotly reads some HTML in texts and names (`<a href>`, `<b>`): names from the graph are escaped."""
     return go.Scatter(x=[lon for _, _, (lon, _) in points], y=[lat for _, _, (_, lat) in points], mode="markers",
-                      name=name, showlegend=legend, marker={"size": size, "color": colour, "opacity": opacity,
+                      name=escape(name), showlegend=legend, marker={"size": size, "color": colour, "opacity": opacity,
                                                             "line": {"color": "#ffffff", "width": 0.5}},
-                      text=[text for _, text, _ in points], hoverinfo="text", customdata=[key for key, _, _ in points])
+                      text=[escape(text) for _, text, _ in points], hoverinfo="text", customdata=[key for key, _, _ in points])
 
 
 def _layout(figure: go.Figure, bounds: tuple[float, float, float, float], height: int) -> go.Figure:

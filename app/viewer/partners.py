@@ -56,6 +56,7 @@ import networkx as nx
 
 from app.viewer.model import ID, MLG, Territory, Viewer, fold, pick, short
 from app.viewer.sharing import turn
+from graph_builder.formulas import neutralise
 
 IGEO = "http://rdf.insee.fr/def/geo#"
 ORG = "http://www.w3.org/ns/org#"
@@ -479,7 +480,8 @@ def _partner_graph(viewer: Viewer) -> PartnerGraph:
 
 
 def to_csv(graph: PartnerGraph, proposals: Iterable[Proposal], lang: str = "fr") -> str:
-    """The ranked list as CSV: rank, kind, name, id, score, reasons (sentences joined by « | »), contact."""
+    """The ranked list as CSV: rank, kind, name, id, score, reasons (sentences joined by « | »), contact; no cell
+    a spreadsheet would run (graph_builder.formulas)."""
     en = lang == "en"
     kinds = {"coordination": "coordination", "actor": "actor" if en else "acteur"}
     out = io.StringIO()
@@ -487,6 +489,7 @@ def to_csv(graph: PartnerGraph, proposals: Iterable[Proposal], lang: str = "fr")
     writer.writerow(["rank", "kind", "name", "id", "score", "reasons", "contact"] if en else
                     ["rang", "genre", "nom", "identifiant", "score", "raisons", "contact"])
     for rank, found in enumerate(proposals, start=1):
-        writer.writerow([rank, kinds[found.kind], found.label, short(found.iri), f"{found.score:g}",
-                         " | ".join(graph.sentence(r, lang) for r in found.reasons), graph.contact(found, lang)])
+        writer.writerow([neutralise(str(cell)) for cell in (
+            rank, kinds[found.kind], found.label, short(found.iri), f"{found.score:g}",
+            " | ".join(graph.sentence(r, lang) for r in found.reasons), graph.contact(found, lang))])
     return out.getvalue()

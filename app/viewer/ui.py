@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.viewer.model import ID, Viewer, short
+from app.viewer.text import md
 from app.viewer.warmup import begin, manifest, out_dir
 from graph_builder.problems import thousands
 from graph_builder.referential.geometry import Geometry, GeometryError, prepared, prepared_directory
@@ -91,22 +92,23 @@ ICONS = {"territoires": ":material/location_on:", "experiences": ":material/ligh
          "coordinations": ":material/hub:"}
 
 
-def entity_link(page: str, iri: str, label: str) -> None:
+def entity_link(page: str, iri: str, label: str, bold: bool = False) -> None:
     """A link to an entity's page, opened in the same tab and session (quick: no new start), whose address is
-    the entity's shareable URL (query parameter `id`)."""
-    st.page_link(f"views/{page}.py", label=label, icon=ICONS.get(page), query_params={"id": short(iri)})
+    the entity's shareable URL (query parameter `id`); `label` (from the graph) is shown as text."""
+    text = f"**{md(label)}**" if bold else md(label)
+    st.page_link(f"views/{page}.py", label=text, icon=ICONS.get(page), query_params={"id": short(iri)})
 
 
 def entity_links(page: str, items: list[tuple[str, str]], title: str = "", empty: str = "—") -> None:
-    """Links to several entities' pages ((IRI, label) pairs) side by side, after `title` (Markdown) if given;
-    `empty` when there is none."""
+    """Links to several entities' pages ((IRI, label) pairs) side by side, after `title` (Markdown written here) if
+    given; `empty` (text) when there is none."""
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         if title:
             st.markdown(title, width="content")
         for iri, label in items:
             entity_link(page, iri, label)
         if not items:
-            st.markdown(empty, width="content")
+            st.markdown(md(empty), width="content")
 
 
 def sources_link(iri: str) -> None:
@@ -131,8 +133,8 @@ def paged(items: list, per_page: int, param: str = "page", label: tuple[str, str
 
 def unknown(wanted: str) -> None:
     """Say that the page's `id` names nothing known (a mistyped or outdated link)."""
-    st.error(t(f"Aucune fiche ne correspond à « {wanted} » : le lien est peut-être erroné ou ancien.",
-               f"Nothing matches '{wanted}': the link may be mistyped or outdated."))
+    st.error(t(f"Aucune fiche ne correspond à « {md(wanted)} » : le lien est peut-être erroné ou ancien.",
+               f"Nothing matches '{md(wanted)}': the link may be mistyped or outdated."))
 
 
 def linked_card(cards: dict):
@@ -179,7 +181,7 @@ def territory_filter(label_fr: str, label_en: str, param: str = "territoire") ->
     in_url(param, place)
     territory = graph().territory(place) if place else None
     if place and territory is None:
-        st.error(t(f"Territoire inconnu : « {place} ».", f"Unknown territory: '{place}'."))
+        st.error(t(f"Territoire inconnu : « {md(place)} ».", f"Unknown territory: '{md(place)}'."))
     return territory.key if territory else None
 
 

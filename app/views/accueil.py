@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.viewer.maps import france_map
+from app.viewer.text import md
 from app.viewer.ui import entry_points, geometry, graph, lang, t, territory_map
 
 g = graph()
@@ -15,11 +16,12 @@ st.caption(t(f"Graphe construit le {build.get('builtAt')} ; référentiel territ
 left, right = st.columns(2)
 with left:
     st.header(t("Entités par type", "Entities by type"))
-    st.table({t("Type", "Type"): [n for n, _ in g.counts_by_type(lang())],
+    # st.table reads Markdown in its cells: names from the graph are escaped.
+    st.table({t("Type", "Type"): [md(n) for n, _ in g.counts_by_type(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
 with right:
     st.header(t("Entités par source", "Entities by source"))
-    st.table({t("Document source", "Source document"): [n for n, _ in g.counts_by_source(lang())],
+    st.table({t("Document source", "Source document"): [md(n) for n, _ in g.counts_by_source(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_source(lang())]})
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()

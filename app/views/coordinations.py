@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.viewer.model import ID
+from app.viewer.text import md
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -32,19 +33,19 @@ if one is None:
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
         entity_link("coordinations", card.iri, f"{card.text('label', lang())} ({types_})")
 else:
-    st.title(one.text("label", lang()))
-    st.caption(", ".join(lbl for _, lbl in one.links("type", lang())))
+    st.title(md(one.text("label", lang())))
+    st.caption(", ".join(md(lbl) for _, lbl in one.links("type", lang())))
     for name, fr, en in (("description", "Présentation", "Overview"), ("objective", "Objectifs", "Objectives"),
                          ("history", "Historique", "History")):
         if one.texts(name, lang()):
-            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {text}" for text in one.texts(name, lang())))
+            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in one.texts(name, lang())))
     roles = g.roles(one.iri, lang())
 
     def role_section(fr: str, en: str, *codes: str) -> None:
         st.header(t(fr, en))
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
         for role, actor in found:
-            st.markdown(f"- **{role}** : {actor}")
+            st.markdown(f"- **{md(role)}** : {md(actor)}")
         if not found:
             st.markdown("—")
 
@@ -53,9 +54,9 @@ else:
     role_section("Coordination (rôle à contacter)", "Coordinator (role to contact)", "coordonnateur")
     role_section("Autres partenaires", "Other partners", "partenaire", "cosignataire")
     st.header(t("Missions", "Missions"))
-    st.markdown(", ".join(lbl for _, lbl in one.links("mission", lang())) or "—")
+    st.markdown(", ".join(md(lbl) for _, lbl in one.links("mission", lang())) or "—")
     st.header(t("Thématiques", "Themes"))
-    st.markdown(", ".join(lbl for _, lbl in one.links("theme", lang())) or "—")
+    st.markdown(", ".join(md(lbl) for _, lbl in one.links("theme", lang())) or "—")
     st.header(t("Territoires", "Territories"))
     entity_links("territoires", one.links("territory", lang()))
     communes = g.communes(one.iri)
@@ -65,7 +66,7 @@ else:
                            t("Population", "Population"): c["population"]} for c in communes],
                          hide_index=True)
     st.header(t("Programmes", "Programmes"))
-    st.markdown("\n".join(f"- {lbl}" for _, lbl in one.links("programme", lang())) or "—")
+    st.markdown("\n".join(f"- {md(lbl)}" for _, lbl in one.links("programme", lang())) or "—")
     st.header(t("Expériences", "Experiences"))
     for card in g.experiences_of(one.iri):
         entity_link("experiences", card.iri, card.text("label", lang()))
@@ -75,10 +76,10 @@ else:
     usual = [f for iri, _ in one.links("type") for f in g.typical_funders(iri)]
     if usual:
         st.markdown(t("Financeurs habituels de ce type de coordination : ", "Usual funders of this type of coordination: ")
-                    + ", ".join(usual))
+                    + ", ".join(md(funder) for funder in usual))
     st.header(t("Sources", "Sources"))
     for _, lbl in one.links("source", lang()):
-        st.markdown(f"- {lbl}")
+        st.markdown(f"- {md(lbl)}")
     if one.text("passage", lang()):
-        st.markdown(f"> {one.text('passage', lang())}")
+        st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)

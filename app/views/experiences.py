@@ -3,6 +3,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
+from app.viewer.text import md
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -36,21 +37,22 @@ if one is None:
     shown = paged(shown, 20)
 
 def labels(card, name: str) -> str:
-    return ", ".join(lbl for _, lbl in card.links(name, lang()))
+    """The labels of a card's links, as text for Markdown."""
+    return ", ".join(md(lbl) for _, lbl in card.links(name, lang()))
 
 
 if one is None:  # the list: a short card each (title, subject, themes, place), its own page holds the rest
     for card in shown:
         with st.container(border=True):
-            entity_link("experiences", card.iri, f"**{card.text('label', lang())}**")
-            place = labels(card, "place") or card.text("placeLabel", lang())
+            entity_link("experiences", card.iri, card.text('label', lang()), bold=True)
+            place = labels(card, "place") or md(card.text("placeLabel", lang()))
             st.markdown("\n\n".join(line for line in (
-                card.text("subject", lang()),
+                md(card.text("subject", lang())),
                 f"**{t('Thématiques', 'Themes')}** : {labels(card, 'theme')}" if card.links("theme") else "",
                 f"**{t('Lieu', 'Place')}** : {place}" if place else "") if line))
 else:
-    st.header(one.text("label", lang()))
-    texts = [(fr, en, one.text(name, lang())) for name, fr, en in (
+    st.header(md(one.text("label", lang())))
+    texts = [(fr, en, md(one.text(name, lang()))) for name, fr, en in (
         ("subject", "Sujet", "Subject"), ("history", "Historique", "History"), ("result", "Résultats", "Results"),
         ("goodPractice", "Bonnes pratiques", "Good practices"))]
     vocabularies = [(fr, en, labels(one, name)) for name, fr, en in (
@@ -64,5 +66,5 @@ else:
         entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
     st.markdown(f"**{t('Source', 'Source')}** : {labels(one, 'source')}")
     if one.text("passage", lang()):
-        st.markdown(f"> {one.text('passage', lang())}")
+        st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.viewer.model import short
 from app.viewer.partners import PartnerGraph, code, to_csv
+from app.viewer.text import md
 from app.viewer.ui import graph, lang, t, unknown
 
 SHOWN = 30  # proposals shown (and exported) per kind
@@ -31,7 +32,7 @@ if text:
     if found:
         chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
     else:
-        st.warning(t(f"Aucun territoire ne correspond à « {text} ».", f"No territory matches '{text}'."))
+        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
 
 selected: dict[str, list[str]] = {}
 columns = st.columns(len(FILTERS))
@@ -57,7 +58,7 @@ if chosen is None:
     st.info(t("Choisissez un territoire pour voir les partenaires proposés.",
               "Choose a territory to see the proposed partners."))
 else:
-    st.header(t(f"Partenaires proposés pour {chosen.title('fr')}", f"Proposed partners for {chosen.title('en')}"))
+    st.header(t(f"Partenaires proposés pour {md(chosen.title('fr'))}", f"Proposed partners for {md(chosen.title('en'))}"))
     ranked = partners.rank(chosen.iri, [iri for chosen_ in selected.values() for iri in chosen_], own_type or None,
                            lang())
     by_kind = {kind: [p for p in ranked if p.kind == kind] for kind in ("coordination", "actor")}
@@ -73,12 +74,12 @@ else:
             for rank, proposal in enumerate(by_kind[kind][:SHOWN], start=1):
                 with st.container(border=True):
                     if kind == "coordination":
-                        st.page_link("views/coordinations.py", label=f"{rank}. {proposal.label}",
+                        st.page_link("views/coordinations.py", label=f"{rank}. {md(proposal.label)}",
                                      query_params={"id": short(proposal.iri)})
                     else:
-                        st.markdown(f"**{rank}. {proposal.label}**")
-                    st.markdown("\n".join(f"- {partners.sentence(r, lang())}" for r in proposal.reasons))
-                    st.caption(t(f"Contact : {partners.contact(proposal, 'fr')} · score {proposal.score:g}",
-                                 f"Contact: {partners.contact(proposal, 'en')} · score {proposal.score:g}"))
+                        st.markdown(f"**{rank}. {md(proposal.label)}**")
+                    st.markdown("\n".join(f"- {md(partners.sentence(r, lang()))}" for r in proposal.reasons))
+                    st.caption(t(f"Contact : {md(partners.contact(proposal, 'fr'))} · score {proposal.score:g}",
+                                 f"Contact: {md(partners.contact(proposal, 'en'))} · score {proposal.score:g}"))
     st.download_button(t("Télécharger la liste (CSV)", "Download the list (CSV)"), to_csv(partners, shown, lang()),
                        file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv", mime="text/csv")

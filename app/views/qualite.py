@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.viewer.model import ID, short
 from app.viewer.quality import SEVERITY_NAMES, facts, grouped, page_of, read_report, sources
+from app.viewer.text import md, md_code, md_link
 from app.viewer.ui import graph, lang, t
 
 g = graph()
@@ -24,11 +25,11 @@ elif not report:
 for severity, shapes in grouped(report or []):
     st.subheader(f"{SEVERITY_NAMES[lang()][severity]} ({sum(len(found) for _, found in shapes)})")
     for shape, found in shapes:
-        with st.expander(f"{shape or t('(sans forme)', '(no shape)')} — {len(found)}"):
+        with st.expander(f"{md(shape) if shape else t('(sans forme)', '(no shape)')} — {len(found)}"):
             for problem in found:
-                st.markdown(f"**{problem.where()}** : {problem.message(lang())}")
+                st.markdown(f"**{md(problem.where())}** : {md(problem.message(lang()))}")
                 if problem.focus and problem.focus.startswith(ID):
-                    st.page_link(f"views/{page_of(problem.focus)}.py", label=short(problem.focus),
+                    st.page_link(f"views/{page_of(problem.focus)}.py", label=md(short(problem.focus)),
                                  query_params={"id": short(problem.focus)})
 
 st.header(t("D'où vient chaque fait", "Where each fact comes from"))
@@ -47,21 +48,21 @@ if entity:
     iri = entity if entity.startswith(("http://", "https://")) else ID + entity
     found = facts(g, iri, lang())
     if not found:
-        st.warning(t(f"Le graphe ne dit rien de « {entity} ».", f"The graph says nothing about '{entity}'."))
+        st.warning(t(f"Le graphe ne dit rien de « {md(entity)} ».", f"The graph says nothing about '{md(entity)}'."))
     for fact in found:
-        titles = "; ".join(fact.documents.values()) or "—"
-        st.markdown(f"- `{fact.property}` : {fact.value} — *{t('source', 'source')}* : {titles}")
+        titles = "; ".join(md(title) for title in fact.documents.values()) or "—"
+        st.markdown(f"- {md_code(fact.property)} : {md(fact.value)} — *{t('source', 'source')}* : {titles}")
     passages = {fact.passage for fact in found if fact.passage}
     for passage in sorted(passages):
         st.markdown(f"**{t('Passage de la source', 'Source passage')}** :")
-        st.markdown(f"> {passage}")
+        st.markdown(f"> {md(passage)}")
 
 st.header(t("Sources", "Sources"))
 for source, title, kind, publisher in sources(g, lang()):
     with st.container(border=True):
-        st.markdown(f"**{title}** ({short(source.iri)})")
+        st.markdown(f"**{md(title)}** ({md(short(source.iri))})")
         details = [x for x in (kind, publisher, source.issued) if x]
         if details:
-            st.caption(" · ".join(details))
-        for url in source.urls:
-            st.markdown(f"- [{url}]({url})")
+            st.caption(" · ".join(md(detail) for detail in details))
+        for url in source.urls:  # a link only to a checked http(s) URL, else the text
+            st.markdown(f"- {md_link(url, url)}")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.viewer.console import DEFAULT_CAP, DEFAULT_TIMEOUT_S, ConsoleError, run_console
 from app.viewer.query_forms import form_fields, summaries, territory_matches, territory_value
+from app.viewer.text import md
 from app.viewer.ui import graph, lang, t
 from maillage.library import LibraryError, get_query
 
@@ -65,7 +66,7 @@ with library_tab:
                     values[field.parameter.name] = territory_value(field, chosen)
                 elif found:
                     values[field.parameter.name] = territory_value(field, found[0])
-                    st.caption(found[0].title(lang()))
+                    st.caption(md(found[0].title(lang())))
     if st.button(t("Exécuter", "Run"), key="run-query", type="primary"):
         try:
             show(query.run(g.store, values), name)

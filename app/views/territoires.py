@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.viewer.maps import territory_coverage
+from app.viewer.text import md
 from app.viewer.ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
 
 g = graph()
@@ -14,14 +15,14 @@ text = st.text_input(t("Nom ou code INSEE du territoire", "Name or INSEE code of
 if text:
     found = g.search_territories(text)
     if not found:
-        st.warning(t(f"Aucun territoire ne correspond à « {text} ».", f"No territory matches '{text}'."))
+        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
     else:
         pick = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
         if pick is not None and pick != chosen:
             chosen = pick
             st.query_params["id"] = f"territoire/{pick.key}"
 if chosen is not None:
-    st.header(chosen.title(lang()))
+    st.header(md(chosen.title(lang())))
     st.subheader(t("Emboîtement", "Nesting"))
     entity_links("territoires", [(n.iri, n.title(lang())) for n in g.nesting(chosen.key)])
     found, covering = g.around(chosen.key, lang()), g.covering(chosen.key, lang())
@@ -35,7 +36,7 @@ if chosen is not None:
             if page:
                 entity_link(page, iri, name)
             else:
-                st.markdown(f"- {name}")
+                st.markdown(f"- {md(name)}")
         if not names:
             st.info(t(none_fr, none_en))
 
@@ -54,8 +55,9 @@ if chosen is not None:
     st.subheader(t("Thématiques qu'aucune coordination connue ne travaille ici",
                    "Themes no known coordination works on here"))
     themes = g.uncovered_themes(chosen.key, lang())
-    st.markdown(", ".join(themes) if themes else t("Aucune : chaque thématique est travaillée par une coordination connue.",
-                                                      "None: every theme is worked on by a known coordination."))
+    st.markdown(", ".join(md(theme) for theme in themes) if themes else t(
+        "Aucune : chaque thématique est travaillée par une coordination connue.",
+        "None: every theme is worked on by a known coordination."))
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))

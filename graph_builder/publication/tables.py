@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import yaml
 
 from graph_builder.constants import PROJECT_ROOT
+from graph_builder.formulas import neutralise
 
 EXPORT_QUERIES = PROJECT_ROOT / "queries" / "export"
 PERSONAL_TAG = "données personnelles"
@@ -75,6 +76,6 @@ def table_csv(store: ox.Store, query: TableQuery) -> tuple[bytes, int]:
     writer.writerow(columns)
     rows = 0
     for solution in solutions:
-        writer.writerow([_cell(solution[column]) for column in columns])
+        writer.writerow([neutralise(_cell(solution[column])) for column in columns])  # no formula from a label
         rows += 1
     return buffer.getvalue().encode("utf-8"), rows

@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from graph_builder.files import atomic_write
+from graph_builder.formulas import neutralise, restore
 from graph_builder.problems import BilingualError, Problem
 from graph_builder.sources.located import ParsedFiles, RawRecord
 
@@ -354,7 +355,8 @@ def _read_csv(path: Path) -> list[list[str]]:
         ) from exc
     header_line = text.split("\n", 1)[0]
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header_line), strict=True))
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header_line), strict=True)
+        return [[restore(cell) for cell in row] for row in rows]  # as render_csv neutralised them
     except csv.Error as exc:
         raise UnreadableDirectory(f"{path.name} : CSV illisible ({exc}).", f"{path.name}: unreadable CSV ({exc}).") \
             from exc
@@ -799,11 +801,12 @@ def record_rows(template: Template, records: list[RawRecord], source: str | None
 
 
 def render_csv(header: list[str], rows: Iterable[list[str]]) -> str:
-    """Canonical CSV text: `;`, `\\n` line ends, cells quoted only when needed."""
+    """Canonical CSV text: `;`, `\\n` line ends, cells quoted only when needed, formulas neutralised (read back
+    by `_read_csv`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([neutralise(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -838,6 +841,7 @@ def xlsx_bytes(template: Template, rows: list[list[str]]) -> bytes:
     for row in sheet.iter_rows():
         for cell in row:
             cell.number_format = "@"  # text: codes keep their leading zeros
+            cell.data_type = "s"  # openpyxl would write a cell starting with "=" as a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

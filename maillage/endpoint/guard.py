@@ -3,7 +3,10 @@
 Queries are parsed with rdflib's SPARQL 1.1 parser (never matched as text),
 so `SERVICE` inside a string or a comment is harmless and any `SERVICE`
 clause, however written, is found. A query rdflib cannot parse is refused
-too: nothing unparsed reaches Oxigraph, which would run the call.
+too: nothing unparsed reaches Oxigraph, which would run the call. So is one
+Oxigraph could read otherwise (a \\u escape, a lone carriage return: see
+sparql.py). Behind it, `maillage serve` runs Oxigraph with no network
+(offline.py).
 
 The result cap: a SELECT, CONSTRUCT or DESCRIBE without a LIMIT gets
 `LIMIT <cap>` appended (the response then says so in the header

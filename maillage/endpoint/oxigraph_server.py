@@ -80,16 +80,19 @@ class OxigraphServer:
     """One `oxigraph serve-read-only` (or `serve`, writable, for tests and loading) process.
 
     `timeout_s` is Oxigraph's own query timeout; it is cooperative, so the
-    front keeps its own deadline too (see app.py).
+    front keeps its own deadline too (see app.py). `offline`: Oxigraph runs
+    in a network namespace of its own, behind a relay (offline.py), so that
+    it cannot call out (SERVICE), where the platform allows it.
     """
 
     def __init__(self, location: Path | None, *, host: str = "127.0.0.1", port: int | None = None,
                  read_only: bool = True, timeout_s: float | None = None, cors: bool = False,
-                 union_default_graph: bool = True):
+                 union_default_graph: bool = True, offline: bool = False):
         if read_only and location is None:
             raise ValueError("a read-only server needs a store location")
         self.location, self.host, self.port = location, host, port or free_port(host)
         self.read_only, self.timeout_s, self.cors, self.union_default_graph = read_only, timeout_s, cors, union_default_graph
+        self.offline = offline
         self._process: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
 
@@ -108,6 +111,8 @@ class OxigraphServer:
             command.append("--cors")
         if self.union_default_graph:
             command.append("--union-default-graph")
+        if self.offline and sys.platform.startswith("linux"):  # a script: the standard library only, no package import
+            command = [sys.executable, str(Path(__file__).with_name("offline.py")), *command]
         return command
 
     def start(self, wait: float = 30.0) -> OxigraphServer:

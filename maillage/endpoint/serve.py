@@ -19,7 +19,8 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     dataset = BuiltDataset.open(out_dir)
     location = prepare_store(dataset, include_personal)
     port = port or free_port(host)
-    with OxigraphServer(location, timeout_s=timeout, cors=True) as oxigraph:
+    # offline: Oxigraph cannot call out even if a SERVICE clause got past the front (defence in depth).
+    with OxigraphServer(location, timeout_s=timeout, cors=True, offline=True) as oxigraph:
         store = EndpointStore(f"{oxigraph.url}/query", timeout_s=timeout + GRACE_S)
         app = make_app(FrontConfig(upstream=oxigraph.url, base=dataset.base, timeout=timeout, limit=limit), store,
                        on_runaway=oxigraph.restart, on_shutdown=oxigraph.stop)
