@@ -24,7 +24,7 @@ refused whatever the backend. Parameters are bound as RDF terms
 
 The embedded default is Oxigraph: measured on the whole library, it answers
 at national size where rdflib's memory store takes seconds to minutes
-(README, "Query library").
+(docs/performance/queries.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ allowed), axe-core run on each page (no serious or critical violation).
 
 One helper per page below (what a coordinator does there, and what must show); a new page adds its own
 helper and test. Streamlit's own violations, if any, are allowed by rule and selector in STREAMLIT_OWN,
-each with the reason, and listed in the README (« Visionneuse : vitesse et accessibilité »).
+each with the reason, and listed in docs/accessibility.md (« Visionneuse : vitesse et accessibilité »).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 At national size the graph takes seconds to open (1.1 million quads read into Oxigraph) and the first
 visit of some pages waits for what is then kept for the life of the process: the territory names
 (36,000), the map's places, the coordination and experience cards, the network, the partner graph
-(seconds each, see the README's viewer figures). `begin(out_dir)` starts all of it in a daemon thread,
+(seconds each, see docs/performance/viewer.md). `begin(out_dir)` starts all of it in a daemon thread,
 once per process and build directory: `app/server.py` calls it when the server starts, before anyone
 connects, and the first page otherwise. A page waits only for the graph and what the first page
 shows (`Opening.viewer`); the rest goes on behind. A page asking for something still being computed

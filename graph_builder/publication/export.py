@@ -10,8 +10,8 @@ e-mail or phone number of a person found elsewhere.
 Turtle, N-Triples and TriG are written by Oxigraph (sorted, so that two
 exports of the same build are identical); JSON-LD by rdflib, compacted with
 the context shipped in `ontology/maillage.context.jsonld` and embedded in the
-file (Oxigraph writes expanded JSON-LD only). Measured on the seed (README,
-"Publication"). Files are written to a staging directory and moved into
+file (Oxigraph writes expanded JSON-LD only). Measured on the seed
+(docs/performance/publication.md). Files are written to a staging directory and moved into
 place one by one (`os.replace`), the manifest last; files of a previous
 export that this one does not write (a `personnes.csv` of an export with
 personal data, say) are removed.

@@ -5,7 +5,7 @@ rendered with a Jinja2 template (`html/ontology.html.j2`); the page is
 self-contained (inline style, no script, no remote font or stylesheet), so
 that generating and reading it fetch nothing.
 
-pyLODE was tried first (README, "Publication"): 3.4.x does not import
+pyLODE was tried first (docs/endpoint.md): 3.4.x does not import
 (its version module reads a pyproject.toml the wheel lacks), 3.5+ needs
 Python 3.12, and 3.3.4, which works offline, titles the page in English,
 runs the French and English labels together in one heading and drops

@@ -3,7 +3,7 @@
 rdflib holds the curated graphs while they are built and validated; the
 dataset as published (and queried through the territorial nesting) goes
 into Oxigraph, which parses, serialises and answers queries at national size
-tens of times faster (measured: README, "Performance").
+tens of times faster (measured: docs/performance/).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def _table(rows: Rows) -> Table:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build", show_default="build/",
               help="Directory of a built graph (`maillage build`), loaded into the embedded store.")
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
-              help="Embedded engine (Oxigraph: chosen by measurement, see README).")
+              help="Embedded engine (Oxigraph: chosen by measurement, see docs/queries.md).")
 @click.option("--base", envvar="MAILLAGE_BASE", default=DEFAULT_BASE, show_default=True,
               help="Base IRI of the graph's entities, for identifiers given as parameters.")
 @LANG

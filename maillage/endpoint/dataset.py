@@ -32,7 +32,7 @@ class DatasetMissing(Exception):
 
 
 def is_personal(graph: str) -> bool:
-    """A named graph of personal contact data (see the README, « IRIs and graphs »)."""
+    """A named graph of personal contact data (see docs/data-model.md, « IRIs and graphs »)."""
     return graph.endswith("/personal")
 
 
