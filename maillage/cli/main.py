@@ -24,12 +24,14 @@ from graph_builder.constants import DEFAULT_BASE, PROJECT_ROOT
 from graph_builder.incremental.rebuild import full_build_published, parsed_files, rebuild
 from graph_builder.kinds import load_schema
 from graph_builder.pipeline import BuildResult, Settings, build_graph
-from graph_builder.problems import BuildError, Problem, blocking
+from graph_builder.problems import BilingualError, BuildError, Problem, blocking
 from graph_builder.publication.counts import compute_stats, load_dataset
 from graph_builder.publication.outputs import PublicationRefused, SyntheticRefused, problems_json
 from graph_builder.referential.package import (
     DATA_LICENCE,
     PACKAGE,
+    TARBALL,
+    VERSION,
     Referential,
     ReferentialError,
     default_cache,
@@ -41,6 +43,7 @@ from graph_builder.sources.located import ParsedFiles
 from graph_builder.sources.templates import stale_templates, write_templates
 from maillage.bench.viewer import bench_viewer
 from maillage.cli.queries import bench_queries, queries, query
+from maillage.cli.steps import Steps
 
 EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_WRITE = 1, 3, 4
 
@@ -290,8 +293,14 @@ def _load_referential(cache: Path | None) -> Referential:
     try:
         return load(fetch(cache or default_cache()))
     except ReferentialError as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+        _exit_unreadable(exc)
+
+
+def _exit_unreadable(exc: BilingualError):
+    """Exit 3 with the reason, in French then in English (these commands have no --lang: set-up runs them)."""
+    err.print(exc.message_fr, style="red", markup=False, highlight=False)
+    err.print(exc.message_en, style="red dim", markup=False, highlight=False)
+    sys.exit(EXIT_UNREADABLE)
 
 
 @main.group()
@@ -302,8 +311,26 @@ def referential() -> None:
 @referential.command("fetch")
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
 def referential_fetch(cache):
-    """Fetch the pinned referential once (npm), check its integrity, print its counts."""
-    data = _load_referential(cache)
+    """Fetch the pinned referential once (npm), check its integrity, validate it once (SHACL, cached), print its
+    counts."""
+    from graph_builder.constants import ONTOLOGY_DIR, SHAPES_DIR
+    from graph_builder.referential.check import ReferentialCheck
+
+    cache = cache or default_cache()
+    with Steps(err) as step:
+        if not (cache / TARBALL).exists():
+            step(f"Téléchargement du référentiel territorial {PACKAGE}@{VERSION} (npm, une fois) / "
+                 "downloading the territorial referential (once)")
+        data = _load_referential(cache)
+        # The first build would otherwise pay for it, in silence.
+        check = ReferentialCheck(cache, ONTOLOGY_DIR, SHAPES_DIR)
+        if not check.cached:
+            step("Validation SHACL du référentiel (une fois par version, 1 à 2 min) / "
+                 "SHACL validation of the referential (once per version)")
+        try:
+            problems = check.problems()
+        except ReferentialError as exc:
+            _exit_unreadable(exc)
     table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage} ; données : {DATA_LICENCE} ; "
                         f"paquet : {data.package_licence})")
     table.add_column("Table")
@@ -311,6 +338,7 @@ def referential_fetch(cache):
     for name, rows in data.tables.items():
         table.add_row(name, str(len(rows)))
     out.print(table)
+    out.print(f"Validation SHACL : {len(blocking(problems))} problème(s) bloquant(s) sur {len(problems)} signalé(s).")
 
 
 @main.group("geometry")
@@ -325,10 +353,10 @@ def geometry_fetch(cache):
     from graph_builder.referential import geometry
 
     try:
-        prepared = geometry.load(geometry.ensure(cache))
+        with Steps(err) as step:
+            prepared = geometry.load(geometry.ensure(cache, progress=step))
     except (geometry.GeometryError, ReferentialError) as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+        _exit_unreadable(exc)
     out.print(f"{geometry.PACKAGE} {geometry.VERSION} (licence {geometry.LICENCE}) : {len(prepared.points)} points, "
               f"{len(prepared.outlines)} contours — {prepared.directory}")
 
