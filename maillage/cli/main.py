@@ -338,7 +338,8 @@ def referential_fetch(cache):
     for name, rows in data.tables.items():
         table.add_row(name, str(len(rows)))
     out.print(table)
-    out.print(f"Validation SHACL : {len(blocking(problems))} problème(s) bloquant(s) sur {len(problems)} signalé(s).")
+    out.print(f"Validation SHACL : {len(blocking(problems))} problème(s) bloquant(s) sur {len(problems)} signalé(s).",
+              highlight=False)
 
 
 @main.group("geometry")
