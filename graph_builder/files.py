@@ -22,21 +22,33 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def stderr_tail(done: subprocess.CompletedProcess) -> str:
+    return done.stderr.strip()[-300:]
+
+
 def fetched_once(target: Path, command: Callable[[str], list[str]], verify: Callable[[Path], None],
-                 error: Callable[[str, str], Exception], label: str, timeout_s: int) -> Path:
+                 error: Callable[[str, str], Exception], label: str, timeout_s: int,
+                 reason: Callable[[subprocess.CompletedProcess], str] = stderr_tail) -> Path:
     """`target` (a pinned package's file), checked by `verify`: from the cache, or else downloaded once by
     `command(staging_dir)` (a package manager writing `target.name` into that directory), checked, then moved
-    into place whole. A failed download raises `error(French, English)` with the tool's last words."""
+    into place whole. A failed or timed-out download raises `error(French, English)` with the tool's `reason`
+    (by default its last words) and what to do."""
     if target.exists():
         verify(target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as staging:
-        done = subprocess.run(command(staging), capture_output=True, text=True, check=False, timeout=timeout_s)
+        try:
+            done = subprocess.run(command(staging), capture_output=True, text=True, check=False, timeout=timeout_s)
+            failed, detail = done.returncode != 0, reason(done)
+        except subprocess.TimeoutExpired:
+            failed, detail = True, f"pas de réponse en {timeout_s} s / no answer within {timeout_s} s"
         fetched = Path(staging) / target.name
-        if done.returncode != 0 or not fetched.exists():
-            detail = done.stderr.strip()[-300:]
-            raise error(f"téléchargement de {label} impossible : {detail}", f"cannot download {label}: {detail}")
+        if failed or not fetched.exists():
+            raise error(f"téléchargement de {label} impossible : {detail}\nVérifiez l'accès au réseau (et au registre "
+                        f"du paquet) puis relancez ; sans réseau, copiez le fichier {target.name} dans {target.parent}.",
+                        f"cannot download {label}: {detail}\nCheck the network (and the package's registry) and run "
+                        f"again; offline, copy the file {target.name} into {target.parent}.")
         verify(fetched)
         os.replace(fetched, target)
     return target

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for Maillage: system packages, a virtual environment, the project.
-# Idempotent: a second run only checks. Used by scripts/run.sh and scripts/test.sh.
+# Idempotent: a second run only checks (nothing is installed again while pyproject.toml is unchanged).
+# Used by scripts/run.sh and scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,14 +29,26 @@ if [ "$extras" = "test" ] && [ -n "$browser_packages" ]; then
 fi
 
 if [ ! -x .venv/bin/python ]; then
-    echo "==> creating .venv"
+    echo "==> création de l'environnement .venv / creating .venv"
     python3 -m venv .venv
 fi
-echo "==> installing maillage${extras:+ [$extras]}"
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+# Installed again only when pyproject.toml changed (or the venv is new): a stamp per set of extras holds the
+# sha256 of the pyproject.toml it was installed from (an install with extras also serves one without).
+stamp=".venv/.maillage-installed-${extras:-none}"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ -z "$extras" ]; then stamps=(.venv/.maillage-installed-*); else stamps=("$stamp"); fi
+if [ -x .venv/bin/maillage ] && grep -qsx "$wanted" "${stamps[@]}"; then
+    echo "==> maillage${extras:+ [$extras]} déjà installé, pyproject.toml inchangé / already installed"
+else
+    echo "==> installation de maillage${extras:+ [$extras]} (pip, quelques minutes la première fois) / installing"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    # setuptools' notice about editable installs (InformationOnly, nothing to act on) is a wall of asterisks.
+    PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+    echo "$wanted" > "$stamp"
+fi
 
-# The official territorial referential, pinned and integrity-checked, fetched once into the cache.
+# The official territorial referential, pinned and integrity-checked, fetched once into the cache, and its
+# SHACL validation, once per version (each long step says what it does; nothing to do when cached).
 .venv/bin/maillage referential fetch >/dev/null
 # The viewer's maps (viewer and test extras): places' points and outlines, pinned and checked, fetched and
 # prepared once into the cache.
@@ -44,6 +57,6 @@ if [ -n "$extras" ]; then
 fi
 
 if [ "$extras" = "test" ] && [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ]; then
-    echo "==> installing axe-core (npm ci)"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "==> installation d'axe-core pour le test du navigateur (npm ci) / installing axe-core"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -72,12 +72,16 @@ def seed_graph(seed_build: BuildResult) -> Graph:
     return seed_build.data_graph()
 
 
+def copy_data(target: Path) -> Path:
+    """A writable copy of the curated data at `target` (its templates left out)."""
+    shutil.copytree(PROJECT_ROOT / "data", target, ignore=shutil.ignore_patterns("templates"))
+    return target
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the curated data, for tests that break it."""
-    target = tmp_path / "data"
-    shutil.copytree(PROJECT_ROOT / "data", target, ignore=shutil.ignore_patterns("templates"))
-    return target
+    return copy_data(tmp_path / "data")
 
 
 def build_with(data_dir: Path) -> BuildResult:

@@ -10,7 +10,6 @@ import pytest
 
 from graph_builder import Settings, build_graph
 from graph_builder.pipeline import load_places
-from graph_builder.publication.oxigraph_store import build_store
 from graph_builder.referential.package import VERSION, fetch, load
 from maillage.stores import OxigraphStore
 from tests.conftest import run_query
@@ -21,8 +20,9 @@ MLG = "https://w3id.org/maillage/def/core#"
 
 
 @pytest.fixture(scope="session")
-def store(seed_build) -> ox.Store:
-    return build_store(seed_build)
+def store(seed_store) -> ox.Store:
+    """The seed build's whole store (build_store, the referential included): the session's, read only."""
+    return seed_store.store
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from maillage.cli.main import main
-from tests.conftest import build_with
+from tests.conftest import build_with, copy_data
 
 BROKEN = {
     "broken_yaml": (
@@ -94,12 +95,24 @@ def _digests(directory: Path) -> dict[str, str]:
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory) -> Path:
+    """A successful `maillage build` of the curated data (a copy, as data_copy makes): the previous output every
+    case below breaks the data against. Built once (a full publication, the referential's store included); each
+    case gets its own copy of it."""
+    base = tmp_path_factory.mktemp("first-build")
+    first = CliRunner().invoke(main, ["build", "--data", str(copy_data(base / "data")), "--out", str(base / "out")])
+    assert first.exit_code == 0, first.output
+    return base / "out"
+
+
 @pytest.mark.parametrize("kind", sorted(BROKEN))
-def test_failed_build_keeps_previous_output(kind: str, data_copy: Path, tmp_path: Path):
+def test_failed_build_keeps_previous_output(kind: str, data_copy: Path, tmp_path: Path, first_build: Path):
     out = tmp_path / "out"
     runner = CliRunner()
-    first = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(out)])
-    assert first.exit_code == 0, first.output
+    # The same data built into a directory of its own: its state (.maillage-state/) holds no path, only
+    # relative file names and the data's hashes, so the next build reads it as its own.
+    shutil.copytree(first_build, out, symlinks=True)
     before = _digests(out)
     (data_copy / "zz-bad.yaml").write_text(BROKEN[kind][0], encoding="utf-8")
     second = runner.invoke(main, ["build", "--data", str(data_copy), "--out", str(out)])

@@ -58,7 +58,7 @@ def test_every_fact_graph_entity_cites_a_seed(seed_build):
         assert subjects - cited == set(), sorted(subjects - cited)[:5]
 
 
-def test_personal_data_only_in_personal_graphs(seed_build, tmp_path: Path):
+def test_personal_data_only_in_personal_graphs(seed_build, seed_out: Path):
     personal = {URIRef(f"{ID}graph/002/personal")}
     assert personal <= seed_build.personal_graphs
     metadata = seed_build.dataset.graph(URIRef(f"{ID}graph/metadata"))
@@ -70,8 +70,7 @@ def test_personal_data_only_in_personal_graphs(seed_build, tmp_path: Path):
         assert private not in text, private
     full = seed_build.data_graph().serialize(format="nt")
     assert "Borrás" in full and "pourrierea@mairie-aixenprovence.fr" in full
-    write_outputs(seed_build, tmp_path / "out")
-    assert "Borrás" not in (tmp_path / "out" / "maillage-public.ttl").read_text(encoding="utf-8")
+    assert "Borrás" not in (seed_out / "maillage-public.ttl").read_text(encoding="utf-8")  # write_outputs(seed_build)
 
 
 def test_build_is_deterministic(tmp_path: Path, monkeypatch):
@@ -84,10 +83,11 @@ def test_build_is_deterministic(tmp_path: Path, monkeypatch):
     assert first["built_at"] == "2023-11-14T22:13:20+00:00"
 
 
-def test_dumps_parse_and_agree(seed_build, tmp_path: Path):
-    manifest = write_outputs(seed_build, tmp_path / "out")
-    trig = Dataset().parse(tmp_path / "out" / "maillage.trig", format="trig")
-    nquads = Dataset().parse(tmp_path / "out" / "maillage.nq", format="nquads")
+def test_dumps_parse_and_agree(seed_out: Path):
+    """The dumps write_outputs(seed_build) wrote (the session's seed_out) parse, and agree with its manifest."""
+    manifest = json.loads((seed_out / "manifest.json").read_text(encoding="utf-8"))
+    trig = Dataset().parse(seed_out / "maillage.trig", format="trig")
+    nquads = Dataset().parse(seed_out / "maillage.nq", format="nquads")
     assert len(list(trig.quads())) == len(list(nquads.quads())) == manifest["quads"]
     assert manifest["conforms"] is True
 

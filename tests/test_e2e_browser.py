@@ -10,10 +10,17 @@ each with the reason, and listed in docs/accessibility.md (« Visionneuse : vite
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from maillage.bench.browser import OfflineBrowser, ViewerServer, ViewerTab, Violation, Walk
+from maillage.bench.browser import OfflineBrowser, ViewerServer, ViewerTab, Walk
+
+# axe-core, installed for this test only (tests/e2e/package-lock.json, `npm ci` by scripts/setup.sh test).
+AXE = Path(__file__).parent / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
+# What RGAA asks for (WCAG 2.1 A and AA), plus axe's best practices left out: they are advice, not the norm.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 MENTAL_HEALTH = "Santé mentale"
 STRASBOURG = "Appropriation de la santé mentale et ouverture de l'hôpital sur la ville à Strasbourg"
@@ -50,12 +57,36 @@ def walk(server, browser):
     assert browser.blocked == [], f"requests to other hosts: {browser.blocked}"
 
 
+@dataclass
+class Violation:
+    """One axe-core rule failed on one element."""
+
+    rule: str
+    impact: str
+    selector: str
+    help: str
+
+    def __str__(self) -> str:
+        return f"{self.impact} {self.rule} at {self.selector}: {self.help}"
+
+
+def axe(tab: ViewerTab) -> list[Violation]:
+    """axe-core's WCAG 2.1 A/AA violations on the tab's page as it is now (injected once per page)."""
+    assert AXE.exists(), f"{AXE} missing: `npm ci` in tests/e2e (scripts/setup.sh test)"
+    if not tab.page.evaluate("typeof window.axe !== 'undefined'"):
+        tab.page.add_script_tag(path=str(AXE))
+    results = tab.page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [Violation(v["id"], v.get("impact") or "", " ".join(" ".join(t) if isinstance(t, list) else t
+                                                             for t in node["target"]), v["help"])
+            for v in results["violations"] for node in v["nodes"]]
+
+
 def accessible(tab: ViewerTab) -> None:
     """No serious or critical axe-core violation on the page, but Streamlit's own (STREAMLIT_OWN)."""
     def own(violation: Violation) -> bool:
         return any(violation.rule == rule and selector in violation.selector for rule, selector, _ in STREAMLIT_OWN)
 
-    found = [v for v in tab.axe() if v.impact in BLOCKING and not own(v)]
+    found = [v for v in axe(tab) if v.impact in BLOCKING and not own(v)]
     assert not found, "\n".join(map(str, found))
 
 

@@ -7,6 +7,7 @@ Imports are read from the code (ast), every one of them, lazy imports inside fun
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,13 @@ def test_the_query_api_loads_neither_the_build_nor_pyshacl(module):
             " or m in ('graph_builder.pipeline', 'graph_builder.validation.shacl', 'graph_builder.conversion.records')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_package_code_reads_nothing_under_tests():
+    """The three stages run without the test suite's files (axe-core, for one, belongs to the browser test):
+    no path into tests/ in their code."""
+    found = sorted(f"{module}: {node.value!r}" for module, path in modules().items()
+                   for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                   and re.fullmatch(r"tests(/\S*)?", node.value))
+    assert found == []

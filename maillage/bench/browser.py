@@ -5,8 +5,9 @@ Shared by the end-to-end test (tests/test_e2e_browser.py) and the speed benchmar
 - `OfflineBrowser` launches /usr/bin/chromium (never a downloaded browser) where every request to a host
   other than this machine is aborted and counted (`blocked`);
 - `ViewerTab` is one tab on the viewer: it knows when Streamlit has finished a script run (it reads the
-  app's own messages on its WebSocket) and runs axe-core in the page; the per-page steps (`Walk`) are
-  what a coordinator does on each page, written once for the test and the benchmark.
+  app's own messages on its WebSocket); the per-page steps (`Walk`) are what a coordinator does on each
+  page, written once for the test and the benchmark. (The test's accessibility check, axe-core, is the
+  test's own: tests/test_e2e_browser.py.)
 Playwright is imported here only, lazily: it belongs to the `test` extra, the package never needs it.
 """
 
@@ -26,14 +27,11 @@ import httpx
 
 from graph_builder.constants import PROJECT_ROOT
 
-AXE = PROJECT_ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (containers, root), no GPU, and none of chromium's own calls home (updates, sync, field trials).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# What RGAA asks for (WCAG 2.1 A and AA), plus axe's best practices left out: they are advice, not the norm.
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 # Resolves once the browser has painted what it had received (two animation frames).
@@ -164,19 +162,6 @@ class OfflineBrowser:
             self.blocked.append(websocket.url)
 
 
-@dataclass
-class Violation:
-    """One axe-core rule failed on one element."""
-
-    rule: str
-    impact: str
-    selector: str
-    help: str
-
-    def __str__(self) -> str:
-        return f"{self.impact} {self.rule} at {self.selector}: {self.help}"
-
-
 class ViewerTab:
     """One browser tab on the viewer; every action waits until the script run it causes has finished.
 
@@ -235,17 +220,6 @@ class ViewerTab:
         """The page's path and query, decoded: what a person copies from the address bar, less the host."""
         parts = urlsplit(self.page.url)
         return unquote(parts.path + (f"?{parts.query}" if parts.query else ""))
-
-    def axe(self) -> list[Violation]:
-        """axe-core's WCAG 2.1 A/AA violations on the page as it is now (injected from tests/e2e/node_modules)."""
-        if not AXE.exists():
-            raise BrowserError(f"{AXE} missing: `npm ci` in tests/e2e (scripts/setup.sh test)")
-        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE))
-        results = self.page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        return [Violation(v["id"], v.get("impact") or "", " ".join(" ".join(t) if isinstance(t, list) else t
-                                                                 for t in node["target"]), v["help"])
-                for v in results["violations"] for node in v["nodes"]]
 
 
 @dataclass

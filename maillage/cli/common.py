@@ -120,8 +120,14 @@ def load_referential(cache: Path | None) -> Referential:
     try:
         return load(fetch(cache or default_cache()))
     except ReferentialError as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+        exit_unreadable_bilingual(exc)
+
+
+def exit_unreadable_bilingual(exc: BilingualError) -> NoReturn:
+    """Exit 3 with the reason, in French then in English (these commands have no --lang: set-up runs them)."""
+    err.print(exc.message_fr, style="red", markup=False, highlight=False)
+    err.print(exc.message_en, style="red dim", markup=False, highlight=False)
+    sys.exit(EXIT_UNREADABLE)
 
 
 def fail(exc: BilingualError, lang: str, code: int) -> NoReturn:

@@ -8,8 +8,20 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from graph_builder.referential.package import DATA_LICENCE, PACKAGE, ReferentialError, resolve_commune
-from maillage.cli.common import EXIT_PROBLEMS, EXIT_UNREADABLE, err, load_referential, out
+from graph_builder.constants import ONTOLOGY_DIR, SHAPES_DIR
+from graph_builder.problems import blocking
+from graph_builder.referential.check import ReferentialCheck
+from graph_builder.referential.package import (
+    DATA_LICENCE,
+    PACKAGE,
+    TARBALL,
+    VERSION,
+    ReferentialError,
+    default_cache,
+    resolve_commune,
+)
+from maillage.cli.common import EXIT_PROBLEMS, err, exit_unreadable_bilingual, load_referential, out
+from maillage.cli.steps import Steps
 
 
 @click.group()
@@ -20,8 +32,23 @@ def referential() -> None:
 @referential.command("fetch")
 @click.option("--cache", type=click.Path(path_type=Path), default=None, help="Cache directory (env MAILLAGE_CACHE).")
 def referential_fetch(cache):
-    """Fetch the pinned referential once (npm), check its integrity, print its counts."""
-    data = load_referential(cache)
+    """Fetch the pinned referential once (npm), check its integrity, validate it once (SHACL, cached), print its
+    counts."""
+    cache = cache or default_cache()
+    with Steps(err) as step:
+        if not (cache / TARBALL).exists():
+            step(f"Téléchargement du référentiel territorial {PACKAGE}@{VERSION} (npm, une fois) / "
+                 "downloading the territorial referential (once)")
+        data = load_referential(cache)
+        # The first build would otherwise pay for it, in silence.
+        check = ReferentialCheck(cache, ONTOLOGY_DIR, SHAPES_DIR)
+        if not check.cached:
+            step("Validation SHACL du référentiel (une fois par version, 1 à 2 min) / "
+                 "SHACL validation of the referential (once per version)")
+        try:
+            problems = check.problems()
+        except ReferentialError as exc:
+            exit_unreadable_bilingual(exc)
     table = Table(title=f"{PACKAGE} {data.version} (COG {data.vintage} ; données : {DATA_LICENCE} ; "
                         f"paquet : {data.package_licence})")
     table.add_column("Table")
@@ -29,6 +56,8 @@ def referential_fetch(cache):
     for name, rows in data.tables.items():
         table.add_row(name, str(len(rows)))
     out.print(table)
+    out.print(f"Validation SHACL : {len(blocking(problems))} problème(s) bloquant(s) sur {len(problems)} signalé(s).",
+              highlight=False)
 
 
 @click.group("geometry")
@@ -43,10 +72,10 @@ def geometry_fetch(cache):
     from graph_builder.referential import geometry
 
     try:
-        prepared = geometry.load(geometry.ensure(cache))
+        with Steps(err) as step:
+            prepared = geometry.load(geometry.ensure(cache, progress=step))
     except (geometry.GeometryError, ReferentialError) as exc:
-        err.print(exc.message_fr, style="red")
-        sys.exit(EXIT_UNREADABLE)
+        exit_unreadable_bilingual(exc)
     out.print(f"{geometry.PACKAGE} {geometry.VERSION} (licence {geometry.LICENCE}) : {len(prepared.points)} points, "
               f"{len(prepared.outlines)} contours — {prepared.directory}")
 
