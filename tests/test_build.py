@@ -100,14 +100,23 @@ def test_base_iri_is_configurable(tmp_path: Path):
     assert not any(s.startswith(f"{ID}coordination/") for s in subjects)
 
 
-def test_another_base_moves_every_entity_but_the_concepts(tmp_path: Path):
+OTHER_BASE = "https://example.org/x/"
+
+
+@pytest.fixture(scope="module")
+def other_base_out(tmp_path_factory) -> Path:
+    """The seed graph built with `--base OTHER_BASE`."""
+    out = tmp_path_factory.mktemp("other-base") / "out"
+    built = CliRunner().invoke(main, ["build", "--base", OTHER_BASE, "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    return out
+
+
+def test_another_base_moves_every_entity_but_the_concepts(other_base_out: Path):
     """`--base` mints every entity, graph and description under it; only the vocabularies' IRIs (VOCABULARY_BASE,
     which happens to be the default base) stay: their concepts, records nested in a concept (a coordination type's
     characteristics) and the source documents the vocabularies cite."""
-    base = "https://example.org/x/"
-    out = tmp_path / "out"
-    built = CliRunner().invoke(main, ["build", "--base", base, "--out", str(out)])
-    assert built.exit_code == 0, built.output
+    base, out = OTHER_BASE, other_base_out
     iris = {term.value for quad in ox.parse(path=out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
             for term in (quad.subject, quad.predicate, quad.object, quad.graph_name) if isinstance(term, ox.NamedNode)}
     concepts = {str(term) for term in load_vocabulary(ONTOLOGY_DIR).schemes.subjects()}
@@ -118,6 +127,21 @@ def test_another_base_moves_every_entity_but_the_concepts(tmp_path: Path):
 
     assert sorted(iri for iri in iris if iri.startswith(DEFAULT_BASE) and not of_the_vocabularies(iri)) == []
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["base"] == base
+
+
+def test_the_viewer_follows_the_build_base(other_base_out: Path, monkeypatch):
+    """The viewer reads the base from the build's manifest: its links, territories and pages use it."""
+    from app.viewer import model, quality
+
+    monkeypatch.setattr(model, "_entity_base", model.DEFAULT_BASE)  # restored after the test
+    viewer = model.Viewer.open(other_base_out)
+    assert model.entity_base() == OTHER_BASE
+    assert model.short(f"{OTHER_BASE}coordination/asv-aix-en-provence") == "coordination/asv-aix-en-provence"
+    assert model.short(f"{model.DEFAULT_BASE}coordination/asv-aix-en-provence").startswith("https://")
+    isere = viewer.territory("departement/38")
+    assert isere is not None and isere.iri == f"{OTHER_BASE}territoire/departement/38"
+    assert quality.page_of(f"{OTHER_BASE}coordination/asv-aix-en-provence") == "coordinations"
+    assert model.built_base(other_base_out.parent / "missing") == model.DEFAULT_BASE
 
 
 def test_one_build_entry_point(tmp_path: Path):

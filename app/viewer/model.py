@@ -7,6 +7,7 @@ second), picked here from the language-tagged rows the queries return.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from graph_builder.constants import MLG as MLG_NAMESPACE
 from maillage.library import get_query
 from maillage.stores import QueryStore, open_store
 
-# The entity base of a default build: the viewer does not yet read a build's own `--base` (manifest.json).
-ID = DEFAULT_BASE
+# The entity base of the graph this process shows: the build's own `--base` (its manifest.json), read when the
+# graph is opened (Viewer.open), else DEFAULT_BASE (an endpoint, a dump). One viewer process shows one graph.
+_entity_base = DEFAULT_BASE
 MLG = str(MLG_NAMESPACE)
 CARD_QUERIES = ("entity_value_labels", "entity_summaries")  # what Viewer.cards reads: the values' labels, the fields
 LEVEL_ORDER = ("commune", "epci", "departement", "region")
@@ -44,9 +46,24 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn")
 
 
+def entity_base() -> str:
+    """The base IRI of the shown graph's entities (`https://w3id.org/maillage/id/` for a default build)."""
+    return _entity_base
+
+
+def built_base(source: str | Path) -> str:
+    """The base IRI a build was made with (its manifest.json), DEFAULT_BASE for anything else."""
+    try:
+        found = json.loads((Path(source) / "manifest.json").read_text(encoding="utf-8")).get("base")
+    except (OSError, ValueError, AttributeError):
+        return DEFAULT_BASE
+    return found if isinstance(found, str) and found.startswith(("http://", "https://")) else DEFAULT_BASE
+
+
 def short(iri: str) -> str:
     """`coordination/asv-aix-en-provence` for an entity IRI (what URLs of the viewer carry)."""
-    return iri[len(ID):] if iri.startswith(ID) else iri
+    base = _entity_base
+    return iri[len(base):] if iri.startswith(base) else iri
 
 
 class Text(str):
@@ -147,6 +164,9 @@ class Viewer:
 
     @classmethod
     def open(cls, out_dir: str | Path) -> Viewer:
+        global _entity_base
+        remote = str(out_dir).startswith(("http://", "https://"))
+        _entity_base = DEFAULT_BASE if remote else built_base(out_dir)
         store = open_store(out_dir if str(out_dir).startswith(("http://", "https://")) else Path(out_dir))
         store.courtesy = courtesy  # long answers read in the warm-up's thread give way to the visitors' pages
         return cls(store)
@@ -208,7 +228,7 @@ class Viewer:
     def territory(self, key: str) -> Territory | None:
         """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI; None for no key, without
         waiting for the index (a page with no territory chosen)."""
-        return self.territory_index.get(key.removeprefix(ID).removeprefix("territoire/")) if key else None
+        return self.territory_index.get(key.removeprefix(_entity_base).removeprefix("territoire/")) if key else None
 
     def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
         """Territories whose official code is `text`, then whose name starts with it, then contains it."""

@@ -54,7 +54,7 @@ from functools import cache
 
 import networkx as nx
 
-from app.viewer.model import ID, MLG, Territory, Viewer, fold, pick, short
+from app.viewer.model import MLG, Territory, Viewer, entity_base, fold, pick, short
 from app.viewer.sharing import turn
 from graph_builder.formulas import neutralise
 
@@ -274,7 +274,7 @@ class PartnerGraph:
              lang: str = "fr") -> list[Proposal]:
         """Coordinations and actors for `territory` (IRI), the selected concepts (IRIs) and the user's type,
         best first (see the module's docstring)."""
-        territory = territory if territory.startswith(ID) else f"{ID}territoire/{territory}"
+        territory = territory if territory.startswith(("http://", "https://")) else f"{entity_base()}territoire/{territory}"
         related = self._territory_paths(territory)
         concepts = sorted(set(concepts))
         coordinations: dict[str, Proposal] = {}

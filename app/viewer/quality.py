@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.viewer.model import ID, MLG, Viewer, pick
+from app.viewer.model import MLG, Viewer, entity_base, pick, short
 from graph_builder.problems import Problem
 
 SEVERITY_ORDER = ("error", "violation", "warning", "info")
@@ -24,7 +24,7 @@ SEVERITY_NAMES = {
 PREFIXES = {MLG: "mlg:", "http://purl.org/dc/terms/": "dcterms:",
             "http://www.w3.org/2000/01/rdf-schema#": "rdfs:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf:",
             "http://www.w3.org/2004/02/skos/core#": "skos:", "https://schema.org/": "schema:",
-            "http://www.w3.org/ns/org#": "org:", "http://rdf.insee.fr/def/geo#": "igeo:", ID: ""}
+            "http://www.w3.org/ns/org#": "org:", "http://rdf.insee.fr/def/geo#": "igeo:"}
 # Which viewer page shows an entity, by the first segment of its id (`coordination/asv-...`).
 PAGES = {"coordination": "coordinations", "experience": "experiences", "territoire": "territoires"}
 
@@ -34,12 +34,12 @@ def compact(iri: str) -> str:
     for namespace, prefix in PREFIXES.items():
         if iri.startswith(namespace):
             return prefix + iri[len(namespace):]
-    return iri
+    return short(iri)
 
 
 def page_of(iri: str) -> str:
     """The viewer page (url path) that shows the entity: its own page, else this one (its facts and sources)."""
-    return PAGES.get(compact(iri).split("/", 1)[0], "qualite") if iri.startswith(ID) else "qualite"
+    return PAGES.get(compact(iri).split("/", 1)[0], "qualite") if iri.startswith(entity_base()) else "qualite"
 
 
 def read_report(out_dir: str | Path) -> list[Problem] | None:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.viewer.model import ID, Territory, Viewer, fold, pick
+from app.viewer.model import Territory, Viewer, entity_base, fold, pick
 from maillage.library import LEVELS, VOCABULARY_BASE, NamedQuery, Parameter, library
 
 
@@ -52,7 +52,7 @@ def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[For
         check, default = parameter.check or "", parameter.default or ""
         if check in LEVELS or check == "territoire":
             level = check if check in LEVELS else None
-            shown = default.removeprefix(f"{ID}territoire/")
+            shown = default.removeprefix(f"{entity_base()}territoire/")
             if level:
                 shown = shown.removeprefix(f"{level}/")
             fields.append(FormField(parameter, "territory", shown, level))
@@ -63,13 +63,14 @@ def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[For
         elif parameter.type == "integer":
             fields.append(FormField(parameter, "integer", default))
         else:
-            fields.append(FormField(parameter, "text", default.removeprefix(ID) if check.startswith("entity:") else default))
+            shown = default.removeprefix(entity_base()) if check.startswith("entity:") else default
+            fields.append(FormField(parameter, "text", shown))
     return fields
 
 
 def territory_matches(viewer: Viewer, form_field: FormField, text: str, limit: int = 30) -> list[Territory]:
     """Territories a territory field's text names: level/code or code exactly, else by name (of the wanted level)."""
-    text = text.strip().removeprefix(f"{ID}territoire/")
+    text = text.strip().removeprefix(f"{entity_base()}territoire/")
     exact = viewer.territory(f"{form_field.level}/{text}" if form_field.level and "/" not in text else text)
     if exact is not None and (form_field.level is None or exact.level == form_field.level):
         return [exact]

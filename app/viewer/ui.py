@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.viewer.model import ID, Viewer, short
+from app.viewer.model import Viewer, entity_base, short
 from app.viewer.text import md
 from app.viewer.warmup import begin, manifest, out_dir
 from graph_builder.problems import thousands
@@ -141,7 +141,7 @@ def linked_card(cards: dict):
     """The complete card (long texts included) the page's `id` names (a shared link), or None; a link naming
     nothing is said so."""
     wanted = st.query_params.get("id", "")
-    card = cards.get(ID + wanted)
+    card = cards.get(entity_base() + wanted)
     if card is not None:
         card = graph().complete(card)
     if card is None and wanted:
@@ -166,7 +166,7 @@ def in_url(param: str, value: str | None) -> None:
 def url_select(label_fr: str, label_en: str, options: dict[str, str], param: str) -> str:
     """A filter (IRI -> label, "" first for everything) whose choice is read from and written to the URL."""
     keys = list(options)
-    wanted = ID + st.query_params.get(param, "") if st.query_params.get(param) else ""
+    wanted = entity_base() + st.query_params.get(param, "") if st.query_params.get(param) else ""
     choice = st.selectbox(t(label_fr, label_en), keys, format_func=options.get, key=f"filter.{param}",
                           index=keys.index(wanted) if wanted in keys else 0)
     in_url(param, short(choice) if choice else None)

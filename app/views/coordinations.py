@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from app.viewer.model import ID
 from app.viewer.text import md
 from app.viewer.ui import (
     entity_link,
@@ -16,8 +15,9 @@ from app.viewer.ui import (
     territory_filter,
     url_select,
 )
+from graph_builder.constants import VOCABULARY_BASE
 
-ROLE = ID + "role/"
+ROLE = VOCABULARY_BASE + "role/"  # a concept of the role scheme (never moves with --base)
 g = graph()
 cards = g.coordinations
 one = linked_card(cards)

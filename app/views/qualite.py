@@ -4,7 +4,7 @@ import os
 
 import streamlit as st
 
-from app.viewer.model import ID, short
+from app.viewer.model import entity_base, short
 from app.viewer.quality import SEVERITY_NAMES, facts, grouped, page_of, read_report, sources
 from app.viewer.text import md, md_code, md_link
 from app.viewer.ui import graph, lang, t
@@ -28,7 +28,7 @@ for severity, shapes in grouped(report or []):
         with st.expander(f"{md(shape) if shape else t('(sans forme)', '(no shape)')} — {len(found)}"):
             for problem in found:
                 st.markdown(f"**{md(problem.where())}** : {md(problem.message(lang()))}")
-                if problem.focus and problem.focus.startswith(ID):
+                if problem.focus and problem.focus.startswith(entity_base()):
                     st.page_link(f"views/{page_of(problem.focus)}.py", label=md(short(problem.focus)),
                                  query_params={"id": short(problem.focus)})
 
@@ -45,7 +45,7 @@ other = st.text_input(t("ou un autre identifiant ou IRI (ex. territoire/commune/
 entity = other or picked
 if entity:
     st.query_params["id"] = short(entity)
-    iri = entity if entity.startswith(("http://", "https://")) else ID + entity
+    iri = entity if entity.startswith(("http://", "https://")) else entity_base() + entity
     found = facts(g, iri, lang())
     if not found:
         st.warning(t(f"Le graphe ne dit rien de « {md(entity)} ».", f"The graph says nothing about '{md(entity)}'."))
