@@ -8,7 +8,8 @@ for a coordinator and `--format json` can hand it to another program.
 from __future__ import annotations
 
 import difflib
-from dataclasses import asdict, dataclass, field
+import functools
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Severity = Literal["error", "violation", "warning", "info"]
@@ -29,8 +30,27 @@ class BilingualError(Exception):
         return self.message_en if lang == "en" else self.message_fr
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+def none_first(values: tuple) -> tuple:
+    """A sort key where None comes before any value: a problem of a whole line (no field) sorts before its
+    field problems instead of raising TypeError (None < str)."""
+    return tuple((False, "") if value is None else (True, value) for value in values)
+
+
+@functools.total_ordering
+class NoneSafeOrder:
+    """Order of a dataclass by its compared fields, in order, None first (see `none_first`)."""
+
+    def sort_key(self) -> tuple:
+        return none_first(tuple(getattr(self, f.name) for f in fields(self) if f.compare))  # type: ignore[arg-type]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
+
+
+@dataclass(frozen=True)
+class Problem(NoneSafeOrder):
     """One thing wrong with the input, located as precisely as we can."""
 
     file: str

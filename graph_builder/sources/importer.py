@@ -27,7 +27,15 @@ import yaml
 from graph_builder.files import atomic_write
 from graph_builder.kinds import load_schema
 from graph_builder.pipeline import Settings, build_graph
-from graph_builder.problems import BLOCKING, SEVERITY_LABELS, VALUE_LABEL, BilingualError, BuildError, Problem
+from graph_builder.problems import (
+    BLOCKING,
+    SEVERITY_LABELS,
+    VALUE_LABEL,
+    BilingualError,
+    BuildError,
+    NoneSafeOrder,
+    Problem,
+)
 from graph_builder.sources import read_data_dir
 from graph_builder.sources.directories import (
     FOLDER,
@@ -53,8 +61,8 @@ class ImportUsageError(BilingualError):
     """The command line asks for something impossible (exit 2)."""
 
 
-@dataclass(frozen=True, order=True)
-class LineProblem:
+@dataclass(frozen=True)
+class LineProblem(NoneSafeOrder):
     """A problem of an imported file, by spreadsheet line and column."""
 
     file: str
