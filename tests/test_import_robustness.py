@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.problems import Problem
+from graph_builder.problems import Problem, Suggestions, did_you_mean
 from graph_builder.sources.directories import canonical_rows, read_file
 from maillage.cli.main import main
 
@@ -190,3 +190,16 @@ def test_sheet_through_import_locates_problems_and_writes_nothing(tmp_path: Path
     assert imported.exit_code == 0, imported.output
     stored = (data / "directories" / "asv-test.csv").read_text(encoding="utf-8")
     assert stored.splitlines()[1].startswith("asv-test;ASV;Atelier santé ville d'Aïx — « essai »;")
+
+
+def test_hints_among_many_candidates():
+    ids = [f"acteur-{kind}-{number:06d}" for kind in ("ville", "ars", "association") for number in range(2000)]
+    suggestions = Suggestions(ids)
+    assert did_you_mean("acteur-ars-001234x", suggestions)[0] == " Vouliez-vous dire « acteur-ars-001234 » ?"
+    assert suggestions.closest("acteur-vile-000042") == "acteur-ville-000042"
+    assert suggestions.closest("zzz") is None
+    # Past LARGE_HINTS values, no more hints: thousands of unknown ids cost no more than a thousand.
+    for number in range(Suggestions.LARGE_HINTS):
+        suggestions.closest(f"inconnu-{number}")
+    assert suggestions.closest("acteur-ars-000001x") is None
+    assert did_you_mean("nutritionn", ["nutrition", "addictions"])[0] == " Vouliez-vous dire « nutrition » ?"

@@ -41,7 +41,7 @@ from typing import Any
 import yaml
 
 from graph_builder.files import atomic_write
-from graph_builder.problems import Problem
+from graph_builder.problems import Problem, Suggestions, did_you_mean
 from graph_builder.sources.located import ParsedFiles, RawRecord
 from graph_builder.sources.spreadsheets import HELP_SHEET, UnreadableDirectory, cell_text, read_sheet
 
@@ -661,13 +661,13 @@ def attach(records: list[RawRecord], attachments: list[Attachment]) -> list[Prob
     for record in records:
         index.setdefault((record.kind, str(record.data.get("id", ""))), record)
     problems = []
+    known: dict[str, Suggestions] = {}  # made once per kind, not once per unknown parent
     for item in attachments:
         parent = index.get((item.kind, item.parent_id))
         if parent is None:
-            known = sorted(i for k, i in index if k == item.kind)
-            hint = difflib.get_close_matches(item.parent_id, known, n=1)
-            hint_fr = f" Vouliez-vous dire « {hint[0]} » ?" if hint else ""
-            hint_en = f" Did you mean '{hint[0]}'?" if hint else ""
+            if item.kind not in known:
+                known[item.kind] = Suggestions(sorted(i for k, i in index if k == item.kind))
+            hint_fr, hint_en = did_you_mean(item.parent_id, known[item.kind])
             problems.append(Problem(
                 item.record.file, item.record.line, f"{item.record.kind} ({item.record.file}:{item.record.line})",
                 item.column,

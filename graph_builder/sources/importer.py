@@ -329,6 +329,10 @@ def import_files(paths: list[Path], settings: Settings, *, kind: str | None = No
         for candidate in candidates:
             candidate.status = "unchanged"
         return result
+    if not any(c.rows for c in candidates):  # only headers: nothing to check, nothing to write
+        for candidate in candidates:
+            candidate.status = "empty"
+        return result
 
     left_out: list[LineProblem] = []  # problems of the lines --keep-good left out
     current: list[LineProblem] = []

@@ -35,6 +35,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bytes a decoder could not read, kept by the `surrogateescape` error handler as U+DC80..U+DCFF.
 UNDECODED = re.compile(r"[\udc80-\udcff]")
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+DELIMITERS = ";,\t"  # ; first: Excel's French CSV; tab: its « Texte Unicode » (UTF-16)
 
 
 class UnreadableDirectory(BilingualError):
@@ -102,10 +104,11 @@ def _control_characters(rows: list[list[str]]) -> list[CellIssue]:
 
 
 def _sniff_delimiter(header_line: str) -> str:
+    header_line = header_line[:4096]  # a header is short; the sniffer's patterns get slow on a long line
     try:
-        return csv.Sniffer().sniff(header_line, delimiters=";,").delimiter
+        return csv.Sniffer().sniff(header_line, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        return ";" if header_line.count(";") >= header_line.count(",") else ","
+        return max(DELIMITERS, key=header_line.count)
 
 
 def read_csv_bytes(raw: bytes) -> Sheet:
@@ -114,6 +117,16 @@ def read_csv_bytes(raw: bytes) -> Sheet:
     Valid UTF-8 decides: French text in Windows-1252 is almost never valid UTF-8 (an accented letter is one byte
     followed by a plain letter), while UTF-8 read as Windows-1252 would silently turn « é » into « Ã© ».
     """
+    if raw.startswith(UTF16_BOMS):  # Excel's « Texte Unicode »
+        try:
+            return Sheet(*_parse_csv(raw.decode("utf-16")))
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].decode("utf-16", errors="replace").count("\n") + 1
+            return Sheet([], None, [CellIssue(
+                line, None, "caractère illisible : le fichier commence comme de l'UTF-16 (« Texte Unicode ») mais "
+                "ne l'est pas ici. Enregistrez-le depuis le tableur au format « CSV UTF-8 » ou en XLSX.",
+                "unreadable character: the file starts as UTF-16 ('Unicode Text') but is not here. Save it from the "
+                "spreadsheet as 'CSV UTF-8' or XLSX.")])
     bom = raw.startswith(UTF8_BOM)
     body = raw[len(UTF8_BOM):] if bom else raw
     text = body.decode("utf-8", errors="surrogateescape")
@@ -233,7 +246,7 @@ def _has_cells(worksheet) -> bool:
 
 
 def _sheet_of(workbook, path: Path, wanted: str | None) -> Sheet:
-    names = workbook.sheetnames
+    names = [sheet.title for sheet in workbook.worksheets]  # chart sheets hold no cells
     if wanted is not None:
         chosen = next((n for n in names if n == wanted), None) \
             or next((n for n in names if sheet_key(n) == sheet_key(wanted)), None)
