@@ -21,7 +21,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from graph_builder.kinds import FieldSpec, KindSpec, Schema
-from graph_builder.problems import Problem, did_you_mean
+from graph_builder.problems import Problem, Suggestions, did_you_mean
 from graph_builder.referential.package import PACKAGE
 from graph_builder.referential.territories import OFFICIAL_LEVELS, Places
 from graph_builder.sources.located import RawRecord
@@ -114,6 +114,14 @@ class RecordConverter:
         self.places = places
         self.built = built or Built()
         self.by_id: dict[str, list[Entry]] = {}
+        self.known: dict[tuple[str, ...], Suggestions] = {}
+
+    def _known_ids(self, kinds: tuple[str, ...]) -> Suggestions:
+        """The ids of the records of these kinds, for hints: made once per kinds (pass 2: every record is placed),
+        not once per dangling reference."""
+        if kinds not in self.known:
+            self.known[kinds] = Suggestions(i for i, es in self.by_id.items() if any(e.kind.name in kinds for e in es))
+        return self.known[kinds]
 
     # -- problems ---------------------------------------------------------
     def problem(self, record: RawRecord, entry_label: str | None, fname: str | None, fr: str, en: str,
@@ -483,8 +491,7 @@ class RecordConverter:
             fr = (f"« {ident} » est un(e) {others[0].kind.label_fr}, alors qu'il faut ici : {wanted_fr}.")
             en = f"'{ident}' is a {others[0].kind.label_en}, but this field needs: {wanted_en}."
         else:
-            known = [i for i, es in self.by_id.items() if any(e.kind.name in spec.kinds for e in es)]
-            hint_fr, hint_en = did_you_mean(ident, known)
+            hint_fr, hint_en = did_you_mean(ident, self._known_ids(spec.kinds))
             fr = f"référence introuvable : aucun enregistrement ({wanted_fr}) n'a l'identifiant « {ident} ».{hint_fr}"
             en = f"dangling reference: no record ({wanted_en}) has id '{ident}'.{hint_en}"
         self.problem(record, label, fname, fr, en, value=item)

@@ -3,6 +3,7 @@
   located.py      RawRecord (a record with its file and lines) and ParsedFiles (each file's parse, kept)
   curated.py      the curated YAML files
   directories.py  directories (CSV, XLSX): one template per kind, one record per line
+  spreadsheets.py CSV and XLSX files as rows of text cells (encodings, sheets, merged cells, formulas)
   importer.py     `maillage import`: directories checked by the real build, then stored
   templates.py    templates for new records, generated from the record kinds
   synthetic.py    fictitious national-size directories, for the benchmarks

@@ -5,7 +5,7 @@ record; `directory_templates.yaml` (beside this module) maps each template's
 columns to record fields. This module:
 
 - loads the templates (`load_templates`, `TEMPLATE_COLUMNS`);
-- reads a CSV (`;` or `,`, UTF-8 with or without BOM) or XLSX file into
+- reads a CSV or XLSX file (spreadsheets.py: encodings, sheets, merged cells, formulas) into
   rows of cells with their spreadsheet line numbers (`read_table`), and
   puts cells in canonical form (`canonical_rows`);
 - turns rows into located records (`rows_to_records`): each record's `file`
@@ -41,13 +41,13 @@ from typing import Any
 import yaml
 
 from graph_builder.files import atomic_write
-from graph_builder.formulas import neutralise, restore
-from graph_builder.problems import BilingualError, Problem
+from graph_builder.formulas import neutralise
+from graph_builder.problems import Problem, Suggestions, did_you_mean
 from graph_builder.sources.located import ParsedFiles, RawRecord
+from graph_builder.sources.spreadsheets import HELP_SHEET, UnreadableDirectory, cell_text, read_sheet
 
 FOLDER = "directories"  # data/directories/
 SOURCE_PREFIX = "annuaire-"  # source document id of data/directories/<name>.csv
-HELP_SHEET = "aide"
 CELL_TYPES = frozenset({"text", "id", "parent", "territory", "boolean", "reference", "license"})
 
 COMMUNE_CODE = re.compile(r"^(2[AB]|[0-9]{2})[0-9]{3}$")
@@ -57,6 +57,7 @@ PREFIXED_CODE = re.compile(r"^(departement|region):(\S+)$")
 TERRITORY_ID = re.compile(r"^([a-z][a-z-]*)/(\S+)$")
 URL = re.compile(r"^https?://\S+$")
 BOOLEANS = {"oui": True, "non": False}
+SERIAL_DATE = re.compile(r"^[1-9][0-9]{4}(\.[0-9]+)?$")
 
 
 # -- templates -------------------------------------------------------------
@@ -321,83 +322,25 @@ def _name_instead_of_code(value: str) -> tuple[str, str]:
 # -- reading files -----------------------------------------------------------
 
 
-class UnreadableDirectory(BilingualError):
-    """A directory file that cannot be read at all (encoding, format)."""
-
-
 Row = tuple[int, dict[str, str]]  # spreadsheet line number, cells by column
 
 
 @dataclass
 class Table:
-    """A directory file's template and its non-blank rows."""
+    """A directory file's template and its non-blank rows (and the sheet they come from, for a workbook)."""
 
     template: Template
     rows: list[Row]
+    sheet: str | None = None
 
 
-def _sniff_delimiter(header_line: str) -> str:
-    try:
-        return csv.Sniffer().sniff(header_line, delimiters=";,").delimiter
-    except csv.Error:
-        return ";" if header_line.count(";") >= header_line.count(",") else ","
+@dataclass
+class Reading:
+    """What reading a directory file gives: its table (None if refused), its problems, the sheet read."""
 
-
-def _read_csv(path: Path) -> list[list[str]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableDirectory(
-            f"{path.name} : ce fichier n'est pas en UTF-8 (octet illisible à la position {exc.start}). Dans le "
-            "tableur, enregistrez-le au format « CSV UTF-8 » ou en XLSX.",
-            f"{path.name}: this file is not UTF-8 (unreadable byte at position {exc.start}). Save it as "
-            "'CSV UTF-8' or XLSX from the spreadsheet.",
-        ) from exc
-    header_line = text.split("\n", 1)[0]
-    try:
-        rows = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(header_line), strict=True)
-        return [[restore(cell) for cell in row] for row in rows]  # as render_csv neutralised them
-    except csv.Error as exc:
-        raise UnreadableDirectory(f"{path.name} : CSV illisible ({exc}).", f"{path.name}: unreadable CSV ({exc}).") \
-            from exc
-
-
-def _cell_text(value: Any) -> str:
-    """An XLSX cell as the text a coordinator sees."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_xlsx(path: Path, kind: str | None) -> tuple[list[list[str]], str]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) for a broken file
-        raise UnreadableDirectory(f"{path.name} : classeur XLSX illisible ({exc}).",
-                                  f"{path.name}: unreadable XLSX workbook ({exc}).") from exc
-    try:
-        names = workbook.sheetnames
-        keys = {_header_key(n): n for n in names}
-        templates = load_templates().templates
-        if kind and kind in keys:
-            sheet = keys[kind]
-        else:
-            sheet = next((n for n in names if _header_key(n) in templates), None) \
-                or next((n for n in names if _header_key(n) != HELP_SHEET), names[0])
-        rows = [[_cell_text(v) for v in row] for row in workbook[sheet].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    return rows, sheet
+    table: Table | None
+    problems: list[Problem]
+    sheet: str | None = None
 
 
 def _choose_template(keys: list[str], kind: str | None, sheet: str | None) -> Template | None:
@@ -462,36 +405,55 @@ def _header_problems(display: str, template: Template | None, keys: list[str], c
 
 def read_table(path: Path, display: str, kind: str | None = None) -> tuple[Table | None, list[Problem]]:
     """A directory file's rows, or the problems of its header. Raises UnreadableDirectory."""
-    if path.suffix.lower() == ".xlsx":
-        raw, sheet = _read_xlsx(path, kind)
-    elif path.suffix.lower() in (".csv", ".txt", ""):
-        raw, sheet = _read_csv(path), None
-    else:
-        raise UnreadableDirectory(f"{path.name} : format non pris en charge, utilisez un fichier .csv ou .xlsx.",
-                                  f"{path.name}: unsupported format, use a .csv or .xlsx file.")
-    if not raw or not any(cell.strip() for cell in raw[0]):
-        return None, [Problem(display, 1, None, None, "fichier vide ou sans en-tête : la première ligne doit nommer "
-                              "les colonnes du modèle.", "empty file or no header: the first line must name the "
-                              "template's columns.")]
-    cells = [cell.strip() for cell in raw[0]]
+    reading = read_file(path, display, kind)
+    return reading.table, reading.problems
+
+
+def _column_label(keys: list[str], index: int | None) -> str | None:
+    """A column as the problems name it: its header, else its spreadsheet letter."""
+    if index is None:
+        return None
+    if index < len(keys) and keys[index]:
+        return keys[index]
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def read_file(path: Path, display: str, kind: str | None = None, sheet: str | None = None) -> Reading:
+    """A directory file's rows (of `sheet`, for a workbook), or the problems that refuse it, each located by
+    line and column. Raises UnreadableDirectory for a file that cannot be read at all."""
+    read = read_sheet(path, sheet)
+    if read.refusal is not None:
+        return Reading(None, [Problem(display, None, None, None, *read.refusal)], read.name)
+    raw = read.rows
+    cells = [cell.strip() for cell in raw[0]] if raw else []
     while cells and not cells[-1]:
         cells.pop()
     keys = [_header_key(cell) for cell in cells]
-    template = _choose_template(keys, kind, sheet)
-    problems = _header_problems(display, template, keys, cells)
-    if template is None or problems:
-        return None, problems
+    problems = [Problem(display, issue.line, None, _column_label(keys, issue.column), issue.message_fr,
+                        issue.message_en, value=issue.value) for issue in read.issues or []]
+    if not cells:
+        problems.append(Problem(display, 1, None, None, "fichier vide ou sans en-tête : la première ligne doit "
+                                "nommer les colonnes du modèle.", "empty file or no header: the first line must "
+                                "name the template's columns."))
+        return Reading(None, problems, read.name)
+    template = _choose_template(keys, kind, read.name)
+    header = _header_problems(display, template, keys, cells)
+    if template is None or header:
+        return Reading(None, problems + header, read.name)
     rows: list[Row] = []
     for index, values in enumerate(raw[1:], start=2):
         if not any(value.strip() for value in values):
             continue
-        extra = [v for v in values[len(keys):] if v.strip()]
-        if extra:
-            problems.append(Problem(display, index, None, None,
-                                    f"valeur hors des colonnes de l'en-tête : « {extra[0]} ».",
-                                    f"value outside the header's columns: '{extra[0]}'."))
+        # A value in a column without a header would be left out of the record: refused, never dropped.
+        for position, value in enumerate(values):
+            if value.strip() and (position >= len(keys) or not keys[position]):
+                problems.append(Problem(display, index, None, _column_label([], position),
+                                        f"valeur hors des colonnes de l'en-tête : « {value.strip()} ».",
+                                        f"value outside the header's columns: '{value.strip()}'."))
         rows.append((index, {key: (values[i] if i < len(values) else "") for i, key in enumerate(keys) if key}))
-    return Table(template, rows), problems
+    return Reading(Table(template, rows, read.name), problems, read.name)
 
 
 def canonical_cells(template: Template, cells: dict[str, str]) -> dict[str, str]:
@@ -507,9 +469,40 @@ def canonical_cells(template: Template, cells: dict[str, str]) -> dict[str, str]
             items = [item.lower() if item.lower() in BOOLEANS else item for item in items]
         elif column.cell == "license":
             items = [_canonical_license(item) for item in items]
+        elif column.name in _date_columns(template):
+            items = [_serial_date(item) for item in items]
         canonical[column.name] = separator.join(items)
     _derive(template, canonical)
     return canonical
+
+
+@cache
+def _date_columns(template: Template) -> frozenset[str]:
+    """The template's columns that hold dates (record_kinds.yaml: type date)."""
+    from graph_builder.kinds import load_schema
+
+    schema = load_schema()
+    fields = schema.fields_of(schema.kinds[template.kind])
+    found = set()
+    for column in template.columns:
+        spec = fields.get(column.nested) if column.nested else None
+        kind_fields = schema.fields_of(schema.kinds[spec.kind]) if spec is not None and spec.kind else fields
+        field = kind_fields.get(column.field or "")
+        if field is not None and field.type == "date":
+            found.add(column.name)
+    return frozenset(found)
+
+
+def _serial_date(value: str) -> str:
+    """A date cell holding Excel's serial number (days since 1899-12-30: 45292 is 2024-01-01) as an ISO date.
+
+    Only five-digit serials (1927-2173): a four-digit number in a date column is a year, as the template says.
+    """
+    if not SERIAL_DATE.match(value):
+        return value
+    from openpyxl.utils.datetime import from_excel
+
+    return cell_text(from_excel(float(value)))
 
 
 def _canonical_license(value: str) -> str:
@@ -669,13 +662,13 @@ def attach(records: list[RawRecord], attachments: list[Attachment]) -> list[Prob
     for record in records:
         index.setdefault((record.kind, str(record.data.get("id", ""))), record)
     problems = []
+    known: dict[str, Suggestions] = {}  # made once per kind, not once per unknown parent
     for item in attachments:
         parent = index.get((item.kind, item.parent_id))
         if parent is None:
-            known = sorted(i for k, i in index if k == item.kind)
-            hint = difflib.get_close_matches(item.parent_id, known, n=1)
-            hint_fr = f" Vouliez-vous dire « {hint[0]} » ?" if hint else ""
-            hint_en = f" Did you mean '{hint[0]}'?" if hint else ""
+            if item.kind not in known:
+                known[item.kind] = Suggestions(sorted(i for k, i in index if k == item.kind))
+            hint_fr, hint_en = did_you_mean(item.parent_id, known[item.kind])
             problems.append(Problem(
                 item.record.file, item.record.line, f"{item.record.kind} ({item.record.file}:{item.record.line})",
                 item.column,
@@ -920,7 +913,7 @@ def _sheets(path: Path) -> dict[str, list[list[str]]]:
 
     workbook = load_workbook(path, read_only=True)
     try:
-        return {name: [[_cell_text(v) for v in row] for row in workbook[name].iter_rows(values_only=True)]
+        return {name: [[cell_text(v) for v in row] for row in workbook[name].iter_rows(values_only=True)]
                 for name in workbook.sheetnames}
     finally:
         workbook.close()

@@ -1,6 +1,6 @@
 """`maillage import`: directories (CSV, XLSX) validated by the real build, then stored.
 
-Each file is read (`directories.read_table`), put in canonical form, and
+Each file is read (`directories.read_file`), put in canonical form, and
 staged with the rest of the data in a temporary copy of the data directory
 as `directories/<name>.csv` plus `directories/<name>.yaml` (the
 source_document `annuaire-<name>` that describes it). The whole build
@@ -27,7 +27,15 @@ import yaml
 from graph_builder.files import atomic_write
 from graph_builder.kinds import load_schema
 from graph_builder.pipeline import Settings, build_graph
-from graph_builder.problems import BLOCKING, SEVERITY_LABELS, VALUE_LABEL, BilingualError, BuildError, Problem
+from graph_builder.problems import (
+    BLOCKING,
+    SEVERITY_LABELS,
+    VALUE_LABEL,
+    BilingualError,
+    BuildError,
+    NoneSafeOrder,
+    Problem,
+)
 from graph_builder.sources import read_data_dir
 from graph_builder.sources.directories import (
     FOLDER,
@@ -40,7 +48,7 @@ from graph_builder.sources.directories import (
     derive_id,
     license_iri,
     load_templates,
-    read_table,
+    read_file,
     record_rows,
     render_csv,
     territory_cell,
@@ -53,8 +61,8 @@ class ImportUsageError(BilingualError):
     """The command line asks for something impossible (exit 2)."""
 
 
-@dataclass(frozen=True, order=True)
-class LineProblem:
+@dataclass(frozen=True)
+class LineProblem(NoneSafeOrder):
     """A problem of an imported file, by spreadsheet line and column."""
 
     file: str
@@ -64,6 +72,7 @@ class LineProblem:
     message_en: str
     severity: str = "error"
     value: str | None = None
+    sheet: str | None = None  # the workbook's sheet, for an XLSX file
 
     @property
     def blocking(self) -> bool:
@@ -75,6 +84,8 @@ class LineProblem:
     def where(self, lang: str = "fr") -> str:
         words = {"fr": ("ligne", "colonne"), "en": ("line", "column")}[lang]
         place = [self.file]
+        if self.sheet:
+            place.append(f"feuille « {self.sheet} »" if lang == "fr" else f"sheet '{self.sheet}'")
         if self.line:
             place.append(f"{words[0]} {self.line}")
         if self.column:
@@ -194,9 +205,12 @@ def render_source(candidate: Candidate, license: str, imported: str, sha256: str
     ])
 
 
-def _read(paths: list[Path], kind: str | None, name: str | None) -> tuple[list[Candidate], list[LineProblem]]:
+def _read(paths: list[Path], kind: str | None, name: str | None, sheet: str | None
+          ) -> tuple[list[Candidate], list[LineProblem]]:
     if name is not None and len(paths) > 1:
         raise ImportUsageError("--name ne s'emploie qu'avec un seul fichier.", "--name takes a single file.")
+    if sheet is not None and any(path.suffix.lower() != ".xlsx" for path in paths):
+        raise ImportUsageError("--sheet ne s'emploie qu'avec des classeurs XLSX.", "--sheet takes XLSX workbooks only.")
     if kind is not None and kind not in load_templates().templates:
         raise ImportUsageError(f"modèle inconnu « {kind} ».", f"unknown template '{kind}'.")
     candidates, problems = [], []
@@ -212,9 +226,10 @@ def _read(paths: list[Path], kind: str | None, name: str | None) -> tuple[list[C
         if any(c.name == target for c in candidates):
             raise ImportUsageError(f"deux fichiers donnent le même nom d'annuaire « {target} » : renommez l'un d'eux.",
                                    f"two files give the same directory name '{target}': rename one.")
-        table, issues = read_table(path, display, kind)
+        reading = read_file(path, display, kind, sheet)
+        table = reading.table
         problems.extend(LineProblem(display, p.line or 0, p.field or "", p.message_fr, p.message_en, p.severity,
-                                    p.value) for p in issues)
+                                    p.value, reading.sheet) for p in reading.problems)
         if table is not None:
             rows = canonical_rows(table)
             candidates.append(Candidate(path, display, target, table, rows, kept={line for line, _ in rows}))
@@ -258,7 +273,8 @@ def _line_problem(candidate: Candidate, problem: Problem, staged: dict[str, Cand
     spec = candidate.template.column(column) if column else None
     if value is not None and spec is not None and spec.cell == "territory":
         value = territory_cell(value)
-    return LineProblem(candidate.display, problem.line or 0, column, fr, en, problem.severity, value)
+    return LineProblem(candidate.display, problem.line or 0, column, fr, en, problem.severity, value,
+                       candidate.table.sheet)
 
 
 def _stage(staged_dir: Path, candidates: list[Candidate], license: str, today: str) -> dict[str, Candidate]:
@@ -278,15 +294,17 @@ def _key(problem: Problem) -> tuple:
 
 
 def import_files(paths: list[Path], settings: Settings, *, kind: str | None = None, name: str | None = None,
-                 license: str | None = None, keep_good: bool = False) -> ImportResult:
+                 license: str | None = None, keep_good: bool = False, sheet: str | None = None) -> ImportResult:
     """Validate the files together with the data of `settings.data_dir`, then store them (or say why not).
+
+    `sheet` names the sheet to read in XLSX workbooks (required when one has several filled sheets).
 
     Raises ImportUsageError (bad request), UnreadableDirectory (a file that
     cannot be read), BuildError (ontology, shapes or referential unreadable)
     and OSError (data directory not writable).
     """
     license_ = resolve_license(license)
-    candidates, read_problems = _read(paths, kind, name)
+    candidates, read_problems = _read(paths, kind, name, sheet)
     result = ImportResult(candidates, read_problems, license_)
     if any(p.blocking for p in read_problems):
         for candidate in candidates:
@@ -310,6 +328,10 @@ def import_files(paths: list[Path], settings: Settings, *, kind: str | None = No
     if all(unchanged(c) for c in candidates):
         for candidate in candidates:
             candidate.status = "unchanged"
+        return result
+    if not any(c.rows for c in candidates):  # only headers: nothing to check, nothing to write
+        for candidate in candidates:
+            candidate.status = "empty"
         return result
 
     left_out: list[LineProblem] = []  # problems of the lines --keep-good left out

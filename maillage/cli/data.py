@@ -68,8 +68,9 @@ def _directory_kinds() -> list[str]:
 @click.option("--licence", "licence", default=None,
               help="Licence of the files' lines: Licence Ouverte 2.0 (default), CC-BY-4.0, ODbL... or a URL.")
 @click.option("--keep-good", is_flag=True, help="Import the good lines and leave the bad ones out (listed).")
+@click.option("--sheet", default=None, help="Sheet to read in XLSX workbooks (required if one has several).")
 @settings_options
-def import_(files, kind, name, licence, keep_good, data_dir, ontology_dir, shapes_dir, base, lang):
+def import_(files, kind, name, licence, keep_good, sheet, data_dir, ontology_dir, shapes_dir, base, lang):
     """Import directories (CSV or XLSX, one line per record) into data/directories/.
 
     Every line is checked with the whole build (shapes, official referential); every bad line is reported with
@@ -82,7 +83,8 @@ def import_(files, kind, name, licence, keep_good, data_dir, ontology_dir, shape
     settings = make_settings(data_dir, ontology_dir, shapes_dir, base)
     try:
         with err.status("…"):
-            result = import_files(list(files), settings, kind=kind, name=name, license=licence, keep_good=keep_good)
+            result = import_files(list(files), settings, kind=kind, name=name, license=licence, keep_good=keep_good,
+                                  sheet=sheet)
     except ImportUsageError as exc:
         raise click.UsageError(exc.message_fr if lang == "fr" else exc.message_en) from exc
     except UnreadableDirectory as exc:
