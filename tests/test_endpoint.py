@@ -56,11 +56,11 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
     return out
 
 
-def start_serve(out: Path) -> tuple[subprocess.Popen, str]:
+def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:
     """`maillage serve` over `out` on a free port, once it answers."""
     port = free_port()
     command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
-               "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(CAP)]
+               "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(limit), "--memory-gb", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -195,14 +195,52 @@ def test_runaway_query_is_stopped_at_the_timeout(endpoint, query):
         time.sleep(0.2)
 
 
-def test_results_are_capped(endpoint):
+def test_an_answer_over_the_cap_is_refused_never_cut(endpoint):
     response = sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o }", "text/csv")
-    assert response.status_code == 200
-    assert response.headers["Maillage-Result-Limit"] == str(CAP)
-    assert len(response.text.strip().splitlines()) == CAP + 1  # header line
+    assert response.status_code == 400
+    assert f"plafond de {CAP} résultats" in response.text and f"cap of {CAP} results" in response.text
+    assert response.headers["Maillage-Result-Refused"] == "rows" and response.headers["Maillage-Result-Limit"] == str(CAP)
     response = sparql(endpoint, f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {CAP + 1}", "text/csv")
     assert response.status_code == 400 and "OFFSET" in response.text
-    assert "Maillage-Result-Limit" not in sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "text/csv").headers
+    # Exactly the cap is a complete answer, stated with both caps.
+    exact = f"SELECT ?n WHERE {{ VALUES ?n {{ {' '.join(map(str, range(CAP)))} }} }}"
+    response = sparql(endpoint, exact, "text/csv")
+    assert response.status_code == 200 and len(response.text.strip().splitlines()) == CAP + 1  # header line
+    assert response.headers["Maillage-Result-Limit"] == str(CAP) and int(response.headers["Maillage-Result-Max-Bytes"]) > 0
+    for accept in ("application/sparql-results+json", "application/sparql-results+xml", "text/tab-separated-values"):
+        assert sparql(endpoint, exact, accept).status_code == 200
+        assert sparql(endpoint, exact.replace(" }", f" {CAP} }}", 1), accept).status_code == 400
+
+
+def test_a_standard_client_sees_the_cap(endpoint):
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+    client = SPARQLWrapper(endpoint + "/sparql")
+    client.setMethod(POST)
+    client.setReturnFormat(JSON)
+    client.setQuery("SELECT ?s ?o WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryBadFormed) as refused:
+        client.query()
+    assert f"cap of {CAP} results" in str(refused.value) and "refused, not cut" in str(refused.value)
+
+
+def test_a_query_too_long_is_refused_before_parsing(endpoint):
+    text = "SELECT ?x WHERE { VALUES ?x { " + '"valeur" ' * 20000 + "} }"
+    response = sparql(endpoint, text, "application/sparql-results+json")
+    assert response.status_code == 413 and "trop longue" in response.text and "too long" in response.text
+
+
+def test_a_runaway_stops_alone(endpoint):
+    """While a runaway holds a worker up to its deadline, other queries are answered, none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        runaway = pool.submit(sparql, endpoint, RUNAWAYS[1], "application/sparql-results+json")
+        others = [sparql(endpoint, COORDINATIONS_QUERY, "text/csv") for _ in range(20)]
+        assert runaway.result().status_code == 504
+    assert [r.status_code for r in others] == [200] * 20, [r.text for r in others if r.status_code != 200]
+    assert len({r.text for r in others}) == 1
 
 
 def test_unreadable_query_is_a_clear_400(endpoint):
@@ -342,6 +380,39 @@ def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_t
     assert coordination is not None and not [f for f in coordination.facts if is_personal(str(f.graph))]
 
 
+# --- the project's client on a small cap ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_cap(seed_out) -> str:
+    """`maillage serve` over the seed build with a cap of 5 results."""
+    process, url = start_serve(seed_out, limit=5)
+    yield url
+    stop_serve(process)
+
+
+@pytest.mark.parametrize("name", ["coordinations_by_type", "entity_summaries"])  # ordered; unordered (paged by its variables)
+def test_the_project_client_pages_over_the_cap(tiny_cap, seed_store, name):
+    from maillage.library import get_query
+    from maillage.stores import EndpointStore
+
+    query = get_query(name)
+    expected = query.run(seed_store)
+    assert len(expected) > 5
+    store = EndpointStore(tiny_cap + "/sparql")
+    rows = query.run(store)
+    assert sorted(map(str, rows)) == sorted(map(str, expected)) and len(rows) == len(expected)
+    variables, texts = query.texts(store)
+    assert len(texts) == len(expected)
+
+
+def test_the_project_client_fails_loudly_when_it_cannot_page(tiny_cap):
+    from maillage.stores import EndpointStore, StoreError
+
+    with pytest.raises(StoreError) as failed:
+        EndpointStore(tiny_cap + "/sparql").select("SELECT * WHERE { ?s ?p ?o }")
+    assert "paginée" in failed.value.message("fr") and "paged" in failed.value.message("en")
+
+
 # --- the query guard, without a server ---------------------------------------------------------------
 
 def test_guard_appends_the_cap_only_where_the_grammar_allows():
@@ -350,6 +421,29 @@ def test_guard_appends_the_cap_only_where_the_grammar_allows():
     with pytest.raises(QueryRefused) as refused:
         check_query("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", 5)
     assert refused.value.status == 400 and "VALUES" in refused.value.fr
+    assert check_query("SELECT * WHERE { ?s ?p ?o }", 5, probe=True).text.endswith("\nLIMIT 6")
+
+
+def test_a_parse_over_its_time_is_stopped_and_the_checker_goes_on():
+    import asyncio
+
+    from maillage.endpoint.checker import Checker
+
+    async def run() -> tuple[QueryRefused, object]:
+        checker = Checker(5, parse_s=0.01, processes=1).start()
+        checker.open()
+        try:
+            long = "SELECT ?x WHERE { VALUES ?x { " + " ".join(f'"v{i}"' for i in range(8000)) + " } }"
+            with pytest.raises(QueryRefused) as refused:
+                await checker.check(long)
+            checker.parse_s = 30
+            return refused.value, await checker.check("ASK { ?s ?p ?o }")
+        finally:
+            checker.stop()
+
+    refused, checked = asyncio.run(run())
+    assert "analyse" in refused.fr and "Parsing" in refused.en
+    assert checked.form == "AskQuery"
 
 
 # --- the store cache -----------------------------------------------------------------------------------
@@ -392,10 +486,12 @@ def _counts_on(server_url: str) -> dict[str, int]:
 def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
     process, url = start_serve(seed_out)
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-    assert len(children) == 1
+    commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
+    assert sum(b"serve-read-only" in command for command in commands) == 4  # the Oxigraph workers
     stop_serve(process)
     time.sleep(0.5)
-    assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(f"/proc/{children[0]}/status").read_text()
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
 
 
 def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
