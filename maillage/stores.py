@@ -510,9 +510,11 @@ class EndpointStore(JsonAnswers):
     """Any SPARQL 1.1 Protocol endpoint, over HTTP (its default graph must be the union).
 
     Complete answers or an error, never a cut one: `maillage serve` refuses an answer over its cap (400 and the
-    header `Maillage-Result-Refused`, see endpoint/app.py); this store then asks for it again in pages of the cap
-    (`Maillage-Result-Limit`), LIMIT/OFFSET over the query's ORDER BY (or one over its variables), halving the
-    pages while they are over the cap in bytes, and joins them. A query it cannot page is a StoreError saying so."""
+    header `Maillage-Result-Refused`, see endpoint/app.py), and appends no LIMIT for this store (which asks with
+    `Maillage-Complete-Answer: yes`). An answer refused all the same (over the cap in bytes, or the endpoint does not
+    know the header) is asked again in pages of the cap (`Maillage-Result-Limit`), LIMIT/OFFSET over the query's ORDER
+    BY (or one over its variables), halved while a page is over the cap in bytes, and the pages joined. A query it
+    cannot page is a StoreError saying so. Other endpoints ignore the header."""
 
     name = "endpoint"
 
@@ -522,7 +524,8 @@ class EndpointStore(JsonAnswers):
 
     def _post(self, query: str, accept: str) -> httpx.Response:
         try:
-            return httpx.post(self.url, data={"query": query}, headers={"Accept": accept}, timeout=self.timeout_s)
+            return httpx.post(self.url, data={"query": query}, timeout=self.timeout_s,
+                              headers={"Accept": accept, "Maillage-Complete-Answer": "yes"})
         except httpx.HTTPError as exc:
             raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à la requête : {exc}",
                              f"The SPARQL endpoint {self.url} does not answer the query: {exc}") from exc

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -26,11 +25,12 @@ from rdflib import RDFS, Graph, Literal, URIRef
 
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.publication.outputs import write_outputs
+from maillage.bench.endpoint import start_front, stop_front
 from maillage.cli.main import main
 from maillage.endpoint.dataset import BuiltDataset, is_personal
 from maillage.endpoint.entities import describe
 from maillage.endpoint.guard import QueryRefused, check_query
-from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from maillage.endpoint.oxigraph_server import OxigraphServer, prepare_store
 from maillage.stores import OxigraphStore
 from tests.conftest import ID
 
@@ -57,31 +57,8 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
 
 
 def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:
-    """`maillage serve` over `out` on a free port, once it answers."""
-    port = free_port()
-    command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
-               "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(limit), "--memory-gb", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"maillage serve stopped: {process.stdout.read().decode()}")
-        try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("maillage serve did not answer")
-
-
-def stop_serve(process: subprocess.Popen) -> None:
-    process.terminate()  # uvicorn stops on SIGTERM, and the front then stops its Oxigraph
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """`maillage serve` over `out` on a free port, once it answers (bench-endpoint's way)."""
+    return start_front(out, TIMEOUT_S, limit, memory_gb=1, wait=120)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +66,7 @@ def endpoint(seed_out) -> str:
     """The base URL of `maillage serve` over the seed build."""
     process, url = start_serve(seed_out)
     yield url
-    stop_serve(process)
+    stop_front(process)
 
 
 def sparql(endpoint: str, query: str, accept: str, method: str = "POST") -> httpx.Response:
@@ -384,14 +361,15 @@ def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_t
 
 @pytest.fixture(scope="module")
 def tiny_cap(seed_out) -> str:
-    """`maillage serve` over the seed build with a cap of 5 results."""
-    process, url = start_serve(seed_out, limit=5)
+    """`maillage serve` over the seed build with a cap of 5 results and 2,000 bytes."""
+    process, url = start_front(seed_out, TIMEOUT_S, 5, memory_gb=1, max_mb=0.002, wait=120)
     yield url
-    stop_serve(process)
+    stop_front(process)
 
 
 @pytest.mark.parametrize("name", ["coordinations_by_type", "entity_summaries"])  # ordered; unordered (paged by its variables)
-def test_the_project_client_pages_over_the_cap(tiny_cap, seed_store, name):
+def test_the_project_client_gets_whole_answers_over_the_caps(tiny_cap, seed_store, name):
+    """More than 5 rows and 2,000 bytes: no LIMIT appended for the project's client, and pages over the cap in bytes."""
     from maillage.library import get_query
     from maillage.stores import EndpointStore
 
@@ -488,7 +466,7 @@ def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
     commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
     assert sum(b"serve-read-only" in command for command in commands) == 4  # the Oxigraph workers
-    stop_serve(process)
+    stop_front(process)
     time.sleep(0.5)
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
@@ -519,3 +497,21 @@ def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
 def test_load_without_a_build_says_so(tmp_path):
     result = CliRunner().invoke(main, ["load", "--endpoint", "http://127.0.0.1:1/store", "--out", str(tmp_path)])
     assert result.exit_code == 3 and "maillage build" in result.output
+
+
+# --- maillage bench-endpoint, small ------------------------------------------------------------------
+
+def test_bench_endpoint_runs_small_with_no_failure(seed_out):
+    """The load benchmark on the seed build, 5 clients for 5 s (a smoke test: its figures are not checked)."""
+    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "5",
+                                       "--runaway-every", "3", "--timeout", "5", "--memory-gb", "1", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    table = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in table[1:]}
+    assert table[0][0].strip() == "Load" and set(rows) == {"anchor", "front", "runaway"}
+    for name, (answered, failed, _unfinished, per_second, median_ms, share) in rows.items():
+        assert int(answered) > 0 and failed == "0", (name, result.stdout)
+        assert float(per_second) > 0 and float(median_ms) > 0 and share.endswith("%")
+    runaways = next(line for line in result.stdout.splitlines() if line.startswith("Runaway queries: "))
+    assert "504 in" in runaways or "500 in" in runaways
+    assert "Machine:" in result.stdout and "bound: 1 GiB" in result.stdout

@@ -39,6 +39,7 @@ from graph_builder.referential.package import (
 )
 from graph_builder.sources.located import ParsedFiles
 from graph_builder.sources.templates import stale_templates, write_templates
+from maillage.bench.endpoint import bench_endpoint_command
 from maillage.bench.viewer import bench_viewer
 from maillage.cli.queries import bench_queries, queries, query
 
@@ -144,6 +145,7 @@ def run() -> None:
 for _command in (queries, query, bench_queries):  # the query library's commands (cli_queries.py)
     main.add_command(_command)
 main.add_command(bench_viewer)  # the viewer in a real browser (bench_viewer.py)
+main.add_command(bench_endpoint_command)  # maillage serve under load (bench/endpoint.py)
 
 
 @main.command()

@@ -21,7 +21,7 @@ deadline (timeout + GRACE_S): a cut body or a missed deadline is a 504 with
 a French/English message, and on a missed deadline that query's worker is
 killed and replaced; the other queries go on. A query that grows its worker
 past the memory bound makes it abort: a 500 saying so, the worker replaced.
-When no worker is free within the timeout, a 503 asks to try again.
+Queries wait their turn for a worker; after `queue_s` a 503 asks to try again.
 
 No silent truncation. A capped answer used to be cut at `limit` rows and
 said so only in a header, which SPARQL clients do not show: a client got
@@ -36,9 +36,14 @@ refused:
 - a LIMIT above the cap is refused (guard.py).
 Every answer states both caps (`Maillage-Result-Limit`,
 `Maillage-Result-Max-Bytes`). Refusing rather than cutting is the only way a
-standard client (SPARQLWrapper, YASGUI, curl) sees the cap; the project's
-own client (stores.EndpointStore) reads the headers and pages by itself,
-so the library, the CLI, the Python API and the viewer get every row.
+standard client (SPARQLWrapper, YASGUI, curl) sees the cap. A client that
+wants whole answers says so with the request header
+`Maillage-Complete-Answer: yes`: no LIMIT is appended for it (the cap in
+bytes, the deadline and the memory bound still hold). The project's own
+client (stores.EndpointStore) sends it, and pages when an answer is over the
+cap in bytes, so the library, the CLI, the Python API and the viewer get
+every row, each query evaluated once (paging with OFFSET evaluates the
+whole query again for each page: 5 times for the 36,359 territories).
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ CANCELLED = b"The SPARQL operation has been cancelled"
 LIMIT_HEADER = "Maillage-Result-Limit"
 BYTES_HEADER = "Maillage-Result-Max-Bytes"
 REFUSED_HEADER = "Maillage-Result-Refused"  # rows or bytes: the answer was over that cap
+COMPLETE_HEADER = "Maillage-Complete-Answer"  # "yes" from a client: no LIMIT appended (see above)
 # Media types of an entity, least preferred first: python-mimeparse gives ties to the last one,
 # so `*/*` (curl, scripts) gets Turtle and browsers, which ask for text/html, get the page.
 ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "text/turtle"]
@@ -87,8 +93,8 @@ FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "json-ld": "app
 SPARQL_PARAMS = ("default-graph-uri", "named-graph-uri")
 STORE_DOWN = ("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
               "The RDF store is not answering (restarting?), try again.\n")
-BUSY = ("Le point d'accès est saturé : aucune requête n'a pu démarrer dans le délai, réessayez dans un instant.\n"
-        "The endpoint is saturated: the query could not start within the timeout, try again shortly.\n")
+BUSY = ("Le point d'accès est saturé : la requête n'a pas pu démarrer, réessayez dans un instant.\n"
+        "The endpoint is saturated: the query could not start, try again shortly.\n")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,9 @@ class FrontConfig:
     limit: int  # result cap, in results
     max_bytes: int  # result cap, in bytes
     memory_bytes: int | None = None  # each worker's bound, for the message
+    # How long a query may wait for a free worker: under load, queries queue (50 clients, 4 workers), and
+    # that is no reason to fail them; only a wait this long (a saturated endpoint) is answered 503.
+    queue_s: float = 120.0
 
 
 class AnswerTooLong(Exception):
@@ -222,10 +231,11 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         except QueryRefused as exc:
             return _refusal(exc)
         accept = request.headers.get("accept") or "application/sparql-results+json"
+        complete = request.headers.get(COMPLETE_HEADER, "").lower() == "yes" and checked.limit_added is not None
         try:
-            async with engines.lease(wait_s=config.timeout) as worker:
+            async with engines.lease(wait_s=config.queue_s) as worker:
                 try:
-                    upstream = await asyncio.wait_for(evaluate(worker, checked.text, dataset, accept),
+                    upstream = await asyncio.wait_for(evaluate(worker, text if complete else checked.text, dataset, accept),
                                                       timeout=config.timeout + GRACE_S)
                 except TimeoutError:
                     engines.retire(worker)  # this query alone: the other workers keep answering
@@ -236,15 +246,19 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
                     if await asyncio.to_thread(worker.server.ended, 0.5) is not None:
                         return memory_response(config.memory_bytes)
                     return PlainTextResponse(STORE_DOWN, status_code=503)
+                if CANCELLED in upstream.content[-200:]:
+                    # Cancelled by Oxigraph's own timeout: ended for the client, but not always in the worker (an ORDER
+                    # BY was seen to grow its worker afterwards, failing the next query there): that worker goes too.
+                    engines.retire(worker)
+                    return timeout_response(config.timeout)
         except Busy:
             return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "1"})
         except AnswerTooLong:
             return too_many(config, "bytes", caps)
-        if CANCELLED in upstream.content[-200:]:
-            return timeout_response(config.timeout)
         headers = {"Vary": "Accept", **caps}
         media = upstream.headers.get("content-type") or ""
-        if upstream.status_code == 200 and checked.limit_added is not None and len(upstream.content) > config.limit:
+        if (upstream.status_code == 200 and checked.limit_added is not None and not complete
+                and len(upstream.content) > config.limit):
             # Below limit+1 bytes no answer can hold limit+1 results (each takes a byte at least): no need to count.
             if await run_in_threadpool(count_results, upstream.content, media) > config.limit:
                 return too_many(config, "rows", caps)
@@ -304,5 +318,6 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         Route("/id/{path:path}", entity),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                             allow_headers=["Accept", "Content-Type"], expose_headers=[LIMIT_HEADER, BYTES_HEADER, REFUSED_HEADER])]
+                             allow_headers=["Accept", "Content-Type", COMPLETE_HEADER],
+                             expose_headers=[LIMIT_HEADER, BYTES_HEADER, REFUSED_HEADER])]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

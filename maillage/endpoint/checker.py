@@ -24,6 +24,7 @@ from typing import Any
 from maillage.endpoint.guard import CheckedQuery, QueryRefused, check_query, check_size
 
 MAX_QUERY_BYTES = 100_000  # the longest library query with its parameters is under 4 kB
+PARSE_S = 10.0  # a library query parses in 0.1-1 s (more on a busy machine); the size limit keeps most texts far below
 CACHE_ENTRIES = 4096
 CACHE_BYTES = 32 << 20  # texts kept, at most
 # spawn, not fork: the front has threads (uvicorn, httpx), and a forked child would inherit their locks taken.
@@ -82,7 +83,7 @@ def parse_too_long(limit_s: float) -> QueryRefused:
 class Checker:
     """`await check(text)`: the CheckedQuery to send, or QueryRefused."""
 
-    def __init__(self, cap: int, *, max_bytes: int = MAX_QUERY_BYTES, parse_s: float = 10.0, processes: int = 2):
+    def __init__(self, cap: int, *, max_bytes: int = MAX_QUERY_BYTES, parse_s: float = PARSE_S, processes: int = 2):
         self.cap, self.max_bytes, self.parse_s, self.processes = cap, max_bytes, parse_s, processes
         self._known: OrderedDict[str, Any] = OrderedDict()  # text -> CheckedQuery or QueryRefused
         self._known_bytes = 0

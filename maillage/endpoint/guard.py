@@ -21,10 +21,9 @@ format Oxigraph writes, for the cap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import csv
 import io
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib.plugins.sparql.parserutils import CompValue

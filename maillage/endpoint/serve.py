@@ -26,7 +26,7 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     location = prepare_store(dataset, include_personal)
     port = port or free_port(host)
     engines = EnginePool(location, size=workers, timeout_s=timeout, memory_bytes=memory_bytes).start()
-    checker = Checker(limit, max_bytes=max_query_bytes, parse_s=timeout).start()
+    checker = Checker(limit, max_bytes=max_query_bytes).start()
     try:
         # Entity pages read through the front itself: the same checks, workers and deadlines as any query.
         loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
