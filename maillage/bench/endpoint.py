@@ -52,6 +52,7 @@ class Load:
     unfinished: int = 0  # answered after the end, or still running then (abandoned): neither answered nor failed
     runaways: list[str] = field(default_factory=list)  # status, seconds and first line of each runaway's answer
     peak_rss_mb: float | None = None
+    closed: bool = False  # the load is over: clients still running record nothing more
 
     @property
     def answered(self) -> int:
@@ -88,22 +89,31 @@ def run_load(url: str, name: str, clients: int, duration: float, grace_s: float 
                 EndpointStore(url, timeout_s=end + grace_s - time.monotonic()).answers(text, ACCEPT)
             except StoreError as exc:
                 with lock:
+                    if load.closed:
+                        return
                     if time.monotonic() >= end + grace_s - 0.5:
                         load.unfinished += 1
                     else:
                         load.failures.append(f"{query_name}: {exc.message('en')[:200]}")
                 continue
             with lock:
+                if load.closed:
+                    return
                 if time.monotonic() <= end:
                     load.latencies_ms.append((time.perf_counter() - begun) * 1000)
                 else:  # answered after the end: not in the throughput of `duration` seconds
                     load.unfinished += 1
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        # A long answer streams: no HTTP timeout ends it. Clients still waiting are left behind (the server is
+        # stopped after the load) and counted as unfinished.
+        thread.join(max(0.0, end + grace_s - time.monotonic()))
+    with lock:
+        load.closed = True
+        load.unfinished += sum(thread.is_alive() for thread in threads)
     load.seconds = duration
     return load
 
@@ -148,12 +158,15 @@ def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_
 
 
 def stop_front(process: subprocess.Popen) -> None:
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
     process.terminate()  # uvicorn stops on SIGTERM, and the front then stops its workers and parsers
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+        for child in children:  # its workers and parsers, which it could not stop
+            subprocess.run(["kill", "-9", child], capture_output=True)
 
 
 def with_runaways(url: str, every: float, duration: float, timeout: float, load: Load) -> threading.Thread:

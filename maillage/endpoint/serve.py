@@ -34,7 +34,8 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
         config = FrontConfig(base=dataset.base, timeout=timeout, limit=limit, max_bytes=max_bytes, memory_bytes=memory_bytes)
         app = make_app(config, store, engines, checker, on_shutdown=engines.stop)
         announce(f"http://{host}:{port}/sparql")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # Stopping does not wait for queries still running past a few seconds (a long one could hold it minutes).
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
         engines.stop()
         checker.stop()
