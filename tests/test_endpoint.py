@@ -504,7 +504,8 @@ def test_load_without_a_build_says_so(tmp_path):
 def test_bench_endpoint_runs_small_with_no_failure(seed_out):
     """The load benchmark on the seed build, 5 clients for 5 s (a smoke test: its figures are not checked)."""
     result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "5",
-                                       "--runaway-every", "3", "--timeout", "5", "--memory-gb", "1", "--lang", "en"])
+                                       "--runaway-every", "3", "--timeout", "30", "--workers", "4", "--memory-gb", "1",
+                                       "--lang", "en"])
     assert result.exit_code == 0, result.output
     table = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
     rows = {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in table[1:]}

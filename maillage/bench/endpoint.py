@@ -190,7 +190,7 @@ def with_runaways(url: str, every: float, duration: float, timeout: float, load:
 
 
 def bench_endpoint(out: Path, *, clients: int = 50, duration: float = 60.0, runaway_every: float = 10.0,
-                   timeout: float = 60.0, limit: int = 10000, workers: int = 4, memory_gb: float = 3.0,
+                   timeout: float = 120.0, limit: int = 10000, workers: int = 16, memory_gb: float = 1.5,
                    max_mb: float = 64.0, report=print) -> list[Load]:
     location = prepare_store(BuiltDataset.open(out))
     report(f"anchor: oxigraph serve-read-only, {clients} clients, {duration:g} s")
@@ -246,9 +246,9 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
             lines.append(("Requêtes incontrôlées : " if fr else "Runaway queries: ") + "; ".join(load.runaways))
         if load.peak_rss_mb is not None:
             lines.append((f"Mémoire résidente la plus haute d'un processus Oxigraph : {load.peak_rss_mb:.0f} Mo "
-                          f"(borne : {settings['memory_gb']} Gio d'espace d'adressage par processus)") if fr else
+                          f"(borne : {settings['memory_gb']:g} Gio d'espace d'adressage par processus)") if fr else
                          (f"Largest resident memory of one Oxigraph process: {load.peak_rss_mb:.0f} MB "
-                          f"(bound: {settings['memory_gb']} GiB of address space per process)"))
+                          f"(bound: {settings['memory_gb']:g} GiB of address space per process)"))
         for failure in load.failures[:5]:
             lines.append(f"- {load.name}: {failure}")
     return "\n".join(lines) + "\n\n" + machine_line(info, lang) + "\n"
@@ -263,11 +263,12 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
 @click.option("--clients", type=click.IntRange(1, 500), default=50, show_default=True)
 @click.option("--duration", type=click.FloatRange(1, 3600), default=60.0, show_default=True, help="Seconds per load.")
 @click.option("--runaway-every", type=click.FloatRange(0.5), default=10.0, show_default=True, help="Seconds.")
-@click.option("--timeout", type=click.FloatRange(1, 3600), default=60.0, show_default=True,
-              help="maillage serve --timeout (the library's heaviest national queries take 10-40 s alone).")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120.0, show_default=True,
+              help="maillage serve --timeout: longer than a load, so that no library query is stopped within it (the "
+                   "heaviest national ones take 10-40 s alone, minutes among 50).")
 @click.option("--limit", type=click.IntRange(1), default=10000, show_default=True, help="maillage serve --limit.")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, help="maillage serve --workers.")
-@click.option("--memory-gb", type=click.FloatRange(0.5), default=3.0, show_default=True, help="maillage serve --memory-gb.")
+@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True, help="maillage serve --workers.")
+@click.option("--memory-gb", type=click.FloatRange(0.5), default=1.5, show_default=True, help="maillage serve --memory-gb.")
 @click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
               help="maillage serve --max-mb.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)

@@ -690,11 +690,11 @@ def docs(out_dir, ontology_dir):
               help="Seconds after which a query is stopped.")
 @click.option("--limit", type=click.IntRange(1), default=10000, show_default=True,
               help="Most results per answer (a longer answer is refused, never cut).")
-@click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=50.0, show_default=True,
+@click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
               help="Most megabytes per answer (a longer answer is refused, never cut).")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
               help="Oxigraph processes, each evaluating one query at a time.")
-@click.option("--memory-gb", type=click.FloatRange(0.5), default=3.0, show_default=True,
+@click.option("--memory-gb", type=click.FloatRange(0.5), default=1.5, show_default=True,
               help="Address space of each Oxigraph process (a query growing past it is stopped).")
 @click.option("--include-personal", is_flag=True, help="Also serve the personal contact data graphs.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)

@@ -14,7 +14,7 @@ from maillage.endpoint.engines import MEMORY_BYTES, WORKERS, EnginePool
 from maillage.endpoint.oxigraph_server import free_port, prepare_store
 from maillage.stores import EndpointStore
 
-MAX_ANSWER_BYTES = 50 << 20  # the library's longest national answer (partner_graph_edges) is about 20 MB of JSON
+MAX_ANSWER_BYTES = 64_000_000  # the library's longest national answer (partner_graph_edges) is 61 MB of JSON
 
 
 def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, limit: int = 10000,
