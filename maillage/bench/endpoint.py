@@ -131,8 +131,14 @@ def _rss_mb(pids: list[int]) -> float:
 
 
 def _engines_of(process: subprocess.Popen) -> list[int]:
-    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-    return [int(pid) for pid in children if b"serve-read-only" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    engines = []
+    for pid in subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split():
+        try:
+            if b"serve-read-only" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                engines.append(int(pid))
+        except OSError:
+            pass  # a worker killed and replaced between the listing and the reading
+    return engines
 
 
 def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_gb: float = 3.0,

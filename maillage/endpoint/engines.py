@@ -61,9 +61,14 @@ class EnginePool:
         self._idle: asyncio.Queue[Worker] | None = None
         self._lock = threading.Lock()
         self._replacing: set[asyncio.Task] = set()
+        self._started: list[OxigraphServer] = []  # every process started, replacements being started included
+        self._closed = False
 
     def _server(self) -> OxigraphServer:
-        return OxigraphServer(self.location, timeout_s=self.timeout_s, memory_bytes=self.memory_bytes)
+        server = OxigraphServer(self.location, timeout_s=self.timeout_s, memory_bytes=self.memory_bytes)
+        with self._lock:
+            self._started.append(server)
+        return server
 
     def start(self) -> EnginePool:
         """Start every worker (in parallel: each opens the store), before serving."""
@@ -125,6 +130,8 @@ class EnginePool:
     async def _replace(self, worker: Worker) -> None:
         await asyncio.to_thread(worker.server.kill)
         await worker.client.aclose()
+        with self._lock:  # forgotten once ended (its log file closes with it)
+            self._started = [server for server in self._started if server is not worker.server]
         while True:
             server = self._server()
             try:
@@ -132,6 +139,9 @@ class EnginePool:
                 break
             except Exception:  # the store is still there: try again shortly, never leave the pool smaller
                 await asyncio.sleep(1.0)
+        if self._closed:  # stopped while this one was starting: it must not outlive the pool
+            server.stop()
+            return
         fresh = Worker(server)
         with self._lock:
             self._workers = [fresh if w is worker else w for w in self._workers]
@@ -146,7 +156,8 @@ class EnginePool:
         self.stop()
 
     def stop(self) -> None:
+        self._closed = True
         with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            worker.server.stop()
+            servers, self._started = list(self._started), []
+        for server in servers:
+            server.stop()
