@@ -42,13 +42,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib import Graph as RdflibGraph
 from rdflib.term import Node
 
 from graph_builder.problems import BilingualError
-from maillage.sparql import bind, check_query
+from maillage.sparql import bind, check_query, parse_read_query
 
 Term = URIRef | Literal | BNode
 Triple = tuple[Term, Term, Term]
@@ -490,8 +491,30 @@ class RdflibStore(QueryStore):
         return self._run(query, lambda result: [tuple(_from_rdflib(t, blank) for t in triple) for triple in result.graph])
 
 
+ACCEPT = {"json": "application/sparql-results+json", "csv": "text/csv", "turtle": "text/turtle"}
+
+
+@lru_cache(maxsize=256)
+def _page_order(query: str) -> str | None:
+    """What to append before LIMIT/OFFSET for pages of `query` to follow one another: "" when it has an ORDER BY
+    (library queries order completely), an ORDER BY of its projected variables when it names them, None otherwise."""
+    tree = parse_read_query(query)
+    if "orderby" in tree and tree["orderby"] is not None:
+        return ""
+    projection = tree["projection"] if "projection" in tree and tree["projection"] is not None else []
+    names = [str(item["var"] if "var" in item else item["evar"]) for item in projection]
+    return "ORDER BY " + " ".join(f"?{name}" for name in names) if names else None
+
+
 class EndpointStore(JsonAnswers):
-    """Any SPARQL 1.1 Protocol endpoint, through SPARQLWrapper (its default graph must be the union)."""
+    """Any SPARQL 1.1 Protocol endpoint, over HTTP (its default graph must be the union).
+
+    Complete answers or an error, never a cut one: `maillage serve` refuses an answer over its cap (400 and the
+    header `Maillage-Result-Refused`, see endpoint/app.py), and appends no LIMIT for this store (which asks with
+    `Maillage-Complete-Answer: yes`). An answer refused all the same (over the cap in bytes, or the endpoint does not
+    know the header) is asked again in pages of the cap (`Maillage-Result-Limit`), LIMIT/OFFSET over the query's ORDER
+    BY (or one over its variables), halved while a page is over the cap in bytes, and the pages joined. A query it
+    cannot page is a StoreError saying so. Other endpoints ignore the header."""
 
     name = "endpoint"
 
@@ -499,41 +522,77 @@ class EndpointStore(JsonAnswers):
         self.url = url
         self.timeout_s = timeout_s
 
-    def _request(self, query: str, return_format: str):
-        from urllib.error import HTTPError, URLError
-
-        from SPARQLWrapper import POST, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-        client = SPARQLWrapper(self.url)
-        client.setMethod(POST)
-        client.setTimeout(int(self.timeout_s))
-        client.setQuery(query)
-        # The form is known (check_query parsed it): SPARQLWrapper's own guess, a regular expression,
-        # can take a commented header for an update and send the query as `update=`.
-        client.queryType = check_query(query)
-        client.setReturnFormat(return_format)
+    def _post(self, query: str, accept: str) -> httpx.Response:
         try:
-            return client.query().convert()
-        except (HTTPError, URLError, OSError, SPARQLWrapperException) as exc:
+            return httpx.post(self.url, data={"query": query}, timeout=self.timeout_s,
+                              headers={"Accept": accept, "Maillage-Complete-Answer": "yes"})
+        except httpx.HTTPError as exc:
             raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à la requête : {exc}",
                              f"The SPARQL endpoint {self.url} does not answer the query: {exc}") from exc
 
+    def _failed(self, response: httpx.Response) -> StoreError:
+        text = response.text.strip()
+        return StoreError(f"Le point d'accès SPARQL {self.url} refuse la requête (HTTP {response.status_code}) : {text}",
+                          f"The SPARQL endpoint {self.url} refuses the query (HTTP {response.status_code}): {text}")
+
+    def answers(self, query: str, accept: str) -> list[bytes]:
+        """The answer to `query` in the `accept` media type: one body, or the bodies of its pages when the endpoint
+        refused it whole for its cap."""
+        response = self._post(query, accept)
+        if response.status_code == 200:
+            return [response.content]
+        if response.status_code != 400 or "Maillage-Result-Refused" not in response.headers:
+            raise self._failed(response)
+        order = _page_order(query)
+        if order is None:
+            raise StoreError(
+                f"La réponse dépasse le plafond du point d'accès et la requête ne peut être paginée (ni ORDER BY, ni "
+                f"variables nommées) : {response.text.strip()}",
+                f"The answer is over the endpoint's cap and the query cannot be paged (no ORDER BY, no named "
+                f"variables): {response.text.strip()}")
+        size, offset, pages = int(response.headers["Maillage-Result-Limit"]), 0, []
+        while True:
+            page = self._post(f"{query}\n{order}\nLIMIT {size} OFFSET {offset}", accept)
+            if page.status_code == 400 and page.headers.get("Maillage-Result-Refused") == "bytes" and size > 1:
+                size //= 2  # rows are not bytes: smaller pages until one fits
+                continue
+            if page.status_code != 200:
+                raise self._failed(page)
+            pages.append(page.content)
+            count = _count(page.content, accept)
+            if count < size:
+                return pages
+            offset += size
+
+    def _request(self, query: str, return_format: str) -> list[bytes]:
+        return self.answers(query, ACCEPT[return_format])
+
     def _json(self, query):
-        answer = self._request(query, "json")
-        return answer["head"]["vars"], answer["results"]["bindings"]
+        pages = [json.loads(body) for body in self._request(query, "json")]
+        return pages[0]["head"]["vars"], [row for page in pages for row in page["results"]["bindings"]]
 
     def select_texts(self, query, params=None):
-        return csv_rows(self._request(self._checked(query, params, "SELECT"), "csv"))
+        pages = [csv_rows(body) for body in self._request(self._checked(query, params, "SELECT"), "csv")]
+        return pages[0][0], [row for _, rows in pages for row in rows]
 
     def _ask(self, query):
-        return bool(self._request(query, "json")["boolean"])
+        return bool(json.loads(self._request(query, "json")[0])["boolean"])
 
     def _construct(self, query):
-        data = self._request(query, "turtle")
-        graph = RdflibGraph().parse(data=data.decode("utf-8") if isinstance(data, bytes) else data, format="turtle")
+        graph = RdflibGraph()
+        for body in self._request(query, "turtle"):
+            graph.parse(data=body.decode("utf-8"), format="turtle")
         blank = _Namer()
         return [tuple(_from_rdflib(t, blank) for t in triple) for triple in sorted(graph)]
+
+
+def _count(body: bytes, accept: str) -> int:
+    """Results in one page (SPARQL JSON, CSV, Turtle), to know whether another follows."""
+    if accept == ACCEPT["json"]:
+        return len(json.loads(body)["results"]["bindings"])
+    if accept == ACCEPT["csv"]:
+        return len(csv_rows(body)[1])
+    return len(RdflibGraph().parse(data=body.decode("utf-8"), format="turtle"))
 
 
 def dump_of(directory: Path) -> Path:

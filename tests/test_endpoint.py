@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -26,11 +25,12 @@ from rdflib import RDFS, Graph, Literal, URIRef
 
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.publication.outputs import write_outputs
+from maillage.bench.endpoint import start_front, stop_front
 from maillage.cli.main import main
 from maillage.endpoint.dataset import BuiltDataset, is_personal
 from maillage.endpoint.entities import describe
 from maillage.endpoint.guard import QueryRefused, check_query
-from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from maillage.endpoint.oxigraph_server import OxigraphServer, prepare_store
 from maillage.stores import OxigraphStore
 from tests.conftest import ID
 
@@ -56,32 +56,9 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
     return out
 
 
-def start_serve(out: Path) -> tuple[subprocess.Popen, str]:
-    """`maillage serve` over `out` on a free port, once it answers."""
-    port = free_port()
-    command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
-               "--port", str(port), "--timeout", str(TIMEOUT_S), "--limit", str(CAP)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"maillage serve stopped: {process.stdout.read().decode()}")
-        try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("maillage serve did not answer")
-
-
-def stop_serve(process: subprocess.Popen) -> None:
-    process.terminate()  # uvicorn stops on SIGTERM, and the front then stops its Oxigraph
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free port, once it answers (bench-endpoint's way)."""
+    return start_front(out, TIMEOUT_S, limit, memory_gb=1, wait=120)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +66,7 @@ def endpoint(seed_out) -> str:
     """The base URL of `maillage serve` over the seed build."""
     process, url = start_serve(seed_out)
     yield url
-    stop_serve(process)
+    stop_front(process)
 
 
 def sparql(endpoint: str, query: str, accept: str, method: str = "POST") -> httpx.Response:
@@ -195,14 +172,52 @@ def test_runaway_query_is_stopped_at_the_timeout(endpoint, query):
         time.sleep(0.2)
 
 
-def test_results_are_capped(endpoint):
+def test_an_answer_over_the_cap_is_refused_never_cut(endpoint):
     response = sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o }", "text/csv")
-    assert response.status_code == 200
-    assert response.headers["Maillage-Result-Limit"] == str(CAP)
-    assert len(response.text.strip().splitlines()) == CAP + 1  # header line
+    assert response.status_code == 400
+    assert f"plafond de {CAP} résultats" in response.text and f"cap of {CAP} results" in response.text
+    assert response.headers["Maillage-Result-Refused"] == "rows" and response.headers["Maillage-Result-Limit"] == str(CAP)
     response = sparql(endpoint, f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {CAP + 1}", "text/csv")
     assert response.status_code == 400 and "OFFSET" in response.text
-    assert "Maillage-Result-Limit" not in sparql(endpoint, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "text/csv").headers
+    # Exactly the cap is a complete answer, stated with both caps.
+    exact = f"SELECT ?n WHERE {{ VALUES ?n {{ {' '.join(map(str, range(CAP)))} }} }}"
+    response = sparql(endpoint, exact, "text/csv")
+    assert response.status_code == 200 and len(response.text.strip().splitlines()) == CAP + 1  # header line
+    assert response.headers["Maillage-Result-Limit"] == str(CAP) and int(response.headers["Maillage-Result-Max-Bytes"]) > 0
+    for accept in ("application/sparql-results+json", "application/sparql-results+xml", "text/tab-separated-values"):
+        assert sparql(endpoint, exact, accept).status_code == 200
+        assert sparql(endpoint, exact.replace(" }", f" {CAP} }}", 1), accept).status_code == 400
+
+
+def test_a_standard_client_sees_the_cap(endpoint):
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+    client = SPARQLWrapper(endpoint + "/sparql")
+    client.setMethod(POST)
+    client.setReturnFormat(JSON)
+    client.setQuery("SELECT ?s ?o WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryBadFormed) as refused:
+        client.query()
+    assert f"cap of {CAP} results" in str(refused.value) and "refused, not cut" in str(refused.value)
+
+
+def test_a_query_too_long_is_refused_before_parsing(endpoint):
+    text = "SELECT ?x WHERE { VALUES ?x { " + '"valeur" ' * 20000 + "} }"
+    response = sparql(endpoint, text, "application/sparql-results+json")
+    assert response.status_code == 413 and "trop longue" in response.text and "too long" in response.text
+
+
+def test_a_runaway_stops_alone(endpoint):
+    """While a runaway holds a worker up to its deadline, other queries are answered, none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        runaway = pool.submit(sparql, endpoint, RUNAWAYS[1], "application/sparql-results+json")
+        others = [sparql(endpoint, COORDINATIONS_QUERY, "text/csv") for _ in range(20)]
+        assert runaway.result().status_code == 504
+    assert [r.status_code for r in others] == [200] * 20, [r.text for r in others if r.status_code != 200]
+    assert len({r.text for r in others}) == 1
 
 
 def test_unreadable_query_is_a_clear_400(endpoint):
@@ -342,6 +357,40 @@ def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_t
     assert coordination is not None and not [f for f in coordination.facts if is_personal(str(f.graph))]
 
 
+# --- the project's client on a small cap ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_cap(seed_out) -> str:
+    """`maillage serve` over the seed build with a cap of 5 results and 2,000 bytes."""
+    process, url = start_front(seed_out, TIMEOUT_S, 5, memory_gb=1, max_mb=0.002, wait=120)
+    yield url
+    stop_front(process)
+
+
+@pytest.mark.parametrize("name", ["coordinations_by_type", "entity_summaries"])  # ordered; unordered (paged by its variables)
+def test_the_project_client_gets_whole_answers_over_the_caps(tiny_cap, seed_store, name):
+    """More than 5 rows and 2,000 bytes: no LIMIT appended for the project's client, and pages over the cap in bytes."""
+    from maillage.library import get_query
+    from maillage.stores import EndpointStore
+
+    query = get_query(name)
+    expected = query.run(seed_store)
+    assert len(expected) > 5
+    store = EndpointStore(tiny_cap + "/sparql")
+    rows = query.run(store)
+    assert sorted(map(str, rows)) == sorted(map(str, expected)) and len(rows) == len(expected)
+    variables, texts = query.texts(store)
+    assert len(texts) == len(expected)
+
+
+def test_the_project_client_fails_loudly_when_it_cannot_page(tiny_cap):
+    from maillage.stores import EndpointStore, StoreError
+
+    with pytest.raises(StoreError) as failed:
+        EndpointStore(tiny_cap + "/sparql").select("SELECT * WHERE { ?s ?p ?o }")
+    assert "paginée" in failed.value.message("fr") and "paged" in failed.value.message("en")
+
+
 # --- the query guard, without a server ---------------------------------------------------------------
 
 def test_guard_appends_the_cap_only_where_the_grammar_allows():
@@ -350,6 +399,29 @@ def test_guard_appends_the_cap_only_where_the_grammar_allows():
     with pytest.raises(QueryRefused) as refused:
         check_query("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", 5)
     assert refused.value.status == 400 and "VALUES" in refused.value.fr
+    assert check_query("SELECT * WHERE { ?s ?p ?o }", 5, probe=True).text.endswith("\nLIMIT 6")
+
+
+def test_a_parse_over_its_time_is_stopped_and_the_checker_goes_on():
+    import asyncio
+
+    from maillage.endpoint.checker import Checker
+
+    async def run() -> tuple[QueryRefused, object]:
+        checker = Checker(5, parse_s=0.01, processes=1).start()
+        checker.open()
+        try:
+            long = "SELECT ?x WHERE { VALUES ?x { " + " ".join(f'"v{i}"' for i in range(8000)) + " } }"
+            with pytest.raises(QueryRefused) as refused:
+                await checker.check(long)
+            checker.parse_s = 30
+            return refused.value, await checker.check("ASK { ?s ?p ?o }")
+        finally:
+            checker.stop()
+
+    refused, checked = asyncio.run(run())
+    assert "analyse" in refused.fr and "Parsing" in refused.en
+    assert checked.form == "AskQuery"
 
 
 # --- the store cache -----------------------------------------------------------------------------------
@@ -392,10 +464,12 @@ def _counts_on(server_url: str) -> dict[str, int]:
 def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
     process, url = start_serve(seed_out)
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-    assert len(children) == 1
-    stop_serve(process)
+    commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
+    assert sum(b"serve-read-only" in command for command in commands) == 4  # the Oxigraph workers
+    stop_front(process)
     time.sleep(0.5)
-    assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(f"/proc/{children[0]}/status").read_text()
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
 
 
 def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
@@ -423,3 +497,22 @@ def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
 def test_load_without_a_build_says_so(tmp_path):
     result = CliRunner().invoke(main, ["load", "--endpoint", "http://127.0.0.1:1/store", "--out", str(tmp_path)])
     assert result.exit_code == 3 and "maillage build" in result.output
+
+
+# --- maillage bench-endpoint, small ------------------------------------------------------------------
+
+def test_bench_endpoint_runs_small_with_no_failure(seed_out):
+    """The load benchmark on the seed build, 5 clients for 5 s (a smoke test: its figures are not checked)."""
+    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "5",
+                                       "--runaway-every", "3", "--timeout", "30", "--workers", "4", "--memory-gb", "1",
+                                       "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    table = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in table[1:]}
+    assert table[0][0].strip() == "Load" and set(rows) == {"anchor", "front", "runaway"}
+    for name, (answered, failed, _unfinished, per_second, median_ms, share) in rows.items():
+        assert int(answered) > 0 and failed == "0", (name, result.stdout)
+        assert float(per_second) > 0 and float(median_ms) > 0 and share.endswith("%")
+    runaways = next(line for line in result.stdout.splitlines() if line.startswith("Runaway queries: "))
+    assert "504 in" in runaways or "500 in" in runaways
+    assert "Machine:" in result.stdout and "bound: 1 GiB" in result.stdout

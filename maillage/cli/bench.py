@@ -10,6 +10,7 @@ import click
 
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.referential.package import ReferentialError
+from maillage.bench.endpoint import bench_endpoint_command
 from maillage.cli.common import EXIT_PROBLEMS, EXIT_UNREADABLE, err, fail, out
 from maillage.cli.queries import LANG
 from maillage.stores import StoreError
@@ -130,4 +131,4 @@ def bench_viewer(scale, seed, workdir, build_dir, rounds):
     out.print(summary(measure), highlight=False)
 
 
-COMMANDS = (bench, bench_queries, bench_viewer)
+COMMANDS = (bench, bench_queries, bench_viewer, bench_endpoint_command)  # bench-endpoint: bench/endpoint.py

@@ -127,10 +127,17 @@ def docs(out_dir, ontology_dir):
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port (0: a free one).")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=10.0, show_default=True,
               help="Seconds after which a query is stopped.")
-@click.option("--limit", type=click.IntRange(1), default=10000, show_default=True, help="Most results per query.")
+@click.option("--limit", type=click.IntRange(1), default=10000, show_default=True,
+              help="Most results per answer (a longer answer is refused, never cut).")
+@click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
+              help="Most megabytes per answer (a longer answer is refused, never cut).")
+@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True,
+              help="Oxigraph processes, each evaluating one query at a time.")
+@click.option("--memory-gb", type=click.FloatRange(0.5), default=1.5, show_default=True,
+              help="Address space of each Oxigraph process (a query growing past it is stopped).")
 @click.option("--include-personal", is_flag=True, help="Also serve the personal contact data graphs.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def serve(out_dir, host, port, timeout, limit, include_personal, lang):
+def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, include_personal, lang):
     """Serve the built graph: read-only SPARQL endpoint (/sparql) and entity pages (/id/...)."""
     from maillage.endpoint.dataset import DatasetMissing
     from maillage.endpoint.oxigraph_server import OxigraphError
@@ -142,7 +149,7 @@ def serve(out_dir, host, port, timeout, limit, include_personal, lang):
 
     try:
         run(out_dir, host=host, port=port, timeout=timeout, limit=limit, include_personal=include_personal,
-            announce=announce)
+            workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), announce=announce)
     except DatasetMissing as exc:
         err.print(exc.message(lang), style="red", markup=False)
         sys.exit(EXIT_UNREADABLE)

@@ -9,14 +9,41 @@
   page (Accept, or `?format=turtle|jsonld|html` for links); 404 page if unknown.
 - `/`: what this endpoint is, with an example query.
 
-Runaway queries. Oxigraph's `--timeout-s` is cooperative: it stops most
-evaluations but then answers 200 with a body cut short by the text "The
-SPARQL operation has been cancelled", and some (ORDER BY, aggregates over a
-cartesian product) it does not stop at all (measured with oxigraph 0.5.13).
-So the front reads the whole answer (small, thanks to the result cap) within
-its own deadline (timeout + GRACE_S): a cut body or a missed deadline becomes
-a 504 with a readable French/English message, and on a missed deadline
-`on_runaway` restarts Oxigraph, the only way to end such an evaluation.
+Concurrency and deadlines. The front's event loop only moves bytes: the
+checks run in parser processes behind a cache of checked texts
+(checker.py), and each query is evaluated by an Oxigraph worker of its own
+(engines.py), leased from a small pool for that query alone. Oxigraph's
+`--timeout-s` is cooperative: it stops most evaluations but then answers 200
+with a body cut short by "The SPARQL operation has been cancelled", and some
+(ORDER BY, aggregates over a cartesian product) it does not stop at all
+(oxigraph 0.5.13). So the front reads the whole answer within its own
+deadline (timeout + GRACE_S): a cut body or a missed deadline is a 504 with
+a French/English message, and on a missed deadline that query's worker is
+killed and replaced; the other queries go on. A query that grows its worker
+past the memory bound makes it abort: a 500 saying so, the worker replaced.
+Queries wait their turn for a worker; after `queue_s` a 503 asks to try again.
+
+No silent truncation. A capped answer used to be cut at `limit` rows and
+said so only in a header, which SPARQL clients do not show: a client got
+10,000 of 36,359 territories with a 200. Now an answer is complete or
+refused:
+- a query without a LIMIT is sent with LIMIT limit+1; if more than `limit`
+  results come back, the front answers 400 with a French/English message
+  saying how to page (ORDER BY + LIMIT/OFFSET), and the headers
+  `Maillage-Result-Refused: rows` and `Maillage-Result-Limit`;
+- an answer longer than `max_bytes` (rows are not bytes: one CONSTRUCT was
+  101 MB) is refused the same way (`Maillage-Result-Refused: bytes`);
+- a LIMIT above the cap is refused (guard.py).
+Every answer states both caps (`Maillage-Result-Limit`,
+`Maillage-Result-Max-Bytes`). Refusing rather than cutting is the only way a
+standard client (SPARQLWrapper, YASGUI, curl) sees the cap. A client that
+wants whole answers says so with the request header
+`Maillage-Complete-Answer: yes`: no LIMIT is appended for it (the cap in
+bytes, the deadline and the memory bound still hold). The project's own
+client (stores.EndpointStore) sends it, and pages when an answer is over the
+cap in bytes, so the library, the CLI, the Python API and the viewer get
+every row, each query evaluated once (paging with OFFSET evaluates the
+whole query again for each page: 5 times for the 36,359 territories).
 """
 
 from __future__ import annotations
@@ -44,8 +71,10 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from graph_builder.kinds import load_schema
+from maillage.endpoint.checker import Checker
+from maillage.endpoint.engines import Busy, EnginePool, Worker
 from maillage.endpoint.entities import describe, jsonld_context
-from maillage.endpoint.guard import QueryRefused, check_query, update_refused
+from maillage.endpoint.guard import QueryRefused, count_results, update_refused
 from maillage.stores import QueryStore
 
 HERE = Path(__file__).parent
@@ -53,6 +82,9 @@ EXAMPLE_QUERY = HERE / "sparql" / "example.rq"
 GRACE_S = 2.0
 CANCELLED = b"The SPARQL operation has been cancelled"
 LIMIT_HEADER = "Maillage-Result-Limit"
+BYTES_HEADER = "Maillage-Result-Max-Bytes"
+REFUSED_HEADER = "Maillage-Result-Refused"  # rows or bytes: the answer was over that cap
+COMPLETE_HEADER = "Maillage-Complete-Answer"  # "yes" from a client: no LIMIT appended (see above)
 # Media types of an entity, least preferred first: python-mimeparse gives ties to the last one,
 # so `*/*` (curl, scripts) gets Turtle and browsers, which ask for text/html, get the page.
 ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "text/turtle"]
@@ -61,14 +93,24 @@ FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "json-ld": "app
 SPARQL_PARAMS = ("default-graph-uri", "named-graph-uri")
 STORE_DOWN = ("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
               "The RDF store is not answering (restarting?), try again.\n")
+BUSY = ("Le point d'accès est saturé : la requête n'a pas pu démarrer, réessayez dans un instant.\n"
+        "The endpoint is saturated: the query could not start, try again shortly.\n")
 
 
 @dataclass(frozen=True)
 class FrontConfig:
-    upstream: str  # the Oxigraph server, e.g. http://127.0.0.1:7879
     base: str  # entity IRIs base, served under /id/
     timeout: float  # seconds
-    limit: int  # result cap
+    limit: int  # result cap, in results
+    max_bytes: int  # result cap, in bytes
+    memory_bytes: int | None = None  # each worker's bound, for the message
+    # How long a query may wait for a free worker: under load, queries queue (50 clients, 4 workers), and
+    # that is no reason to fail them; only a wait this long (a saturated endpoint) is answered 503.
+    queue_s: float = 120.0
+
+
+class AnswerTooLong(Exception):
+    pass
 
 
 def _refusal(exc: QueryRefused) -> PlainTextResponse:
@@ -82,6 +124,29 @@ def timeout_response(timeout: float) -> PlainTextResponse:
         status_code=504)
 
 
+def memory_response(memory_bytes: int | None) -> PlainTextResponse:
+    bound = f" ({memory_bytes / (1 << 30):g} Gio / GiB)" if memory_bytes else ""
+    return PlainTextResponse(
+        f"La requête a dépassé la mémoire permise{bound} et a été arrêtée : restreignez-la (motifs plus précis, LIMIT).\n"
+        f"The query exceeded the memory allowed{bound} and was stopped: narrow it down (more specific patterns, LIMIT).\n",
+        status_code=500)
+
+
+def too_many(config: FrontConfig, what: str, headers: dict[str, str]) -> PlainTextResponse:
+    """The refusal of an answer over a cap: a message any client shows, the cap in headers for the project's."""
+    if what == "rows":
+        fr = (f"La réponse dépasse le plafond de {config.limit} résultats : elle n'est pas tronquée mais refusée. "
+              f"Paginez avec ORDER BY et LIMIT {config.limit} OFFSET 0, {config.limit}, …")
+        en = (f"The answer is over the cap of {config.limit} results: it is refused, not cut. "
+              f"Page with ORDER BY and LIMIT {config.limit} OFFSET 0, {config.limit}, …")
+    else:
+        fr = (f"La réponse dépasse le plafond de {config.max_bytes} octets : elle n'est pas tronquée mais refusée. "
+              "Paginez avec ORDER BY et LIMIT / OFFSET, ou demandez moins de valeurs.")
+        en = (f"The answer is over the cap of {config.max_bytes} bytes: it is refused, not cut. "
+              "Page with ORDER BY and LIMIT / OFFSET, or ask for fewer values.")
+    return PlainTextResponse(f"{fr}\n{en}\n", status_code=400, headers={**headers, REFUSED_HEADER: what})
+
+
 @cache
 def example_query() -> str:
     """The example of the landing page, without its documenting header."""
@@ -89,13 +154,12 @@ def example_query() -> str:
     return "\n".join(line for line in lines if not line.startswith("#+")).strip()
 
 
-def make_app(config: FrontConfig, store: QueryStore, on_runaway: Callable[[], None] | None = None,
+def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checker: Checker,
              on_shutdown: Callable[[], None] | None = None) -> Starlette:
-    """The front; `on_runaway` ends a query Oxigraph does not stop, `on_shutdown` runs when the server stops."""
+    """The front over started `engines` and `checker`; `on_shutdown` runs when the server stops."""
     templates = Jinja2Templates(directory=HERE / "templates")
     prefixes = load_schema().prefixes
-    client_holder: dict[str, httpx.AsyncClient] = {}
-    restart_lock = asyncio.Lock()
+    caps = {LIMIT_HEADER: str(config.limit), BYTES_HEADER: str(config.max_bytes)}
 
     def local(iri: str) -> str | None:
         return "/id/" + iri[len(config.base):] if iri.startswith(config.base) else None
@@ -149,31 +213,56 @@ def make_app(config: FrontConfig, store: QueryStore, on_runaway: Callable[[], No
         dataset = {n: [v for m, v in pairs if m == n] for n in SPARQL_PARAMS if n in names}
         return (queries[0] if queries else None), dataset
 
+    async def evaluate(worker: Worker, text: str, dataset: dict[str, list[str]], accept: str) -> httpx.Response:
+        """The worker's whole answer, read within the cap in bytes (AnswerTooLong past it)."""
+        form = {"query": text, **dataset}
+        async with worker.client.stream("POST", "/query", data=form, headers={"Accept": accept}) as answer:
+            body = bytearray()
+            async for chunk in answer.aiter_bytes():
+                body += chunk
+                if len(body) > config.max_bytes:
+                    raise AnswerTooLong  # leaving the block closes the connection: Oxigraph stops writing
+        return httpx.Response(answer.status_code, headers=answer.headers, content=bytes(body))
+
     async def sparql(request: Request) -> Response:
         try:
             text, dataset = await read_query(request)
-            checked = check_query(text or "", config.limit)
+            checked = await checker.check(text or "")
         except QueryRefused as exc:
             return _refusal(exc)
         accept = request.headers.get("accept") or "application/sparql-results+json"
+        complete = request.headers.get(COMPLETE_HEADER, "").lower() == "yes" and checked.limit_added is not None
         try:
-            upstream = await asyncio.wait_for(
-                client_holder["client"].post("/query", data={"query": checked.text, **dataset}, headers={"Accept": accept}),
-                timeout=config.timeout + GRACE_S)
-        except TimeoutError:
-            if on_runaway is not None and not restart_lock.locked():
-                async with restart_lock:
-                    await run_in_threadpool(on_runaway)
-            return timeout_response(config.timeout)
-        except httpx.TransportError:
-            return PlainTextResponse(STORE_DOWN, status_code=503)
-        if CANCELLED in upstream.content[-200:]:
-            return timeout_response(config.timeout)
-        headers = {"Vary": "Accept"}
-        if checked.limit_added is not None:
-            headers[LIMIT_HEADER] = str(checked.limit_added)
-        return Response(upstream.content, status_code=upstream.status_code, headers=headers,
-                        media_type=upstream.headers.get("content-type"))
+            async with engines.lease(wait_s=config.queue_s) as worker:
+                try:
+                    upstream = await asyncio.wait_for(evaluate(worker, text if complete else checked.text, dataset, accept),
+                                                      timeout=config.timeout + GRACE_S)
+                except TimeoutError:
+                    engines.retire(worker)  # this query alone: the other workers keep answering
+                    return timeout_response(config.timeout)
+                except httpx.TransportError:
+                    engines.retire(worker)
+                    # A worker that ended during the query hit its memory bound (Oxigraph aborts on a failed allocation).
+                    if await asyncio.to_thread(worker.server.ended, 0.5) is not None:
+                        return memory_response(config.memory_bytes)
+                    return PlainTextResponse(STORE_DOWN, status_code=503)
+                if CANCELLED in upstream.content[-200:]:
+                    # Cancelled by Oxigraph's own timeout: ended for the client, but not always in the worker (an ORDER
+                    # BY was seen to grow its worker afterwards, failing the next query there): that worker goes too.
+                    engines.retire(worker)
+                    return timeout_response(config.timeout)
+        except Busy:
+            return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "1"})
+        except AnswerTooLong:
+            return too_many(config, "bytes", caps)
+        headers = {"Vary": "Accept", **caps}
+        media = upstream.headers.get("content-type") or ""
+        if (upstream.status_code == 200 and checked.limit_added is not None and not complete
+                and len(upstream.content) > config.limit):
+            # Below limit+1 bytes no answer can hold limit+1 results (each takes a byte at least): no need to count.
+            if await run_in_threadpool(count_results, upstream.content, media) > config.limit:
+                return too_many(config, "rows", caps)
+        return Response(upstream.content, status_code=upstream.status_code, headers=headers, media_type=media or None)
 
     def refuse_update(request: Request) -> Response:
         return _refusal(update_refused())
@@ -211,9 +300,11 @@ def make_app(config: FrontConfig, store: QueryStore, on_runaway: Callable[[], No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        async with httpx.AsyncClient(base_url=config.upstream, timeout=None) as client:
-            client_holder["client"] = client
-            yield
+        engines.open()
+        checker.open()
+        yield
+        await engines.close()
+        checker.stop()
         # Here, not after uvicorn.run returns: on SIGTERM uvicorn re-raises the signal once shut down.
         if on_shutdown is not None:
             await run_in_threadpool(on_shutdown)
@@ -227,5 +318,6 @@ def make_app(config: FrontConfig, store: QueryStore, on_runaway: Callable[[], No
         Route("/id/{path:path}", entity),
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                             allow_headers=["Accept", "Content-Type"], expose_headers=[LIMIT_HEADER])]
+                             allow_headers=["Accept", "Content-Type", COMPLETE_HEADER],
+                             expose_headers=[LIMIT_HEADER, BYTES_HEADER, REFUSED_HEADER])]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -11,6 +11,8 @@ rebuilt only when the checksum of `maillage.nq` in the manifest changes.
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -82,17 +84,19 @@ class OxigraphServer:
     `timeout_s` is Oxigraph's own query timeout; it is cooperative, so the
     front keeps its own deadline too (see app.py). `offline`: Oxigraph runs
     in a network namespace of its own, behind a relay (offline.py), so that
-    it cannot call out (SERVICE), where the platform allows it.
+    it cannot call out (SERVICE), where the platform allows it. `memory_bytes`
+    bounds the process's address space (RLIMIT_AS): past it an allocation
+    fails and Oxigraph aborts, ending the query that grew it and nothing else.
     """
 
     def __init__(self, location: Path | None, *, host: str = "127.0.0.1", port: int | None = None,
                  read_only: bool = True, timeout_s: float | None = None, cors: bool = False,
-                 union_default_graph: bool = True, offline: bool = False):
+                 union_default_graph: bool = True, offline: bool = False, memory_bytes: int | None = None):
         if read_only and location is None:
             raise ValueError("a read-only server needs a store location")
         self.location, self.host, self.port = location, host, port or free_port(host)
         self.read_only, self.timeout_s, self.cors, self.union_default_graph = read_only, timeout_s, cors, union_default_graph
-        self.offline = offline
+        self.offline, self.memory_bytes = offline, memory_bytes
         self._process: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
 
@@ -116,9 +120,37 @@ class OxigraphServer:
         return command
 
     def start(self, wait: float = 30.0) -> OxigraphServer:
-        self._process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
+        # glibc gives each thread that allocates its own 64 MB arena of address space: two keep the
+        # address space near what is used, so that the bound below measures memory, not reservations.
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
+        self._process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        if self.memory_bytes is not None:
+            # Set from here rather than in preexec_fn, which is unsafe in a parent with threads (the front's);
+            # the server only takes queries once ready, long after this. Offline, this process is the relay
+            # (offline.py), whose Oxigraph child inherits the bound: it starts once the relay's Python is up.
+            resource.prlimit(self._process.pid, resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
         self.wait_ready(wait)
         return self
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def ended(self, wait: float = 0.0) -> int | None:
+        """The exit status if the process has ended within `wait` s (negative: the signal that ended it), else None."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """End the process at once (a query it would not stop), without waiting for anything else."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        if self._process is not None:
+            self._process.wait()
 
     def wait_ready(self, wait: float) -> None:
         deadline = time.monotonic() + wait

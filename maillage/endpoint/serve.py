@@ -7,22 +7,35 @@ from pathlib import Path
 
 import uvicorn
 
-from maillage.endpoint.app import GRACE_S, FrontConfig, make_app
+from maillage.endpoint.app import FrontConfig, make_app
+from maillage.endpoint.checker import MAX_QUERY_BYTES, Checker
 from maillage.endpoint.dataset import BuiltDataset
-from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from maillage.endpoint.engines import MEMORY_BYTES, WORKERS, EnginePool
+from maillage.endpoint.oxigraph_server import free_port, prepare_store
 from maillage.stores import EndpointStore
+
+MAX_ANSWER_BYTES = 64_000_000  # the library's longest national answer (partner_graph_edges) is 61 MB of JSON
 
 
 def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, limit: int = 10000,
-          include_personal: bool = False, announce: Callable[[str], None] = print) -> None:
-    """Load (or reuse) the store of the build, start Oxigraph on an internal port, serve the front until stopped."""
+          include_personal: bool = False, workers: int = WORKERS, memory_bytes: int | None = MEMORY_BYTES,
+          max_bytes: int = MAX_ANSWER_BYTES, max_query_bytes: int = MAX_QUERY_BYTES,
+          announce: Callable[[str], None] = print) -> None:
+    """Load (or reuse) the store of the build, start the Oxigraph workers and the parsers, serve the front until stopped."""
     dataset = BuiltDataset.open(out_dir)
     location = prepare_store(dataset, include_personal)
     port = port or free_port(host)
-    # offline: Oxigraph cannot call out even if a SERVICE clause got past the front (defence in depth).
-    with OxigraphServer(location, timeout_s=timeout, cors=True, offline=True) as oxigraph:
-        store = EndpointStore(f"{oxigraph.url}/query", timeout_s=timeout + GRACE_S)
-        app = make_app(FrontConfig(upstream=oxigraph.url, base=dataset.base, timeout=timeout, limit=limit), store,
-                       on_runaway=oxigraph.restart, on_shutdown=oxigraph.stop)
+    engines = EnginePool(location, size=workers, timeout_s=timeout, memory_bytes=memory_bytes).start()
+    checker = Checker(limit, max_bytes=max_query_bytes).start()
+    try:
+        # Entity pages read through the front itself: the same checks, workers and deadlines as any query.
+        loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
+        store = EndpointStore(f"http://{loopback}:{port}/sparql", timeout_s=timeout + 5)
+        config = FrontConfig(base=dataset.base, timeout=timeout, limit=limit, max_bytes=max_bytes, memory_bytes=memory_bytes)
+        app = make_app(config, store, engines, checker, on_shutdown=engines.stop)
         announce(f"http://{host}:{port}/sparql")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # Stopping does not wait for queries still running past a few seconds (a long one could hold it minutes).
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:
+        engines.stop()
+        checker.stop()
