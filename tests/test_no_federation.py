@@ -25,12 +25,13 @@ from click.testing import CliRunner
 
 import maillage
 from app.viewer.console import ConsoleError, offline, run_console
+from maillage.bench.endpoint import stop_front
 from maillage.cli.main import main
 from maillage.endpoint.oxigraph_server import OxigraphServer
 from maillage.sparql import QueryRefused
 from maillage.stores import open_store
 from tests.conftest import Listener
-from tests.test_endpoint import start_serve, stop_serve
+from tests.test_endpoint import start_serve
 
 FRENCH = ("Requête refusée", "Requête SPARQL illisible", "Les requêtes fédérées")
 
@@ -150,7 +151,7 @@ def test_the_endpoint_never_calls_out(listener, calls, tiny_out):
                 assert name not in calls, name
             assert listener.settled() == 0, name
     finally:
-        stop_serve(process)
+        stop_front(process)
 
 
 def test_the_console_never_calls_out(listener, calls, tiny_out):
