@@ -58,7 +58,8 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
 
 def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:
     """`maillage serve` over `out` on a free port, once it answers (bench-endpoint's way)."""
-    return start_front(out, TIMEOUT_S, limit, memory_gb=1, wait=120)
+    # 3 GiB per worker: a runaway meets its deadline before the memory bound (seen at 1 GiB: stopped by the bound).
+    return start_front(out, TIMEOUT_S, limit, memory_gb=3, wait=120)
 
 
 @pytest.fixture(scope="session")
