@@ -343,10 +343,10 @@ def json_bindings(answer: bytes | str, courtesy: Callable[[], None] | None = Non
     start = _ROWS.match(text, _DECODER.raw_decode(text, head.end())[1]) if head else None
     if start is None:  # another layout than Oxigraph's: read at once
         return json.loads(text)["results"]["bindings"]
-    return list(_every(_rows(text, start), 1000, courtesy))
+    return list(calling_every(_rows(text, start), 1000, courtesy))
 
 
-def _every(items: Iterable, every: int, call: Callable[[], None]) -> Iterator:
+def calling_every(items: Iterable, every: int, call: Callable[[], None]) -> Iterator:
     """`items`, with `call()` after each `every` of them."""
     for number, item in enumerate(items):
         if number and number % every == 0:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from maillage.stores import calling_every
+
 _local = threading.local()
 _count_lock = threading.Lock()
 _waiting = 0
@@ -75,10 +77,7 @@ def give_way() -> None:
 
 def giving_way(items: Iterable, every: int = 1000) -> Iterator:
     """`items`, with `give_way()` after each `every` of them."""
-    for number, item in enumerate(items):
-        if number and number % every == 0:
-            give_way()
-        yield item
+    return calling_every(items, every, give_way)
 
 
 _MISSING = object()
