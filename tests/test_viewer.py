@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.viewer import warmup
+from app.viewer import model
 from app.viewer.model import Viewer
 from tests.conftest import MAIN
 
@@ -139,8 +139,8 @@ def _opening_table_script():
 
     import streamlit as st
 
+    from app.viewer.model import manifest
     from app.viewer.ui import _build_table
-    from app.viewer.warmup import manifest
 
     st.table(_build_table(manifest(os.environ["MAILLAGE_OUT"])))
 
@@ -149,7 +149,7 @@ def _opening_table_script():
 def test_the_opening_view_says_when_the_graph_was_built_its_size_and_conformity(seed_out, monkeypatch, lang):
     """What the first visitor reads while the graph opens (viewer_ui._while_opening), from the build's manifest."""
     monkeypatch.setenv("MAILLAGE_OUT", str(seed_out))
-    build = warmup.manifest(str(seed_out))
+    build = model.manifest(str(seed_out))
     at = AppTest.from_function(_opening_table_script)
     at.session_state["lang"] = lang
     at.run()

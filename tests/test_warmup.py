@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.viewer import sharing, warmup
+from app.viewer import model, sharing, warmup
 from app.viewer.maps import spots
 from app.viewer.network import cached_network
 from app.viewer.partners import PartnerGraph
@@ -96,12 +96,12 @@ def test_the_warm_up_waits_for_a_page_no_longer_than_its_patience():
 
 
 def test_the_manifest_is_read_before_the_graph_opens(seed_out, tmp_path):
-    build = warmup.manifest(str(seed_out))
+    build = model.manifest(str(seed_out))
     assert build["conforms"] is True and build["quads"] > 1000 and build["built_at"]
-    assert warmup.manifest(str(tmp_path)) is None  # no build yet: the opening says what to do
+    assert model.manifest(str(tmp_path)) is None  # no build yet: the opening says what to do
     (tmp_path / "manifest.json").write_text("{ not json", encoding="utf-8")
-    assert warmup.manifest(str(tmp_path)) is None
-    assert warmup.manifest("http://127.0.0.1:7878/query") is None  # an endpoint has no manifest
+    assert model.manifest(str(tmp_path)) is None
+    assert model.manifest("http://127.0.0.1:7878/query") is None  # an endpoint has no manifest
 
 
 def test_no_territory_asked_needs_no_index(seed_out):

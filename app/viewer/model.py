@@ -51,12 +51,19 @@ def entity_base() -> str:
     return _entity_base
 
 
+def manifest(out_dir: str) -> dict | None:
+    """What the build's manifest.json says (date, quads, conformity), readable before the graph is open; None for
+    an endpoint, or a directory without a readable manifest (the opening then says what is wrong)."""
+    try:
+        found = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def built_base(source: str | Path) -> str:
     """The base IRI a build was made with (its manifest.json), DEFAULT_BASE for anything else."""
-    try:
-        found = json.loads((Path(source) / "manifest.json").read_text(encoding="utf-8")).get("base")
-    except (OSError, ValueError, AttributeError):
-        return DEFAULT_BASE
+    found = (manifest(str(source)) or {}).get("base")
     return found if isinstance(found, str) and found.startswith(("http://", "https://")) else DEFAULT_BASE
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.viewer.model import Viewer, entity_base, short
+from app.viewer.model import Viewer, entity_base, manifest, short
 from app.viewer.text import md
-from app.viewer.warmup import begin, manifest, out_dir
+from app.viewer.warmup import begin, out_dir
 from graph_builder.problems import thousands
 from graph_builder.referential.geometry import Geometry, GeometryError, prepared, prepared_directory
 from graph_builder.referential.geometry import load as load_geometry

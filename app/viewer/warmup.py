@@ -13,14 +13,12 @@ waits for it (the caches are shared, the slow ones locked): nothing is computed 
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import sys
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 from app.viewer.model import Viewer
 from app.viewer.sharing import in_background, waiting
@@ -192,16 +190,6 @@ class Opening:
         if self._viewer is None:
             raise self.error
         return self._viewer
-
-
-def manifest(out_dir: str) -> dict | None:
-    """What the build's manifest.json says (date, quads, conformity), readable before the graph is open; None for
-    an endpoint, or a directory without a readable manifest (the opening then says what is wrong)."""
-    try:
-        found = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) else None
 
 
 def out_dir() -> str:
