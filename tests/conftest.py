@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from streamlit.testing.v1 import AppTest
@@ -65,6 +67,31 @@ def seed_out(seed_build, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("viewer-build")
     write_outputs(seed_build, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def small_build(seed_build, seed_out, tmp_path_factory) -> Path:
+    """The seed build with only the referential territories the data cites: for checks that hold at any size and
+    would spend most of their time on the 420,000 quads of the whole referential (re-parsed with rdflib, loaded
+    over HTTP...)."""
+    cited = {ox.NamedNode(str(s)) for s in set(seed_build.cited_places.subjects())}
+    referential = ox.NamedNode(f"{ID}graph/cog-insee")
+    quads = [q for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+             if q.graph_name != referential or q.subject in cited]
+    out = tmp_path_factory.mktemp("small-build")
+    ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
+    shutil.copy(seed_out / "manifest.json", out / "manifest.json")
+    return out
+
+
+def rapper(path: Path, syntax: str, output: str) -> bytes:
+    """`path` parsed by an independent parser (Debian's raptor2-utils, installed by scripts/setup.sh test),
+    written as `output` (ntriples, nquads)."""
+    found = shutil.which("rapper")
+    assert found, "rapper not installed: apt-get install raptor2-utils"
+    run = subprocess.run([found, "-q", "-i", syntax, "-o", output, str(path)], capture_output=True, check=False)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    return run.stdout
 
 
 @pytest.fixture(scope="session")

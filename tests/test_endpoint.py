@@ -473,9 +473,10 @@ def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
 
 
-def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
+def test_load_fills_a_graph_store_graph_by_graph(small_build, tmp_path):
+    """Every graph of a build (here with only the cited territories: the same graphs) PUT into a store."""
     expected: dict[str, int] = {}
-    for quad in BuiltDataset.open(seed_out).quads():
+    for quad in BuiltDataset.open(small_build).quads():
         expected[quad.graph_name.value] = expected.get(quad.graph_name.value, 0) + 1
     with OxigraphServer(tmp_path / "store", read_only=False) as server:
         # Already in the store: a stale triple in a graph of the build (PUT replaces it), and a graph of
@@ -484,13 +485,13 @@ def test_load_fills_a_graph_store_graph_by_graph(seed_out, tmp_path):
             httpx.put(server.url + "/store", params={"graph": graph}, headers={"Content-Type": "application/n-triples"},
                       content=b"<urn:example:s> <urn:example:p> <urn:example:o> .").raise_for_status()
         runner = CliRunner()
-        result = runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(seed_out)])
+        result = runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(small_build)])
         assert result.exit_code == 0, result.output
         counts = _counts_on(server.url)
         assert counts.pop("urn:example:other") == 1
         assert counts == expected and ID + "graph/cog-insee" in counts
         assert not [g for g in counts if is_personal(g)]
-        failed = runner.invoke(main, ["load", "--endpoint", server.url + "/nulle-part", "--out", str(seed_out)])
+        failed = runner.invoke(main, ["load", "--endpoint", server.url + "/nulle-part", "--out", str(small_build)])
         assert failed.exit_code == 4
         assert f"<{ID}graph/000>" in failed.output and "404" in failed.output
 
@@ -503,9 +504,9 @@ def test_load_without_a_build_says_so(tmp_path):
 # --- maillage bench-endpoint, small ------------------------------------------------------------------
 
 def test_bench_endpoint_runs_small_with_no_failure(seed_out):
-    """The load benchmark on the seed build, 5 clients for 5 s (a smoke test: its figures are not checked)."""
-    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "5",
-                                       "--runaway-every", "3", "--timeout", "30", "--workers", "4", "--memory-gb", "1",
+    """The load benchmark on the seed build, 5 clients for 2 s (a smoke test: its figures are not checked)."""
+    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "2",
+                                       "--runaway-every", "3", "--timeout", "10", "--workers", "4", "--memory-gb", "1",
                                        "--lang", "en"])
     assert result.exit_code == 0, result.output
     table = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
