@@ -78,6 +78,7 @@ def locked(out_dir: Path) -> Iterator[None]:
         finally:
             _held[out_dir] -= 1
         return
+    made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -96,8 +97,20 @@ def locked(out_dir: Path) -> Iterator[None]:
             yield
         finally:
             del _held[out_dir]
+            if made:
+                _unmade(out_dir)
     finally:
         os.close(descriptor)  # releases the lock
+
+
+def _unmade(out_dir: Path) -> None:
+    """Remove the directory `locked` made if the build wrote nothing in it (bad input): no trace of a failed build."""
+    with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):
+            (out_dir / GENERATIONS).rmdir()  # only if empty
+        if [entry.name for entry in out_dir.iterdir()] == [LOCK]:
+            (out_dir / LOCK).unlink()
+            out_dir.rmdir()
 
 
 def clean(out_dir: Path) -> None:
