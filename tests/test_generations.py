@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -34,6 +35,9 @@ EDIT = ("coordinations.yaml", 'label: "Atelier santé ville de Lyon"', 'label: "
 # `previous` switched, `current` switched, the top-level links made.
 STEPS = ("dumps", "complete", "previous", "switch", "links")
 MAIN = "from maillage.cli.main import main; main()"
+# `maillage` once the file named by its first argument exists (imported before: it then reaches the lock at once).
+WHEN_TOLD = ("import os, sys, time\nfrom maillage.cli.main import main\ngo = sys.argv.pop(1)\n"
+             "while not os.path.exists(go):\n    time.sleep(0.01)\nmain()")
 
 
 def sha256(path: Path) -> str:
@@ -92,22 +96,50 @@ def copy_build(pristine, target: Path) -> Path:
     return target
 
 
+@dataclass
+class Reference:
+    """The edit's incremental build (a real one, not killed) on a copy of the pristine build, and what happened
+    around it: a second build started meanwhile, and the generation a reader resolved before it."""
+
+    old: dict[str, str]  # the published set before
+    new: dict[str, str]  # and after
+    second: subprocess.CompletedProcess  # a build started while the first held the lock
+    resolved: Path  # the generation a reader resolved before the build
+    out: Path
+
+
 @pytest.fixture(scope="module")
-def before_after(pristine, edited, tmp_path_factory) -> tuple[dict, dict]:
-    """The published set before the edit, and after the edit's incremental build (a real one, not killed)."""
+def reference(pristine, edited, tmp_path_factory) -> Reference:
     out = copy_build(pristine, tmp_path_factory.mktemp("reference") / "out")
-    old = published(out)
-    done = maillage("build", "--data", str(edited), "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "Reconstruction incrémentale : 1" in done.stderr
+    old, resolved = published(out), resolve(out)
+    go = out.parent / "go"
+    first, second = (subprocess.Popen([sys.executable, "-c", code, *extra, "build", "--data", str(edited), "--out",
+                                       str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                      env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+                     for code, extra in ((MAIN, ()), (WHEN_TOLD, (str(go),))))
+    deadline = time.monotonic() + 60
+    with open(out / LOCK, "rb") as lock:  # until the first build holds the lock
+        while time.monotonic() < deadline and first.poll() is None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                time.sleep(0.01)
+            except BlockingIOError:
+                break
+    go.touch()  # the second, imported meanwhile, starts its build now
+    second.wait(timeout=120)
+    second = subprocess.CompletedProcess(second.args, second.returncode, *second.communicate())
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, stderr
+    assert "Reconstruction incrémentale : 1" in stderr
     new = published(out)
     assert not same_set(old, new)
     assert leftovers(out) == set()
-    return old, new
+    return Reference(old, new, second, resolved, out)
 
 
 @pytest.fixture(scope="module")
-def killed(pristine, edited, before_after, tmp_path_factory) -> dict[str, Path]:
+def killed(pristine, edited, reference, tmp_path_factory) -> dict[str, Path]:
     """A copy of the build per step, where the edit's build was killed (SIGKILL) at that step."""
     found = {}
     for step in STEPS:
@@ -119,8 +151,8 @@ def killed(pristine, edited, before_after, tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_a_build_killed_at_any_step_leaves_all_old_or_all_new(killed, before_after, step):
-    old, new = before_after
+def test_a_build_killed_at_any_step_leaves_all_old_or_all_new(killed, reference, step):
+    old, new = reference.old, reference.new
     out = killed[step]
     files = published(out)
     # Before the switch, readers see the previous build whole; from the switch on, the new one whole.
@@ -133,58 +165,39 @@ def test_a_build_killed_at_any_step_leaves_all_old_or_all_new(killed, before_aft
     assert same_set(published(out), files)
 
 
-def test_the_next_build_after_a_kill_succeeds_and_cleans_up(killed, edited, before_after, monkeypatch):
+def test_the_next_build_after_a_kill_succeeds_and_cleans_up(killed, edited, reference, monkeypatch):
     out = killed["complete"]  # a whole new generation left unpublished beside the old one
     assert leftovers(out) or resolve(out) != out  # (unless the kill test above already cleaned it)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     outcome = build(Settings(data_dir=edited), out)
     assert outcome.written and outcome.write_error is None
     assert outcome.full_reason is not None  # the killed rebuild left its state marked: a full build, as before
-    assert same_set(published(out), before_after[1])
+    assert same_set(published(out), reference.new)
     assert leftovers(out) == set()
     assert sorted(p.name for p in (out / GENERATIONS).iterdir() if not p.is_symlink()) == sorted(
         {os.readlink(out / GENERATIONS / CURRENT), os.readlink(out / GENERATIONS / PREVIOUS)})
 
 
-def test_a_reader_keeps_the_generation_it_resolved(pristine, edited, tmp_path):
-    """A reader that resolved the build before a publication reads it whole afterwards; the one after next removes
-    it."""
-    out = copy_build(pristine, tmp_path / "out")
-    folder = resolve(out)
-    done = maillage("build", "--data", str(edited), "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    assert resolve(out) != folder and (folder / "maillage.nq").is_file()
-    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]["maillage.nq"]["sha256"] == \
-        sha256(folder / "maillage.nq")
+def test_a_reader_keeps_the_generation_it_resolved(reference):
+    """A reader that resolved the build before a publication reads it whole afterwards (the one after next removes
+    it)."""
+    folder = reference.resolved
+    assert resolve(reference.out) != folder and (folder / "maillage.nq").is_file()
+    files = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert {name: sha256(folder / name) for name in files} == {name: entry["sha256"] for name, entry in files.items()}
+    assert same_set(reference.old, {name: entry["sha256"] for name, entry in files.items()})
 
 
 # --- one build at a time ------------------------------------------------------------------------------------------
 
-def test_a_second_build_on_the_same_directory_is_refused_in_french(pristine, edited, tmp_path):
-    out = copy_build(pristine, tmp_path / "out")
-    before = published(out)
-    first = subprocess.Popen([sys.executable, "-c", MAIN, "build", "--data", str(edited), "--out", str(out)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
-    deadline = time.monotonic() + 60
-    with open(out / LOCK, "rb") as lock:  # until the first build holds the lock
-        while time.monotonic() < deadline and first.poll() is None:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(lock, fcntl.LOCK_UN)
-                time.sleep(0.02)
-            except BlockingIOError:
-                break
-    second = maillage("build", "--data", str(edited), "--out", str(out))
-    _, stderr = first.communicate(timeout=120)
-    assert first.returncode == 0, stderr
+def test_a_second_build_on_the_same_directory_is_refused_in_french(reference):
+    """Started while the first held the lock: exit 5 at once, said in French then English, nothing written (the
+    first build's set is whole, see `reference`)."""
+    second = reference.second
     assert second.returncode == 5, second.stderr
     assert "une autre construction écrit déjà dans ce dossier" in second.stderr
-    assert str(out.resolve()) in second.stderr and "another build" in second.stderr
+    assert str(reference.out.resolve()) in second.stderr and "another build" in second.stderr
     assert "Traceback" not in second.stderr and "RocksDB" not in second.stderr
-    after = published(out)
-    assert not same_set(after, before)  # the first build's set, whole
-    assert leftovers(out) == set()
 
 
 def test_a_build_waits_for_no_lock_it_holds_itself(tmp_path):
