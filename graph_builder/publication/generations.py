@@ -185,13 +185,28 @@ def publish(out_dir: Path, path: Path, names: Iterable[str]) -> None:
     `current`, then `current` points to `path`, each in one rename; the top-level links are made if missing, and
     generations older than the previous one removed. Under the lock only."""
     folder = out_dir / GENERATIONS
+    names = list(names)
+    for name in names:  # on disk before any pointer names them: a power cut cannot publish a half-flushed file
+        _sync(path / name)
+    _sync(path)
     reached("complete")
     with contextlib.suppress(OSError):
         _point(folder / PREVIOUS, os.readlink(folder / CURRENT))
     reached("previous")
     _point(folder / CURRENT, path.name)
+    _sync(folder)
     reached("switch")
     for name in names:
         _point(out_dir / name, f"{GENERATIONS}/{CURRENT}/{name}")
+    _sync(out_dir)
     reached("links")
     clean(out_dir)
+
+
+def _sync(path: Path) -> None:
+    """fsync a file, or a directory (its entries: the renames done in it)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
