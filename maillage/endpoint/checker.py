@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import sys
-import threading
 from collections import OrderedDict
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,28 +26,13 @@ from maillage.endpoint.guard import CheckedQuery, QueryRefused, check_query, che
 MAX_QUERY_BYTES = 100_000  # the longest library query with its parameters is under 4 kB
 PARSE_S = 10.0  # a library query parses in 0.1-1 s (more on a busy machine); the size limit keeps most texts far below
 CACHE_ENTRIES = 4096
-PARSER_RECURSION = 60_000  # frames, in the parser processes only (see _serve_checks)
-PARSER_STACK_BYTES = 512 << 20  # the checking thread's stack (address space; only the pages used are memory)
 CACHE_BYTES = 32 << 20  # texts kept, at most
 # spawn, not fork: the front has threads (uvicorn, httpx), and a forked child would inherit their locks taken.
 CONTEXT = multiprocessing.get_context("spawn")
 
 
 def _serve_checks(connection: Connection) -> None:
-    """A parser process: check each (text, cap) received, send back ("ok", CheckedQuery) or ("refused", ...).
-
-    pyparsing recurses once per triple pattern: with Python's default limit (1,000 frames) a flat query of 90
-    patterns was refused as « too nested ». The checks run in a thread with a deeper limit and the stack it needs
-    (measured: 5,000 patterns, 110 kB, parse; 49,000 nested parentheses end in RecursionError, not a crash).
-    """
-    sys.setrecursionlimit(PARSER_RECURSION)
-    threading.stack_size(PARSER_STACK_BYTES)
-    thread = threading.Thread(target=_check_each, args=(connection,), name="maillage-checks")
-    thread.start()
-    thread.join()
-
-
-def _check_each(connection: Connection) -> None:
+    """A parser process: check each (text, cap) received, send back ("ok", CheckedQuery) or ("refused", ...)."""
     while True:
         try:
             text, cap = connection.recv()
@@ -59,7 +42,7 @@ def _check_each(connection: Connection) -> None:
             outcome: tuple = ("ok", check_query(text, cap, probe=True))
         except QueryRefused as refused:
             outcome = ("refused", refused.status, refused.fr, refused.en)
-        except RecursionError:  # a deeply nested query: pyparsing recurses once per level
+        except RecursionError:  # past what sparql._deeply allows while parsing (a later step of the check)
             outcome = ("refused", 400, "Requête trop imbriquée pour être analysée.", "Query nested too deeply to be parsed.")
         connection.send(outcome)
 
