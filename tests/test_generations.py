@@ -23,12 +23,22 @@ import pytest
 
 from graph_builder import Settings
 from graph_builder.builder import build
-from graph_builder.publication.generations import CURRENT, GENERATIONS, KILL_AT, LOCK, PREVIOUS, locked, resolve
+from graph_builder.publication.generations import (
+    CURRENT,
+    GENERATIONS,
+    KILL_AT,
+    LOCK,
+    PREVIOUS,
+    generation,
+    locked,
+    publish,
+    resolve,
+)
 from graph_builder.publication.outputs import DUMPS
 from maillage.endpoint.dataset import BuiltDataset
 from maillage.endpoint.oxigraph_server import free_port
 from maillage.stores import dump_of, open_store
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, ID
 
 EDIT = ("coordinations.yaml", 'label: "Atelier santé ville de Lyon"', 'label: "Atelier santé ville de Lyon (Rhône)"')
 # Every step of publication (generations.reached), in order: the dumps written, the generation complete (manifest),
@@ -261,9 +271,21 @@ def test_a_disk_error_is_exit_4_in_french_and_the_previous_build_stays(pristine,
 
 # --- readers --------------------------------------------------------------------------------------------------------
 
-def test_serve_answers_on_a_read_only_build(seed_out, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(seed_out, out, symlinks=True, ignore=shutil.ignore_patterns("oxigraph"))
+def tiny_build(out: Path) -> Path:
+    """A build of one quad, published as `maillage build` publishes (a generation, the links), in a blink."""
+    dump = f'<urn:s> <urn:p> "one" <{ID}graph/t> .\n'.encode()
+    with locked(out), generation(out) as folder:
+        for name in DUMPS:
+            (folder / name).write_bytes(dump if name == "maillage.nq" else b"")
+        files = {name: {"sha256": sha256(folder / name)} for name in DUMPS if name != "manifest.json"}
+        (folder / "manifest.json").write_text(json.dumps({"base": ID, "files": files}), encoding="utf-8")
+        publish(out, folder, DUMPS)
+    return out
+
+
+def test_serve_answers_on_a_read_only_build(tmp_path):
+    out = tiny_build(tmp_path / "out")
+    assert published(out)
     port = free_port()
     command = [*read_only(out), sys.executable, "-c", MAIN, "serve", "--out", str(out), "--port", str(port),
                "--workers", "1", "--memory-gb", "3"]
@@ -288,12 +310,12 @@ def test_serve_answers_on_a_read_only_build(seed_out, tmp_path):
     assert not (out / "oxigraph").exists()
 
 
-def test_older_layouts_are_still_read(seed_out, tmp_path):
+def test_older_layouts_are_still_read(tmp_path):
     """A build directory of plain files (before generations), or a hand-made folder with only maillage.nq."""
-    plain = tmp_path / "plain"
+    built, plain = tiny_build(tmp_path / "built"), tmp_path / "plain"
     plain.mkdir()
     for name in DUMPS:
-        shutil.copyfile(seed_out / name, plain / name)
+        shutil.copyfile(built / name, plain / name)
     assert resolve(plain) == plain
     assert BuiltDataset.open(plain).dump == plain / "maillage.nq"
     assert dump_of(plain) == plain / "maillage.nq"
