@@ -18,6 +18,7 @@ from graph_builder.kinds import load_schema
 from graph_builder.pipeline import BuildResult, Progress, Settings, build_graph
 from graph_builder.problems import Problem, blocking
 from graph_builder.publication.counts import Stats, compute_stats
+from graph_builder.publication.generations import locked
 from graph_builder.publication.outputs import PublicationRefused, SyntheticRefused
 
 
@@ -62,8 +63,18 @@ def build(settings: Settings, out_dir: Path, *, full: bool = False, force: bool 
 
     `on_full` hears why an incremental build was not possible, before the full build starts. `stats`: count a
     full build's classes and graphs. Raises BuildError when the ontology, vocabularies, shapes or data directory
-    cannot be read.
+    cannot be read, OutputLocked (at once, nothing written) when another build is writing to `out_dir`. A disk
+    error (read-only directory, full disk) is the outcome's `write_error`: readers still see the previous build.
     """
+    try:
+        with locked(out_dir):
+            return _build(settings, out_dir, full, force, stats, progress, on_full)
+    except OSError as exc:
+        return BuildOutcome("full" if full or force else "incremental", write_error=exc)
+
+
+def _build(settings: Settings, out_dir: Path, full: bool, force: bool, stats: bool, progress: Progress,
+           on_full: Callable[[tuple[str, str]], None]) -> BuildOutcome:
     if not full and not force:
         rebuilt = rebuild(settings, out_dir, progress=progress)
         if rebuilt.full_reason is None:

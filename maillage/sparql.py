@@ -23,8 +23,11 @@ what the two parsers read differently instead (`_ambiguous`).
 from __future__ import annotations
 
 import re
+import sys
 import threading
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import pyoxigraph as ox
 from pyparsing import ParseException
@@ -40,6 +43,8 @@ LANGUAGE_SUFFIX = re.compile(r"_([a-z]{2})$")
 # rdflib's pyparsing grammar is not thread-safe: two threads parsing at once (two viewer sessions) break each
 # other's parse with a TypeError inside pyparsing (seen with the console and a library query in parallel).
 PARSER_LOCK = threading.Lock()
+PARSE_RECURSION = 60_000  # frames, while a query parses (see _deeply)
+PARSE_STACK_BYTES = 512 << 20  # the parsing thread's stack (address space; only the pages used are memory)
 # SPARQL 1.1 §19.2 expands \\uXXXX and \\UXXXXXXXX before parsing, everywhere: rdflib does (and takes 8 digits after
 # a lower-case \\u too); Oxigraph 0.5 expands them only where it reads a string or an IRI, never in a comment. So
 # `# \\u000A """` opens a string for rdflib and is a comment for Oxigraph: a SERVICE clause hidden in that "string"
@@ -134,18 +139,52 @@ def _ambiguous(query: str) -> None:
             "same way; end lines with LF or CR LF.", kind="ambiguous")
 
 
+def _deeply(parse: Callable[[str], Any], query: str) -> Any:
+    """`parse(query)` under PARSER_LOCK, in a thread with a deep recursion limit and the stack it needs.
+
+    pyparsing recurses once per triple pattern: with Python's default limit (1,000 frames) a flat query of 90
+    patterns raised RecursionError (a 500 on the endpoint, a traceback in the console). Measured with this depth:
+    5,000 patterns (110 kB) parse; 49,000 nested parentheses end in RecursionError, never a crash.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["tree"] = parse(query)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    with PARSER_LOCK:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, PARSE_RECURSION))
+        try:
+            stack = threading.stack_size(PARSE_STACK_BYTES)
+            try:
+                thread = threading.Thread(target=run, name="maillage-sparql-parse")
+                thread.start()
+            finally:
+                threading.stack_size(stack)
+            thread.join()
+        finally:
+            sys.setrecursionlimit(limit)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["tree"]
+
+
 def parse_read_query(query: str) -> CompValue:
     """The query's parse tree (rdflib's parser, never text matching); QueryRefused for an update, SERVICE, bad syntax
     or text the engine could read otherwise."""
     _ambiguous(query)
     try:
-        with PARSER_LOCK:
-            parsed = parseQuery(query)
+        parsed = _deeply(parseQuery, query)
+    except RecursionError:
+        raise QueryRefused("Requête trop imbriquée pour être analysée : simplifiez-la.",
+                           "Query nested too deeply to be parsed: simplify it.") from None
     except ParseException as exc:
         try:
-            with PARSER_LOCK:
-                parseUpdate(query)
-        except ParseException:
+            _deeply(parseUpdate, query)
+        except (ParseException, RecursionError):
             raise QueryRefused(
                 f"Requête SPARQL illisible (ligne {exc.lineno}, colonne {exc.col}) : {exc.msg}.",
                 f"Unreadable SPARQL query (line {exc.lineno}, column {exc.col}): {exc.msg}.") from None

@@ -49,6 +49,7 @@ from rdflib import Graph as RdflibGraph
 from rdflib.term import Node
 
 from graph_builder.problems import BilingualError
+from graph_builder.publication.generations import resolve
 from maillage.sparql import bind, check_query, parse_read_query
 
 Term = URIRef | Literal | BNode
@@ -596,10 +597,12 @@ def _count(body: bytes, accept: str) -> int:
 
 
 def dump_of(directory: Path) -> Path:
-    """The dump a build directory holds (maillage.nq, else maillage.trig)."""
+    """The dump a build directory holds (maillage.nq, else maillage.trig), in the build it publishes now (its
+    current generation, resolved once: a build publishing meanwhile changes nothing for this reader)."""
+    folder = resolve(directory)
     for name in DUMP_NAMES:
-        if (directory / name).is_file():
-            return directory / name
+        if (folder / name).is_file():
+            return folder / name
     raise StoreError(f"{directory} : aucun graphe construit (maillage.nq) ; lancez d'abord « maillage build ».",
                      f"{directory}: no built graph (maillage.nq); run 'maillage build' first.")
 

@@ -20,6 +20,7 @@ from maillage.library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
+EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the incremental builds: the same build time for each
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +98,30 @@ def rapper(path: Path, syntax: str, output: str) -> bytes:
 @pytest.fixture(scope="session")
 def seed_graph(seed_build: BuildResult) -> Graph:
     return seed_build.data_graph()
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory) -> tuple[Path, Path]:
+    """The curated data with imported directories, and its full build with the state the next rebuild starts
+    from (`maillage build`): made once per session, copied by each test that edits or rebuilds it
+    (test_incremental, test_generations)."""
+    from click.testing import CliRunner
+
+    from maillage.cli.main import main
+
+    folder = tmp_path_factory.mktemp("incremental")
+    data = folder / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("templates"))
+    samples = Path(__file__).parent / "directories"
+    files = [str(samples / name) for name in ("qpv.csv", "cls-ars-acteurs.csv", "cls-ars.csv", "cls-ars-participations.csv")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        imported = CliRunner().invoke(main, ["import", *files, "--data", str(data)])
+        assert imported.exit_code == 0, imported.output
+        result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(folder / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Reconstruction complète" in result.output
+    return data, folder / "out"
 
 
 def copy_data(target: Path) -> Path:

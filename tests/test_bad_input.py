@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def test_failed_build_keeps_previous_output(kind: str, data_copy: Path, tmp_path
     assert BROKEN[kind][1] in second.output
     assert "NON publié" in second.output
     assert _digests(out) == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")], "staging directory left behind"
+    generations = out / ".generations"
+    assert {p.name for p in generations.iterdir()} == {"current", os.readlink(generations / "current")}, \
+        "a generation or scratch folder left behind"
 
 
 def test_unreadable_ontology_exits_3(tmp_path: Path):

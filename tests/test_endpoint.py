@@ -226,6 +226,19 @@ def test_unreadable_query_is_a_clear_400(endpoint):
     assert response.status_code == 400 and "illisible" in response.text and "Unreadable" in response.text
 
 
+def test_a_query_of_many_triple_patterns_is_answered(endpoint):
+    """pyparsing recurses once per pattern: 90 of them went past Python's default depth (a 500, then a refusal)."""
+    # Ground patterns: Oxigraph itself takes seconds to join 150 patterns with variables.
+    patterns = " ".join([f"<{ID}{first_coordination()}> a mlg:Coordination ."] * 150)
+    query = f"PREFIX mlg: <https://w3id.org/maillage/def/core#> ASK {{ {patterns} }}"
+    response = sparql(endpoint, query, "application/sparql-results+json")
+    assert response.status_code == 200, response.text
+    assert response.json()["boolean"] is True
+    nested = "ASK { FILTER(" + "(" * 40000 + "1" + ")" * 40000 + ") }"  # too deep to parse: refused, said in French
+    response = sparql(endpoint, nested, "application/sparql-results+json")
+    assert response.status_code == 400 and "trop imbriquée" in response.text
+
+
 def test_cors_headers(endpoint):
     preflight = httpx.options(endpoint + "/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
@@ -337,6 +350,15 @@ def test_unknown_entity_is_a_french_404(endpoint):
     assert page.lang == "fr" and page.headings[0] == ("h1", "Entité inconnue")
     assert httpx.get(f"{endpoint}/id/coordination/nulle-part", headers={"Accept": "text/turtle"}).status_code == 404
     assert httpx.get(f"{endpoint}/id/territoire/departement/38", headers={"Accept": "image/png"}).status_code == 406
+
+
+@pytest.mark.parametrize("accept", [";;;,", "a/b/c", "text/html, ;q=0.5", ";q=1"])
+def test_a_malformed_accept_is_a_french_400(endpoint, accept):
+    response = httpx.get(f"{endpoint}/id/{first_coordination()}", headers={"Accept": accept}, timeout=30)
+    assert response.status_code == 400
+    assert "En-tête Accept illisible" in response.text and "Unreadable Accept header" in response.text
+    assert httpx.get(f"{endpoint}/id/{first_coordination()}?format=turtle", headers={"Accept": accept},
+                     timeout=30).status_code == 200  # the format parameter needs no Accept
 
 
 def test_landing_page(endpoint):

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph_builder.constants import PROJECT_ROOT
 from graph_builder.incremental import state as kept_state
 from graph_builder.incremental.state import STATE
 from graph_builder.problems import Problem
@@ -23,28 +22,9 @@ from graph_builder.publication.outputs import assemble_dumps, fragment_name
 from graph_builder.sources.curated import read_data_file
 from graph_builder.sources.located import ParsedFiles
 from maillage.cli.main import main
+from tests.conftest import EPOCH
 
-EPOCH = "1700000000"
 DUMPS = ("maillage.nq", "maillage.trig", "maillage-public.ttl", "validation.json")
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> tuple[Path, Path]:
-    """The curated data with imported directories, and its full build with the state the next rebuild starts
-    from: made once, copied for each test (each edits its copy)."""
-    folder = tmp_path_factory.mktemp("incremental")
-    data = folder / "data"
-    shutil.copytree(PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("templates"))
-    samples = Path(__file__).parent / "directories"
-    files = [str(samples / name) for name in ("qpv.csv", "cls-ars-acteurs.csv", "cls-ars.csv", "cls-ars-participations.csv")]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        imported = CliRunner().invoke(main, ["import", *files, "--data", str(data)])
-        assert imported.exit_code == 0, imported.output
-        result = _build(data, folder / "out")
-    assert result.exit_code == 0, result.output
-    assert "Reconstruction complète" in result.output
-    return data, folder / "out"
 
 
 @pytest.fixture
@@ -53,7 +33,7 @@ def built(pristine, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # the same build time for every build of a test
     data, out = tmp_path / "data", tmp_path / "out"
     shutil.copytree(pristine[0], data)
-    shutil.copytree(pristine[1], out)
+    shutil.copytree(pristine[1], out, symlinks=True)
     return data, out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 
 import pytest
@@ -161,6 +162,16 @@ def test_unreadable_query_says_where():
     with pytest.raises(QueryRefused) as refused:
         check_query("SELECT ?x WHERE { ?x ?y }")
     assert "illisible (ligne 1" in refused.value.message_fr
+
+
+def test_long_queries_parse_and_too_deep_ones_are_refused_in_french():
+    """pyparsing recurses once per triple pattern: 90 went past Python's default depth (a traceback, a 500)."""
+    patterns = " ".join(f"<urn:a> <urn:p{i}> ?o{i} ." for i in range(1000))
+    assert check_query(f"SELECT * WHERE {{ {patterns} }}") == "SELECT"
+    with pytest.raises(QueryRefused) as refused:
+        check_query("ASK { FILTER(" + "(" * 40000 + "1" + ")" * 40000 + ") }")
+    assert "trop imbriquée" in refused.value.message_fr
+    assert sys.getrecursionlimit() < 10_000  # raised while parsing only
 
 
 @pytest.mark.parametrize("value", HOSTILE)

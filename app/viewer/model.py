@@ -17,6 +17,7 @@ from typing import NamedTuple
 from app.viewer.sharing import courtesy, giving_way, shared_property
 from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
 from graph_builder.constants import MLG as MLG_NAMESPACE
+from graph_builder.publication.generations import resolve
 from maillage.library import get_query
 from maillage.stores import QueryStore, open_store
 
@@ -51,11 +52,11 @@ def entity_base() -> str:
     return _entity_base
 
 
-def manifest(out_dir: str) -> dict | None:
+def manifest(out_dir: str | Path) -> dict | None:
     """What the build's manifest.json says (date, quads, conformity), readable before the graph is open; None for
     an endpoint, or a directory without a readable manifest (the opening then says what is wrong)."""
     try:
-        found = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+        found = json.loads((resolve(out_dir) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) else None
@@ -164,8 +165,11 @@ class Territory(NamedTuple):
 class Viewer:
     """The graph as the viewer reads it; never mutated (queries only)."""
 
-    def __init__(self, store: QueryStore):
+    def __init__(self, store: QueryStore, folder: Path | None = None):
         self.store = store
+        # The build's files the graph was read from (its generation, resolved once: the report and the manifest
+        # read there match the graph shown, whatever a build publishes meanwhile); None for an endpoint.
+        self.folder = folder
         self._answers: dict[str, object] = {}
         self._choices: dict[tuple, dict[str, str]] = {}
 
@@ -173,10 +177,11 @@ class Viewer:
     def open(cls, out_dir: str | Path) -> Viewer:
         global _entity_base
         remote = str(out_dir).startswith(("http://", "https://"))
-        _entity_base = DEFAULT_BASE if remote else built_base(out_dir)
-        store = open_store(out_dir if str(out_dir).startswith(("http://", "https://")) else Path(out_dir))
+        folder = None if remote else resolve(out_dir)
+        _entity_base = DEFAULT_BASE if folder is None else built_base(folder)
+        store = open_store(out_dir if folder is None else folder)
         store.courtesy = courtesy  # long answers read in the warm-up's thread give way to the visitors' pages
-        return cls(store)
+        return cls(store, folder)
 
     def run(self, name: str, **params):
         return get_query(name).run(self.store, params)

@@ -42,10 +42,13 @@ def page_of(iri: str) -> str:
     return PAGES.get(compact(iri).split("/", 1)[0], "qualite") if iri.startswith(entity_base()) else "qualite"
 
 
-def read_report(out_dir: str | Path) -> list[Problem] | None:
-    """The problems the build reported (validation.json), or None when the graph is not a local build."""
-    path = Path(out_dir) / "validation.json"
-    if str(out_dir).startswith(("http://", "https://")) or not path.is_file():
+def read_report(folder: Path | None) -> list[Problem] | None:
+    """The problems the build reported (validation.json of the viewer's `folder`, the build it shows), or None when
+    the graph is not a local build."""
+    if folder is None:
+        return None
+    path = Path(folder) / "validation.json"
+    if not path.is_file():
         return None
     return [Problem(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
 

@@ -38,7 +38,7 @@ def _while_opening(opening) -> None:
     with shown.container():
         st.caption(t("Ouverture du graphe : quelques secondes au premier lancement…",
                      "Opening the graph: a few seconds at the first start…"))
-        if (build := manifest(opening.out_dir)) is not None:
+        if (build := manifest(opening.source)) is not None:
             st.table(_build_table(build))
         entry_points()
         if (geo := prepared()) is not None:

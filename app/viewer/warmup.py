@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from app.viewer.model import Viewer
 from app.viewer.sharing import in_background, waiting
+from graph_builder.publication.generations import resolve
 from graph_builder.referential.geometry import Geometry, prepared
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,8 @@ class Opening:
 
     def __init__(self, out_dir: str, imports: bool = True):
         self.out_dir, self.imports = out_dir, imports
+        # The build's generation, resolved once: the manifest shown while opening is the graph's that opens.
+        self.source = out_dir if out_dir.startswith(("http://", "https://")) else str(resolve(out_dir))
         self.opened = threading.Event()  # set once the graph and the first page's data are ready (or failed)
         self.warmed = threading.Event()  # set once every cache is filled (or the warm-up failed)
         self._viewer: Viewer | None = None
@@ -164,7 +167,7 @@ class Opening:
         if self.imports:
             threading.Thread(target=import_drawing_libraries, name="maillage-imports", daemon=True).start()
         try:
-            self._viewer = Viewer.open(self.out_dir)
+            self._viewer = Viewer.open(self.source)
         except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
             self.error = error
             self.opened.set()

@@ -1,7 +1,5 @@
 """Qualité et sources: the build's SHACL report in plain language, each fact's source and passage, the sources."""
 
-import os
-
 import streamlit as st
 
 from app.viewer.model import entity_base, short
@@ -13,7 +11,7 @@ g = graph()
 st.title(t("Qualité et sources", "Quality and sources"))
 
 st.header(t("Rapport de validation (SHACL)", "Validation report (SHACL)"))
-report = read_report(os.environ.get("MAILLAGE_OUT", "build"))
+report = read_report(g.folder)
 if report is None:
     st.info(t("Le rapport de validation n'est disponible que pour un graphe construit sur cette machine "
               "(validation.json du dossier de construction).",

@@ -61,6 +61,7 @@ from graph_builder.pipeline import (
     with_shacl,
 )
 from graph_builder.problems import BuildError, Problem, blocking
+from graph_builder.publication.generations import generation, locked
 from graph_builder.publication.outputs import (
     _prefixes,
     assemble_dumps,
@@ -68,7 +69,6 @@ from graph_builder.publication.outputs import (
     finish_outputs,
     fragment_lines,
     nquads_lines,
-    staged,
     write_fragment,
     write_outputs,
 )
@@ -588,9 +588,9 @@ def _written(settings: Settings, out_dir: Path, state: BuildState, lines: dict[s
                                                                               metadata_iri}
     for graph, graph_lines in lines.items():
         write_fragment(fragments, graph, graph_lines, graph not in private, state.prefixes)
-    with staged(out_dir) as staging:
-        checksums = assemble_dumps(sorted({*state.graphs, metadata_iri}), fragments, staging)
-        manifest = finish_outputs(staging, out_dir.resolve(), checksums, problems, report, {
+    with locked(out_dir), generation(out_dir.resolve()) as folder:
+        checksums = assemble_dumps(sorted({*state.graphs, metadata_iri}), fragments, folder)
+        manifest = finish_outputs(folder, out_dir.resolve(), checksums, problems, report, {
             "built_at": built_at,
             "base": settings.base,
             "forced": False,

@@ -42,6 +42,7 @@ from graph_builder.conversion.metadata import (
 )
 from graph_builder.problems import BilingualError
 from graph_builder.publication.counts import load_dataset
+from graph_builder.publication.generations import resolve
 from graph_builder.publication.jsonld_context import CONTEXT_PATH, load_context
 from graph_builder.publication.outputs import move_into_place, staged
 from graph_builder.publication.tables import TableQuery, table_csv, table_queries
@@ -124,8 +125,9 @@ class ExportReport:
 
 
 def load_build(build_dir: Path) -> tuple[ox.Store, dict]:
-    """The dataset of a build (`maillage.nq`) and its manifest."""
-    nquads, manifest = build_dir / "maillage.nq", build_dir / "manifest.json"
+    """The dataset of a build (`maillage.nq`) and its manifest, from the generation published when called."""
+    folder = resolve(build_dir)
+    nquads, manifest = folder / "maillage.nq", folder / "manifest.json"
     if not nquads.is_file() or not manifest.is_file():
         raise ExportError(f"{nquads} : introuvable ; lancez d'abord « maillage build --out {build_dir} ».",
                           f"{nquads}: not found; run 'maillage build --out {build_dir}' first.")

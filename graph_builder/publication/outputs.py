@@ -1,9 +1,13 @@
-"""Step 5 of the data flow: write the dumps, atomically.
+"""Step 5 of the data flow: write the dumps, atomically as a set.
 
-Every file is first written to a temporary directory next to the output
-directory; only when all of them are written are they moved into place,
-each with an atomic `os.replace`. A build that fails (bad input, shapes
-violated, a crash while serialising) leaves the previous output untouched.
+Every file of a build is written into a new generation folder of the output
+directory; only when all of them are written are readers switched to it at
+once (generations.py: the layout, the lock, how readers resolve a build). A
+build that fails (bad input, shapes violated, a crash or a kill while
+serialising) leaves the previous output untouched.
+
+`staged` and `move_into_place` serve the other outputs (exports, ontology
+pages): files moved one by one, each atomically.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from graph_builder.constants import PROJECT_ROOT
 from graph_builder.files import atomic_write
 from graph_builder.pipeline import BuildResult
 from graph_builder.problems import Problem, blocking
+from graph_builder.publication.generations import generation, locked, publish, reached, scratch
 from graph_builder.publication.oxigraph_store import build_store
 
 DUMPS = {
@@ -236,7 +241,8 @@ def check_publishable(result: BuildResult, out_dir: Path, force: bool = False) -
 
 def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None,
                   fragments: Path | None = None, copy_to: ox.Store | None = None) -> dict:
-    """Serialise the dataset (`store`, else built here) into `out_dir`; refuse a non-conforming graph unless forced.
+    """Serialise the dataset (`store`, else built here) into a new generation of `out_dir` and publish it; refuse a
+    non-conforming graph unless forced.
 
     The graphs' serialised fragments are kept in `fragments` when given, and loaded into `copy_to` (for the next
     incremental rebuild).
@@ -244,15 +250,15 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
     check_publishable(result, out_dir, force)
     stopping = blocking(result.problems)
     out_dir = out_dir.resolve()
-    with staged(out_dir) as staging:
+    with locked(out_dir), generation(out_dir) as folder, scratch(out_dir) as temporary:
         store = store if store is not None else build_store(result)
         private = private_graphs(result)
         graphs = store_graphs(store)
-        fragments = fragments or staging / "fragments"
+        fragments = fragments or temporary / "fragments"
         write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments, copy_to)
-        checksums = assemble_dumps(graphs, fragments, staging)
+        checksums = assemble_dumps(graphs, fragments, folder)
         report = result.validation.report if result.validation else Graph()
-        return finish_outputs(staging, out_dir, checksums, result.problems, report, {
+        return finish_outputs(folder, out_dir, checksums, result.problems, report, {
             "built_at": result.built_at.isoformat(timespec="seconds"),
             "base": result.settings.base,
             "forced": bool(stopping),
@@ -262,14 +268,16 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
         })
 
 
-def finish_outputs(staging: Path, out_dir: Path, checksums: dict[str, str], problems: list[Problem], report: Graph,
+def finish_outputs(folder: Path, out_dir: Path, checksums: dict[str, str], problems: list[Problem], report: Graph,
                    manifest: dict) -> dict:
-    """Stage the validation files and the manifest beside the staged dumps, then move them all into place."""
-    checksums = {**checksums, "validation.json": _write(staging, "validation.json", problems_json(problems)),
-                 "validation.ttl": _write(staging, "validation.ttl", report.serialize(format="turtle"))}
+    """Write the validation files and the manifest beside the dumps in the generation `folder`, then publish it
+    (under `out_dir`'s lock)."""
+    reached("dumps")
+    checksums = {**checksums, "validation.json": _write(folder, "validation.json", problems_json(problems)),
+                 "validation.ttl": _write(folder, "validation.ttl", report.serialize(format="turtle"))}
     manifest = {**manifest, "files": {name: {"sha256": digest, "content": DUMPS[name]}
                                       for name, digest in checksums.items()}}
-    _write(staging, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    # The manifest goes last: its presence says the set is complete.
-    move_into_place(staging, out_dir, [*checksums, "manifest.json"])
+    # The manifest goes last: its presence says the generation is complete.
+    _write(folder, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    publish(out_dir, folder, DUMPS)
     return manifest

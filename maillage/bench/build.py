@@ -41,6 +41,7 @@ from importlib import metadata
 from pathlib import Path
 
 from graph_builder.problems import thousands
+from graph_builder.publication.generations import resolve
 
 SIZES = ("seed", "referential", "national", "national2x")
 SCALES = {"national": 1.0, "national2x": 2.0}
@@ -176,7 +177,7 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     result["rss_mb_after"]["dump"] = _rss_mb()
     del outcome  # the built graph, and the on-disk store closed: the incremental rebuild below opens it again
 
-    dump = out_dir / "maillage.nq"
+    dump = resolve(out_dir) / "maillage.nq"
     report("chargement pyoxigraph")
     import pyoxigraph
 

@@ -14,16 +14,19 @@ from graph_builder.builder import build as build_and_publish
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.problems import BuildError, blocking
 from graph_builder.publication.counts import Stats, stats_of
+from graph_builder.publication.generations import OutputLocked, resolve
 from graph_builder.publication.outputs import problems_json
 from graph_builder.sources.templates import stale_all_templates, write_all_templates
 from maillage.cli.common import (
+    EXIT_LOCKED,
     EXIT_PROBLEMS,
     EXIT_UNREADABLE,
-    EXIT_WRITE,
     TEXT,
     build_in_memory,
     err,
     exit_unreadable,
+    exit_unreadable_bilingual,
+    exit_write_failed,
     make_settings,
     out,
     print_problems,
@@ -44,6 +47,9 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
 
     After a successful build, only the records edited since are converted,
     validated and re-serialised (see graph_builder/incremental/rebuild.py).
+    Readers of --out see the previous build until the new one is complete
+    (see graph_builder/publication/generations.py); one build at a time
+    writes to a directory (exit 5 for a second one).
     """
     settings = make_settings(data_dir, ontology_dir, shapes_dir, base)
 
@@ -56,6 +62,8 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
                                         on_full=announce_full)
     except BuildError as exc:
         exit_unreadable(exc, lang)
+    except OutputLocked as exc:
+        exit_unreadable_bilingual(exc, EXIT_LOCKED)
     _report(outcome, out_dir, lang)
 
 
@@ -73,8 +81,7 @@ def _report(outcome: BuildOutcome, out_dir: Path, lang: str) -> None:
         err.print(text["refused"].format(n=len(blocking(outcome.problems))), style="bold red")
         sys.exit(EXIT_PROBLEMS)
     if outcome.write_error is not None:
-        err.print(f"{out_dir}: {outcome.write_error}", style="bold red")
-        sys.exit(EXIT_WRITE)
+        exit_write_failed(outcome.write_error, out_dir)
     if outcome.kind == "incremental":
         err.print(text["incremental"].format(n=outcome.changed))
     if outcome.forced:
@@ -132,7 +139,7 @@ def print_stats_table(stats: Stats, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def stats(out_dir, fmt, lang):
     """Counts per class and per source of the built graph."""
-    path = out_dir / "maillage.trig"
+    path = resolve(out_dir) / "maillage.trig"
     if not path.exists():
         err.print(f"{path} : introuvable, lancez d'abord « maillage build »." if lang == "fr"
                   else f"{path}: not found, run 'maillage build' first.", style="red")

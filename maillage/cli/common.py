@@ -5,11 +5,14 @@ Exit codes:
   1  the data has problems (input errors or shape violations): nothing written
   2  bad command line
   3  the ontology, vocabularies, shapes or data directory cannot be read
-  4  the output cannot be written
+  4  the output cannot be written (read-only directory, full disk...): readers still see the previous build
+  5  another build is writing to the same output directory (--out): nothing written, try again once it ends
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +27,7 @@ from graph_builder.pipeline import BuildResult, Progress, Settings, build_graph
 from graph_builder.problems import BilingualError, BuildError, Problem
 from graph_builder.referential.package import Referential, ReferentialError, default_cache, fetch, load
 
-EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_WRITE = 1, 2, 3, 4
+EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNREADABLE, EXIT_WRITE, EXIT_LOCKED = 1, 2, 3, 4, 5
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
@@ -123,11 +126,43 @@ def load_referential(cache: Path | None) -> Referential:
         exit_unreadable_bilingual(exc)
 
 
-def exit_unreadable_bilingual(exc: BilingualError) -> NoReturn:
-    """Exit 3 with the reason, in French then in English (these commands have no --lang: set-up runs them)."""
+def exit_unreadable_bilingual(exc: BilingualError, code: int = EXIT_UNREADABLE) -> NoReturn:
+    """Exit 3 (or `code`) with the reason, in French then in English (for set-up's commands, which have no --lang,
+    and for what a script must understand whatever its language: a locked output directory)."""
     err.print(exc.message_fr, style="red", markup=False, highlight=False)
     err.print(exc.message_en, style="red dim", markup=False, highlight=False)
-    sys.exit(EXIT_UNREADABLE)
+    sys.exit(code)
+
+
+# Why a write failed, by errno (French, English); others are told by the system's own words.
+DISK_ERRORS = {
+    errno.EROFS: ("système de fichiers en lecture seule", "read-only file system"),
+    errno.EACCES: ("permission refusée", "permission denied"),
+    errno.EPERM: ("opération non permise", "operation not permitted"),
+    errno.ENOSPC: ("disque plein", "no space left on device"),
+    errno.EDQUOT: ("quota disque dépassé", "disk quota exceeded"),
+    errno.EFBIG: ("fichier trop grand (limite de taille des fichiers atteinte)", "file too large (file size limit)"),
+    errno.EIO: ("erreur d'entrée-sortie du disque", "disk input/output error"),
+}
+
+
+def exit_write_failed(exc: OSError, out_dir: Path) -> NoReturn:
+    """Exit 4 after saying, in French then in English, why `out_dir` could not be written, and that readers still
+    see the previous build."""
+    code = exc.errno
+    if code is None:  # RocksDB's errors (the kept store) carry the system's words only: « IO error: ... File too large »
+        code = next((known for known in DISK_ERRORS if os.strerror(known) in str(exc)), None)
+    fr, en = DISK_ERRORS.get(code, (exc.strerror or str(exc), exc.strerror or str(exc)))
+    if exc.errno is None and code is not None:
+        fr, en = f"{fr} — {exc}", f"{en} — {exc}"
+    where = f" ({exc.filename})" if exc.filename else ""
+    err.print(f"Écriture impossible dans {out_dir} : {fr}{where}. Rien n'a été publié : le dossier présente toujours "
+              "la construction précédente. Libérez de la place ou choisissez un dossier où vous pouvez écrire (--out).",
+              style="bold red", markup=False, highlight=False)
+    err.print(f"Cannot write to {out_dir}: {en}{where}. Nothing was published: the directory still shows the previous "
+              "build. Free some space or choose a directory you can write to (--out).",
+              style="red dim", markup=False, highlight=False)
+    sys.exit(EXIT_WRITE)
 
 
 def fail(exc: BilingualError, lang: str, code: int) -> NoReturn:

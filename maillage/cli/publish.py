@@ -149,7 +149,8 @@ def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, inclu
 
     try:
         run(out_dir, host=host, port=port, timeout=timeout, limit=limit, include_personal=include_personal,
-            workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), announce=announce)
+            workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), announce=announce,
+            note=lambda text: err.print(text, markup=False, highlight=False))
     except DatasetMissing as exc:
         err.print(exc.message(lang), style="red", markup=False)
         sys.exit(EXIT_UNREADABLE)

@@ -91,6 +91,10 @@ ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "text/tu
 FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
            "turtle": "text/turtle", "ttl": "text/turtle"}
 SPARQL_PARAMS = ("default-graph-uri", "named-graph-uri")
+BAD_ACCEPT = ("En-tête Accept illisible : donnez des types de média comme « text/html » ou « text/turtle » (ou le "
+              "paramètre format=html, turtle, jsonld). Formats disponibles : " + ", ".join(ENTITY_TYPES) + "\n"
+              "Unreadable Accept header: give media types such as 'text/html' or 'text/turtle' (or the parameter "
+              "format=html, turtle, jsonld).\n")
 STORE_DOWN = ("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
               "The RDF store is not answering (restarting?), try again.\n")
 BUSY = ("Le point d'accès est saturé : la requête n'a pas pu démarrer, réessayez dans un instant.\n"
@@ -273,9 +277,12 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
     def entity(request: Request) -> Response:
         path = request.path_params["path"]
         iri = config.base + path
-        wanted = FORMATS.get(request.query_params.get("format", "").lower()) or mimeparse.best_match(
-            ENTITY_TYPES, request.headers.get("accept") or "*/*")
         headers = {"Vary": "Accept"}
+        try:
+            wanted = FORMATS.get(request.query_params.get("format", "").lower()) or mimeparse.best_match(
+                ENTITY_TYPES, request.headers.get("accept") or "*/*")
+        except mimeparse.MimeTypeParseException:  # a malformed media range (« ;;; », « a/b/c »)
+            return PlainTextResponse(BAD_ACCEPT, status_code=400, headers=headers)
         if not wanted:
             return PlainTextResponse("Formats disponibles / available: " + ", ".join(ENTITY_TYPES) + "\n",
                                      status_code=406, headers=headers)

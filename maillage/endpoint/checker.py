@@ -42,7 +42,7 @@ def _serve_checks(connection: Connection) -> None:
             outcome: tuple = ("ok", check_query(text, cap, probe=True))
         except QueryRefused as refused:
             outcome = ("refused", refused.status, refused.fr, refused.en)
-        except RecursionError:  # a deeply nested query: pyparsing recurses once per level
+        except RecursionError:  # past what sparql._deeply allows while parsing (a later step of the check)
             outcome = ("refused", 400, "Requête trop imbriquée pour être analysée.", "Query nested too deeply to be parsed.")
         connection.send(outcome)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph_builder.publication.generations import resolve
+
 DUMP = "maillage.nq"
 
 
@@ -41,18 +43,20 @@ class BuiltDataset:
     out_dir: Path
     checksum: str  # sha256 of maillage.nq, from the manifest
     base: str
+    folder: Path  # where the files are read: the build's generation published when opened (resolved once)
 
     @classmethod
     def open(cls, out_dir: Path) -> BuiltDataset:
-        manifest_path, dump = out_dir / "manifest.json", out_dir / DUMP
+        folder = resolve(out_dir)
+        manifest_path, dump = folder / "manifest.json", folder / DUMP
         if not manifest_path.is_file() or not dump.is_file():
             raise DatasetMissing(out_dir)
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return cls(out_dir=out_dir, checksum=manifest["files"][DUMP]["sha256"], base=manifest["base"])
+        return cls(out_dir=out_dir, checksum=manifest["files"][DUMP]["sha256"], base=manifest["base"], folder=folder)
 
     @property
     def dump(self) -> Path:
-        return self.out_dir / DUMP
+        return self.folder / DUMP
 
     def quads(self, include_personal: bool = False) -> Iterator[ox.Quad]:
         for quad in ox.parse(path=self.dump, format=ox.RdfFormat.N_QUADS):

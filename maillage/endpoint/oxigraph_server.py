@@ -5,12 +5,14 @@ only prepares its on-disk store from the build, starts the server on a
 loopback address, waits until it answers and stops it.
 
 The store directory is a cache next to the build (`<out>/oxigraph/public`, or
-`complete` with personal graphs): it is loaded with `oxigraph load` and
-rebuilt only when the checksum of `maillage.nq` in the manifest changes.
+`complete` with personal graphs), or in the user's cache when the build is
+read-only (`store_caches`): it is loaded with `oxigraph load` and rebuilt
+only when the checksum of `maillage.nq` in the manifest changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import shutil
@@ -24,6 +26,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from graph_builder.referential.package import default_cache
 from maillage.endpoint.dataset import BuiltDataset
 
 
@@ -48,15 +51,41 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def store_caches(dataset: BuiltDataset) -> list[Path]:
+    """Where the store of a build may be kept, in order: beside the build (`<out>/oxigraph`), else (a read-only
+    build) in the user's cache, one folder per build directory."""
+    key = hashlib.sha256(str(dataset.out_dir.resolve()).encode()).hexdigest()[:16]
+    return [dataset.out_dir / "oxigraph", default_cache() / "oxigraph" / key]
+
+
+def _loaded(cache: Path, variant: str, checksum: str) -> bool:
+    try:
+        return (cache / variant).is_dir() and (cache / f"{variant}.sha256").read_text().strip() == checksum
+    except OSError:
+        return False
+
+
 def prepare_store(dataset: BuiltDataset, include_personal: bool = False) -> Path:
-    """The on-disk Oxigraph store of the build, loaded once per version of the dump."""
-    cache = dataset.out_dir / "oxigraph"
+    """The on-disk Oxigraph store of the build, loaded once per version of the dump, in the first of
+    `store_caches` where it is loaded already or can be written."""
     variant = "complete" if include_personal else "public"
+    caches = store_caches(dataset)
+    for cache in caches:
+        if _loaded(cache, variant, dataset.checksum):
+            return cache / variant
+    for cache in caches:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{variant}-", dir=cache))
+        except OSError:  # a read-only build: the next place
+            continue
+        return _load(dataset, include_personal, cache, variant, staging)
+    raise OxigraphError(f"aucun dossier où écrire le store d'Oxigraph ({', '.join(map(str, caches))}) ; donnez un "
+                        "MAILLAGE_CACHE où écrire / nowhere to write Oxigraph's store: set a writable MAILLAGE_CACHE")
+
+
+def _load(dataset: BuiltDataset, include_personal: bool, cache: Path, variant: str, staging: Path) -> Path:
     location, stamp = cache / variant, cache / f"{variant}.sha256"
-    if location.is_dir() and stamp.is_file() and stamp.read_text().strip() == dataset.checksum:
-        return location
-    cache.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{variant}-", dir=cache))
     try:
         # Quads are filtered here (personal graphs) and streamed to `oxigraph load` on its stdin.
         process = subprocess.Popen([oxigraph_binary(), "load", "--location", str(staging), "--format", "nq"],

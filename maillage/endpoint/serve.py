@@ -20,10 +20,16 @@ MAX_ANSWER_BYTES = 64_000_000  # the library's longest national answer (partner_
 def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, limit: int = 10000,
           include_personal: bool = False, workers: int = WORKERS, memory_bytes: int | None = MEMORY_BYTES,
           max_bytes: int = MAX_ANSWER_BYTES, max_query_bytes: int = MAX_QUERY_BYTES,
-          announce: Callable[[str], None] = print) -> None:
-    """Load (or reuse) the store of the build, start the Oxigraph workers and the parsers, serve the front until stopped."""
+          announce: Callable[[str], None] = print, note: Callable[[str], None] = print) -> None:
+    """Load (or reuse) the store of the build, start the Oxigraph workers and the parsers, serve the front until stopped.
+
+    `announce` hears the endpoint's URL once it is served, `note` where the store is kept when not beside the build.
+    """
     dataset = BuiltDataset.open(out_dir)
     location = prepare_store(dataset, include_personal)
+    if not location.is_relative_to(out_dir):
+        note(f"Dossier de construction en lecture seule : le store d'Oxigraph est gardé dans {location.parent}.\n"
+                 f"Read-only build directory: Oxigraph's store is kept in {location.parent}.")
     port = port or free_port(host)
     engines = EnginePool(location, size=workers, timeout_s=timeout, memory_bytes=memory_bytes).start()
     checker = Checker(limit, max_bytes=max_query_bytes).start()
