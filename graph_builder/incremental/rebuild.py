@@ -72,7 +72,7 @@ from graph_builder.publication.outputs import (
     write_fragment,
     write_outputs,
 )
-from graph_builder.publication.oxigraph_store import TermConverter, build_store
+from graph_builder.publication.oxigraph_store import TermConverter, build_store, referential_store
 from graph_builder.referential.check import ReferentialCheck, cache_key
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
 from graph_builder.referential.territories import Places
@@ -192,11 +192,13 @@ def full_build_published(result: BuildResult, out_dir: Path, force: bool = False
     if result.parsed is not None:
         result.parsed.save()
     store = build_store(result)
-    # The store kept on disk, bulk-loaded graph by graph as the dumps' fragments are written (inserting quad by quad
-    # into an on-disk store took 70 s at national size).
+    # The store kept on disk: the referential's graph copied whole, the others bulk-loaded graph by graph as the
+    # dumps' fragments are written (inserting quad by quad into an on-disk store took 70 s at national size).
     shutil.rmtree(state / "store", ignore_errors=True)
-    kept = ox.Store(str(state / "store"))
-    manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments", copy_to=kept)
+    kept = referential_store(result, state / "store")
+    referential = str(result.referential_graph)
+    manifest = write_outputs(result, out_dir, force=force, store=store, fragments=state / "fragments", copy_to=kept,
+                             copied=lambda graph: graph != referential)
     del kept  # closed: the next rebuild opens it
     units, _duplicate = units_of(result.built.entries)
     report = result.validation.report if result.validation else Graph()

@@ -105,9 +105,9 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
 
 
 def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[str], bool], prefixes: dict[str, str],
-                    fragments: Path, copy_to: ox.Store | None = None) -> None:
-    """Serialise each of `graphs` on its own (`write_fragment`); with `copy_to`, bulk-load each graph's lines into
-    that store too.
+                    fragments: Path, copy_to: ox.Store | None = None, copied: Callable[[str], bool] = lambda graph: True) -> None:
+    """Serialise each of `graphs` on its own (`write_fragment`); with `copy_to`, bulk-load the lines of each graph
+    `copied` accepts into that store too.
 
     The dumps are these fragments put end to end (`assemble_dumps`), so an
     incremental rebuild re-serialises only the graphs it changed. A graph
@@ -124,12 +124,12 @@ def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[st
         loads = []
 
         def load(path: Path) -> None:
-            if copy_to is not None:
-                loads.append(loader.submit(copy_to.bulk_load, path=path, format=ox.RdfFormat.N_QUADS))
+            loads.append(loader.submit(copy_to.bulk_load, path=path, format=ox.RdfFormat.N_QUADS))
 
         for graph in graphs:
             lines = nquads_lines(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-            write_fragment(fragments, graph, lines, public(graph), prefixes, written=load)
+            write_fragment(fragments, graph, lines, public(graph), prefixes,
+                           written=load if copy_to is not None and copied(graph) else None)
         for loaded in loads:
             loaded.result()
 
@@ -240,12 +240,13 @@ def check_publishable(result: BuildResult, out_dir: Path, force: bool = False) -
 
 
 def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store: ox.Store | None = None,
-                  fragments: Path | None = None, copy_to: ox.Store | None = None) -> dict:
+                  fragments: Path | None = None, copy_to: ox.Store | None = None,
+                  copied: Callable[[str], bool] = lambda graph: True) -> dict:
     """Serialise the dataset (`store`, else built here) into a new generation of `out_dir` and publish it; refuse a
     non-conforming graph unless forced.
 
-    The graphs' serialised fragments are kept in `fragments` when given, and loaded into `copy_to` (for the next
-    incremental rebuild).
+    The graphs' serialised fragments are kept in `fragments` when given, and those `copied` accepts loaded into
+    `copy_to` (for the next incremental rebuild).
     """
     check_publishable(result, out_dir, force)
     stopping = blocking(result.problems)
@@ -255,7 +256,8 @@ def write_outputs(result: BuildResult, out_dir: Path, force: bool = False, store
         private = private_graphs(result)
         graphs = store_graphs(store)
         fragments = fragments or temporary / "fragments"
-        write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments, copy_to)
+        write_fragments(store, graphs, lambda graph: graph not in private, _prefixes(result), fragments, copy_to,
+                        copied)
         checksums = assemble_dumps(graphs, fragments, folder)
         report = result.validation.report if result.validation else Graph()
         return finish_outputs(folder, out_dir, checksums, result.problems, report, {

@@ -9,6 +9,9 @@ tens of times faster (measured: docs/performance/).
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -79,4 +82,32 @@ def build_store(result) -> ox.Store:
             store.extend(convert.quads(graph, graph.identifier))
     store.bulk_load(path=referential_dump(result), format=ox.RdfFormat.N_TRIPLES,
                     to_graph=convert.iri(str(result.referential_graph)))
+    return store
+
+
+def referential_store(result, location: Path) -> ox.Store:
+    """An on-disk store at `location` holding the referential's graph as build_store holds it (every place, and
+    the dataset's own quads in that graph); the other graphs are for the caller to load.
+
+    The places are copied from a store made once per referential dump (and Oxigraph version): bulk-loading their
+    420,000 triples into RocksDB took 3.8 s of a 12 s build, copying its files 0.02 s.
+    """
+    dump = referential_dump(result)
+    graph = ox.NamedNode(str(result.referential_graph))
+    made = dump.with_name(f"{dump.stem}-oxigraph-{ox.__version__}")
+    if not made.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=f".{made.name}-", dir=made.parent))
+        try:
+            places = ox.Store(str(scratch / "store"))
+            places.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            del places  # closed, its files complete
+            os.rename(scratch / "store", made)
+        except OSError:
+            if not made.is_dir():  # else another build made it meanwhile: the same files
+                raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(made, location)
+    store = ox.Store(str(location))
+    store.extend(TermConverter().quads(result.dataset.graph(result.referential_graph), result.referential_graph))
     return store
