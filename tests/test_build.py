@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,12 @@ from click.testing import CliRunner
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
-from graph_builder import Settings, build_graph, write_outputs
+from graph_builder import Settings, build, build_graph
 from graph_builder.constants import DEFAULT_BASE, ONTOLOGY_DIR, VOCABULARY_BASE
+from graph_builder.incremental.state import state_dir
 from graph_builder.problems import BuildError, blocking
+from graph_builder.publication import outputs
+from graph_builder.referential.package import default_cache
 from graph_builder.vocabulary import load_vocabulary
 from maillage.cli.main import main
 from tests.conftest import rapper
@@ -74,13 +78,35 @@ def test_personal_data_only_in_personal_graphs(seed_build, seed_out: Path):
     assert "Borrás" not in (seed_out / "maillage-public.ttl").read_text(encoding="utf-8")  # write_outputs(seed_build)
 
 
-def test_build_is_deterministic(tmp_path: Path, monkeypatch):
+def _without_build_caches(tmp_path: Path) -> Path:
+    """A cache folder with the referential and what is derived from it once (its N-Triples, its validation), but
+    none of what builds keep to go faster (the referential's store, the large graphs' documents)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for item in default_cache().iterdir():
+        if item.name == "graphs":
+            (cache / "graphs").mkdir()
+            for dump in item.glob("*.nt"):
+                (cache / "graphs" / dump.name).symlink_to(dump)
+        elif item.name != "fragments":
+            (cache / item.name).symlink_to(item)
+    return cache
+
+
+def test_build_is_deterministic_with_or_without_the_build_caches(tmp_path: Path, monkeypatch):
+    """Two full builds, the first with none of the build's caches, the second with the caches the first filled:
+    the same bytes, and the kept store (a copy of the cached referential's store) as complete each time."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first = write_outputs(build_graph(Settings()), tmp_path / "a")
-    second = write_outputs(build_graph(Settings()), tmp_path / "b")
-    assert (tmp_path / "a" / "maillage.nq").read_bytes() == (tmp_path / "b" / "maillage.nq").read_bytes()
+    settings = Settings(cache_dir=_without_build_caches(tmp_path))
+    first = build(settings, tmp_path / "a", full=True).manifest
+    assert list((settings.cache / "fragments").glob("*.trig")), "the referential's documents kept"
+    assert list((settings.cache / "graphs").glob("*-oxigraph-*")), "the referential's store kept"
+    second = build(settings, tmp_path / "b", full=True).manifest
     for name in ("maillage.nq", "maillage.trig", "maillage-public.ttl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
         assert first["files"][name] == second["files"][name], name
+    for out in ("a", "b"):
+        assert len(ox.Store.read_only(str(state_dir(tmp_path / out) / "store"))) == first["quads"]
     assert first["built_at"] == "2023-11-14T22:13:20+00:00"
 
 
@@ -245,3 +271,28 @@ def test_build_program_ends_with_the_command_exit_code(tmp_path):
     assert "dossier de données introuvable" in done.stderr
     done = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "maillage" in done.stdout
+
+
+def test_large_graph_documents_are_kept_by_content_and_the_oldest_dropped(tmp_path: Path, monkeypatch):
+    """write_fragment keeps a large graph's TriG and Turtle in the cache by content (so many lines, these prefixes),
+    takes them back for the same lines, serialises again for other lines, and keeps the CACHED_KEPT used last."""
+    monkeypatch.setattr(outputs, "CACHED_LINES", 2)
+    cache, fragments = tmp_path / "cache", tmp_path / "fragments"
+    fragments.mkdir()
+
+    def lines(n: int) -> list[bytes]:
+        return sorted(f'<urn:s{i}> <urn:p> "{n}" <urn:g> .\n'.encode() for i in range(3))
+
+    for n in range(outputs.CACHED_KEPT + 2):
+        outputs.write_fragment(fragments, "urn:g", lines(n), True, {"ex": "urn:"}, cache=cache)
+        if n == 0:  # the first one used longest ago
+            os.utime(next(cache.glob("*.trig")), (0, 0))
+    assert len(list(cache.glob("*.trig"))) == len(list(cache.glob("*.ttl"))) == outputs.CACHED_KEPT
+    name = outputs.fragment_name("urn:g")
+    for path in cache.glob("*.trig"):  # a kept document is what is copied for the same lines (not serialised again)
+        path.write_bytes(path.read_bytes() + b"# kept\n")
+    outputs.write_fragment(fragments, "urn:g", lines(outputs.CACHED_KEPT + 1), True, {"ex": "urn:"}, cache=cache)
+    assert (fragments / f"{name}.trig").read_bytes().endswith(b"# kept\n")
+    outputs.write_fragment(fragments, "urn:g", lines(0), True, {"ex": "urn:"}, cache=cache)  # dropped: made again
+    assert not (fragments / f"{name}.trig").read_bytes().endswith(b"# kept\n")
+    assert '"0"' in (fragments / f"{name}.ttl").read_text()

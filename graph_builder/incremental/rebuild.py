@@ -589,7 +589,8 @@ def _written(settings: Settings, out_dir: Path, state: BuildState, lines: dict[s
     private = {iri for iri, info in state.graphs.items() if info.personal} | {str(settings.graph_iri("ontology")),
                                                                               metadata_iri}
     for graph, graph_lines in lines.items():
-        write_fragment(fragments, graph, graph_lines, graph not in private, state.prefixes)
+        write_fragment(fragments, graph, graph_lines, graph not in private, state.prefixes,
+                       cache=settings.cache / "fragments")
     with locked(out_dir), generation(out_dir.resolve()) as folder:
         checksums = assemble_dumps(sorted({*state.graphs, metadata_iri}), fragments, folder)
         manifest = finish_outputs(folder, out_dir.resolve(), checksums, problems, report, {
