@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
@@ -18,7 +20,7 @@ from graph_builder import Settings, build, build_graph
 from graph_builder.constants import DEFAULT_BASE, ONTOLOGY_DIR, VOCABULARY_BASE
 from graph_builder.incremental.state import state_dir
 from graph_builder.problems import BuildError, blocking
-from graph_builder.publication import outputs
+from graph_builder.publication import outputs, oxigraph_store
 from graph_builder.referential.package import default_cache
 from graph_builder.vocabulary import load_vocabulary
 from maillage.cli.main import main
@@ -296,3 +298,20 @@ def test_large_graph_documents_are_kept_by_content_and_the_oldest_dropped(tmp_pa
     outputs.write_fragment(fragments, "urn:g", lines(0), True, {"ex": "urn:"}, cache=cache)  # dropped: made again
     assert not (fragments / f"{name}.trig").read_bytes().endswith(b"# kept\n")
     assert '"0"' in (fragments / f"{name}.ttl").read_text()
+
+
+def test_a_cache_that_cannot_be_written_only_makes_the_kept_store_slower(seed_build, tmp_path, monkeypatch):
+    """The referential's store cannot be kept in the cache (read-only, full: `_make_store` fails): the kept store is
+    bulk-loaded instead, with the same quads."""
+    def refused(*_args):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(oxigraph_store, "_make_store", refused)
+    result = SimpleNamespace(settings=Settings(cache_dir=_without_build_caches(tmp_path)), dataset=seed_build.dataset,
+                             referential_graph=seed_build.referential_graph, place_triples=seed_build.place_triples)
+    kept = oxigraph_store.referential_store(result, tmp_path / "store")
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{seed_build.referential_graph}> {{ ?s ?p ?o }} }}"
+    [[expected]] = oxigraph_store.build_store(seed_build).query(count)
+    [[quads]] = kept.query(count)
+    assert quads == expected and int(quads.value) > 400_000
+    assert not list((result.settings.cache / "graphs").glob("*-oxigraph-*"))

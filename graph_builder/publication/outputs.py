@@ -120,7 +120,10 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
         document = documents[suffix]()
         atomic_write(fragments / f"{name}{suffix}", document)
         if key is not None:
-            atomic_write(cache / f"{key}{suffix}", document)
+            try:
+                atomic_write(cache / f"{key}{suffix}", document)
+            except OSError:  # a cache that cannot be written (read-only, full) only makes the next build slower
+                key = None
     if key is not None:
         _prune(cache)
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -96,18 +97,26 @@ def referential_store(result, location: Path) -> ox.Store:
     graph = ox.NamedNode(str(result.referential_graph))
     made = dump.with_name(f"{dump.stem}-oxigraph-{ox.__version__}")
     if not made.is_dir():
-        scratch = Path(tempfile.mkdtemp(prefix=f".{made.name}-", dir=made.parent))
-        try:
-            places = ox.Store(str(scratch / "store"))
-            places.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-            del places  # closed, its files complete
-            os.rename(scratch / "store", made)
-        except OSError:
-            if not made.is_dir():  # else another build made it meanwhile: the same files
-                raise
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(made, location)
+        with suppress(OSError):  # a cache that cannot be written (read-only, full) only makes the build slower
+            _make_store(dump, graph, made)
+    copied = made.is_dir()
+    if copied:
+        shutil.copytree(made, location)
     store = ox.Store(str(location))
+    if not copied:
+        store.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
     store.extend(TermConverter().quads(result.dataset.graph(result.referential_graph), result.referential_graph))
     return store
+
+
+def _make_store(dump: Path, graph: ox.NamedNode, made: Path) -> None:
+    """The store of `dump`'s triples in `graph`, made aside and renamed to `made` (another build may make it at
+    the same time: the first rename wins, the same files)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".{made.name}-", dir=made.parent))
+    try:
+        places = ox.Store(str(scratch / "store"))
+        places.bulk_load(path=dump, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        del places  # closed, its files complete
+        os.rename(scratch / "store", made)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
