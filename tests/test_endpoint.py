@@ -525,6 +525,12 @@ def test_load_without_a_build_says_so(tmp_path):
 
 # --- maillage bench-endpoint, small ------------------------------------------------------------------
 
+def test_bench_endpoint_without_a_build_says_so(tmp_path):
+    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(tmp_path)])
+    assert result.exit_code == 3 and "aucun graphe construit" in result.output and "maillage build" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_bench_endpoint_runs_small_with_no_failure(seed_out):
     """The load benchmark on the seed build, 5 clients for 2 s (a smoke test: its figures are not checked)."""
     result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "2",

@@ -32,7 +32,8 @@ import httpx
 
 from maillage.bench.build import machine, machine_line
 from maillage.bench.viewer import prepare
-from maillage.endpoint.dataset import BuiltDataset
+from maillage.cli.common import EXIT_UNREADABLE
+from maillage.endpoint.dataset import BuiltDataset, DatasetMissing
 from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
 from maillage.library import library
 from maillage.sparql import bind
@@ -286,8 +287,12 @@ def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_e
         click.echo(line, err=True)
 
     out = out_dir or prepare(workdir, scale, report=report)
-    loads = bench_endpoint(out, clients=clients, duration=duration, runaway_every=runaway_every, timeout=timeout,
-                           limit=limit, workers=workers, memory_gb=memory_gb, max_mb=max_mb, report=report)
+    try:
+        loads = bench_endpoint(out, clients=clients, duration=duration, runaway_every=runaway_every, timeout=timeout,
+                               limit=limit, workers=workers, memory_gb=memory_gb, max_mb=max_mb, report=report)
+    except DatasetMissing as exc:
+        click.echo(exc.message(lang), err=True)
+        sys.exit(EXIT_UNREADABLE)
     settings = {"clients": clients, "duration_s": duration, "timeout_s": timeout, "limit": limit, "max_mb": max_mb,
                 "workers": workers, "memory_gb": memory_gb, "runaway_every_s": runaway_every}
     info = machine()
