@@ -196,9 +196,16 @@ def with_runaways(url: str, every: float, duration: float, timeout: float, load:
     return thread
 
 
+def one_per_client(clients: int) -> int:
+    """The workers of the front by default: one per client (the front's most), so that every query runs at once,
+    as on bare Oxigraph (see the command's --workers)."""
+    return min(clients, 64)
+
+
 def bench_endpoint(out: Path, *, clients: int = 50, duration: float = 60.0, runaway_every: float = 10.0,
-                   timeout: float = 120.0, limit: int = 10000, workers: int = 16, memory_gb: float = 1.5,
+                   timeout: float = 120.0, limit: int = 10000, workers: int | None = None, memory_gb: float = 1.0,
                    max_mb: float = 64.0, report=print) -> list[Load]:
+    workers = workers or one_per_client(clients)
     location = prepare_store(BuiltDataset.open(out))
     report(f"anchor: oxigraph serve-read-only, {clients} clients, {duration:g} s")
     with OxigraphServer(location) as bare:
@@ -274,8 +281,10 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
               help="maillage serve --timeout: longer than a load, so that no library query is stopped within it (the "
                    "heaviest national ones take 10-40 s alone, minutes among 50).")
 @click.option("--limit", type=click.IntRange(1), default=10000, show_default=True, help="maillage serve --limit.")
-@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True, help="maillage serve --workers.")
-@click.option("--memory-gb", type=click.FloatRange(0.5), default=1.5, show_default=True, help="maillage serve --memory-gb.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="maillage serve --workers.  [default: one per client, up to 64: every query runs at once, as on "
+                   "bare Oxigraph; with 16 for 50 clients, the long queries held the workers and the short ones waited]")
+@click.option("--memory-gb", type=click.FloatRange(0.5), default=1.0, show_default=True, help="maillage serve --memory-gb.")
 @click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
               help="maillage serve --max-mb.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
@@ -294,7 +303,7 @@ def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_e
         click.echo(exc.message(lang), err=True)
         sys.exit(EXIT_UNREADABLE)
     settings = {"clients": clients, "duration_s": duration, "timeout_s": timeout, "limit": limit, "max_mb": max_mb,
-                "workers": workers, "memory_gb": memory_gb, "runaway_every_s": runaway_every}
+                "workers": workers or one_per_client(clients), "memory_gb": memory_gb, "runaway_every_s": runaway_every}
     info = machine()
     if fmt == "json":
         click.echo(json.dumps({"machine": info, "settings": settings, "loads": [
