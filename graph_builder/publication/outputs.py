@@ -105,10 +105,7 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
         written(fragments / f"{name}.nq")
     suffixes = (".trig", ".ttl") if public else (".trig",)
     key = _cache_key(sorted_nquads, prefixes) if cache is not None and len(lines) >= CACHED_LINES else None
-    if key is not None and all((cache / f"{key}{suffix}").is_file() for suffix in suffixes):
-        for suffix in suffixes:
-            shutil.copyfile(cache / f"{key}{suffix}", fragments / f"{name}{suffix}")
-            os.utime(cache / f"{key}{suffix}")  # recently used
+    if key is not None and _from_cache(cache, key, suffixes, fragments / name):
         return
     # In the lines' order (an in-memory and an on-disk store list quads in different orders), parsed as a stream
     # for each document: a list of the largest graph's quads weighed 0.2 GB more at the build's peak.
@@ -125,7 +122,22 @@ def write_fragment(fragments: Path, graph: str, lines: list[bytes], public: bool
             except OSError:  # a cache that cannot be written (read-only, full) only makes the next build slower
                 key = None
     if key is not None:
-        _prune(cache)
+        with suppress(OSError):
+            _prune(cache)
+
+
+def _from_cache(cache: Path, key: str, suffixes: tuple[str, ...], fragment: Path) -> bool:
+    """Copy the cached documents of `key` beside `fragment` (its path without suffix); False when one is missing
+    (never made, or pruned meanwhile by another build): they are then serialised again."""
+    try:
+        for suffix in suffixes:
+            shutil.copyfile(cache / f"{key}{suffix}", fragment.with_name(fragment.name + suffix))
+    except OSError:
+        return False
+    for suffix in suffixes:
+        with suppress(OSError):  # recently used (a read-only cache stays as it is)
+            os.utime(cache / f"{key}{suffix}")
+    return True
 
 
 def _cache_key(sorted_nquads: bytes, prefixes: dict[str, str]) -> str:
