@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import socket
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -100,16 +103,41 @@ def seed_graph(seed_build: BuildResult) -> Graph:
     return seed_build.data_graph()
 
 
+@contextmanager
+def made_once(tmp_path_factory, name: str):
+    """A folder made once for the whole run, even across pytest-xdist's workers (they share the parent of their
+    base temporary directories): yields (folder, made) under a lock; the block makes it when `made` is False."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder, done = root / f"once-{name}", root / f"once-{name}.done"
+    with open(root / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker making it: wait, then reuse
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            yield folder, False
+            done.touch()
+        else:
+            yield folder, True
+
+
 @pytest.fixture(scope="session")
 def pristine(tmp_path_factory) -> tuple[Path, Path]:
     """The curated data with imported directories, and its full build with the state the next rebuild starts
-    from (`maillage build`): made once per session, copied by each test that edits or rebuilds it
-    (test_incremental, test_generations)."""
+    from (`maillage build`): made once per run (by one xdist worker), copied by each test that edits or rebuilds
+    it (test_incremental, test_generations), never changed in place."""
+    with made_once(tmp_path_factory, "pristine") as (folder, made):
+        if not made:
+            _make_pristine(folder)
+    return folder / "data", folder / "out"
+
+
+def _make_pristine(folder: Path) -> None:
     from click.testing import CliRunner
 
     from maillage.cli.main import main
 
-    folder = tmp_path_factory.mktemp("incremental")
     data = folder / "data"
     shutil.copytree(PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("templates"))
     samples = Path(__file__).parent / "directories"
@@ -121,7 +149,6 @@ def pristine(tmp_path_factory) -> tuple[Path, Path]:
         result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(folder / "out")])
     assert result.exit_code == 0, result.output
     assert "Reconstruction complète" in result.output
-    return data, folder / "out"
 
 
 def copy_data(target: Path) -> Path:

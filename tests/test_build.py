@@ -126,14 +126,6 @@ def test_dumps_parse_and_agree(seed_out: Path):
     assert manifest["conforms"] is True
 
 
-def test_base_iri_is_configurable(tmp_path: Path):
-    result = build_graph(Settings(base="https://example.org/maillage/"))
-    assert result.ok, [p.format() for p in blocking(result.problems)]
-    subjects = {str(s) for s in result.data_graph().subjects()}
-    assert "https://example.org/maillage/coordination/asv-aix-en-provence" in subjects
-    assert not any(s.startswith(f"{ID}coordination/") for s in subjects)
-
-
 OTHER_BASE = "https://example.org/x/"
 
 

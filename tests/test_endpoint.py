@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from rdflib import RDFS, Graph, Literal, URIRef
 
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.publication.outputs import write_outputs
 from maillage.bench.endpoint import start_front, stop_front
 from maillage.cli.main import main
 from maillage.endpoint.dataset import BuiltDataset, is_personal
@@ -47,13 +46,6 @@ RUNAWAYS = [
     'SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STR(?c) = CONCAT(STR(?f), "zzz")) } LIMIT 10',
     "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10",
 ]
-
-
-@pytest.fixture(scope="session")
-def seed_out(seed_build, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("endpoint") / "build"
-    write_outputs(seed_build, out)
-    return out
 
 
 def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:

@@ -117,10 +117,11 @@ def test_removed_record_falls_back_to_a_full_build(built, tmp_path):
 def test_kept_store_holds_the_dump(pristine):
     """The store a full build keeps (loaded graph by graph while the fragments are written) holds the dump's quads."""
     kept = ox.Store.read_only(str(pristine[1] / STATE / "store"))
-    dump = ox.Store()
-    dump.bulk_load(path=pristine[1] / "maillage.nq", format=ox.RdfFormat.N_QUADS)
-    assert len(kept) == len(dump) > 1000
-    assert set(kept) == set(dump)
+    # Both written by Oxigraph's N-Quads serialiser: the same quads are the same lines (sorted: 1 s, where sets of
+    # 420,000 quad objects took 15 s).
+    lines = sorted(kept.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+    assert len(lines) == len(kept) > 1000
+    assert lines == sorted((pristine[1] / "maillage.nq").read_bytes().splitlines())
 
 
 def test_unchanged_data_and_forced_full(built):

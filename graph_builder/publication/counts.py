@@ -48,6 +48,12 @@ def _curie(iri: str, prefixes: dict[str, str]) -> str:
     return f"<{iri}>"
 
 
+def _counts(store: ox.Store, query: str, named_graphs: list[ox.NamedNode] | None = None) -> dict:
+    """{first column: count} of an aggregate query, counted by Oxigraph: iterating the referential's 420,000 quads
+    in Python took 1.7 s of each build."""
+    return {row[0]: int(row[1].value) for row in store.query(query, named_graphs=named_graphs)}
+
+
 def compute_stats(store: ox.Store, prefixes: dict[str, str] | None = None) -> Stats:
     prefixes = prefixes or {}
     named = sorted(store.named_graphs(), key=lambda g: g.value)
@@ -57,23 +63,21 @@ def compute_stats(store: ox.Store, prefixes: dict[str, str] | None = None) -> St
             titles[quad.subject] = quad.object.value
     metadata = next((g for g in named if _short(g) == "metadata"), None)
 
+    sizes = _counts(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    entities = _counts(store, f"SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s {SOURCE} ?o }} "
+                              "FILTER isIRI(?s) } GROUP BY ?g")
     graphs = []
-    typed: dict[str, set] = {}
     for graph in named:
-        short = _short(graph)
-        size = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        size = sizes.get(graph, 0)
         if not size:
             continue
         source = next((q.object for q in store.quads_for_pattern(graph, SOURCE, None, metadata)), None) \
             if metadata is not None else None
-        entities = {q.subject for q in store.quads_for_pattern(None, SOURCE, None, graph)
-                    if isinstance(q.subject, ox.NamedNode)}
-        graphs.append((short, titles.get(source, "") if source else "", size, len(entities)))
-        if short in NOT_FACTS:
-            continue
-        for quad in store.quads_for_pattern(None, RDF_TYPE, None, graph):
-            typed.setdefault(quad.object.value, set()).add(quad.subject)
-    counts = Counter({_curie(cls, prefixes): len(subjects) for cls, subjects in typed.items()})
+        graphs.append((_short(graph), titles.get(source, "") if source else "", size, entities.get(graph, 0)))
+    facts = [graph for graph in named if _short(graph) not in NOT_FACTS]
+    typed = _counts(store, f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s {RDF_TYPE} ?c }} }} GROUP BY ?c",
+                    named_graphs=facts) if facts else {}
+    counts = Counter({_curie(cls.value, prefixes): n for cls, n in typed.items()})
     classes = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return Stats(classes=classes, graphs=graphs, total_quads=sum(g[2] for g in graphs))
 
