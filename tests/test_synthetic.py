@@ -33,6 +33,12 @@ def small_dir(referential, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def small_result(small_dir):
+    """small_dir built once (in memory) for the tests that read the build."""
+    return build_graph(Settings(data_dir=small_dir))
+
+
 def files(directory: Path) -> dict[str, bytes]:
     return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
@@ -137,8 +143,8 @@ def test_a_foreign_directory_is_not_overwritten(referential, tmp_path):
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
-def test_every_generated_line_passes_the_build(small_dir):
-    result = build_graph(Settings(data_dir=small_dir))
+def test_every_generated_line_passes_the_build(small_result):
+    result = small_result
     synthetic_problems = [p for p in blocking(result.problems) if "synthetic" in (p.file or "")]
     assert not synthetic_problems, "\n".join(p.format("fr") for p in synthetic_problems[:20])
     # The directories did reach the graph.
@@ -146,10 +152,10 @@ def test_every_generated_line_passes_the_build(small_dir):
     assert any(name.endswith("graph/annuaire-synthetic-coordinations") for name in graphs)
 
 
-def test_synthetic_graphs_are_marked_and_never_published(small_dir, tmp_path):
+def test_synthetic_graphs_are_marked_and_never_published(small_result, tmp_path):
     from graph_builder.publication.outputs import SyntheticRefused, write_outputs
 
-    result = build_graph(Settings(data_dir=small_dir))
+    result = small_result
     assert result.synthetic_graphs
     with pytest.raises(SyntheticRefused):
         write_outputs(result, PROJECT_ROOT / "build", force=True)
