@@ -374,9 +374,9 @@ class Viewer:
             if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
                        for known in full.fields[name]):
                 full.fields[name].append(found)
-            if "valueLabel" in row and not any(
-                    (label := value(row["valueLabel"])) == known and label.language == getattr(known, "language", None)
-                    for known in full.labels[found]):
+            label = value(row["valueLabel"]) if "valueLabel" in row else None
+            if label is not None and not any(label == known and label.language == getattr(known, "language", None)
+                                             for known in full.labels[found]):
                 full.labels[found].append(label)
         return _sorted_fields(full)
 
