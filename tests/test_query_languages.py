@@ -239,3 +239,5 @@ def test_the_command_line_passes_its_language(small_build):
     refused = CliRunner().invoke(main, ["query", "concepts_of_scheme", "--out", str(small_build), "--param", "lang=de"])
     assert refused.exit_code == 2 and "Langues possibles : fr, en." in refused.output
     assert "Traceback" not in refused.output
+    listed = CliRunner().invoke(main, ["queries", "--lang", "en"])
+    assert listed.exit_code == 0 and "(every query) --param lang=…  [lang] = fr" in listed.output
