@@ -19,6 +19,12 @@ Checks (`params: {name: {check: ...}}`):
   min / max      bounds of an integer
 A value may always be given as the full IRI. Values are bound as RDF terms
 (sparql.bind), never pasted into the query.
+
+Every query also takes `lang` (LANGUAGE, built in: never declared in a header),
+the language of its labels: `fr` by default or `en`. A query reads it as
+`?_lang` and the other language as `?_otherLang`, both bound as plain literals
+when the query uses them, and picks one label per entity: the asked language,
+else the other (docs/queries.md, "Languages").
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ IGEO_CODE = URIRef("http://rdf.insee.fr/def/geo#codeINSEE")
 PARAMETER = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*)_(iri|integer|xsd_[A-Za-z]+|[a-z]{2})\b")
 ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LEVELS = ("commune", "departement", "region", "epci", "qpv")
+LANGUAGES = ("fr", "en")  # of the labels (shapes: sh:languageIn ("fr" "en")); the first is the default
+LANG_VARIABLE, OTHER_LANG_VARIABLE = "_lang", "_otherLang"
+LANG_USE = re.compile(r"\?_(?:lang|otherLang)\b")
 
 
 class LibraryError(BilingualError, ValueError):
@@ -80,10 +89,10 @@ class NamedQuery:
     form: str
 
     def parameter(self, name: str) -> Parameter:
-        for parameter in self.parameters:
+        for parameter in (*self.parameters, LANGUAGE):
             if parameter.name == name:
                 return parameter
-        known = [p.name for p in self.parameters]
+        known = [p.name for p in (*self.parameters, LANGUAGE)]
         hint_fr, hint_en = did_you_mean(name, known)
         raise LibraryError(
             f"Paramètre inconnu pour la requête {self.name} : « {name} ».{hint_fr} "
@@ -106,6 +115,9 @@ class NamedQuery:
                                        f"{parameter.describe('en')}")
                 continue
             bound[parameter.variable] = checked_value(self.name, parameter, value, base)
+        lang = checked_lang(self.name, given.get(LANGUAGE.name))
+        if LANG_USE.search(self.text):  # bound only where used: a VALUES block would add a column to SELECT *
+            bound[LANG_VARIABLE], bound[OTHER_LANG_VARIABLE] = lang, other_lang(lang)
         return bound
 
     def run(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> Rows:
@@ -131,6 +143,30 @@ class NamedQuery:
         """The variables and SPARQL JSON bindings of the answer (QueryStore.select_json): language tags kept,
         no rdflib term made."""
         return store.select_json(self.text, self.bindings(values, base))
+
+
+LANGUAGE = Parameter(
+    name="lang", variable=LANG_VARIABLE, type="lang", required=False, default=LANGUAGES[0], check="lang",
+    description={"fr": "Langue des libellés : fr (par défaut) ou en ; un libellé absent dans cette langue est "
+                       "donné dans l'autre.",
+                 "en": "Language of the labels: fr (default) or en; a label missing in that language is given "
+                       "in the other."})
+
+
+def other_lang(lang: str) -> str:
+    """The language a label falls back to when it is missing in `lang`."""
+    return next(other for other in LANGUAGES if other != lang)
+
+
+def checked_lang(query: str, value: Any) -> str:
+    """The language asked (`fr` when none is given), or LibraryError saying which are possible."""
+    if value is None or str(value).strip() == "":
+        return LANGUAGES[0]
+    text = str(value).strip().lower()
+    if text not in LANGUAGES:
+        raise _bad(query, LANGUAGE, value, f"Langues possibles : {', '.join(LANGUAGES)}.",
+                   f"Possible languages: {', '.join(LANGUAGES)}.")
+    return text
 
 
 def read_header(text: str) -> dict:

@@ -382,7 +382,7 @@ def tiny_cap(seed_out) -> str:
     stop_front(process)
 
 
-@pytest.mark.parametrize("name", ["coordinations_by_type", "entity_summaries"])  # ordered; unordered (paged by its variables)
+@pytest.mark.parametrize("name", ["coordinations_by_type", "entity_summaries"])  # a short answer; a long one
 def test_the_project_client_gets_whole_answers_over_the_caps(tiny_cap, seed_store, name):
     """More than 5 rows and 2,000 bytes: no LIMIT appended for the project's client, and pages over the cap in bytes."""
     from maillage.library import get_query

@@ -60,8 +60,9 @@ def test_facts_come_with_their_source_and_passage(viewer):
     found = facts(viewer, f"{ID}coordination/asv-aix-en-provence", "en")
     start = [f for f in found if f.property == "schema:startDate"]
     assert [f.value for f in start] == ["2003-05"]
-    assert start[0].documents == {f"{ID}source/002": "Ateliers santé ville : outils de définition de coordination d'un plan "
-                                                    "local de santé"}
+    # the document's title in the chosen language too (the passage quotes the French source: it has no other)
+    assert start[0].documents == {f"{ID}source/002": "City health workshops: tools defining the coordination of a local "
+                                                    "health plan"}
     assert start[0].passage.startswith("L'ASV d'Aix en Provence a été mis en place en mai 2003")
     labels = [f.value for f in found if f.property == "rdfs:label"]
     assert labels == ["Aix-en-Provence City Health Workshop (ASV)"]  # the chosen language only

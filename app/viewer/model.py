@@ -1,8 +1,10 @@
 """What the Streamlit viewer (app/) shows, as plain data: every page is a thin layer over these functions.
 
 Everything is read through the query library (queries/*.rq) on a QueryStore;
-labels come from the graph in the chosen language (French first, English
-second), picked here from the language-tagged rows the queries return.
+a page's own reads ask the library for the visitor's language (its `lang`
+parameter: the label in that language, else in the other). What is read
+once for every visitor (the cards, the partner graph) is read in each
+language and kept with its language tags, each page picking its own (`pick`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from app.viewer.sharing import courtesy, giving_way, shared_property
 from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
 from graph_builder.constants import MLG as MLG_NAMESPACE
 from graph_builder.publication.generations import resolve
-from maillage.library import get_query
+from maillage.library import LANG_USE, LANGUAGES, get_query
 from maillage.stores import QueryStore, open_store
 
 # The entity base of the graph this process shows: the build's own `--base` (its manifest.json), read when the
@@ -184,7 +186,14 @@ class Viewer:
         return cls(store, folder)
 
     def run(self, name: str, **params):
+        """The rows of a library query; `lang` (fr, en) gives its labels' language."""
         return get_query(name).run(self.store, params)
+
+    def in_each_language(self, name: str, **params) -> list[tuple]:
+        """The rows of a query asked in each language, one after the other (what is kept for every visitor); the
+        rows of a query without labels once."""
+        languages = LANGUAGES if LANG_USE.search(get_query(name).text) else LANGUAGES[:1]
+        return [row for lang in languages for row in self.run(name, lang=lang, **params)]
 
     def values(self, name: str, **params) -> list[tuple]:
         """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
@@ -200,16 +209,17 @@ class Viewer:
         """`values` of a query without parameters, run once (see `once`)."""
         return self._kept(f"values {name}", lambda: self.values(name))
 
-    def once(self, name: str):
-        """The rows of a query without parameters, run once."""
-        return self._kept(name, lambda: self.run(name))
+    def once(self, name: str, lang: str = "fr"):
+        """The rows of a query without parameters, run once (once per language for a query with labels)."""
+        key = f"{name}@{lang}" if LANG_USE.search(get_query(name).text) else name
+        return self._kept(key, lambda: self.run(name, lang=lang))
 
     # -- Accueil ---------------------------------------------------------------------------------
     def counts_by_type(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.once("entities_by_type"), "class", "classLabel", lang)
+        return self._counted(self.once("entities_by_type", lang), "class", "classLabel", lang)
 
     def counts_by_source(self, lang: str = "fr") -> list[tuple[str, int]]:
-        return self._counted(self.once("entities_by_source"), "document", "title", lang)
+        return self._counted(self.once("entities_by_source", lang), "document", "title", lang)
 
     @staticmethod
     def _counted(rows, key: str, label: str, lang: str) -> list[tuple[str, int]]:
@@ -277,32 +287,33 @@ class Viewer:
         """What lies in the territory or a territory it contains, by kind (coordination, experience, actor, qpv):
         IRI -> name in `lang`, sorted by name. One query: a territory's page need not wait for every card."""
         names: dict[str, dict[str, list]] = {kind: defaultdict(list) for kind in ("coordination", "experience", "actor", "qpv")}
-        for entity, kind, label in self.run("entities_in_territory", territory=key):
+        for entity, kind, label in self.run("entities_in_territory", territory=key, lang=lang):
             names[str(kind)][str(entity)].append(label)
         return {kind: self._by_name(found, lang) for kind, found in names.items()}
 
     def covering(self, key: str, lang: str = "fr") -> dict[str, str]:
         """IRI -> name in `lang` of the coordinations covering the territory from a territory containing it."""
         names: dict[str, list] = defaultdict(list)
-        for coordination, label, _ in self.run("coordinations_covering_territory", territory=key):
+        for coordination, label, _ in self.run("coordinations_covering_territory", territory=key, lang=lang):
             names[str(coordination)].append(label)
         return self._by_name(names, lang)
 
     def uncovered_themes(self, key: str, lang: str = "fr") -> list[str]:
         """Names in `lang` of the themes no known coordination of the territory (or within it) works on."""
-        names = self.concept_names(f"{VOCABULARY_BASE}theme")
+        names = self.concept_names(f"{VOCABULARY_BASE}theme", lang)
         return sorted((pick(names.get(str(theme), []), lang) or short(str(theme))
                        for theme in self.run("themes_without_coordination", territory=key).column("theme")), key=fold)
 
-    def concept_names(self, scheme: str) -> dict[str, list]:
-        """Concept IRI -> its labels (every language) in a concept scheme; read once per scheme."""
+    def concept_names(self, scheme: str, lang: str = "fr") -> dict[str, list]:
+        """Concept IRI -> its label in `lang` (else in the other language), in a concept scheme; read once per
+        scheme and language."""
         def read() -> dict[str, list]:
             names: dict[str, list] = defaultdict(list)
-            for concept, _, label in self.run("concepts_of_scheme", scheme=scheme):
+            for concept, _, label in self.run("concepts_of_scheme", scheme=scheme, lang=lang):
                 names[str(concept)].append(label)
             return dict(names)
 
-        return self._kept(f"concepts {scheme}", read)
+        return self._kept(f"concepts {scheme}@{lang}", read)
 
     @staticmethod
     def _by_name(names: dict[str, list], lang: str) -> dict[str, str]:
@@ -317,23 +328,31 @@ class Viewer:
         value = _Values()
         labels: dict[str, list] = defaultdict(list)  # one dict for every card of the kind
         labels_query, summaries_query = map(get_query, CARD_QUERIES)
-        for row in labels_query.json(self.store, {"kind": f"{MLG}{kind}"})[1]:
-            labels[row["value"]["value"]].append(value(row["valueLabel"]))
-        _, rows = summaries_query.json(self.store, {"kind": f"{MLG}{kind}"})
-        for row in giving_way(rows, 2000):  # read from the JSON answer: no rdflib term made
-            entity = row["entity"]["value"]
-            card = cards.get(entity)
-            if card is None:
-                card = cards[entity] = Card(entity, kind, labels=labels)
-            card.fields[row["field"]["value"]].append(value(row["value"]))
+        seen = set()  # (entity, field, value): a value without a language comes in each language's answer
+        for lang in LANGUAGES:  # kept for every visitor: each language's labels and texts, picked by each page
+            for row in labels_query.json(self.store, {"kind": f"{MLG}{kind}", "lang": lang})[1]:
+                label = value(row["valueLabel"])
+                if label not in labels[row["value"]["value"]]:  # Text equality ignores the tag: one per language
+                    labels[row["value"]["value"]].append(label)
+            _, rows = summaries_query.json(self.store, {"kind": f"{MLG}{kind}", "lang": lang})
+            for row in giving_way(rows, 2000):  # read from the JSON answer: no rdflib term made
+                entity, name, found = row["entity"]["value"], row["field"]["value"], value(row["value"])
+                if (entity, name, found, getattr(found, "language", None)) in seen:
+                    continue
+                seen.add((entity, name, found, getattr(found, "language", None)))
+                card = cards.get(entity)
+                if card is None:
+                    card = cards[entity] = Card(entity, kind, labels=labels)
+                card.fields[name].append(found)
         for card in cards.values():
             _sorted_fields(card)
         return dict(sorted(cards.items()))  # by IRI, as entity_cards orders them: every run shows the same order
 
     def cards_ahead(self, kind: str) -> None:
         """Start the queries `cards(kind)` reads, answered in another thread meanwhile (QueryStore.ahead)."""
-        for name in CARD_QUERIES:
-            get_query(name).ahead(self.store, {"kind": f"{MLG}{kind}"})
+        for lang in LANGUAGES:  # in the order `cards` reads them
+            for name in CARD_QUERIES:
+                get_query(name).ahead(self.store, {"kind": f"{MLG}{kind}", "lang": lang})
 
     def complete(self, card: Card) -> Card:
         """The card with every field of entity_cards (long texts, source, passage...) added; read once per card."""
@@ -347,12 +366,17 @@ class Viewer:
             for found in values:
                 if found in card.labels:
                     full.labels[found] = list(card.labels[found])
-        for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri})[1]:
+        rows = [row for lang in LANGUAGES  # kept for every visitor: each language's texts
+                for row in get_query("entity_cards").json(self.store, {"kind": f"{MLG}{card.kind}", "entity": card.iri,
+                                                                       "lang": lang})[1]]
+        for row in rows:
             found, name = value(row["value"]), row["field"]["value"]
             if not any(found == known and getattr(found, "language", None) == getattr(known, "language", None)
                        for known in full.fields[name]):
                 full.fields[name].append(found)
-            if "valueLabel" in row and (label := value(row["valueLabel"])) not in full.labels[found]:
+            label = value(row["valueLabel"]) if "valueLabel" in row else None
+            if label is not None and not any(label == known and label.language == getattr(known, "language", None)
+                                             for known in full.labels[found]):
                 full.labels[found].append(label)
         return _sorted_fields(full)
 
@@ -402,7 +426,7 @@ class Viewer:
     def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[str]]]:
         """Role IRI -> (role label, actor labels) of a coordination's participations, in `lang`."""
         roles, actors, pairs = defaultdict(list), defaultdict(list), []
-        for row in self.run("coordination_participants", coordination=coordination):
+        for row in self.run("coordination_participants", coordination=coordination, lang=lang):
             actor, actor_label, role, role_label, _ = (row[0], row[1], row[2], row[3], row[4])
             roles[role].append(role_label)
             actors[actor].append(actor_label)
@@ -421,9 +445,9 @@ class Viewer:
         """The communes a coordination covers (its territories' communes, through the nesting): code, name, population."""
         return self.run("communes_of_coordination", coordination=coordination).dicts()
 
-    def typical_funders(self, coordination_type: str) -> list[str]:
-        """Labels of the usual funders of a coordination type (the type's mlg:typicalFunder)."""
-        return [r["label"] for r in self.run("funders", coordinationType=coordination_type).dicts()
+    def typical_funders(self, coordination_type: str, lang: str = "fr") -> list[str]:
+        """Labels in `lang` of the usual funders of a coordination type (the type's mlg:typicalFunder)."""
+        return [r["label"] for r in self.run("funders", coordinationType=coordination_type, lang=lang).dicts()
                 if r["how"] == "financeur habituel"]
 
     def of_coordination_type(self, cards: list[Card], coordination_type: str | None) -> list[Card]:

@@ -49,7 +49,7 @@ def network_graph(viewer: Viewer, lang: str = "fr") -> nx.Graph:
             carrier = _add(graph, iri, "coordination" if iri in viewer.coordinations else "actor", label)
             graph.add_edge(short(card.iri), carrier, relation="carrier")
     labels: dict[str, list] = {}
-    for coordination, actor, actor_label, _kind, role in viewer.run("participations"):
+    for coordination, actor, actor_label, _kind, role in viewer.run("participations", lang=lang):
         labels.setdefault(str(actor), []).append(actor_label)
         if str(coordination) in viewer.coordinations:
             node = _add(graph, str(actor), "actor", "")

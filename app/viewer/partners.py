@@ -156,13 +156,13 @@ class PartnerGraph:
         graph = nx.MultiDiGraph()
         for territory in viewer.territories:
             graph.add_node(territory.iri, kind=territory.level, territory=territory)
-        for node, kind, label in viewer.run("partner_graph_nodes"):
+        for node, kind, label in viewer.in_each_language("partner_graph_nodes"):  # built once for every visitor
             data = graph.nodes[str(node)] if str(node) in graph else None
             if data is None:
                 graph.add_node(str(node), kind=str(kind), labels=[])
                 data = graph.nodes[str(node)]
-            if label is not None:
-                data.setdefault("labels", []).append(label)
+            if label is not None and label not in data.setdefault("labels", []):
+                data["labels"].append(label)
         roles: dict[tuple[str, str], list[str]] = defaultdict(list)
         edges = []
         for source, prop, target, role in viewer.values("partner_graph_edges"):  # all IRIs: plain strings

@@ -74,21 +74,13 @@ class Fact:
 
 
 def facts(viewer: Viewer, iri: str, lang: str = "fr") -> list[Fact]:
-    """Each fact (property, value) the graph states about `iri`, with its source documents and passage.
-
-    Of a text stated in several languages, only the chosen language's (else the French) is kept.
-    """
-    rows = viewer.run("sources_of_entity", entity=iri)
+    """Each fact (property, value) the graph states about `iri`, with its source documents and passage; a text
+    stated in several languages in `lang`, else in the other (the query's `lang`)."""
+    rows = viewer.run("sources_of_entity", entity=iri, lang=lang)
     index = {name: i for i, name in enumerate(rows.variables)}
-    languages = defaultdict(set)
-    for row in rows:
-        languages[row[index["property"]]].add(getattr(row[index["value"]], "language", None))
     found: dict[tuple[str, str], Fact] = {}
     for row in rows:
         prop, value, document = row[index["property"]], row[index["value"]], row[index["document"]]
-        language = getattr(value, "language", None)
-        if language and language != (lang if lang in languages[prop] else "fr"):
-            continue
         fact = found.setdefault((str(prop), str(value)), Fact(compact(str(prop)), compact(str(value))))
         if document is not None:
             title = row[index["title"]]
@@ -111,14 +103,15 @@ class Source:
 def sources(viewer: Viewer, lang: str = "fr") -> list[tuple[Source, str, str, str]]:
     """Every source document: (source, title, type, publisher) in `lang`, in document order."""
     found: dict[str, Source] = {}
-    rows = viewer.run("source_documents")
+    rows = viewer.run("source_documents", lang=lang)
     index = {name: i for i, name in enumerate(rows.variables)}
     for row in rows:  # raw terms: their language tags pick the labels
         source = found.setdefault(str(row[index["document"]]), Source(str(row[index["document"]])))
         for name, values in (("title", source.titles), ("type", source.types), ("publisherLabel", source.publishers)):
             if row[index[name]] is not None and row[index[name]] not in values:
                 values.append(row[index[name]])
-        if row[index["url"]] is not None and str(row[index["url"]]) not in source.urls:
-            source.urls.append(str(row[index["url"]]))
+        for url in str(row[index["urls"]] or "").split():  # one row per document, its addresses joined
+            if url not in source.urls:
+                source.urls.append(url)
         source.issued = source.issued or (str(row[index["issued"]]) if row[index["issued"]] is not None else None)
     return [(s, pick(s.titles, lang), pick(s.types, lang), pick(s.publishers, lang)) for s in found.values()]

@@ -41,7 +41,7 @@ def summaries(lang: str = "fr") -> dict[str, str]:
 def concept_options(viewer: Viewer, scheme: str, lang: str = "fr") -> dict[str, str]:
     """IRI -> label in `lang` of the concepts of a scheme of ontology/vocabularies/, in the scheme's order."""
     labels = defaultdict(list)
-    for concept, _, label in viewer.run("concepts_of_scheme", scheme=VOCABULARY_BASE + scheme):
+    for concept, _, label in viewer.run("concepts_of_scheme", scheme=VOCABULARY_BASE + scheme, lang=lang):
         labels[str(concept)].append(label)
     return {iri: pick(found, lang) for iri, found in labels.items()}
 

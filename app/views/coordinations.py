@@ -73,7 +73,7 @@ else:
     if not g.experiences_of(one.iri):
         st.markdown("—")
     role_section("Financement", "Funding", "financeur")
-    usual = [f for iri, _ in one.links("type") for f in g.typical_funders(iri)]
+    usual = [f for iri, _ in one.links("type") for f in g.typical_funders(iri, lang())]
     if usual:
         st.markdown(t("Financeurs habituels de ce type de coordination : ", "Usual funders of this type of coordination: ")
                     + ", ".join(md(funder) for funder in usual))

@@ -69,7 +69,7 @@ with library_tab:
                     st.caption(md(found[0].title(lang())))
     if st.button(t("Exécuter", "Run"), key="run-query", type="primary"):
         try:
-            show(query.run(g.store, values), name)
+            show(query.run(g.store, {**values, "lang": lang()}), name)  # the labels in the visitor's language
         except LibraryError as error:
             st.error(error.message(lang()))
 

@@ -16,13 +16,13 @@ from rich.table import Table
 
 from graph_builder.constants import DEFAULT_BASE, PROJECT_ROOT
 from maillage.cli.common import EXIT_UNREADABLE, EXIT_USAGE, err, fail
-from maillage.library import LibraryError, catalogue_graph, get_query, library, read_query
+from maillage.library import LANGUAGE, LibraryError, catalogue_graph, get_query, library, read_query
 from maillage.sparql import QueryRefused
 from maillage.stores import Rows, StoreError, open_store
 
 out = Console(soft_wrap=True)
 LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-                    help="Language of messages and summaries.")
+                    help="Language of messages and summaries; for `query`, of the labels too (unless --param lang=).")
 
 
 @click.command("queries")
@@ -44,6 +44,9 @@ def queries(fmt, target, lang):
                             "check": p.check, "description": p.description} for p in q.parameters],
         } for q in catalogue.values()], ensure_ascii=False, indent=2))
         return
+    every = "toutes les requêtes" if lang == "fr" else "every query"
+    out.print(f"({every}) --param lang=…  [{LANGUAGE.check}] = {LANGUAGE.default}\n        {LANGUAGE.describe(lang)}",
+              highlight=False, markup=False)
     for query in catalogue.values():
         out.print(f"[bold]{query.name}[/bold] — {query.summary[lang] or query.summary['fr']}", highlight=False)
         for parameter in query.parameters:
@@ -97,7 +100,9 @@ def query(name, path, params, fmt, endpoint, out_dir, engine, base, lang):
                                else "give either a query name or --file")
     try:
         named = read_query(path) if path else get_query(name)
-        bindings = named.bindings(_parse_params(params, lang), base)
+        values = _parse_params(params, lang)
+        values.setdefault("lang", lang)  # the labels in the language of the messages, unless asked otherwise
+        bindings = named.bindings(values, base)
     except (LibraryError, QueryRefused) as exc:
         fail(exc, lang, EXIT_USAGE)
     try:
