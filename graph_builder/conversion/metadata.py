@@ -27,14 +27,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDFS, SKOS, VOID
 
-from graph_builder.constants import MLG, ONTOLOGY
+from graph_builder.constants import MLG, ONTOLOGY, VCARD
 from graph_builder.referential.package import DATA_LICENCE, DATA_LICENCE_IRI, INTEGRITY, PACKAGE, Referential
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCAT_VERSION = URIRef(f"{DCAT}version")  # DCAT 3; rdflib's DCAT namespace predates it
 DCAT_START, DCAT_END = URIRef(f"{DCAT}startDate"), URIRef(f"{DCAT}endDate")  # DCAT 2
 # The EU Publications Office's authority tables, the controlled vocabularies DCAT-AP names.
@@ -174,7 +173,7 @@ def describe(
     union, as an export counts them), else the sum of the graphs' sizes.
     """
     meta = Graph()
-    meta.bind("vcard", VCARD)
+    meta.bind("vcard", str(VCARD))
     root = URIRef(f"{base}dataset")
     catalogue = URIRef(f"{base}catalogue")
     activity = URIRef(f"{base}dataset/build")
