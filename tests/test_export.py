@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID
 
+from graph_builder.conversion.metadata import count_contents
 from graph_builder.kinds import load_schema
 from graph_builder.publication import tables as table_export
 from graph_builder.publication.export import ExportError, checked_url, export_dataset
@@ -381,6 +383,24 @@ def test_the_dcat_ap_shapes_find_what_a_description_lacks(small_export, dcat_ap_
     assert f"{GRAPH}cog-insee {DCTERMS.temporal} {shacl}NodeKindConstraintComponent" in found
     assert f"{subset} {DCTERMS.source} {shacl}ClassConstraintComponent" in found
     assert sum(f"{DCTERMS.license} {shacl}ClassConstraintComponent" in line for line in found) > 5
+
+
+def test_temporal_coverage_spans_the_facts_dates_and_skips_what_is_no_date():
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    subject, predicate = ox.NamedNode(f"{ID}x"), ox.NamedNode(f"{MLG}date")
+
+    def dated(value: str, datatype: str) -> ox.Triple:
+        return ox.Triple(subject, predicate, ox.Literal(value, datatype=ox.NamedNode(xsd + datatype)))
+
+    triples = [dated("2015-06", "gYearMonth"), dated("2001", "gYear"), dated("2016-02-29", "date"),
+               dated("2024-02", "gYearMonth"), dated("2010Z", "gYear"),
+               # not dates a period can hold: a 13th month, 30 February, year 0, a 5-digit year, another type's text
+               dated("2030-13", "gYearMonth"), dated("2031-02-30", "date"), dated("0000", "gYear"),
+               dated("20002", "gYear"), dated("1999-01", "gYear"), dated("1990", "string"),
+               ox.Triple(subject, predicate, ox.Literal("1980-01-01"))]
+    contents = count_contents(triples, ID)
+    assert (contents.first_date, contents.last_date) == (dt.date(2001, 1, 1), dt.date(2024, 2, 29))
+    assert count_contents(triples[5:], ID).first_date is None
 
 
 LOCAL_URLS = ["http://127.0.0.1:7878/sparql", "http://localhost/sparql", "http://LOCALHOST./x", "http://a.localhost/",
