@@ -340,11 +340,14 @@ def dcat_ap_results(description: Graph, shapes: Graph) -> list[str]:
     return results
 
 
-def test_description_conforms_to_the_official_dcat_ap_3_shapes(seed_export, small_export, small_personal_export,
-                                                               dcat_ap_shapes):
+def test_description_conforms_to_the_official_dcat_ap_3_shapes(seed_build, seed_export, small_export,
+                                                               small_personal_export, dcat_ap_shapes):
     for export in (seed_export, small_export, small_personal_export):
         description = Graph().parse(export / "void.ttl")
         assert dcat_ap_results(description, dcat_ap_shapes) == [], export
+    build_metadata = Graph() + seed_build.dataset.graph(URIRef(f"{GRAPH}metadata"))  # the build's own, served
+    assert (URIRef(f"{ID}catalogue"), RDF.type, DCAT.Catalog) in build_metadata
+    assert dcat_ap_results(build_metadata, dcat_ap_shapes) == []
     description = Graph().parse(small_personal_export / "void.ttl")
     catalogue, root = URIRef(f"{ID}catalogue"), URIRef(f"{ID}dataset")
     assert (catalogue, DCAT.dataset, root) in description and description.value(catalogue, DCAT.service) is not None
