@@ -410,7 +410,8 @@ LOCAL_URLS = ["http://127.0.0.1:7878/sparql", "http://localhost/sparql", "http:/
               "http://127.1/", "http://2130706433/", "http://0x7f.0.0.1/", "http://0177.0.0.1/", "http://[::1]:7878/",
               "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://[::]/", "http://169.254.1.1/",
               "http://[fe80::1%25eth0]/", "http://%31%32%37.0.0.1/", "http://\uff11\uff12\uff17.0.0.1/",
-              "http://127\u30020\u30020\u30021/", "https://user:pw@127.0.0.1:443/dumps/"]
+              "http://127\u30020\u30020\u30021/", "https://user:pw@127.0.0.1:443/dumps/",
+              "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/"]
 MALFORMED_URLS = ["ftp://example.org/", "example.org/sparql", "/sparql", "http:///sparql", "http://exa mple.org/",
                   "http://example.org/a b", "http://example.org/<x>", "http://example.org/sparql#frag",
                   "http://example.org/\x00", "http://[::1/", "http://example.org:port/", "http://example.org/{x}",
