@@ -12,7 +12,7 @@ the temporal coverage of its facts, the SPARQL endpoint as a
 `dcat:DataService` and each file as a `dcat:Distribution`.
 
 The description follows DCAT-AP 3.0.0 and is checked against its official
-SHACL shapes without inference (tests/test_dcat_ap.py): every value whose
+SHACL shapes without inference (tests/test_export.py): every value whose
 class a DCAT-AP range constraint checks (licence, theme, place, language,
 media type, URL...) is typed in the description itself. No blank node: the
 build's metadata graph is part of the sorted, reproducible dumps.
@@ -35,7 +35,6 @@ from graph_builder.referential.package import DATA_LICENCE, DATA_LICENCE_IRI, IN
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DCAT_VERSION = URIRef(f"{DCAT}version")  # DCAT 3; rdflib's DCAT namespace predates it
-DCAT_START, DCAT_END = URIRef(f"{DCAT}startDate"), URIRef(f"{DCAT}endDate")  # DCAT 2
 # The EU Publications Office's authority tables, the controlled vocabularies DCAT-AP names.
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 DATA_THEME = URIRef(f"{EU_AUTHORITY}data-theme")
@@ -247,8 +246,8 @@ def period_iri(graph: URIRef, vintage: int | str) -> URIRef:
 def describe_period(meta: Graph, period: URIRef, start: dt.date, end: dt.date, labels: tuple[str, str]) -> None:
     """A dct:PeriodOfTime with DCAT's start and end dates (DCAT-AP's temporal coverage)."""
     meta.add((period, RDF.type, DCTERMS.PeriodOfTime))
-    meta.add((period, DCAT_START, Literal(start.isoformat(), datatype=XSD.date)))
-    meta.add((period, DCAT_END, Literal(end.isoformat(), datatype=XSD.date)))
+    meta.add((period, DCAT.startDate, Literal(start.isoformat(), datatype=XSD.date)))
+    meta.add((period, DCAT.endDate, Literal(end.isoformat(), datatype=XSD.date)))
     _bilingual(meta, period, RDFS.label, labels)
 
 
