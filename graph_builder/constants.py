@@ -16,6 +16,7 @@ from rdflib import URIRef
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
+    FOAF,
     OWL,
     PROV,
     RDF,
@@ -65,12 +66,24 @@ class IGEO(DefinedNamespace):
     subdivisionDe: URIRef
 
 
+class VCARD(DefinedNamespace):
+    """W3C vCard ontology: the terms the dataset's description uses (DCAT-AP's contact point)."""
+
+    _NS = Namespace("http://www.w3.org/2006/vcard/ns#")
+    _fail = True
+
+    Kind: URIRef
+    Organization: URIRef
+    fn: URIRef
+    hasURL: URIRef
+
+
 VANN = Namespace("http://purl.org/vocab/vann/")
 # Terms of standards newer than rdflib's closed namespaces (DCAT 3's dcat:version).
 NEWER_TERMS = {VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri, URIRef("http://www.w3.org/ns/dcat#version")}
 
 # Closed standard namespaces a term of the graph may come from.
-STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, W3C_ORG, DCAT, VOID, SDO, IGEO)
+STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, W3C_ORG, DCAT, VOID, SDO, IGEO, FOAF, VCARD)
 
 
 def is_standard_term(term: URIRef) -> bool:

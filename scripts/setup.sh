@@ -16,6 +16,13 @@ if [ "$extras" = "test" ] && ! command -v rapper >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
 fi
 
+# HermiT, the DL reasoner of tests/test_ontology_reasoner.py (shipped by owlready2, a test extra), runs on Java.
+if [ "$extras" = "test" ] && ! command -v java >/dev/null 2>&1; then
+    echo "==> installing default-jre-headless (java, for the HermiT reasoner)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
 # The viewer's browser test (tests/test_e2e_browser.py): Debian's chromium, driven by Playwright through
 # its executable path (no browser download), and npm for axe-core (tests/e2e/package-lock.json).
 browser_packages=""

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
 from graph_builder import Settings, build, build_graph
@@ -33,7 +33,22 @@ SEEDS = ["000", "001", "002", "003", "004"]
 
 def test_seed_graph_conforms(seed_build):
     assert not blocking(seed_build.problems), "\n".join(p.format() for p in blocking(seed_build.problems))
-    assert seed_build.validation is not None and seed_build.validation.conforms
+    assert seed_build.validation is not None and seed_build.validation.no_violation
+
+
+def test_validation_report_says_conforms_as_shacl_defines_it(seed_build, seed_out):
+    """sh:conforms is false as soon as the report holds one result, whatever its severity (SHACL 3.1.1); the seed's
+    warnings make it false, while the build, which only violations block, is published and its manifest says so."""
+    from graph_builder.validation.shacl import SH
+
+    validation = seed_build.validation
+    results = list(validation.report.objects(None, SH.result))
+    assert results and {validation.report.value(r, SH.resultSeverity) for r in results} <= {SH.Warning, SH.Info}
+    assert validation.conforms is False and validation.no_violation
+    written = Graph().parse(seed_out / "validation.ttl")
+    [report] = written.subjects(RDF.type, SH.ValidationReport)
+    assert written.value(report, SH.conforms) == Literal(False) and len(list(written.objects(report, SH.result))) == len(results)
+    assert json.loads((seed_out / "manifest.json").read_text(encoding="utf-8"))["conforms"] is True
 
 
 def test_one_named_graph_per_seed_source(seed_build):
@@ -186,12 +201,12 @@ def test_cli_build_stats_and_validate(tmp_path: Path):
     runner = CliRunner()
     built = runner.invoke(main, ["build", "--out", str(tmp_path / "out")])
     assert built.exit_code == 0, built.output
-    assert "Graphe conforme" in built.output
+    assert "Aucune violation des formes SHACL" in built.output
     stats = runner.invoke(main, ["stats", "--out", str(tmp_path / "out"), "--format", "json"])
     assert stats.exit_code == 0
     assert '"mlg:FieldExperience"' in stats.output
     valid = runner.invoke(main, ["validate", "--lang", "en"])
-    assert valid.exit_code == 0 and "conforms" in valid.output
+    assert valid.exit_code == 0 and "No violation of the SHACL shapes" in valid.output
     report = runner.invoke(main, ["validate", "--format", "json"])
     assert report.exit_code == 0 and report.output.lstrip().startswith("[")
     missing = runner.invoke(main, ["stats", "--out", str(tmp_path / "nowhere")])

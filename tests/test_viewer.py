@@ -158,9 +158,9 @@ def test_the_opening_view_says_when_the_graph_was_built_its_size_and_conformity(
     rows = dict(zip(*(table[column].tolist() for column in table.columns), strict=True))
     separator = "\u202f" if lang == "fr" else ","
     expected = {"fr": {"Construit le": build["built_at"][:10], "Quadruplets": f"{build['quads']:,}".replace(",", separator),
-                       "Conforme aux formes SHACL": "oui"},
+                       "Sans violation SHACL": "oui"},
                 "en": {"Built on": build["built_at"][:10], "Quads": f"{build['quads']:,}",
-                       "Conforms to the SHACL shapes": "yes"}}[lang]
+                       "No SHACL violation": "yes"}}[lang]
     assert list(rows) == list(expected) and separator in rows[list(expected)[1]]
     for name, value in expected.items():
         assert rows[name].startswith(value), name

@@ -53,7 +53,8 @@ def _build_table(build: dict) -> dict[str, list[str]]:
     yes, no = t("oui", "yes"), t("non", "no")
     rows = [(t("Construit le", "Built on"), str(build.get("built_at", "")).replace("T", " ")[:16]),
             (t("Quadruplets", "Quads"), thousands(build.get("quads", 0), lang())),
-            (t("Conforme aux formes SHACL", "Conforms to the SHACL shapes"), yes if build.get("conforms") else no)]
+            # The manifest's "conforms" is the build's flag (no violation), not SHACL's sh:conforms (no result at all).
+            (t("Sans violation SHACL", "No SHACL violation"), yes if build.get("conforms") else no)]
     if build.get("synthetic"):
         rows.append((t("Données de synthèse", "Synthetic data"), yes))
     return {t("Graphe", "Graph"): [name for name, _ in rows], t("Valeur", "Value"): [value for _, value in rows]}

@@ -344,8 +344,7 @@ def _merged_report(previous: Graph, new: Graph, focus: set[str]) -> Graph:
 
     results = [r for r in previous.objects(root, SH.result) if str(previous.value(r, SH.focusNode)) not in focus]
     results_new = [r for r in new.objects(None, SH.result) if str(new.value(r, SH.focusNode)) in focus]
-    conforms = all(graph.value(r, SH.resultSeverity) != SH.Violation
-                   for graph, found in ((previous, results), (new, results_new)) for r in found)
+    conforms = not results and not results_new  # SHACL's meaning: no result at all, whatever its severity
     report.add((root, RDF.type, SH.ValidationReport))
     report.add((root, SH.conforms, Literal(conforms)))
     for graph, found in ((previous, results), (new, results_new)):

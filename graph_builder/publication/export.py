@@ -20,25 +20,29 @@ personal data, say) are removed.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
+import socket
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, VOID
+from rdflib.namespace import DCTERMS, PROV, VOID
 from rdflib.term import Node
 
 from graph_builder.constants import MLG
 from graph_builder.conversion.metadata import (
-    SPARQL_ENDPOINT,
     Contents,
     Distribution,
     count_contents,
     describe,
     describe_export,
+    site_root,
 )
 from graph_builder.problems import BilingualError
 from graph_builder.publication.counts import load_dataset
@@ -242,12 +246,12 @@ def build_description(store: ox.Store, selection: Selection, contents: Contents,
     metadata = ox.NamedNode(f"{base}graph/metadata")
     convert = RdflibConverter()
     graph_sizes, graph_sources, personal, synthetic = {}, {}, set(), set()
-    kept = []
+    kept, described = [], []
+    derived_from = ox.NamedNode(str(PROV.wasDerivedFrom))
     for graph in selection.graphs:
         name = convert(graph)
         graph_sizes[name] = sum(1 for _ in selection.store.quads_for_pattern(None, None, None, graph))
-        source = next((q.object for q in store.quads_for_pattern(graph, ox.NamedNode(str(DCTERMS.source)), None,
-                                                                  metadata)), None)
+        source = next((q.object for q in store.quads_for_pattern(graph, derived_from, None, metadata)), None)
         graph_sources[name] = convert(source) if source is not None else None
         if graph.value.endswith(PERSONAL_SUFFIX):
             personal.add(name)
@@ -256,9 +260,17 @@ def build_description(store: ox.Store, selection: Selection, contents: Contents,
                 synthetic.add(name)
             elif quad.predicate.value != str(VOID.triples):
                 kept.append((name, convert(quad.predicate), convert(quad.object)))
+                # What is named under the graph's IRI (the referential's period...) belongs to its description.
+                if isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(f"{graph.value}/"):
+                    described.extend((convert(q.subject), convert(q.predicate), convert(q.object))
+                                     for q in store.quads_for_pattern(quad.object, None, None, metadata))
     built_at = dt.datetime.fromisoformat(built["built_at"])
     meta = describe(graph_sizes, base, graph_sources, personal, built_at, synthetic, total=contents.triples)
-    for triple in kept:  # the build's description of each graph: titles, referential version and vintage...
+    # The build's description of each graph (titles, referential version and vintage...) replaces the generic one.
+    for name in {name for name, predicate, _ in kept if predicate in (DCTERMS.title, DCTERMS.description)}:
+        meta.remove((name, DCTERMS.title, None))
+        meta.remove((name, DCTERMS.description, None))
+    for triple in [*kept, *described]:
         meta.add(triple)
     root = URIRef(f"{base}dataset")
     describe_export(meta, root, contents, load_context(), base, distributions, download_url, endpoint,
@@ -266,6 +278,55 @@ def build_description(store: ox.Store, selection: Selection, contents: Contents,
     for prefix, namespace in load_context().items():
         meta.bind(prefix, namespace, replace=True)
     return meta
+
+
+# Characters an IRI may not hold (RFC 3987), besides spaces and controls.
+NOT_IN_IRI = set('<>"{}|\\^`')
+# Dots browsers read as label separators in a host name (IDNA).
+HOST_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
+def local_host(host: str) -> bool:
+    """True for a host only the machine itself (or its link) can reach: `localhost`, a loopback, unspecified or
+    link-local address, in any spelling a browser or client reads as one (`127.1`, `2130706433`, `0x7f.0.0.1`,
+    `[::ffff:127.0.0.1]`, full-width digits, percent-encoding, a trailing dot...)."""
+    name = unicodedata.normalize("NFKC", unquote(host)).translate(HOST_DOTS).lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])  # without an IPv6 zone (fe80::1%eth0)
+    except ValueError:
+        try:  # the legacy IPv4 forms inet_aton reads (and so does every C resolver): 127.1, 0x7f000001, 017700000001
+            address = ipaddress.IPv4Address(socket.inet_aton(name))
+        except (OSError, UnicodeError, ValueError):
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified or address.is_link_local
+
+
+def checked_url(url: str, option: str, public: bool) -> str:
+    """`url` if it is an absolute http(s) URL that can stand in an IRI; for a public export, one other machines can
+    reach (never a loopback address: the description is published for others). ExportError otherwise."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError:  # an unbalanced IPv6 bracket, a port that is not a number...
+        parts, host = None, None
+    if (parts is None or parts.scheme not in ("http", "https") or not host or parts.fragment
+            or any(c.isspace() or unicodedata.category(c) == "Cc" or c in NOT_IN_IRI for c in url)):
+        raise ExportError(f"{option} « {url} » : il faut une URL absolue http:// ou https://, sans espace, fragment "
+                          "ni caractère interdit dans une IRI (< > \" { } | \\ ^ `).",
+                          f"{option} '{url}': an absolute http:// or https:// URL is needed, with no space, fragment "
+                          "or character an IRI may not hold (< > \" { } | \\ ^ `).")
+    if public and local_host(host):
+        raise ExportError(f"{option} « {url} » : adresse locale ({host}), que personne d'autre ne peut joindre ; un "
+                          "export public donne une adresse publique (ou l'omet : l'adresse tirée de la base IRI "
+                          "est prise). Un export avec --include-personal, jamais publié, l'accepte.",
+                          f"{option} '{url}': a local address ({host}) nobody else can reach; a public export gives a "
+                          "public address (or omits it: the one the base IRI implies is used). An export with "
+                          "--include-personal, never published, accepts it.")
+    return url
 
 
 def _sha256(data: bytes) -> str:
@@ -278,7 +339,7 @@ def export_dataset(
     *,
     include_personal: bool = False,
     formats: Iterable[str] = FORMATS,
-    endpoint: str = SPARQL_ENDPOINT,
+    endpoint: str | None = None,
     download_url: str | None = None,
     queries: list[TableQuery] | None = None,
     progress: Callable[[str], None] = lambda step: None,
@@ -292,12 +353,20 @@ def export_dataset(
     if out_dir.resolve() == build_dir.resolve():
         raise ExportError(f"{out_dir} : c'est le dossier de la construction ; choisissez un autre --out.",
                           f"{out_dir}: that is the build's directory; choose another --out.")
+    public = not include_personal
+    for url, option in ((endpoint, "--endpoint-url"), (download_url, "--download-url")):
+        if url:  # checked before anything is read
+            checked_url(url, option, public)
     progress("lecture du jeu de données")
     store, built = load_build(build_dir)
     base = built.get("base")
     if not base:
         raise ExportError(f"{build_dir / 'manifest.json'} : pas d'IRI de base.", f"{build_dir / 'manifest.json'}: no base IRI.")
-    download_url = download_url or f"{base}dataset/dumps/"
+    # The defaults come from the base IRI: a build made with a local base (MAILLAGE_BASE) needs the options.
+    endpoint = checked_url(endpoint or f"{site_root(base)}sparql", "--endpoint-url", public)
+    download_url = checked_url(download_url or f"{base}dataset/dumps/", "--download-url", public)
+    if not download_url.endswith("/"):
+        download_url += "/"  # the files' names are appended to it
     progress("sélection des graphes publiés")
     selection = select(store, base, include_personal)
     triples = sorted_triples(selection.store)

@@ -60,6 +60,7 @@ class Term:
     domain: list[Link]
     range: list[Link]
     inverse: list[Link]
+    disjoint: list[Link]  # owl:disjointWith, stated on either class
     see_also: list[Link]
     sources: list[Link]
 
@@ -125,6 +126,8 @@ class _Reader:
             parents=self.links(graph, subject, RDFS.subClassOf) + self.links(graph, subject, RDFS.subPropertyOf),
             domain=self.links(graph, subject, RDFS.domain), range=self.links(graph, subject, RDFS.range),
             inverse=self.links(graph, subject, OWL.inverseOf), see_also=self.links(graph, subject, RDFS.seeAlso),
+            disjoint=[self.link(c) for c in sorted({*graph.objects(subject, OWL.disjointWith),
+                                                    *graph.subjects(OWL.disjointWith, subject)}, key=str)],
             sources=self.links(graph, subject, DCTERMS.source),
         )
 

@@ -25,9 +25,9 @@ shape, severity)`: top-level results only (pyshacl also types the nested
 named by the node shape holding it (`sh:property`), else `None`: component
 and path then tell it apart. Messages and values are left out.
 
-"conforms" differs: rudof says false as soon as there is any result (the
-SHACL definition), pyshacl with `allow_warnings=True` only on a
-`sh:Violation`. `EngineReport.conforms` is the project's (no violation).
+"conforms": both engines say false as soon as there is any result (the
+SHACL definition; the project's pyshacl options allow neither warnings nor
+infos). `EngineReport.conforms` is the project's flag (no violation).
 
 `measure(engine, data, shapes)` runs one validation in a fresh Python
 process and returns its time and the child's peak RSS.

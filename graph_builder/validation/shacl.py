@@ -43,9 +43,16 @@ def load_shapes(shapes_dir: Path) -> Graph:
 
 @dataclass
 class ValidationOutcome:
+    """`conforms` is SHACL's: false as soon as the report holds one result, whatever its severity (the report's
+    sh:conforms says the same). The build's own flag is `no_violation`: warnings and infos never block it."""
+
     conforms: bool
     problems: list[Problem]
     report: Graph
+
+    @property
+    def no_violation(self) -> bool:
+        return not any(problem.severity == "violation" for problem in self.problems)
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:
@@ -169,11 +176,14 @@ def _shape_groups(data: Graph, shapes: Graph, jobs: int) -> list[list[str]]:
     return [group for group in groups if group]
 
 
-# The build's pyshacl options (shacl_engines.py runs the comparison with the same ones): no inference (see above).
+# The build's pyshacl options (shacl_engines.py runs the comparison with the same ones): no inference (see above);
+# neither warnings nor infos allowed, so that sh:conforms is false as soon as there is a result, as the SHACL
+# specification defines it (pyshacl's allow_warnings made a report with only warnings say true).
 PYSHACL_OPTIONS = {
     "inference": "none",
     "abort_on_first": False,
-    "allow_warnings": True,
+    "allow_warnings": False,
+    "allow_infos": False,
     "advanced": False,
     "meta_shacl": False,
 }

@@ -37,7 +37,7 @@ LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", sho
 
 TEXT = {
     "fr": {
-        "ok": "Graphe conforme aux formes SHACL.",
+        "ok": "Aucune violation des formes SHACL (les avertissements ne bloquent pas).",
         "written": "Graphe écrit dans {out} ({quads} quadruplets).",
         "refused": "Graphe NON publié : {n} problème(s) bloquant(s). Corrigez-les ou relancez avec --force.",
         "forced": "Publié malgré {n} problème(s) bloquant(s) (--force).",
@@ -47,7 +47,7 @@ TEXT = {
         "full": "Reconstruction complète : {why}.",
     },
     "en": {
-        "ok": "The graph conforms to the SHACL shapes.",
+        "ok": "No violation of the SHACL shapes (warnings never block).",
         "written": "Graph written to {out} ({quads} quads).",
         "refused": "Graph NOT published: {n} blocking problem(s). Fix them or run again with --force.",
         "forced": "Published despite {n} blocking problem(s) (--force).",

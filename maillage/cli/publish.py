@@ -43,13 +43,16 @@ EXPORT_TEXT = {
               help="Comma-separated: turtle, ntriples, trig, jsonld, csv.")
 @click.option("--include-personal", is_flag=True,
               help="Include personal data (persons' graphs, e-mails, phones): never for publication.")
-@click.option("--endpoint-url", default=None, help="void:sparqlEndpoint of the description "
-              "(default: maillage serve's, http://127.0.0.1:7878/sparql).")
-@click.option("--download-url", default=None, help="Where the files will be downloadable (default: <base>dataset/dumps/).")
+@click.option("--endpoint-url", envvar="MAILLAGE_ENDPOINT_URL", default=None,
+              help="Public URL of the SPARQL endpoint, the description's dcat:DataService (env MAILLAGE_ENDPOINT_URL; "
+                   "default: the base IRI's site + sparql, https://w3id.org/maillage/sparql). A loopback address is "
+                   "refused in a public export.")
+@click.option("--download-url", envvar="MAILLAGE_DOWNLOAD_URL", default=None,
+              help="Public URL the files will be downloadable under (env MAILLAGE_DOWNLOAD_URL; default: "
+                   "<base>dataset/dumps/). A loopback address is refused in a public export.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def export(build_dir, out_dir, formats, include_personal, endpoint_url, download_url, lang):
     """Export a built dataset: Turtle, N-Triples, TriG, JSON-LD, CSV per main class, VoID/DCAT description."""
-    from graph_builder.conversion.metadata import SPARQL_ENDPOINT
     from graph_builder.publication.export import ExportError, export_dataset
 
     text = EXPORT_TEXT[lang]
@@ -57,7 +60,7 @@ def export(build_dir, out_dir, formats, include_personal, endpoint_url, download
         with status() as progress:
             report = export_dataset(build_dir, out_dir, include_personal=include_personal,
                                     formats=[f.strip() for f in formats.split(",") if f.strip()],
-                                    endpoint=endpoint_url or SPARQL_ENDPOINT, download_url=download_url,
+                                    endpoint=endpoint_url, download_url=download_url,
                                     progress=progress)
     except ExportError as exc:
         err.print(exc.message(lang), style="bold red", markup=False)
