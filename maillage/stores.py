@@ -577,7 +577,18 @@ class EndpointStore(JsonAnswers):
         return pages[0][0], [row for _, rows in pages for row in rows]
 
     def _ask(self, query):
-        return bool(json.loads(self._request(query, "json")[0])["boolean"])
+        answer = json.loads(self._request(query, "json")[0])
+        if "boolean" in answer:
+            return bool(answer["boolean"])
+        # Virtuoso 7 answers ASK as a SELECT of `__ASK_RETVAL` instead of {"boolean": ...}: one row (1) when true,
+        # none when false.
+        head = [name.lower() for name in answer.get("head", {}).get("vars", [])]
+        rows = answer.get("results", {}).get("bindings", [])
+        cells = [cell for row in rows for name, cell in row.items() if name.lower() == "__ask_retval"]
+        if head != ["__ask_retval"] or len(cells) != len(rows) or len(rows) > 1:
+            raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à ASK par vrai ou faux.",
+                             f"The SPARQL endpoint {self.url} does not answer ASK with true or false.")
+        return bool(cells) and cells[0]["value"] not in ("0", "false")
 
     def _construct(self, query):
         graph = RdflibGraph()
