@@ -16,6 +16,17 @@ if [ "$extras" = "test" ] && ! command -v rapper >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
 fi
 
+# Virtuoso 7, the third engine tests/test_engines.py runs the library on (a private server per test session).
+# Only Debian's server binaries (virtuoso-opensource-7-bin: virtuoso-t, isql-vt), not the virtuoso-opensource
+# package: that one also installs a system service, started at once where services start, whose dba password
+# stays "dba" unless one is typed at install time.
+if [ "$extras" = "test" ] && ! command -v virtuoso-t >/dev/null 2>&1; then
+    echo "==> installing virtuoso-opensource-7-bin (Virtuoso 7)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        virtuoso-opensource-7-bin >/dev/null
+fi
+
 # The viewer's browser test (tests/test_e2e_browser.py): Debian's chromium, driven by Playwright through
 # its executable path (no browser download), and npm for axe-core (tests/e2e/package-lock.json).
 browser_packages=""

@@ -1,0 +1,168 @@
+"""The same library on three engines: the embedded store, a real Oxigraph server and Debian's Virtuoso 7, loaded
+with `maillage load` through its Digest-protected Graph Store. Same rows, same order, for every query of the library
+with its defaults; and `maillage load`'s authentication (docs/engines.md, docs/endpoint.md).
+
+The data is the seed build with the referential cut to what the queries read with their defaults (conftest's
+`library_build`): every engine holds exactly the same quads. Rows are compared as the project's client gives them
+(maillage.stores): numbers in canonical form, language tags in lower case, a literal typed xsd:string as a simple
+literal; that is serialisation only, nothing else is normalised here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import Counter
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from rdflib import XSD, Literal, URIRef
+
+from maillage.cli.main import main
+from maillage.endpoint.dataset import BuiltDataset
+from maillage.library import get_query, library
+from maillage.sparql import bind
+from maillage.stores import EndpointStore, OxigraphStore
+from tests.conftest import ID
+
+
+def load(url: str, build, *args: str, **env: str):
+    """`maillage load` into `url` with the environment `env` (credentials), as a user runs it."""
+    return CliRunner().invoke(main, ["load", "--endpoint", url, "--out", str(build), *args], env=env)
+
+
+@pytest.fixture(scope="module")
+def engines(library_build, virtuoso, tmp_path_factory):
+    """The three stores over the same quads: embedded, Oxigraph server, Virtuoso (the personal graphs too)."""
+    from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
+
+    began = time.monotonic()
+    loaded = load(virtuoso.graph_store, library_build, "--include-personal", MAILLAGE_LOAD_USER=virtuoso.user,
+                  MAILLAGE_LOAD_PASSWORD=virtuoso.password)
+    print(f"\nVirtuoso loaded with maillage load in {time.monotonic() - began:.1f} s")
+    assert loaded.exit_code == 0, loaded.output
+    assert virtuoso.password not in loaded.output
+    dump = library_build / "maillage.nq"
+    location = tmp_path_factory.mktemp("oxigraph-library") / "db"
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(dump)], check=True,
+                   capture_output=True)
+    with OxigraphServer(location, timeout_s=30) as server:
+        yield {"embedded": OxigraphStore.from_file(dump, trusted=True),
+               "oxigraph-server": EndpointStore(f"{server.url}/query"), "virtuoso": EndpointStore(virtuoso.sparql)}
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_every_library_query_gives_the_same_rows_in_the_same_order_on_every_engine(name, engines):
+    query = get_query(name)
+    answers = {engine: query.run(store) for engine, store in engines.items()}
+    embedded = answers.pop("embedded")
+    assert len(embedded) > 0 or name in ("funders", "communes_without_coordination"), name
+    for engine, rows in answers.items():
+        assert rows.variables == embedded.variables, engine
+        if "ORDER BY" in query.text:
+            assert list(rows) == list(embedded), engine
+        else:  # an unordered answer (a large one, sorted by its reader): the same rows, in any order
+            assert Counter(rows) == Counter(embedded), engine
+
+
+def test_virtuoso_holds_what_was_loaded_and_nothing_of_its_own(engines, library_build):
+    """Graph by graph, the quads of the build; and Virtuoso's own graphs (made private) out of the default graph,
+    which then counts what the embedded store's does (docs/engines.md)."""
+    expected = Counter(quad.graph_name.value for quad in BuiltDataset.open(library_build).quads(include_personal=True))
+    answer = engines["virtuoso"].select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert {str(g): int(n) for g, n in answer} == expected
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert engines["virtuoso"].select(count)[0] == engines["embedded"].select(count)[0]
+    assert not engines["virtuoso"].ask("ASK { ?s ?p ?o FILTER (STRSTARTS(STR(?s), 'http://www.openlinksw.com/')) }")
+
+
+BOUND = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?_entity_iri ?_text_fr (COUNT(?_entity_iri) AS ?n) ("?_entity_iri # ?_text_fr" AS ?kept)
+WHERE { # ?_entity_iri: a comment
+  ?_entity_iri rdfs:label ?label .
+  FILTER (?label != ?_text_fr && ?_entity_iri != <urn:x:?_entity_iri>)
+}
+GROUP BY ?_entity_iri ?_text_fr
+ORDER BY ?_entity_iri"""
+
+
+def test_parameters_become_terms_where_the_query_uses_them_and_nowhere_else(engines):
+    """A value replaces its variable in patterns, filters, the projection and GROUP BY / ORDER BY, never inside a
+    string, an IRI or a comment; a hostile text stays one escaped literal. The same row on every engine."""
+    entity = f"{ID}coordination/asv-aix-en-provence"
+    hostile = 'x" } SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } #'
+    params = {"_entity_iri": entity, "_text_fr": hostile}
+    text = bind(BOUND, params)
+    assert '"?_entity_iri # ?_text_fr"' in text and "<urn:x:?_entity_iri>" in text and "# ?_entity_iri: a comment" in text
+    assert f"(<{entity}> AS ?_entity_iri)" in text and f"ORDER BY (<{entity}>)" in text
+    rows = {name: store.select(BOUND, params) for name, store in engines.items()}
+    expected = (URIRef(entity), Literal(hostile, lang="fr"), Literal(2, datatype=XSD.integer),
+                Literal("?_entity_iri # ?_text_fr"))
+    assert [tuple(row) for row in rows["embedded"]] == [expected]
+    assert rows["oxigraph-server"] == rows["embedded"] == rows["virtuoso"]
+    with pytest.raises(ValueError, match="assigns its parameter"):
+        bind("SELECT * WHERE { BIND (1 AS ?_n_integer) }", {"_n_integer": 2})
+
+
+def test_ask_construct_and_describe_agree_on_every_engine(engines):
+    entity = f"{ID}coordination/asv-aix-en-provence"
+    construct = f"CONSTRUCT {{ ?s ?p <{entity}> }} WHERE {{ ?s ?p <{entity}> }}"
+    described = {name: (store.describe(entity), store.construct(construct), store.ask(f"ASK {{ <{entity}> ?p ?o }}"),
+                        store.ask(f"ASK {{ <{entity}> <urn:nowhere> ?o }}")) for name, store in engines.items()}
+    assert len(described["embedded"][0]) > 20 and described["embedded"][1] and described["embedded"][2:] == (True, False)
+    assert described["oxigraph-server"] == described["embedded"] == described["virtuoso"]
+
+
+# -- maillage load: authentication -------------------------------------------------------------------------------------
+
+def test_a_wrong_password_is_refused_clearly_and_never_shown(virtuoso, small_build):
+    result = load(virtuoso.graph_store, small_build, MAILLAGE_LOAD_USER=virtuoso.user,
+                  MAILLAGE_LOAD_PASSWORD="pas-le-bon-mot-de-passe")
+    assert result.exit_code == 4
+    assert "Chargement refusé par" in result.output and "HTTP 401" in result.output
+    assert "identifiant ou mot de passe refusé" in result.output and "MAILLAGE_LOAD_PASSWORD" in result.output
+    assert "pas-le-bon-mot-de-passe" not in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_store_that_wants_credentials_says_so_when_none_are_given(virtuoso, small_build):
+    result = load(virtuoso.graph_store, small_build)
+    assert result.exit_code == 4
+    assert "ce Graph Store demande une authentification" in result.output and "MAILLAGE_LOAD_USER" in result.output
+
+
+def test_digest_only_store_refuses_basic_and_the_auto_scheme_answers_digest(virtuoso, small_build):
+    """Virtuoso's /sparql-graph-crud-auth takes Digest only: --auth basic is refused, auto (the default) and digest
+    load; the first graph is sent once unauthenticated (the challenge), the others with the remembered nonce."""
+    credentials = {"MAILLAGE_LOAD_USER": virtuoso.user, "MAILLAGE_LOAD_PASSWORD": virtuoso.password}
+    assert load(virtuoso.graph_store, small_build, "--auth", "basic", **credentials).exit_code == 4
+    result = load(virtuoso.graph_store, small_build, "--auth", "digest", **credentials)
+    assert result.exit_code == 0, result.output
+    assert "chargés dans" in result.output and virtuoso.password not in result.output
+
+
+@pytest.mark.parametrize("url", ["http://dba:secret@127.0.0.1:1/store", "http://dba@127.0.0.1:1/store",
+                                 "http://:secret@127.0.0.1:1/store"])
+def test_credentials_in_the_url_are_refused_and_not_repeated(url, small_build):
+    result = load(url, small_build)
+    assert result.exit_code == 2
+    assert "Adresse refusée : elle contient un identifiant ou un mot de passe" in result.output
+    assert "secret" not in result.output and "dba@" not in result.output
+    assert "http://127.0.0.1:1/store" in result.output
+
+
+def test_a_user_without_password_and_no_terminal_is_told_where_to_put_it(small_build):
+    result = load("http://127.0.0.1:1/store", small_build, MAILLAGE_LOAD_USER="dba")
+    assert result.exit_code == 2 and "MAILLAGE_LOAD_PASSWORD" in result.output
+
+
+def test_virtuoso_answers_no_anonymous_write(virtuoso):
+    """The default password is never left open and the anonymous endpoints do not write."""
+    response = httpx.put(virtuoso.graph_store.replace("-auth", ""), params={"graph": f"{ID}graph/intrus"},
+                         content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "application/n-triples"})
+    assert response.status_code in (401, 403, 404, 500)
+    default = httpx.put(virtuoso.graph_store, params={"graph": f"{ID}graph/intrus"},
+                        content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "application/n-triples"},
+                        auth=httpx.DigestAuth("dba", "dba"))
+    assert default.status_code == 401
