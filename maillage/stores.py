@@ -15,8 +15,9 @@ laptop's embedded store and on a remote triple store:
   facts of one source): `use_default_graph_as_union` on Oxigraph, a
   default-union `Dataset` on rdflib; an endpoint must be configured so
   (Oxigraph server: `--union-default-graph`; Fuseki: `tdb2:unionDefaultGraph
-  true`; Virtuoso: its own graphs made private, docs/engines.md). The union is a set on rdflib but a multiset on Oxigraph (a triple
-  stated by two sources comes twice): queries that must agree use DISTINCT.
+  true`; Virtuoso: its own graphs made private, docs/engines.md). The union
+  is a set on rdflib but a multiset on Oxigraph (a triple stated by two
+  sources comes twice): queries that must agree use DISTINCT.
 
 Every query goes through `sparql.check_query` first: updates and SERVICE are
 refused whatever the backend. Parameters are bound as RDF terms
