@@ -537,12 +537,24 @@ class EndpointStore(JsonAnswers):
         return StoreError(f"Le point d'accès SPARQL {self.url} refuse la requête (HTTP {response.status_code}) : {text}",
                           f"The SPARQL endpoint {self.url} refuses the query (HTTP {response.status_code}): {text}")
 
+    def _whole(self, response: httpx.Response) -> bytes:
+        """The body of a complete answer; StoreError for Virtuoso's partial one (an « anytime » answer cut at its
+        deadline or at ResultSetMaxRows comes as 200 with the header X-SQL-State, e.g. S1TAT)."""
+        state = response.headers.get("X-SQL-State")
+        if state:
+            why = response.headers.get("X-SQL-Message", "").strip()[:300]
+            raise StoreError(f"Le point d'accès SPARQL {self.url} n'a donné qu'une réponse incomplète (X-SQL-State "
+                             f"{state} : {why}) ; elle est refusée plutôt que lue comme entière.",
+                             f"The SPARQL endpoint {self.url} gave an incomplete answer only (X-SQL-State {state}: "
+                             f"{why}); it is refused rather than read as whole.")
+        return response.content
+
     def answers(self, query: str, accept: str) -> list[bytes]:
         """The answer to `query` in the `accept` media type: one body, or the bodies of its pages when the endpoint
         refused it whole for its cap."""
         response = self._post(query, accept)
         if response.status_code == 200:
-            return [response.content]
+            return [self._whole(response)]
         if response.status_code != 400 or "Maillage-Result-Refused" not in response.headers:
             raise self._failed(response)
         order = _page_order(query)
@@ -560,7 +572,7 @@ class EndpointStore(JsonAnswers):
                 continue
             if page.status_code != 200:
                 raise self._failed(page)
-            pages.append(page.content)
+            pages.append(self._whole(page))
             count = _count(page.content, accept)
             if count < size:
                 return pages

@@ -10,7 +10,9 @@ literal; that is serialisation only, nothing else is normalised here.
 
 from __future__ import annotations
 
+import http.server
 import subprocess
+import threading
 import time
 from collections import Counter
 
@@ -23,7 +25,7 @@ from maillage.cli.main import main
 from maillage.endpoint.dataset import BuiltDataset
 from maillage.library import get_query, library
 from maillage.sparql import bind
-from maillage.stores import EndpointStore, OxigraphStore
+from maillage.stores import EndpointStore, OxigraphStore, StoreError
 from tests.conftest import ID
 
 
@@ -114,6 +116,16 @@ def test_ask_construct_and_describe_agree_on_every_engine(engines):
     assert described["oxigraph-server"] == described["embedded"] == described["virtuoso"]
 
 
+def test_a_partial_virtuoso_answer_is_refused_not_read_as_whole(virtuoso):
+    """Virtuoso answers 200 with the rows it had at its deadline (here `timeout=` in the URL, as `MaxQueryExecutionTime`
+    does); the client sees X-SQL-State and refuses it."""
+    store = EndpointStore(f"{virtuoso.sparql}?timeout=100")
+    with pytest.raises(StoreError) as refused:
+        store.select("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    assert "réponse incomplète" in refused.value.message("fr") and "S1TAT" in refused.value.message("fr")
+    assert "incomplete answer" in refused.value.message("en")
+
+
 # -- maillage load: authentication -------------------------------------------------------------------------------------
 
 def test_a_wrong_password_is_refused_clearly_and_never_shown(virtuoso, small_build):
@@ -166,3 +178,61 @@ def test_virtuoso_answers_no_anonymous_write(virtuoso):
                         content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "application/n-triples"},
                         auth=httpx.DigestAuth("dba", "dba"))
     assert default.status_code == 401
+
+
+class BasicGate(http.server.ThreadingHTTPServer):
+    """A store behind Basic authentication, as Fuseki or GraphDB behind a web server: a real Oxigraph `/store` that
+    this gate on 127.0.0.1 passes each PUT to once its Basic credentials are right, 401 with a Basic challenge
+    otherwise. `seen` holds the Authorization header of each request (None when absent)."""
+
+    def __init__(self, store: str, user: str, password: str):
+        self.store, self.expected, self.seen = store, httpx.BasicAuth(user, password), []
+        super().__init__(("127.0.0.1", 0), _Gate)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/store"
+
+
+class _Gate(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        given = self.headers.get("Authorization")
+        self.server.seen.append(given)
+        expected = next(self.server.expected.auth_flow(httpx.Request("PUT", "http://x"))).headers["Authorization"]
+        if given != expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="store"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        query = self.path.partition("?")[2]
+        answer = httpx.put(f"{self.server.store}?{query}", content=body, headers={"Content-Type": self.headers["Content-Type"]})
+        self.send_response(answer.status_code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+def test_basic_authentication_for_a_store_that_asks_for_it(small_build, tmp_path):
+    from maillage.endpoint.oxigraph_server import OxigraphServer
+
+    with OxigraphServer(tmp_path / "store", read_only=False) as server:
+        gate = BasicGate(server.url + "/store", "curator", "s3cret-de-test")
+        try:
+            refused = load(gate.url, small_build, MAILLAGE_LOAD_USER="curator", MAILLAGE_LOAD_PASSWORD="faux")
+            assert refused.exit_code == 4 and "identifiant ou mot de passe refusé" in refused.output
+            gate.seen.clear()
+            result = load(gate.url, small_build, MAILLAGE_LOAD_USER="curator", MAILLAGE_LOAD_PASSWORD="s3cret-de-test")
+            assert result.exit_code == 0, result.output
+            assert "s3cret-de-test" not in result.output
+            # auto: nothing sent before the challenge, then Basic on every PUT
+            assert gate.seen[0] is None and all(seen and seen.startswith("Basic ") for seen in gate.seen[1:])
+            answer = EndpointStore(server.url + "/query").select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert int(answer[0][0]) == sum(1 for _ in BuiltDataset.open(small_build).quads())
+        finally:
+            gate.shutdown()
+            gate.server_close()
