@@ -116,9 +116,9 @@ def test_ask_construct_and_describe_agree_on_every_engine(engines):
     assert described["oxigraph-server"] == described["embedded"] == described["virtuoso"]
 
 
-def test_a_partial_virtuoso_answer_is_refused_not_read_as_whole(virtuoso):
+def test_a_partial_virtuoso_answer_is_refused_not_read_as_whole(engines, virtuoso):
     """Virtuoso answers 200 with the rows it had at its deadline (here `timeout=` in the URL, as `MaxQueryExecutionTime`
-    does); the client sees X-SQL-State and refuses it."""
+    does) over the loaded data; the client sees X-SQL-State and refuses it."""
     store = EndpointStore(f"{virtuoso.sparql}?timeout=100")
     with pytest.raises(StoreError) as refused:
         store.select("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
