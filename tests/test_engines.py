@@ -11,10 +11,15 @@ literal; that is serialisation only, nothing else is normalised here.
 from __future__ import annotations
 
 import http.server
+import os
+import pty
+import select
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
@@ -34,13 +39,18 @@ def load(url: str, build, *args: str, **env: str):
     return CliRunner().invoke(main, ["load", "--endpoint", url, "--out", str(build), *args], env=env)
 
 
+# What the tests load into the session's Virtuoso is always the library build, personal graphs included, which the
+# `engines` fixture loads too: in whatever order the tests run, the engines compared hold the same quads.
+SAME = ("--include-personal",)
+
+
 @pytest.fixture(scope="module")
 def engines(library_build, virtuoso, tmp_path_factory):
     """The three stores over the same quads: embedded, Oxigraph server, Virtuoso (the personal graphs too)."""
     from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
 
     began = time.monotonic()
-    loaded = load(virtuoso.graph_store, library_build, "--include-personal", MAILLAGE_LOAD_USER=virtuoso.user,
+    loaded = load(virtuoso.graph_store, library_build, *SAME, MAILLAGE_LOAD_USER=virtuoso.user,
                   MAILLAGE_LOAD_PASSWORD=virtuoso.password)
     print(f"\nVirtuoso loaded with maillage load in {time.monotonic() - began:.1f} s")
     assert loaded.exit_code == 0, loaded.output
@@ -128,8 +138,8 @@ def test_a_partial_virtuoso_answer_is_refused_not_read_as_whole(engines, virtuos
 
 # -- maillage load: authentication -------------------------------------------------------------------------------------
 
-def test_a_wrong_password_is_refused_clearly_and_never_shown(virtuoso, small_build):
-    result = load(virtuoso.graph_store, small_build, MAILLAGE_LOAD_USER=virtuoso.user,
+def test_a_wrong_password_is_refused_clearly_and_never_shown(virtuoso, library_build):
+    result = load(virtuoso.graph_store, library_build, *SAME, MAILLAGE_LOAD_USER=virtuoso.user,
                   MAILLAGE_LOAD_PASSWORD="pas-le-bon-mot-de-passe")
     assert result.exit_code == 4
     assert "Chargement refusé par" in result.output and "HTTP 401" in result.output
@@ -138,18 +148,18 @@ def test_a_wrong_password_is_refused_clearly_and_never_shown(virtuoso, small_bui
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_a_store_that_wants_credentials_says_so_when_none_are_given(virtuoso, small_build):
-    result = load(virtuoso.graph_store, small_build)
+def test_a_store_that_wants_credentials_says_so_when_none_are_given(virtuoso, library_build):
+    result = load(virtuoso.graph_store, library_build, *SAME)
     assert result.exit_code == 4
     assert "ce Graph Store demande une authentification" in result.output and "MAILLAGE_LOAD_USER" in result.output
 
 
-def test_digest_only_store_refuses_basic_and_the_auto_scheme_answers_digest(virtuoso, small_build):
+def test_digest_only_store_refuses_basic_and_the_auto_scheme_answers_digest(virtuoso, library_build):
     """Virtuoso's /sparql-graph-crud-auth takes Digest only: --auth basic is refused, auto (the default) and digest
     load; the first graph is sent once unauthenticated (the challenge), the others with the remembered nonce."""
     credentials = {"MAILLAGE_LOAD_USER": virtuoso.user, "MAILLAGE_LOAD_PASSWORD": virtuoso.password}
-    assert load(virtuoso.graph_store, small_build, "--auth", "basic", **credentials).exit_code == 4
-    result = load(virtuoso.graph_store, small_build, "--auth", "digest", **credentials)
+    assert load(virtuoso.graph_store, library_build, *SAME, "--auth", "basic", **credentials).exit_code == 4
+    result = load(virtuoso.graph_store, library_build, *SAME, "--auth", "digest", **credentials)
     assert result.exit_code == 0, result.output
     assert "chargés dans" in result.output and virtuoso.password not in result.output
 
@@ -162,6 +172,36 @@ def test_credentials_in_the_url_are_refused_and_not_repeated(url, small_build):
     assert "Adresse refusée : elle contient un identifiant ou un mot de passe" in result.output
     assert "secret" not in result.output and "dba@" not in result.output
     assert "http://127.0.0.1:1/store" in result.output
+
+
+def test_the_password_is_asked_at_a_prompt_without_echo(virtuoso, library_build):
+    """`--user` without MAILLAGE_LOAD_PASSWORD, in a terminal (a pseudo-terminal here): the password is asked, typed
+    without echo, and the load goes through Digest."""
+    maillage = str(Path(sys.executable).with_name("maillage"))
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `maillage load` with the pseudo-terminal as its terminal
+        try:
+            os.environ.pop("MAILLAGE_LOAD_PASSWORD", None)
+            os.execv(maillage, [maillage, "load", "--endpoint", virtuoso.graph_store, "--out", str(library_build),
+                                *SAME, "--user", virtuoso.user])
+        finally:
+            os._exit(127)  # never back into pytest's code in the child
+    seen = b""
+    deadline = time.monotonic() + 120
+    while b"Mot de passe de dba" not in seen and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 1)[0]:
+            seen += os.read(terminal, 4096)
+    os.write(terminal, virtuoso.password.encode() + b"\n")
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(terminal, 4096) if select.select([terminal], [], [], 1)[0] else b""
+        except OSError:  # the child ended: its terminal is closed
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, seen.decode(errors="replace")
+    assert virtuoso.password.encode() not in seen and "chargés dans".encode() in seen
 
 
 def test_a_user_without_password_and_no_terminal_is_told_where_to_put_it(small_build):
