@@ -165,13 +165,20 @@ def test_digest_only_store_refuses_basic_and_the_auto_scheme_answers_digest(virt
 
 
 @pytest.mark.parametrize("url", ["http://dba:secret@127.0.0.1:1/store", "http://dba@127.0.0.1:1/store",
-                                 "http://:secret@127.0.0.1:1/store"])
+                                 "http://:secret@127.0.0.1:1/store", "HTTP://dba:secret@127.0.0.1:1/store",
+                                 "http://dba:secret@", "ftp://dba:secret@127.0.0.1:1/store"])
 def test_credentials_in_the_url_are_refused_and_not_repeated(url, small_build):
     result = load(url, small_build)
     assert result.exit_code == 2
     assert "Adresse refusée : elle contient un identifiant ou un mot de passe" in result.output
+    assert "Address refused" in result.output and "Traceback" not in result.output
     assert "secret" not in result.output and "dba@" not in result.output
-    assert "http://127.0.0.1:1/store" in result.output
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8890/store", "ftp://127.0.0.1/store", "http:///store", "", "   "])
+def test_an_unreadable_address_is_refused_in_french(url, small_build):
+    result = load(url, small_build)
+    assert result.exit_code == 2 and "Adresse du Graph Store illisible" in result.output
 
 
 def test_the_password_is_asked_at_a_prompt_without_echo(virtuoso, library_build):

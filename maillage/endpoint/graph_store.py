@@ -37,10 +37,7 @@ class EndpointRefused(BilingualError, ValueError):
 def endpoint_url(url: str) -> str:
     """`url` if it is an http(s) URL without credentials; EndpointRefused otherwise (the message never repeats them)."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise EndpointRefused(f"Adresse du Graph Store illisible : « {url} » ; attendu http://hôte:port/chemin.",
-                              f"Unreadable Graph Store address: '{url}'; expected http://host:port/path.")
-    if parts.username is not None or parts.password is not None:
+    if "@" in parts.netloc:  # checked first: no message repeats credentials
         shown = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
         raise EndpointRefused(
             f"Adresse refusée : elle contient un identifiant ou un mot de passe (« …@ ») ; donnez {shown} et les "
@@ -49,6 +46,9 @@ def endpoint_url(url: str) -> str:
             f"Address refused: it holds a user name or a password ('…@'); give {shown} and the credentials through "
             "MAILLAGE_LOAD_USER and MAILLAGE_LOAD_PASSWORD (or --user, the password then asked), never in the "
             "address, which is printed and sent in clear (Basic).")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EndpointRefused(f"Adresse du Graph Store illisible : « {url} » ; attendu http://hôte:port/chemin.",
+                              f"Unreadable Graph Store address: '{url}'; expected http://host:port/path.")
     return url.strip()
 
 
