@@ -114,7 +114,9 @@ def bind(query: str, values: dict[str, str | int]) -> str:
     pieces, clause, depth, previous = [], "", 0, ""
     for token in TOKEN.finditer(query):
         kind, text = token.lastgroup, token.group()
-        if kind == "word":
+        # A keyword, not a prefix or a local name (`ex:group`, `order:x`).
+        keyword = kind == "word" and not (pieces and pieces[-1] == ":") and query[token.end():token.end() + 1] != ":"
+        if keyword:
             word = text.upper()
             if word in CLAUSES:
                 clause, depth = word, 0
@@ -139,7 +141,7 @@ def bind(query: str, values: dict[str, str | int]) -> str:
             if pieces and pieces[-1].endswith("<"):  # `?a<?_x_iri`: not `<<`, SPARQL-star's quoted triple
                 text = " " + text
         if kind not in ("space", "comment"):
-            previous = text.upper() if kind == "word" else text
+            previous = text.upper() if keyword else text
         pieces.append(text)
     return "".join(pieces)
 

@@ -113,6 +113,9 @@ def test_parameters_become_terms_where_the_query_uses_them_and_nowhere_else(engi
                 Literal("?_entity_iri # ?_text_fr"))
     assert [tuple(row) for row in rows["embedded"]] == [expected]
     assert rows["oxigraph-server"] == rows["embedded"] == rows["virtuoso"]
+    keywords = ("PREFIX group: <urn:g:> SELECT ?s WHERE { ?s group:order ?_entity_iri ; group:select ?_entity_iri ; "
+                ":values ?_entity_iri ; :as ?_entity_iri }")
+    assert bind(keywords, params).count(f" <{entity}>") == 4  # names that spell keywords change nothing
     with pytest.raises(ValueError, match="assigns its parameter"):
         bind("SELECT * WHERE { BIND (1 AS ?_n_integer) }", {"_n_integer": 2})
 
