@@ -8,7 +8,8 @@ the form every engine tried honours (docs/engines.md). Virtuoso 7 ignores a
 VALUES block before a property path (`?_territory_iri
 igeo:subdivisionDirecteDe* ?up` then walked from every territory: 36,359
 rows instead of 4), refuses one after it ("transitive start not given"), and
-fails to compile a BIND before an OPTIONAL ("no SPART_VARR_FIXED");
+failed to compile a BIND at the start of the group in two library queries
+("no SPART_VARR_FIXED");
 pyoxigraph's `substitutions` only accept projected variables. A constant is
 what every engine plans best: the value is used from the first join on.
 
