@@ -7,6 +7,10 @@ project that grlc ignores: `summary_en` (the question in English) and
 its values pass). Parameters follow grlc's names: `?_name_iri` required,
 `?__name_iri` optional (left unbound when absent: the pattern then matches
 anything), the suffix giving the type (`_iri`, `_integer`, `_xsd_date`...).
+A third key, `lists` ({column: separator}), names the cells a GROUP_CONCAT
+fills: SPARQL leaves the order of its values to each engine (Virtuoso does
+not keep the order of an ordered subquery), so the library sorts them, and a
+list reads the same on every engine (docs/engines.md).
 
 Checks (`params: {name: {check: ...}}`):
   commune, departement, region, epci, qpv   an official code of that level (its
@@ -87,6 +91,7 @@ class NamedQuery:
     tags: tuple[str, ...]
     parameters: tuple[Parameter, ...]
     form: str
+    lists: tuple[tuple[str, str], ...] = ()  # (column, separator) of the GROUP_CONCAT cells, sorted by `sorted_lists`
 
     def parameter(self, name: str) -> Parameter:
         for parameter in (*self.parameters, LANGUAGE):
@@ -122,17 +127,32 @@ class NamedQuery:
 
     def run(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> Rows:
         """Run on `store` with `values` ({parameter name: value}) checked and bound as RDF terms."""
-        return store.select(self.text, self.bindings(values, base))
+        rows = store.select(self.text, self.bindings(values, base))
+        if not self.lists:
+            return rows
+        cells = self._cells(rows.variables)
+        return Rows(rows.variables, tuple(tuple(
+            sorted_literal(term, cells[i]) if i in cells and isinstance(term, Literal) else term
+            for i, term in enumerate(row)) for row in rows))
 
     def values(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> list[tuple]:
         """`run(...).values()`: the rows as plain Python values, read faster (QueryStore.select_values)."""
+        if self.lists:  # small answers: read as terms, their lists sorted
+            return self.run(store, values, base).values()
         return store.select_values(self.text, self.bindings(values, base))
 
     def texts(self, store: QueryStore, values: dict[str, Any] | None = None,
               base: str = DEFAULT_BASE) -> tuple[list[str], list[list[str]]]:
         """The variables and rows of the answer as texts, "" when unbound (QueryStore.select_texts): for long
         answers of names and codes."""
-        return store.select_texts(self.text, self.bindings(values, base))
+        variables, rows = store.select_texts(self.text, self.bindings(values, base))
+        cells = self._cells(variables)
+        return variables, [[sorted_list(text, cells[i]) if i in cells else text for i, text in enumerate(row)]
+                           for row in rows] if cells else rows
+
+    def _cells(self, variables) -> dict[int, str]:
+        """{column index: separator} of the list cells."""
+        return {list(variables).index(name): separator for name, separator in self.lists if name in variables}
 
     def ahead(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> None:
         """Start answering the query on `store` in another thread, for a `json` soon (QueryStore.ahead)."""
@@ -142,7 +162,21 @@ class NamedQuery:
              base: str = DEFAULT_BASE) -> tuple[list[str], list[dict]]:
         """The variables and SPARQL JSON bindings of the answer (QueryStore.select_json): language tags kept,
         no rdflib term made."""
-        return store.select_json(self.text, self.bindings(values, base))
+        variables, rows = store.select_json(self.text, self.bindings(values, base))
+        for name, separator in self.lists:
+            for row in rows:
+                if name in row and row[name].get("type") in ("literal", "typed-literal"):
+                    row[name] = {**row[name], "value": sorted_list(row[name]["value"], separator)}
+        return variables, rows
+
+
+def sorted_list(text: str, separator: str) -> str:
+    """The values of a GROUP_CONCAT cell in code-point order (Oxigraph's order of strings)."""
+    return separator.join(sorted(text.split(separator))) if text else text
+
+
+def sorted_literal(term: Literal, separator: str) -> Literal:
+    return Literal(sorted_list(str(term), separator), lang=term.language, datatype=term.datatype)
 
 
 LANGUAGE = Parameter(
@@ -201,7 +235,8 @@ def read_query(path: Path) -> NamedQuery:
     return NamedQuery(name=path.stem, path=path, text=text,
                       summary={"fr": header.get("summary", ""), "en": header.get("summary_en", "")},
                       description=" ".join(str(header.get("description", "")).split()),
-                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(text))
+                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(text),
+                      lists=tuple((str(name), str(separator)) for name, separator in (header.get("lists") or {}).items()))
 
 
 @cache

@@ -1,13 +1,17 @@
 """Parameters reach SPARQL as RDF terms, never pasted text; user queries are checked before they run.
 
 A query of the library names its parameters `?_name_iri`, `?_name_integer`...
-(grlc's convention). `bind` turns values into RDF terms that the RDF library
-itself serialises, and puts them in a `VALUES` block at the start of every
-WHERE group, the outermost and those of subqueries (whose variables are
-their own): that works on every engine (pyoxigraph's `substitutions` only
-accept projected variables) and lets the engine use the bound values from
-the first join on. A one-row VALUES block changes nothing in a group that
-does not use its variables.
+(grlc's convention). `bind` turns values into RDF terms that pyoxigraph
+serialises (an IRI it has checked, a literal it escapes) and writes each in
+place of its variable, wherever the query uses it (subqueries included):
+the form every engine tried honours (docs/engines.md). Virtuoso 7 ignores a
+VALUES block before a property path (`?_territory_iri
+igeo:subdivisionDirecteDe* ?up` then walked from every territory: 36,359
+rows instead of 4), refuses one after it ("transitive start not given"), and
+failed to compile a BIND at the start of the group in two library queries
+("no SPART_VARR_FIXED");
+pyoxigraph's `substitutions` only accept projected variables. A constant is
+what every engine plans best: the value is used from the first join on.
 
 `check_query` parses a query with rdflib's SPARQL parser (not a substring
 search) and refuses what a reader of the graph must not run: updates, and
@@ -36,7 +40,21 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from graph_builder.problems import BilingualError
 
-WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# SPARQL's tokens as `bind` needs them, in the order its grammar reads them (an IRI before `<` as less-than, a long
+# string before a short one): the text inside IRIs, strings and comments is never taken for a variable.
+_STRINGS = (r'"""(?:[^"\\]|\\.|"(?!""))*"""', r"'''(?:[^'\\]|\\.|'(?!''))*'''", r'"(?:[^"\\\n\r]|\\.)*"',
+            r"'(?:[^'\\\n\r]|\\.)*'")
+TOKEN = re.compile("|".join([
+    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+    f"(?P<string>{'|'.join(_STRINGS)})",
+    r"(?P<comment>#[^\n]*)",
+    r"(?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)",
+    r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+    r"(?P<space>\s+)",
+    r"(?P<other>.)"]), re.DOTALL)
+# Keywords that open a part of a query where `bind` writes a term otherwise (see `bind`).
+CLAUSES = {"SELECT", "WHERE", "CONSTRUCT", "DESCRIBE", "ASK", "FROM", "HAVING", "LIMIT", "OFFSET", "VALUES",
+           "ORDER", "GROUP"}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # grlc's type suffixes: `_iri`, `_integer`, `_xsd_<datatype>`, or a language tag (`_fr`).
 LANGUAGE_SUFFIX = re.compile(r"_([a-z]{2})$")
@@ -85,29 +103,48 @@ def term(name: str, value: str | int) -> ox.NamedNode | ox.Literal:
 
 
 def bind(query: str, values: dict[str, str | int]) -> str:
-    """The query with its parameters (names without `?`) bound by a VALUES block."""
+    """The query with each parameter (names without `?`) replaced by its RDF term, serialised by pyoxigraph.
+
+    Only variable tokens are replaced (never text inside an IRI, a string or a comment), in the form the place
+    needs: the bare term in a pattern or an expression, `(term AS ?name)` where the query projects the variable,
+    `(term)` in ORDER BY and GROUP BY. A parameter a query assigns (`AS ?name`, `VALUES ?name`) is a ValueError:
+    it cannot be a constant."""
     if not values:
         return query
-    groups = [m.end() for m in WHERE.finditer(query) if not _in_comment(query, m.start())]
-    if not groups:
-        raise ValueError("the query has no WHERE clause to bind parameters in")
-    # One VALUES block per parameter, in the order the query first uses them: Oxigraph plans its
-    # joins from the first block on (measured: 7 ms with the territory first, 240 ms with the actor kind first).
-    names = sorted(values, key=lambda n: _first_use(query, n))
-    block = "".join(f" VALUES ?{n} {{ {term(n, values[n])} }}" for n in names)
-    for end in reversed(groups):
-        query = query[:end] + block + query[end:]
-    return query
-
-
-def _first_use(query: str, name: str) -> tuple[int, str]:
-    match = re.search(rf"\?{re.escape(name)}\b", query)
-    return (match.start() if match else len(query), name)
-
-
-def _in_comment(query: str, position: int) -> bool:
-    line = query[query.rfind("\n", 0, position) + 1: position]
-    return line.lstrip().startswith("#")
+    terms = {name: str(term(name, value)) for name, value in values.items()}
+    pieces, clause, depth, previous = [], "", 0, ""
+    for token in TOKEN.finditer(query):
+        kind, text = token.lastgroup, token.group()
+        # A keyword, not a prefix or a local name (`ex:group`, `order:x`).
+        keyword = kind == "word" and not (pieces and pieces[-1] == ":") and query[token.end():token.end() + 1] != ":"
+        if keyword:
+            word = text.upper()
+            if word in CLAUSES:
+                clause, depth = word, 0
+            elif word == "BY" and previous in ("ORDER", "GROUP"):
+                clause = previous
+        elif kind == "other":
+            if text == "{" and clause in ("SELECT", "VALUES"):
+                clause = ""
+            elif text == "}" and clause in ("ORDER", "GROUP"):
+                clause = ""
+            depth += {"(": 1, ")": -1}.get(text, 0)
+        elif kind == "var" and text[1:] in terms:
+            name, value = text[1:], terms[text[1:]]
+            if previous in ("AS", "VALUES") or clause == "VALUES":
+                raise ValueError(f"the query assigns its parameter ?{name}: it cannot be bound to a constant")
+            if depth == 0 and clause == "SELECT":
+                text = f"({value} AS ?{name})"
+            elif depth == 0 and clause in ("ORDER", "GROUP"):
+                text = f"({value})"
+            else:
+                text = value
+            if pieces and pieces[-1].endswith("<"):  # `?a<?_x_iri`: not `<<`, SPARQL-star's quoted triple
+                text = " " + text
+        if kind not in ("space", "comment"):
+            previous = text.upper() if keyword else text
+        pieces.append(text)
+    return "".join(pieces)
 
 
 def _holds_service(node) -> bool:

@@ -15,8 +15,9 @@ laptop's embedded store and on a remote triple store:
   facts of one source): `use_default_graph_as_union` on Oxigraph, a
   default-union `Dataset` on rdflib; an endpoint must be configured so
   (Oxigraph server: `--union-default-graph`; Fuseki: `tdb2:unionDefaultGraph
-  true`). The union is a set on rdflib but a multiset on Oxigraph (a triple
-  stated by two sources comes twice): queries that must agree use DISTINCT.
+  true`; Virtuoso: its own graphs made private, docs/engines.md). The union
+  is a set on rdflib but a multiset on Oxigraph (a triple stated by two
+  sources comes twice): queries that must agree use DISTINCT.
 
 Every query goes through `sparql.check_query` first: updates and SERVICE are
 refused whatever the backend. Parameters are bound as RDF terms
@@ -536,12 +537,24 @@ class EndpointStore(JsonAnswers):
         return StoreError(f"Le point d'accès SPARQL {self.url} refuse la requête (HTTP {response.status_code}) : {text}",
                           f"The SPARQL endpoint {self.url} refuses the query (HTTP {response.status_code}): {text}")
 
+    def _whole(self, response: httpx.Response) -> bytes:
+        """The body of a complete answer; StoreError for Virtuoso's partial one (an « anytime » answer cut at its
+        deadline or at ResultSetMaxRows comes as 200 with the header X-SQL-State, e.g. S1TAT)."""
+        state = response.headers.get("X-SQL-State")
+        if state:
+            why = response.headers.get("X-SQL-Message", "").strip()[:300]
+            raise StoreError(f"Le point d'accès SPARQL {self.url} n'a donné qu'une réponse incomplète (X-SQL-State "
+                             f"{state} : {why}) ; elle est refusée plutôt que lue comme entière.",
+                             f"The SPARQL endpoint {self.url} gave an incomplete answer only (X-SQL-State {state}: "
+                             f"{why}); it is refused rather than read as whole.")
+        return response.content
+
     def answers(self, query: str, accept: str) -> list[bytes]:
         """The answer to `query` in the `accept` media type: one body, or the bodies of its pages when the endpoint
         refused it whole for its cap."""
         response = self._post(query, accept)
         if response.status_code == 200:
-            return [response.content]
+            return [self._whole(response)]
         if response.status_code != 400 or "Maillage-Result-Refused" not in response.headers:
             raise self._failed(response)
         order = _page_order(query)
@@ -559,7 +572,7 @@ class EndpointStore(JsonAnswers):
                 continue
             if page.status_code != 200:
                 raise self._failed(page)
-            pages.append(page.content)
+            pages.append(self._whole(page))
             count = _count(page.content, accept)
             if count < size:
                 return pages
@@ -577,7 +590,18 @@ class EndpointStore(JsonAnswers):
         return pages[0][0], [row for _, rows in pages for row in rows]
 
     def _ask(self, query):
-        return bool(json.loads(self._request(query, "json")[0])["boolean"])
+        answer = json.loads(self._request(query, "json")[0])
+        if "boolean" in answer:
+            return bool(answer["boolean"])
+        # Virtuoso 7 answers ASK as a SELECT of `__ASK_RETVAL` instead of {"boolean": ...}: one row (1) when true,
+        # none when false.
+        head = [name.lower() for name in answer.get("head", {}).get("vars", [])]
+        rows = answer.get("results", {}).get("bindings", [])
+        cells = [cell for row in rows for name, cell in row.items() if name.lower() == "__ask_retval"]
+        if head != ["__ask_retval"] or len(cells) != len(rows) or len(rows) > 1:
+            raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à ASK par vrai ou faux.",
+                             f"The SPARQL endpoint {self.url} does not answer ASK with true or false.")
+        return bool(cells) and cells[0]["value"] not in ("0", "false")
 
     def _construct(self, query):
         graph = RdflibGraph()

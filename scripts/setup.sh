@@ -9,30 +9,29 @@ extras="${1:-}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# rapper (Debian's raptor2-utils) is the independent Turtle parser the tests use.
-if [ "$extras" = "test" ] && ! command -v rapper >/dev/null 2>&1; then
-    echo "==> installing raptor2-utils (rapper)"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq raptor2-utils >/dev/null
-fi
-
-# HermiT, the DL reasoner of tests/test_ontology_reasoner.py (shipped by owlready2, a test extra), runs on Java.
-if [ "$extras" = "test" ] && ! command -v java >/dev/null 2>&1; then
-    echo "==> installing default-jre-headless (java, for the HermiT reasoner)"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
-fi
-
-# The viewer's browser test (tests/test_e2e_browser.py): Debian's chromium, driven by Playwright through
-# its executable path (no browser download), and npm for axe-core (tests/e2e/package-lock.json).
-browser_packages=""
-command -v chromium >/dev/null 2>&1 || browser_packages="$browser_packages chromium"
-command -v npm >/dev/null 2>&1 || browser_packages="$browser_packages npm"
-if [ "$extras" = "test" ] && [ -n "$browser_packages" ]; then
-    echo "==> installing$browser_packages"
-    as_root apt-get update -qq
-    # shellcheck disable=SC2086  # one word per package
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $browser_packages >/dev/null
+# What the tests need of Debian's packages, installed in one apt-get run (each command looked for first):
+# - rapper (raptor2-utils), the independent RDF parser the tests check the dumps with;
+# - java (default-jre-headless), for HermiT, the DL reasoner of tests/test_ontology_reasoner.py (owlready2);
+# - virtuoso-t (virtuoso-opensource-7-bin), the third engine of tests/test_engines.py (a private server per run).
+#   Only Debian's server binaries, not the virtuoso-opensource package: that one also installs a system service,
+#   started at once where services start, whose dba password stays "dba" unless one is typed at install time;
+# - chromium, driven by Playwright through its executable path for tests/test_e2e_browser.py (no browser
+#   download), and npm for axe-core (tests/e2e/package-lock.json).
+if [ "$extras" = "test" ]; then
+    packages=""
+    for wanted in rapper:raptor2-utils java:default-jre-headless chromium:chromium npm:npm; do
+        command -v "${wanted%%:*}" >/dev/null 2>&1 || packages="$packages ${wanted#*:}"
+    done
+    bare=""  # installed without their recommended packages
+    command -v virtuoso-t >/dev/null 2>&1 || bare="virtuoso-opensource-7-bin"
+    if [ -n "$packages$bare" ]; then
+        echo "==> installation de paquets Debian / installing Debian packages:$packages $bare"
+        as_root apt-get update -qq
+        # shellcheck disable=SC2086  # one word per package
+        [ -z "$packages" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+        [ -z "$bare" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            $bare >/dev/null
+    fi
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -88,6 +88,45 @@ def small_build(seed_build, seed_out, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def library_build(seed_build, seed_store, seed_out, tmp_path_factory) -> Path:
+    """The seed build with only the referential territories the library's queries read with their defaults: those the
+    data cites, those the defaults name and the ones directly in them (the communes of a département...), and every
+    territory above all these. What the queries run on every engine (tests/test_engines.py) at a sixth of the whole
+    referential's quads."""
+    from maillage.library import library
+
+    within = ox.NamedNode("http://rdf.insee.fr/def/geo#subdivisionDirecteDe")
+    named = {ox.NamedNode(value) for query in library().values() for value in query.bindings().values()
+             if str(value).startswith(f"{ID}territoire/")}
+    kept = {ox.NamedNode(str(s)) for s in set(seed_build.cited_places.subjects())} | named
+    kept |= {quad.subject for place in named for quad in seed_store.store.quads_for_pattern(None, within, place)}
+    todo = list(kept)
+    while todo:  # upwards: the EPCI, département and région of each
+        for quad in seed_store.store.quads_for_pattern(todo.pop(), within, None):
+            if quad.object not in kept:
+                kept.add(quad.object)
+                todo.append(quad.object)
+    referential = ox.NamedNode(f"{ID}graph/cog-insee")
+    quads = [q for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+             if q.graph_name != referential or q.subject in kept]
+    out = tmp_path_factory.mktemp("library-build")
+    ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
+    shutil.copy(seed_out / "manifest.json", out / "manifest.json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A private Virtuoso 7 (Debian's) on loopback free ports, dba's password set, stopped at the end (tests/virtuoso.py).
+    Its start time is printed (pytest -s) and kept as `started_s`."""
+    from tests.virtuoso import Virtuoso
+
+    with Virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        print(f"\nVirtuoso started in {server.started_s:.1f} s")
+        yield server
+
+
 def rapper(path: Path, syntax: str, output: str) -> bytes:
     """`path` parsed by an independent parser (Debian's raptor2-utils, installed by scripts/setup.sh test),
     written as `output` (ntriples, nquads)."""

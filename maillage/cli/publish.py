@@ -10,7 +10,17 @@ from rich.table import Table
 
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.problems import BuildError
-from maillage.cli.common import EXIT_PROBLEMS, EXIT_UNREADABLE, EXIT_WRITE, err, exit_unreadable, out, status
+from maillage.cli.common import (
+    EXIT_PROBLEMS,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    EXIT_WRITE,
+    err,
+    exit_unreadable,
+    exit_unreadable_bilingual,
+    out,
+    status,
+)
 
 EXPORT_TEXT = {
     "fr": {
@@ -163,24 +173,48 @@ def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, inclu
 
 
 @click.command("load")
-@click.option("--endpoint", required=True, help="SPARQL 1.1 Graph Store endpoint, e.g. http://localhost:7878/store.")
+@click.option("--endpoint", required=True, help="SPARQL 1.1 Graph Store endpoint, e.g. http://localhost:7878/store "
+              "(never with credentials inside).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build",
               show_default="build/", help="Directory of a built graph.")
 @click.option("--include-personal", is_flag=True, help="Also push the personal contact data graphs.")
+@click.option("--user", envvar="MAILLAGE_LOAD_USER", default=None, show_envvar=True,
+              help="User for a Graph Store that wants authentication; the password comes from MAILLAGE_LOAD_PASSWORD, "
+                   "else it is asked (never an option: it would be seen in the process list).")
+@click.option("--auth", "scheme", type=click.Choice(["auto", "basic", "digest"]), default="auto", show_default=True,
+              help="HTTP authentication: auto answers the server's challenge (Digest when offered, else Basic).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def load_command(endpoint, out_dir, include_personal, lang):
-    """Push the built graph into a Graph Store (Oxigraph, Fuseki, GraphDB...), one PUT per named graph."""
+def load_command(endpoint, out_dir, include_personal, user, scheme, lang):
+    """Push the built graph into a Graph Store (Oxigraph, Fuseki, GraphDB, Virtuoso...), one PUT per named graph."""
+    import os
+
     from rich.progress import Progress
 
     from maillage.endpoint.dataset import BuiltDataset, DatasetMissing
-    from maillage.endpoint.graph_store import LoadError, push
+    from maillage.endpoint.graph_store import Credentials, EndpointRefused, LoadError, endpoint_url, push
 
+    fr = lang == "fr"
+    try:
+        endpoint = endpoint_url(endpoint)
+    except EndpointRefused as exc:
+        exit_unreadable_bilingual(exc, EXIT_USAGE)
+    auth = None
+    if user:
+        password = os.environ.get("MAILLAGE_LOAD_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                err.print("Mot de passe attendu dans MAILLAGE_LOAD_PASSWORD (pas de terminal pour le demander)."
+                          if fr else "Password expected in MAILLAGE_LOAD_PASSWORD (no terminal to ask for it).",
+                          style="red", markup=False, highlight=False)
+                sys.exit(EXIT_USAGE)
+            password = click.prompt(f"Mot de passe de {user}" if fr else f"Password of {user}", hide_input=True,
+                                    err=True)
+        auth = Credentials(user, password, scheme)
     try:
         dataset = BuiltDataset.open(out_dir)
     except DatasetMissing as exc:
         err.print(exc.message(lang), style="red", markup=False)
         sys.exit(EXIT_UNREADABLE)
-    fr = lang == "fr"
     with Progress(console=err, transient=False) as progress:
         task = progress.add_task("Chargement" if fr else "Loading", total=None)
 
@@ -191,7 +225,8 @@ def load_command(endpoint, out_dir, include_personal, lang):
             progress.update(task, advance=load.triples, description=load.graph.rsplit("/graph/", 1)[-1] or "default")
 
         try:
-            loads = push(dataset, endpoint, include_personal=include_personal, on_plan=start, on_graph=advance)
+            loads = push(dataset, endpoint, include_personal=include_personal, auth=auth, on_plan=start,
+                         on_graph=advance)
         except LoadError as exc:
             progress.stop()
             err.print(exc.message(lang), style="bold red", markup=False, highlight=False)

@@ -9,5 +9,5 @@
   entities.py        entity descriptions for the /id/... pages, read through a maillage.stores.QueryStore
   app.py             the Starlette front: SPARQL 1.1 Protocol proxy, /id/... content negotiation, /
   serve.py           `maillage serve`: store + Oxigraph workers + parsers + front under uvicorn
-  graph_store.py     `maillage load`: the dataset into any SPARQL 1.1 Graph Store, graph by graph
+  graph_store.py     `maillage load`: the dataset into any SPARQL 1.1 Graph Store, graph by graph (Digest or Basic)
 """
