@@ -143,12 +143,13 @@ def _engines_of(process: subprocess.Popen) -> list[int]:
 
 
 def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_gb: float = 3.0,
-                max_mb: float = 64.0, wait: float = 300.0) -> tuple[subprocess.Popen, str]:
-    """`maillage serve` over `out` on a free loopback port, once it answers: the process and its base URL."""
+                max_mb: float = 64.0, wait: float = 300.0, public_url: str | None = None) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free loopback port, once it answers: the process and its base URL.
+    `public_url`: its --public-url (by default its own URL)."""
     port = free_port()
     command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
                "--port", str(port), "--timeout", f"{timeout:g}", "--limit", str(limit), "--workers", str(workers),
-               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}"]
+               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}", *(["--public-url", public_url] if public_url else [])]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
