@@ -19,6 +19,13 @@ from maillage.stores import EndpointStore
 MAX_ANSWER_BYTES = 64_000_000  # the library's longest national answer (partner_graph_edges) is 61 MB of JSON
 
 
+def served_store(dataset: BuiltDataset, public_url: str, include_personal: bool = False) -> Path:
+    """The store `serve` reads: the build's dump and the query catalogue for `public_url` (its own named graph).
+    It is loaded again when either changes: give the same --public-url to serves that share a build."""
+    examples = as_quads(examples_graph(dataset.base, public_url), dataset.base + EXAMPLES_GRAPH)
+    return prepare_store(dataset, include_personal, examples)
+
+
 def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, limit: int = 10000,
           include_personal: bool = False, workers: int = WORKERS, memory_bytes: int | None = MEMORY_BYTES,
           max_bytes: int = MAX_ANSWER_BYTES, max_query_bytes: int = MAX_QUERY_BYTES, public_url: str | None = None,
@@ -32,8 +39,7 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     dataset = BuiltDataset.open(out_dir)
     port = port or free_port(host)
     public_url = public_url or f"http://{host}:{port}/sparql"
-    examples = as_quads(examples_graph(dataset.base, public_url), dataset.base + EXAMPLES_GRAPH)
-    location = prepare_store(dataset, include_personal, examples)
+    location = served_store(dataset, public_url, include_personal)
     if not location.is_relative_to(out_dir):
         note(f"Dossier de construction en lecture seule : le store d'Oxigraph est gardé dans {location.parent}.\n"
                  f"Read-only build directory: Oxigraph's store is kept in {location.parent}.")
