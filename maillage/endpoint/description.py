@@ -34,7 +34,6 @@ def examples_graph(base: str, public_url: str) -> Graph:
     """The catalogue and the VoID triples that link it from the dataset, as loaded into the served store."""
     graph = catalogue_graph(target=public_url, base=base)
     dataset, examples = URIRef(f"{base}dataset"), URIRef(base + EXAMPLES_GRAPH)
-    size = len(graph)
     graph.add((dataset, VOID.sparqlEndpoint, URIRef(public_url)))
     graph.add((dataset, VOID.subset, examples))
     graph.add((dataset, RDFS.seeAlso, URIRef(site_root(public_url) + "/.well-known/sparql-examples")))
@@ -43,8 +42,8 @@ def examples_graph(base: str, public_url: str) -> Graph:
     graph.add((examples, DCTERMS.isPartOf, dataset))
     graph.add((examples, DCTERMS.title, Literal("Exemples de requêtes SPARQL (bibliothèque de requêtes)", lang="fr")))
     graph.add((examples, DCTERMS.title, Literal("SPARQL query examples (the query library)", lang="en")))
-    graph.add((examples, VOID.triples, Literal(size)))
     graph.add((examples, DCAT.landingPage, URIRef(site_root(public_url) + "/.well-known/sparql-examples")))
+    graph.add((examples, VOID.triples, Literal(len(graph) + 1)))  # this triple included: the named graph's size
     return graph
 
 
