@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, VOID
 
+from graph_builder.conversion.metadata import examples_url, site_root
 from maillage.library import EXAMPLES_GRAPH, catalogue_graph
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -25,24 +26,19 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
                   "Turtle", "N-Triples", "RDF_XML", "N-Quads", "TriG")
 
 
-def site_root(public_url: str) -> str:
-    """Where the front's other paths live: the endpoint URL without its last segment (`…/sparql`)."""
-    return public_url.rstrip("/").rsplit("/", 1)[0]
-
-
 def examples_graph(base: str, public_url: str) -> Graph:
     """The catalogue and the VoID triples that link it from the dataset, as loaded into the served store."""
     graph = catalogue_graph(target=public_url, base=base)
     dataset, examples = URIRef(f"{base}dataset"), URIRef(base + EXAMPLES_GRAPH)
     graph.add((dataset, VOID.sparqlEndpoint, URIRef(public_url)))
     graph.add((dataset, VOID.subset, examples))
-    graph.add((dataset, RDFS.seeAlso, URIRef(site_root(public_url) + "/.well-known/sparql-examples")))
+    graph.add((dataset, RDFS.seeAlso, URIRef(examples_url(public_url))))
     graph.add((examples, RDF.type, VOID.Dataset))
     graph.add((examples, RDF.type, DCAT.Dataset))
     graph.add((examples, DCTERMS.isPartOf, dataset))
     graph.add((examples, DCTERMS.title, Literal("Exemples de requêtes SPARQL (bibliothèque de requêtes)", lang="fr")))
     graph.add((examples, DCTERMS.title, Literal("SPARQL query examples (the query library)", lang="en")))
-    graph.add((examples, DCAT.landingPage, URIRef(site_root(public_url) + "/.well-known/sparql-examples")))
+    graph.add((examples, DCAT.landingPage, URIRef(examples_url(public_url))))
     graph.add((examples, VOID.triples, Literal(len(graph) + 1)))  # this triple included: the named graph's size
     return graph
 
@@ -73,7 +69,7 @@ def service_description(public_url: str, named_graphs: list[str]) -> Graph:
     graph.add((service, RDFS.label, Literal("Maillage : point d'accès SPARQL (lecture seule)", lang="fr")))
     graph.add((service, RDFS.label, Literal("Maillage: SPARQL endpoint (read-only)", lang="en")))
     graph.add((service, RDFS.seeAlso, URIRef(root + "/.well-known/void")))
-    graph.add((service, RDFS.seeAlso, URIRef(root + "/.well-known/sparql-examples")))
+    graph.add((service, RDFS.seeAlso, URIRef(examples_url(public_url))))
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
