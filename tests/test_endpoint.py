@@ -661,6 +661,24 @@ def test_the_entity_page_says_what_points_here(endpoint):
     assert unknown.status_code == 400 and "Format inconnu" in unknown.text and "Unknown format" in unknown.text
 
 
+def test_a_long_list_of_links_is_cut_and_says_so(endpoint):
+    """1,260 intercommunalities point to their level: the page lists 1,000, says how many there are, and links the
+    query that pages through them all (within the endpoint's cap)."""
+    response = httpx.get(endpoint + "/id/territory-level/epci", headers={"Accept": "text/html"}, timeout=30)
+    assert response.status_code == 200, response.text
+    page = read_page(response)
+    caption = next(c for c in page.captions if c.startswith("Ce qui pointe vers"))
+    total = int(caption.split(" liens sur ")[1].rstrip(")"))
+    assert caption.endswith(f"(1000 liens sur {total})") and total > 1000
+    assert sum(1 for link in page.links if link and link.startswith("/id/territoire/epci/")) > 990
+    query = next(link for link in page.links if link and link.startswith("/sparql?") and "OFFSET" in link)
+    rows = httpx.get(endpoint + query, headers={"Accept": "text/csv"}, timeout=30)
+    assert rows.status_code == 200 and len(rows.text.strip().splitlines()) == CAP + 1  # a page of the cap (500 here)
+    quads = httpx.get(endpoint + "/id/territory-level/epci", headers={"Accept": "application/n-quads"}, timeout=30)
+    level = ox.NamedNode(ID + "territory-level/epci")
+    assert sum(1 for q in ox.parse(quads.content, format=ox.RdfFormat.N_QUADS) if q.object == level) == 1000
+
+
 def test_the_ontology_and_every_concept_scheme_resolve(endpoint):
     from rdflib import OWL, RDF, SKOS
 

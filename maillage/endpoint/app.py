@@ -73,6 +73,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import mimeparse
+import pyoxigraph as ox
 from markupsafe import Markup, escape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -91,10 +92,10 @@ from graph_builder.publication.ontology_docs import render
 from maillage.endpoint.checker import Checker
 from maillage.endpoint.description import service_description
 from maillage.endpoint.engines import Busy, EnginePool, Worker
-from maillage.endpoint.entities import describe, jsonld_context
+from maillage.endpoint.entities import INCOMING_MAX, describe, jsonld_context
 from maillage.endpoint.guard import QueryRefused, count_results, update_refused
 from maillage.library import EXAMPLES_GRAPH
-from maillage.stores import QueryStore
+from maillage.stores import QueryStore, StoreError
 
 HERE = Path(__file__).parent
 EXAMPLE_QUERY = HERE / "sparql" / "example.rq"
@@ -158,6 +159,15 @@ class FrontConfig:
 
 class AnswerTooLong(Exception):
     pass
+
+
+def unavailable(exc: Exception) -> PlainTextResponse:
+    """A page that could not be read from the store (down, or its query refused or past its deadline): 503 saying
+    why, in French then English, never a traceback."""
+    if isinstance(exc, StoreError):
+        return PlainTextResponse(f"{exc.message('fr')}\n{exc.message('en')}\n", status_code=503,
+                                 headers={"Retry-After": "1", "Vary": "Accept"})
+    return PlainTextResponse(STORE_DOWN, status_code=503, headers={"Retry-After": "1", "Vary": "Accept"})
 
 
 def _refusal(exc: QueryRefused) -> PlainTextResponse:
@@ -234,6 +244,12 @@ def answer_type(accept: str | None, form: str) -> str:
         return mimeparse.best_match(types, accept or "*/*") or accept or "*/*"
     except mimeparse.MimeTypeParseException:
         return accept or "*/*"
+
+
+def incoming_query(iri: str, page: int) -> str:
+    """A query listing every link to `iri`, `page` at a time (the entity page lists the first INCOMING_MAX)."""
+    return (f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {ox.NamedNode(iri)} }} "
+            f'FILTER (!STRENDS(STR(?g), "/personal")) }}\nORDER BY ?p ?s\nLIMIT {page} OFFSET 0')
 
 
 @cache
@@ -405,16 +421,16 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             return wanted
         try:
             names = sorted(str(row[0]) for row in store.select("SELECT ?g WHERE { GRAPH ?g { } }"))
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         graph = service_description(public_url(request), names)
         return Response(serialise(graph, wanted), media_type=wanted, headers={"Vary": "Accept"})
 
     def void(request: Request) -> Response:
         try:
             graph = named_graph(config.base + "graph/metadata") + links_graph()
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         return document(request, graph, config.base + "graph/metadata")
 
     def links_graph() -> Graph:
@@ -430,8 +446,8 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
     def examples(request: Request) -> Response:
         try:
             graph = named_graph(config.base + EXAMPLES_GRAPH)
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         return document(request, graph, config.base + EXAMPLES_GRAPH)
 
     def ontology(request: Request) -> Response:
@@ -442,8 +458,8 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             return HTMLResponse(ontology_page(), headers={"Vary": "Accept"})
         try:
             graph = named_graph(config.base + "graph/ontology")
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         return document(request, graph, config.base + "graph/ontology")
 
     def entity(request: Request) -> Response:
@@ -457,8 +473,8 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             found = describe(store, iri)
         except ValueError:  # not an IRI at all: nothing can be known of it
             found = None
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503, headers=headers)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         if found is None:
             if wanted == "text/html":
                 return templates.TemplateResponse(request, "not_found.html", {**page_context(), "iri": iri},
@@ -469,7 +485,10 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         run = next((str(f.value) for f in found.facts if f.predicate in RUNNABLE), None)
         return templates.TemplateResponse(request, "entity.html", {
             **page_context(), "entity": found, "path": f"/id/{path}", "formats": FORMAT_LINKS,
-            "run_url": "/sparql?" + urlencode({"query": run}) if run else None}, headers=headers)
+            "run_url": "/sparql?" + urlencode({"query": run}) if run else None,
+            "incoming_page": min(INCOMING_MAX, config.limit),
+            "incoming_url": "/sparql?" + urlencode({"query": incoming_query(iri, min(INCOMING_MAX, config.limit))})},
+            headers=headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

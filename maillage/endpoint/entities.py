@@ -8,7 +8,7 @@ The description of an entity is every triple with its IRI as subject, in all
 named graphs but the personal-data ones, with French labels of properties
 and values and the source document of each fact's graph
 (sparql/entity_description.rq), and what points to it: the triples with its
-IRI as object, at most INCOMING_MAX of them (sparql/entity_incoming.rq;
+IRI as object, at most INCOMING_MAX of them, and how many there are (sparql/entity_incoming.rq;
 Linked Data's "symmetric" description, « ce qui pointe ici » on the page).
 An IRI with no fact of its own is unknown (404), whatever points to it.
 """
@@ -63,13 +63,18 @@ class Entity:
     iri: URIRef
     facts: list[Fact] = field(default_factory=list)
     incoming: list[Link] = field(default_factory=list)
-    incoming_cut: bool = False  # more than INCOMING_MAX links point here: only the first are listed
+    incoming_total: int = 0  # how many links point here; past INCOMING_MAX only the first are listed
     # `<iri>#…` entities the description links to (an example's parameters): dereferencing `<iri>#x` fetches
     # this document, which must then say what `#x` is.
     parts: list[Entity] = field(default_factory=list)
 
     def _values(self, predicate: URIRef) -> list[Node]:
         return [f.value for f in self.facts if f.predicate == predicate]
+
+    @property
+    def incoming_cut(self) -> bool:
+        """More links point here than are listed."""
+        return self.incoming_total > len(self.incoming)
 
     @property
     def label(self) -> str:
@@ -162,7 +167,7 @@ def describe(store: QueryStore, iri: str, parts: bool = True) -> Entity | None:
             subject=row["s"], predicate=predicate,  # type: ignore[arg-type]
             subject_label=_text(row.get("sLabel")), predicate_label=_text(row.get("pLabel")) or labels.get(predicate),
             graph=URIRef(str(row["graph"]))))
-    entity.incoming_cut = len(entity.incoming) > INCOMING_MAX
+        entity.incoming_total = int(row["total"].toPython())  # type: ignore[union-attr]
     del entity.incoming[INCOMING_MAX:]
     if parts:
         hashed = sorted({f.value for f in entity.facts if isinstance(f.value, URIRef) and f.value.startswith(iri + "#")})
