@@ -100,6 +100,7 @@ from maillage.stores import QueryStore, StoreError
 HERE = Path(__file__).parent
 EXAMPLE_QUERY = HERE / "sparql" / "example.rq"
 GRACE_S = 2.0
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?_graph_iri { ?s ?p ?o } }"
 RUNNABLE = {URIRef(f"http://www.w3.org/ns/shacl#{form}") for form in ("select", "ask", "construct")}
 FORMAT_LINKS = [("turtle", "text/turtle", "Turtle"), ("nt", "application/n-triples", "N-Triples"),
                 ("rdfxml", "application/rdf+xml", "RDF/XML"), ("jsonld", "application/ld+json", "JSON-LD"),
@@ -398,7 +399,7 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             graph = Graph()
             for prefix, namespace in prefixes.items():
                 graph.bind(prefix, namespace)
-            for triple in store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"):
+            for triple in store.construct(GRAPH_QUERY, {"_graph_iri": name}):
                 graph.add(triple)
             graphs[name] = graph
         return graphs[name]
