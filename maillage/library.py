@@ -39,13 +39,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import yaml
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 
 # Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
 from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
+from graph_builder.conversion.metadata import SPARQL_ENDPOINT
 from graph_builder.problems import BilingualError, did_you_mean
-from maillage.sparql import check_query
+from maillage.sparql import bind, check_query, term
 from maillage.stores import QueryStore, Rows
 
 QUERIES = PROJECT_ROOT / "queries"
@@ -371,29 +374,76 @@ def checked_value(query: str, parameter: Parameter, value: Any, base: str = DEFA
 
 # -- the catalogue as RDF (SIB's sparql-examples) ----------------------------
 
+EXAMPLES_GRAPH = "graph/sparql-examples"  # under the base: the catalogue's named graph in the served store
+SCHEMA = Namespace("https://schema.org/")
+SPEX = Namespace("https://purl.expasy.org/sparql-examples/ontology#")
+
+
+def published_text(query: NamedQuery, base: str = DEFAULT_BASE) -> str:
+    """The query as the catalogue publishes it: its header left out, its parameters' defaults bound as RDF terms
+    (sparql.bind, the library's own binding), so that it runs verbatim and answers its question."""
+    return bind(query_body(query.text), query.bindings(base=base))
+
+
+def example_iri(name: str, base: str = DEFAULT_BASE) -> URIRef:
+    return URIRef(f"{base}query/{name}")
+
+
 def catalogue_graph(queries: dict[str, NamedQuery] | None = None, target: str | None = None,
                     base: str = DEFAULT_BASE) -> Graph:
-    """Each query an `sh:SPARQLSelectExecutable`: its question (`rdfs:comment`, fr and en), text, keywords, target."""
-    schema = Namespace("https://schema.org/")
+    """Each query an `sh:SPARQLSelectExecutable` (SIB's sparql-examples): its question (`rdfs:comment`, fr and en),
+    the text with its defaults bound, keywords, `schema:target` (maillage serve's default URL unless given), and
+    its parameters as SHACL parameters (`sh:parameter`: the variable, required or not, default, type)."""
     graph = Graph()
-    graph.bind("sh", SH)
-    graph.bind("schema", schema)
-    graph.bind("rdfs", "http://www.w3.org/2000/01/rdf-schema#")
-    comment = URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
+    for prefix, namespace in (("sh", SH), ("schema", SCHEMA), ("spex", SPEX), ("rdfs", RDFS), ("xsd", XSD)):
+        graph.bind(prefix, namespace)
+    endpoint = URIRef(target or SPARQL_ENDPOINT)
     for query in (queries or library()).values():
-        node = URIRef(f"{base}query/{query.name}")
+        node = example_iri(query.name, base)
         graph.add((node, RDF.type, SH.SPARQLExecutable))
-        graph.add((node, RDF.type, SH[f"SPARQL{query.form.title()}Executable"]))
-        graph.add((node, SH[query.form.lower()], Literal(query_body(query.text))))
+        # SHACL has no DESCRIBE executable: sparql-examples names it spex:DescribeSPARQLExecutable / spex:describe.
+        kind, text_property = {"DESCRIBE": (SPEX.DescribeSPARQLExecutable, SPEX.describe)}.get(
+            query.form, (SH[f"SPARQL{query.form.title()}Executable"], SH[query.form.lower()]))
+        graph.add((node, RDF.type, kind))
+        graph.add((node, text_property, Literal(published_text(query, base))))
         for lang, question in query.summary.items():
             if question:
-                graph.add((node, comment, Literal(question, lang=lang)))
-        graph.add((node, schema.description, Literal(query.description, lang="fr")))
+                graph.add((node, RDFS.comment, Literal(question, lang=lang)))
+                graph.add((node, RDFS.label, Literal(question, lang=lang)))
+        if query.description:
+            graph.add((node, SCHEMA.description, Literal(query.description, lang="fr")))
         for tag in query.tags:
-            graph.add((node, schema.keywords, Literal(tag, lang="fr")))
-        if target:
-            graph.add((node, schema.target, URIRef(target)))
+            graph.add((node, SCHEMA.keywords, Literal(tag, lang="fr")))
+        graph.add((node, SCHEMA.target, endpoint))
+        defaults = query.bindings(base=base)
+        for order, parameter in enumerate(query.parameters):
+            graph.add((node, SH.parameter, _parameter_node(graph, node, order, parameter, defaults)))
     return graph
+
+
+def _parameter_node(graph: Graph, example: URIRef, order: int, parameter: Parameter, defaults: dict) -> URIRef:
+    """A parameter as SHACL declares one (`sh:Parameter`, as SHACL-AF's functions do): `sh:path`'s local name is
+    the query's variable, `sh:optional`, `sh:defaultValue` (the term bound in the published text)."""
+    node = URIRef(f"{example}#{parameter.variable}")
+    graph.add((node, RDF.type, SH.Parameter))
+    graph.add((node, SH.path, node))
+    graph.add((node, SH.name, Literal(parameter.name)))
+    graph.add((node, SH.order, Literal(order)))
+    graph.add((node, SH.optional, Literal(not parameter.required)))
+    for lang, text in parameter.description.items():
+        if text:
+            graph.add((node, SH.description, Literal(text, lang=lang)))
+    if parameter.type == "iri":
+        graph.add((node, SH.nodeKind, SH.IRI))
+    elif parameter.type == "integer" or parameter.type.startswith("xsd_"):
+        graph.add((node, SH.datatype, XSD.integer if parameter.type == "integer" else XSD[parameter.type[4:]]))
+    else:  # a language tag (`_fr`)
+        graph.add((node, SH.languageIn, Collection(graph, BNode(), [Literal(parameter.type)]).uri))
+    if parameter.variable in defaults:
+        value = term(parameter.variable, defaults[parameter.variable])
+        graph.add((node, SH.defaultValue, URIRef(value.value) if isinstance(value, ox.NamedNode) else Literal(
+            value.value, lang=value.language, datatype=None if value.language else URIRef(value.datatype.value))))
+    return node
 
 
 def query_body(text: str) -> str:

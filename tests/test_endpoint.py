@@ -48,10 +48,12 @@ RUNAWAYS = [
 ]
 
 
-def start_serve(out: Path, limit: int = CAP) -> tuple[subprocess.Popen, str]:
-    """`maillage serve` over `out` on a free port, once it answers (bench-endpoint's way)."""
+def start_serve(out: Path, limit: int = CAP, public_url: str | None = None) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free port, once it answers (bench-endpoint's way). Another serve of the same
+    build while one runs gives the first one's `public_url`: the store (which holds the catalogue for that URL) is
+    then shared, not loaded again."""
     # 3 GiB per worker: a runaway meets its deadline before the memory bound (seen at 1 GiB: stopped by the bound).
-    return start_front(out, TIMEOUT_S, limit, memory_gb=3, wait=120)
+    return start_front(out, TIMEOUT_S, limit, memory_gb=3, wait=120, public_url=public_url)
 
 
 @pytest.fixture(scope="session")
@@ -295,7 +297,8 @@ def test_entity_as_turtle_and_json_ld(endpoint, path):
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
     graph = Graph().parse(data=turtle.text, format="turtle")
     labels = {o for o in graph.objects(iri, RDFS.label) if isinstance(o, Literal) and o.language == "fr"}
-    assert labels and set(graph.subjects()) == {iri}
+    assert labels and iri in set(graph.subjects())
+    assert all(iri in (s, o) for s, _, o in graph)  # its facts, and what points to it
 
     jsonld = httpx.get(f"{endpoint}/id/{path}", headers={"Accept": "application/ld+json"})
     assert jsonld.headers["content-type"].startswith("application/ld+json")
@@ -375,9 +378,9 @@ def test_entity_description_leaves_personal_graphs_out_even_when_the_store_has_t
 # --- the project's client on a small cap ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def tiny_cap(seed_out) -> str:
-    """`maillage serve` over the seed build with a cap of 5 results and 2,000 bytes."""
-    process, url = start_front(seed_out, TIMEOUT_S, 5, memory_gb=1, max_mb=0.002, wait=120)
+def tiny_cap(seed_out, endpoint) -> str:
+    """`maillage serve` over the seed build with a cap of 5 results and 2,000 bytes (the session endpoint's store)."""
+    process, url = start_front(seed_out, TIMEOUT_S, 5, memory_gb=1, max_mb=0.002, wait=120, public_url=endpoint + "/sparql")
     yield url
     stop_front(process)
 
@@ -477,7 +480,7 @@ def _counts_on(server_url: str) -> dict[str, int]:
 
 
 def test_stopping_serve_stops_its_oxigraph(seed_out, endpoint):
-    process, url = start_serve(seed_out)
+    process, url = start_serve(seed_out, public_url=endpoint + "/sparql")
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
     commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
     assert sum(b"serve-read-only" in command for command in commands) == 4  # the Oxigraph workers
@@ -523,9 +526,11 @@ def test_bench_endpoint_without_a_build_says_so(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_bench_endpoint_runs_small_with_no_failure(seed_out):
-    """The load benchmark on the seed build, 5 clients for 2 s (a smoke test: its figures are not checked)."""
-    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--clients", "5", "--duration", "2",
+def test_bench_endpoint_runs_small_with_no_failure(seed_out, endpoint):
+    """The load benchmark on the seed build, 5 clients for 2 s (a smoke test: its figures are not checked), on the
+    session endpoint's store (its public URL)."""
+    result = CliRunner().invoke(main, ["bench-endpoint", "--out", str(seed_out), "--public-url", endpoint + "/sparql",
+                                       "--clients", "5", "--duration", "2",
                                        "--runaway-every", "3", "--timeout", "10", "--workers", "4", "--memory-gb", "1",
                                        "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -538,3 +543,240 @@ def test_bench_endpoint_runs_small_with_no_failure(seed_out):
     runaways = next(line for line in result.stdout.splitlines() if line.startswith("Runaway queries: "))
     assert "504 in" in runaways or "500 in" in runaways
     assert "Machine:" in result.stdout and "bound: 1 GiB" in result.stdout
+
+
+# --- a standard endpoint (issue 19, part 4) ----------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SHACL = "http://www.w3.org/ns/shacl#"
+MLG = "https://w3id.org/maillage/def/core#"
+ECHIROLLES = "territoire/commune/38151"
+
+
+def turtle_of(response: httpx.Response) -> Graph:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/turtle")
+    return Graph().parse(data=response.text, format="turtle")
+
+
+def test_the_service_description_is_at_the_endpoint_url(endpoint):
+    graph = turtle_of(httpx.get(endpoint + "/sparql", headers={"Accept": "text/turtle"}))
+    service = next(graph.subjects(URIRef(SD + "endpoint"), URIRef(endpoint + "/sparql")))
+    assert (service, URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")) in graph
+    assert (service, URIRef(SD + "feature"), URIRef(SD + "UnionDefaultGraph")) in graph
+    names = {str(o) for o in graph.objects(None, URIRef(SD + "name"))}
+    assert {ID + "graph/cog-insee", ID + "graph/sparql-examples"} <= names and not [n for n in names if is_personal(n)]
+    assert "BasicFederatedQuery" not in httpx.get(endpoint + "/sparql").text  # Oxigraph's own says so; SERVICE is refused
+    assert httpx.head(endpoint + "/sparql").status_code == 200
+    browser = httpx.get(endpoint + "/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.headers["content-type"].startswith("text/html") and "point d'accès SPARQL" in browser.text
+
+
+def test_from_is_honoured_not_ignored(endpoint):
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    def n(query: str, **params) -> int:
+        response = httpx.post(endpoint + "/sparql", data={"query": query, **params}, headers={"Accept": "text/csv"})
+        assert response.status_code == 200, response.text
+        return int(response.text.split()[1])
+
+    # Two graphs of different sizes, each counted with FROM as with GRAPH: FROM ignored, both would count the union.
+    for name in ("ontology", "sources"):
+        stated = n(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ID}graph/{name}> {{ ?s ?p ?o }} }}")
+        assert 0 < stated == n(count.format(f"FROM <{ID}graph/{name}>")), name
+    ontology = n(count.format(f"FROM <{ID}graph/ontology>"))
+    assert ontology != n(count.format(f"FROM <{ID}graph/sources>"))
+    assert n(count.format(""), **{"default-graph-uri": f"{ID}graph/ontology"}) == ontology  # the protocol's way
+    assert n(count.format(f"FROM NAMED <{ID}graph/ontology>")) == 0  # SPARQL: no FROM, an empty default graph
+
+
+def test_the_union_default_graph_repeats_a_triple_per_graph_distinct_does_not(endpoint):
+    """Documented (docs/endpoint.md): Oxigraph's union default graph cannot merge a triple stated by two graphs."""
+    triple = f"<{ID}acteur/ars> a <{MLG}Actor> ."  # stated by the graph of each source that names the ARS
+    graphs = sparql(endpoint, f"SELECT ?g WHERE {{ GRAPH ?g {{ {triple} }} }}", "text/csv").text.split()[1:]
+    assert len(graphs) >= 2
+    for distinct, expected in (("", len(graphs)), ("DISTINCT", 1)):
+        response = sparql(endpoint, f"SELECT {distinct} ?x WHERE {{ {triple} BIND (1 AS ?x) }}", "text/csv")
+        assert len(response.text.split()) - 1 == expected, response.text
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept": "*/*"}, {"Accept": ""}])
+def test_construct_and_describe_without_accept_answer_turtle(endpoint, headers):
+    for query in (f"CONSTRUCT {{ <{ID}territoire/departement/38> ?p ?o }} WHERE {{ <{ID}territoire/departement/38> ?p ?o }}",
+                  f"DESCRIBE <{ID}territoire/departement/38>"):
+        graph = turtle_of(httpx.post(endpoint + "/sparql", data={"query": query}, headers=headers))
+        assert (URIRef(ID + "territoire/departement/38"), RDFS.label, Literal("Isère", lang="fr")) in graph
+    select = httpx.post(endpoint + "/sparql", data={"query": "ASK {}"}, headers=headers)
+    assert select.headers["content-type"].startswith("application/sparql-results+json")
+
+
+def test_head_and_a_browser_preflight(endpoint):
+    assert httpx.head(endpoint + "/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert httpx.head(f"{endpoint}/id/{ECHIROLLES}").status_code == 200
+    preflight = httpx.options(endpoint + "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, accept, x-requested-with, authorization, cache-control"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+    assert "x-requested-with" in preflight.headers["access-control-allow-headers"].lower()
+
+
+ENTITY_FORMATS = [("text/turtle", "turtle", "turtle"), ("application/n-triples", "nt", "nt"),
+                  ("application/rdf+xml", "rdfxml", "xml"), ("application/ld+json", "jsonld", "json-ld"),
+                  ("application/n-quads", "nquads", "nquads"), ("application/trig", "trig", "trig")]
+
+
+@pytest.mark.parametrize(("media", "key", "syntax"), ENTITY_FORMATS)
+def test_an_entity_in_every_format_with_what_points_to_it(endpoint, media, key, syntax):
+    """Échirolles: its own facts and the experience located there (« ce qui pointe ici »), in every format."""
+    from rdflib import Dataset
+
+    iri, experience = URIRef(ID + ECHIROLLES), URIRef(ID + "experience/echirolles-village-2-sante")
+    by_accept = httpx.get(f"{endpoint}/id/{ECHIROLLES}", headers={"Accept": media})
+    by_format = httpx.get(f"{endpoint}/id/{ECHIROLLES}?format={key}", headers={"Accept": "text/html"})
+    for response in (by_accept, by_format):
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+    data = Dataset().parse(data=by_accept.text, format=syntax)
+    assert any(data.quads((iri, RDFS.label, Literal("Échirolles", lang="fr"), None)))
+    assert any(data.quads((experience, URIRef(MLG + "place"), iri, None)))
+    if key in ("nquads", "trig"):  # each triple in the named graph that states it
+        graphs = {str(g) for _, _, _, g in data.quads((experience, URIRef(MLG + "place"), iri, None))}
+        assert graphs and all(g.startswith(ID + "graph/") for g in graphs)
+
+
+def test_the_entity_page_says_what_points_here(endpoint):
+    page = read_page(httpx.get(f"{endpoint}/id/{ECHIROLLES}", headers={"Accept": "text/html"}))
+    assert ("h2", "Ce qui pointe ici") in page.headings
+    assert "/id/experience/echirolles-village-2-sante" in page.links
+    assert any(c.startswith("Ce qui pointe vers « Échirolles »") for c in page.captions)
+    for _, key, _ in ENTITY_FORMATS:
+        assert f"/id/{ECHIROLLES}?format={key}" in page.links
+    unknown = httpx.get(f"{endpoint}/id/{ECHIROLLES}?format=pdf")
+    assert unknown.status_code == 400 and "Format inconnu" in unknown.text and "Unknown format" in unknown.text
+
+
+def test_a_long_list_of_links_is_cut_and_says_so(endpoint):
+    """1,260 intercommunalities point to their level: the page lists 1,000, says how many there are, and links the
+    query that pages through them all (within the endpoint's cap)."""
+    response = httpx.get(endpoint + "/id/territory-level/epci", headers={"Accept": "text/html"}, timeout=30)
+    assert response.status_code == 200, response.text
+    page = read_page(response)
+    caption = next(c for c in page.captions if c.startswith("Ce qui pointe vers"))
+    total = int(caption.split(" liens sur ")[1].rstrip(")"))
+    assert caption.endswith(f"(1000 liens sur {total})") and total > 1000
+    assert sum(1 for link in page.links if link and link.startswith("/id/territoire/epci/")) > 990
+    query = next(link for link in page.links if link and link.startswith("/sparql?") and "OFFSET" in link)
+    rows = httpx.get(endpoint + query, headers={"Accept": "text/csv"}, timeout=30)
+    assert rows.status_code == 200 and len(rows.text.strip().splitlines()) == CAP + 1  # a page of the cap (500 here)
+    quads = httpx.get(endpoint + "/id/territory-level/epci", headers={"Accept": "application/n-quads"}, timeout=30)
+    level = ox.NamedNode(ID + "territory-level/epci")
+    assert sum(1 for q in ox.parse(quads.content, format=ox.RdfFormat.N_QUADS) if q.object == level) == 1000
+
+
+def test_the_ontology_and_every_concept_scheme_resolve(endpoint):
+    from rdflib import OWL, RDF, SKOS
+
+    page = read_page(httpx.get(endpoint + "/def/core", headers={"Accept": "text/html"}))
+    assert page.lang == "fr" and page.headings
+    graph = turtle_of(httpx.get(endpoint + "/def/core", headers={"Accept": "text/turtle"}))
+    assert (URIRef("https://w3id.org/maillage/def/core"), RDF.type, OWL.Ontology) in graph
+    assert (URIRef(MLG + "Coordination"), RDF.type, OWL.Class) in graph
+    schemes = set()
+    for path in sorted((PROJECT_ROOT / "ontology" / "vocabularies").glob("*.ttl")):
+        schemes |= set(Graph().parse(path, format="turtle").subjects(RDF.type, SKOS.ConceptScheme))
+    assert len(schemes) >= 5
+    # Every scheme is described in the served graph, so its IRI has a page like any entity (under /id/, as its
+    # IRI is under the base); two are fetched (each page is two queries through the front, a second each here).
+    values = " ".join(f"<{scheme}>" for scheme in sorted(schemes))
+    missing = sparql(endpoint, f"SELECT ?c WHERE {{ VALUES ?c {{ {values} }} FILTER NOT EXISTS {{ GRAPH ?g {{ ?c a "
+                     "<http://www.w3.org/2004/02/skos/core#ConceptScheme> } } }", "text/csv")
+    assert missing.status_code == 200 and missing.text.split() == ["c"], missing.text
+    assert all(str(scheme).startswith(ID) for scheme in schemes)
+    for scheme in (URIRef(ID + "coordination-type"), sorted(schemes)[0]):
+        path = "/id/" + str(scheme).removeprefix(ID)
+        assert (scheme, RDF.type, SKOS.ConceptScheme) in turtle_of(httpx.get(endpoint + path, headers={"Accept": "text/turtle"}))
+    page = read_page(httpx.get(endpoint + "/id/coordination-type", headers={"Accept": "text/html"}))
+    assert page.headings[0][0] == "h1" and "/id/coordination-type/ASV" in page.links  # its concepts point to it
+
+
+def test_the_void_links_the_endpoint_and_the_catalogue(endpoint):
+    from rdflib import VOID
+
+    graph = turtle_of(httpx.get(endpoint + "/.well-known/void", headers={"Accept": "text/turtle"}))
+    dataset = URIRef(ID + "dataset")
+    assert (dataset, VOID.sparqlEndpoint, URIRef(endpoint + "/sparql")) in graph
+    assert (dataset, VOID.subset, URIRef(ID + "graph/sparql-examples")) in graph
+    assert (dataset, RDFS.seeAlso, URIRef(endpoint + "/.well-known/sparql-examples")) in graph
+    assert (dataset, VOID.subset, URIRef(ID + "graph/cog-insee")) in graph  # the build's own description
+
+
+# --- the catalogue, served (issue 19, part 3) -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def served_catalogue(endpoint) -> Graph:
+    return turtle_of(httpx.get(endpoint + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"}))
+
+
+def test_every_parameterised_example_run_verbatim_gives_the_library_rows(endpoint, served_catalogue, seed_store):
+    """Each example's text as published, sent as is, against the library's query with its defaults (embedded store)."""
+    from maillage.library import library
+
+    queries = {name: query for name, query in library().items() if query.parameters}
+    assert len(queries) >= 30
+    for name, query in queries.items():
+        node = URIRef(ID + f"query/{name}")
+        assert served_catalogue.value(node, URIRef("https://schema.org/target")) == URIRef(endpoint + "/sparql")
+        text = str(served_catalogue.value(node, URIRef(SHACL + "select")))
+        response = httpx.post(endpoint + "/sparql", data={"query": text}, timeout=30,
+                              headers={"Accept": "application/sparql-results+json", "Maillage-Complete-Answer": "yes"})
+        assert response.status_code == 200, (name, response.text)
+        variables, expected = query.json(seed_store)
+        got = response.json()
+        assert got["head"]["vars"] == variables, name
+        assert sorted(map(json.dumps, got["results"]["bindings"])) == sorted(map(json.dumps, expected)), name
+        declared = {str(served_catalogue.value(p, URIRef(SHACL + "name")))
+                    for p in served_catalogue.objects(node, URIRef(SHACL + "parameter"))}
+        assert declared == {p.name for p in query.parameters}, name
+
+
+@pytest.mark.parametrize("name", ["funders", "territory_nesting", "entity_summaries", "entity_cards", "entity_value_labels"])
+def test_an_iri_written_in_is_as_fast_as_a_bound_one(endpoint, seed_store, name):
+    """The parameter's value pasted into the text instead of bound: within the test endpoint's 1 s deadline (funders
+    took 9.7 s so before its rewrite), and the same rows."""
+    import re
+
+    from maillage.library import get_query, query_body
+    from maillage.sparql import term
+
+    query = get_query(name)
+    text = query_body(query.text)
+    for variable, value in query.bindings().items():
+        text = re.sub(rf"\?{re.escape(variable)}\b", str(term(variable, value)), text)
+    response = httpx.post(endpoint + "/sparql", data={"query": text}, timeout=30,
+                          headers={"Accept": "application/sparql-results+json", "Maillage-Complete-Answer": "yes"})
+    assert response.status_code == 200, response.text
+    assert sorted(map(json.dumps, response.json()["results"]["bindings"])) == sorted(map(json.dumps, query.json(seed_store)[1]))
+
+
+def test_every_example_iri_resolves(endpoint, served_catalogue):
+    from rdflib import RDF
+
+    examples = sorted(served_catalogue.subjects(RDF.type, URIRef(SHACL + "SPARQLExecutable")))
+    # Every example is in the served graph, so its IRI has a page like any entity; three are fetched (each page is
+    # a few queries through the front).
+    values = " ".join(f"<{node}>" for node in examples)
+    missing = sparql(endpoint, f"SELECT ?e WHERE {{ VALUES ?e {{ {values} }} FILTER NOT EXISTS {{ GRAPH ?g {{ ?e ?p ?o }} }} }}",
+                     "text/csv")
+    assert missing.status_code == 200 and missing.text.split() == ["e"], missing.text
+    for node in (URIRef(ID + "query/funders"), URIRef(ID + "query/coordinations_covering_commune"), examples[0]):
+        path = "/id/" + str(node).removeprefix(ID)
+        graph = turtle_of(httpx.get(endpoint + path, headers={"Accept": "text/turtle"}))
+        assert (node, URIRef(SHACL + "select"), served_catalogue.value(node, URIRef(SHACL + "select"))) in graph
+        for parameter in served_catalogue.objects(node, URIRef(SHACL + "parameter")):  # `<example>#…`: in its document
+            assert (parameter, URIRef(SHACL + "name"), served_catalogue.value(parameter, URIRef(SHACL + "name"))) in graph
+    page = read_page(httpx.get(endpoint + "/id/query/funders", headers={"Accept": "text/html"}))
+    run = next(link for link in page.links if link and link.startswith("/sparql?"))
+    assert httpx.get(endpoint + run, headers={"Accept": "text/csv"}).status_code == 200
+
+
+def test_a_bad_public_url_is_a_french_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--out", str(tmp_path), "--public-url", "pas une url"])
+    assert result.exit_code == 2 and "URL http(s) absolue" in result.output and "Traceback" not in result.output

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, VOID
 
 from graph_builder.conversion.metadata import count_contents
 from graph_builder.kinds import load_schema
@@ -309,6 +309,7 @@ def test_endpoint_and_download_url_are_configurable(small_build, tmp_path):
     void = Graph().parse(tmp_path / "out" / "void.ttl")
     root = URIRef(f"{ID}dataset")
     assert void.value(root, VOID.sparqlEndpoint) == URIRef("https://example.org/sparql")
+    assert (root, RDFS.seeAlso, URIRef("https://example.org/.well-known/sparql-examples")) in void  # the catalogue
     assert set(void.objects(root, VOID.dataDump)) == {URIRef("https://example.org/dumps/maillage.ttl")}
 
 

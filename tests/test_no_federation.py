@@ -150,6 +150,17 @@ def test_the_endpoint_never_calls_out(listener, calls, tiny_out):
             else:
                 assert name not in calls, name
             assert listener.settled() == 0, name
+        # A dataset named by a remote IRI is a graph name of the store, never fetched: FROM is honoured (app.py),
+        # in the query and in the protocol's parameters.
+        remote = f"http://127.0.0.1:{listener.port}/graph"
+        for query, params in ((f"SELECT * FROM <{remote}> WHERE {{ ?s ?p ?o }}", {}),
+                              (f"SELECT * FROM NAMED <{remote}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
+                              ("SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": remote}),
+                              ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"named-graph-uri": remote})):
+            response = httpx.post(url + "/sparql", data={"query": query, **params}, timeout=30,
+                                  headers={"Accept": "application/sparql-results+json"})
+            assert response.status_code == 200 and response.json()["results"]["bindings"] == [], (query, params)
+            assert listener.settled() == 0, (query, params)
     finally:
         stop_front(process)
 

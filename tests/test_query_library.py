@@ -273,6 +273,31 @@ def test_catalogue_is_published_as_sparql_examples():
         assert set(graph.objects(node, SCHEMA.keywords)), node
 
 
+def test_the_catalogue_binds_and_declares_every_parameter():
+    """Each parameter: an `sh:Parameter` named as `--param` takes it, its variable as `sh:path`'s local name, its
+    default as `sh:defaultValue`, the very term of the published text's VALUES line; no variable left unbound
+    that has a default."""
+    graph = catalogue_graph()
+    assert graph.value(URIRef(ID + "query/funders"), SCHEMA.target) == URIRef("http://127.0.0.1:7878/sparql")
+    declared = 0
+    for name, query in library().items():
+        node = URIRef(ID + f"query/{name}")
+        text = str(graph.value(node, SH.select))
+        parameters = {str(graph.value(p, SH.name)): p for p in graph.objects(node, SH.parameter)}
+        assert set(parameters) == {p.name for p in query.parameters}, name
+        for parameter in query.parameters:
+            node_of = parameters[parameter.name]
+            declared += 1
+            assert str(graph.value(node_of, SH.path)).rsplit("#", 1)[1] == parameter.variable
+            assert graph.value(node_of, SH.optional).toPython() is (not parameter.required)
+            default = graph.value(node_of, SH.defaultValue)
+            if default is None:
+                assert not parameter.required and f"VALUES ?{parameter.variable} " not in text, name
+            else:
+                assert f"VALUES ?{parameter.variable} {{ {default.n3()} }}" in text, (name, default)
+    assert declared >= 36
+
+
 def test_a_commune_is_not_found_from_another_departement_of_its_epci(seed_store):
     # Aubervilliers (93) is in the Métropole du Grand Paris, which also spans Paris (75): an intercommunality
     # spanning several départements lies within its région only (territories._enclosing).

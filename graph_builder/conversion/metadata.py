@@ -285,6 +285,17 @@ def describe_referential(meta: Graph, graph: URIRef, referential: Referential) -
 
 # -- what a published export holds: VoID counts and partitions, DCAT distributions ------------
 
+SPARQL_ENDPOINT = "http://127.0.0.1:7878/sparql"  # `maillage serve`'s default
+
+
+def endpoint_root(endpoint: str) -> str:
+    """Where `maillage serve`'s other paths live: the endpoint URL without its last segment (`…/sparql`)."""
+    return endpoint.rstrip("/").rsplit("/", 1)[0]
+
+
+def examples_url(endpoint: str) -> str:
+    """Where `maillage serve` at `endpoint` serves the query catalogue (SIB's sparql-examples convention)."""
+    return endpoint_root(endpoint) + "/.well-known/sparql-examples"
 IANA = "https://www.iana.org/assignments/media-types/"
 RDF_TYPE = str(RDF.type)
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
@@ -407,6 +418,7 @@ def describe_export(
     meta.set((root, MLG.containsPersonalData, Literal(personal)))
     meta.add((root, VOID.uriSpace, Literal(uri_space)))
     meta.add((root, VOID.sparqlEndpoint, URIRef(endpoint)))
+    meta.add((root, RDFS.seeAlso, URIRef(examples_url(endpoint))))  # the query catalogue, served by the endpoint
     meta.remove((root, VOID.vocabulary, None))
     for vocabulary in contents.vocabularies(prefixes):
         meta.add((root, VOID.vocabulary, URIRef(vocabulary)))

@@ -34,7 +34,8 @@ from maillage.bench.build import machine, machine_line
 from maillage.bench.viewer import prepare
 from maillage.cli.common import EXIT_UNREADABLE
 from maillage.endpoint.dataset import BuiltDataset, DatasetMissing
-from maillage.endpoint.oxigraph_server import OxigraphServer, free_port, prepare_store
+from maillage.endpoint.oxigraph_server import OxigraphServer, free_port
+from maillage.endpoint.serve import served_store
 from maillage.library import library
 from maillage.sparql import bind
 from maillage.stores import EndpointStore, StoreError
@@ -42,6 +43,7 @@ from maillage.stores import EndpointStore, StoreError
 RUNAWAY = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10"
 ACCEPT = "application/sparql-results+json"
 THROUGHPUT_TARGET = 0.9
+PUBLIC_URL = "http://127.0.0.1:7878/sparql"  # every front's --public-url: one store for the anchor and the fronts
 
 
 @dataclass
@@ -143,12 +145,13 @@ def _engines_of(process: subprocess.Popen) -> list[int]:
 
 
 def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_gb: float = 3.0,
-                max_mb: float = 64.0, wait: float = 300.0) -> tuple[subprocess.Popen, str]:
-    """`maillage serve` over `out` on a free loopback port, once it answers: the process and its base URL."""
+                max_mb: float = 64.0, wait: float = 300.0, public_url: str | None = None) -> tuple[subprocess.Popen, str]:
+    """`maillage serve` over `out` on a free loopback port, once it answers: the process and its base URL.
+    `public_url`: its --public-url (by default its own URL)."""
     port = free_port()
     command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
                "--port", str(port), "--timeout", f"{timeout:g}", "--limit", str(limit), "--workers", str(workers),
-               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}"]
+               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}", *(["--public-url", public_url] if public_url else [])]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
@@ -204,15 +207,16 @@ def one_per_client(clients: int) -> int:
 
 def bench_endpoint(out: Path, *, clients: int = 50, duration: float = 60.0, runaway_every: float = 10.0,
                    timeout: float = 120.0, limit: int = 10000, workers: int | None = None, memory_gb: float = 1.0,
-                   max_mb: float = 64.0, report=print) -> list[Load]:
+                   max_mb: float = 64.0, public_url: str = PUBLIC_URL, report=print) -> list[Load]:
     workers = workers or one_per_client(clients)
-    location = prepare_store(BuiltDataset.open(out))
+    # The store the fronts serve (with the catalogue for one URL), so that it is loaded once for the three loads.
+    location = served_store(BuiltDataset.open(out), public_url)
     report(f"anchor: oxigraph serve-read-only, {clients} clients, {duration:g} s")
     with OxigraphServer(location) as bare:
         loads = [run_load(f"{bare.url}/query", "anchor", clients, duration)]
     for name in ("front", "runaway"):
         # A fresh front for each load: the queries abandoned by the previous one do not weigh on it.
-        process, url = start_front(out, timeout, limit, workers, memory_gb, max_mb)
+        process, url = start_front(out, timeout, limit, workers, memory_gb, max_mb, public_url=public_url)
         try:
             report(f"{name}: maillage serve ({workers} workers), {clients} clients, {duration:g} s"
                    + (f", a runaway every {runaway_every:g} s" if name == "runaway" else ""))
@@ -287,10 +291,13 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
 @click.option("--memory-gb", type=click.FloatRange(0.5), default=1.0, show_default=True, help="maillage serve --memory-gb.")
 @click.option("--max-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
               help="maillage serve --max-mb.")
+@click.option("--public-url", default=PUBLIC_URL, show_default=True,
+              help="maillage serve --public-url: the store holds the catalogue for it (the one a serve of the same "
+                   "build already uses, to share its store).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_every, timeout, limit, workers,
-                           memory_gb, max_mb, fmt, lang):
+                           memory_gb, max_mb, public_url, fmt, lang):
     """`maillage serve` under concurrent library queries, with and without runaways, against bare Oxigraph."""
     def report(line: str) -> None:
         click.echo(line, err=True)
@@ -298,7 +305,8 @@ def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_e
     out = out_dir or prepare(workdir, scale, report=report)
     try:
         loads = bench_endpoint(out, clients=clients, duration=duration, runaway_every=runaway_every, timeout=timeout,
-                               limit=limit, workers=workers, memory_gb=memory_gb, max_mb=max_mb, report=report)
+                               limit=limit, workers=workers, memory_gb=memory_gb, max_mb=max_mb, public_url=public_url,
+                               report=report)
     except DatasetMissing as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(EXIT_UNREADABLE)

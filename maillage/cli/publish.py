@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -133,6 +134,14 @@ def docs(out_dir, ontology_dir):
         err.print(str(path), markup=False, highlight=False)
 
 
+def _http_url(value: str | None) -> str | None:
+    """An absolute http(s) URL with nothing an IRI cannot hold, or a French/English usage error."""
+    if value is not None and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
+        raise click.BadParameter(f"une URL http(s) absolue est attendue, reçu « {value} » / an absolute http(s) URL "
+                                 f"is expected, got '{value}'", param_hint="--public-url")
+    return value
+
+
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build",
               show_default="build/", help="Directory of a built graph.")
@@ -149,8 +158,11 @@ def docs(out_dir, ontology_dir):
 @click.option("--memory-gb", type=click.FloatRange(0.5), default=1.5, show_default=True,
               help="Address space of each Oxigraph process (a query growing past it is stopped).")
 @click.option("--include-personal", is_flag=True, help="Also serve the personal contact data graphs.")
+@click.option("--public-url", default=None, metavar="URL", callback=lambda ctx, param, value: _http_url(value),
+              help="The endpoint's URL as clients reach it (behind a proxy): the query catalogue's schema:target, "
+                   "the VoID's void:sparqlEndpoint (default: http://HOST:PORT/sparql).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, include_personal, lang):
+def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, include_personal, public_url, lang):
     """Serve the built graph: read-only SPARQL endpoint (/sparql) and entity pages (/id/...)."""
     from maillage.endpoint.dataset import DatasetMissing
     from maillage.endpoint.oxigraph_server import OxigraphError
@@ -162,7 +174,8 @@ def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, inclu
 
     try:
         run(out_dir, host=host, port=port, timeout=timeout, limit=limit, include_personal=include_personal,
-            workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), announce=announce,
+            workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), public_url=public_url,
+            announce=announce,
             note=lambda text: err.print(text, markup=False, highlight=False))
     except DatasetMissing as exc:
         err.print(exc.message(lang), style="red", markup=False)

@@ -29,7 +29,8 @@ LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", sho
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="text for people; json; turtle: the catalogue as SPARQL examples (SHACL, schema.org).")
 @click.option("--target", default=None, metavar="URL",
-              help="SPARQL endpoint the catalogue points to (schema:target), e.g. the URL of `maillage serve`.")
+              help="SPARQL endpoint the catalogue points to (schema:target); default: maillage serve's, "
+                   "http://127.0.0.1:7878/sparql (`maillage serve` serves the catalogue itself, for its own URL).")
 @LANG
 def queries(fmt, target, lang):
     """List the query library: name, question, parameters (type, default, description)."""

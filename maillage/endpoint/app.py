@@ -4,9 +4,24 @@
   or POST (urlencoded or `application/sparql-query`), checked by guard.py and
   passed to Oxigraph with the client's `Accept` header, so Oxigraph does the
   content negotiation (SPARQL JSON/XML/CSV/TSV, Turtle/N-Triples...).
+  Without an `Accept` header (or with `*/*` only), SELECT and ASK answer SPARQL
+  JSON, CONSTRUCT and DESCRIBE Turtle. `GET /sparql` (or HEAD) without a
+  query is the SPARQL 1.1 Service Description (description.py).
+- The dataset: the default graph is the union of the named graphs (Oxigraph's
+  `union-default-graph`, asked for query by query), unless the query names its
+  own with FROM / FROM NAMED or `default-graph-uri` / `named-graph-uri`, which
+  Oxigraph then honours. A triple stated in several named graphs is repeated
+  in the union once per graph (Oxigraph cannot do otherwise): DISTINCT, FROM
+  or GRAPH say which is wanted (docs/endpoint.md).
 - `/update`, `/store` writes and any update form or content type: 403.
-- `/id/<path>`: the entity `<base><path>` as Turtle, JSON-LD or a French HTML
-  page (Accept, or `?format=turtle|jsonld|html` for links); 404 page if unknown.
+- `/id/<path>`: the entity `<base><path>` (its facts and what points to it) as
+  Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads, TriG or a French HTML page
+  (Accept, or `?format=` for links); 404 page if unknown. Example IRIs of the
+  catalogue (`<base>query/<name>`) and the concept schemes resolve there too.
+- `/def/core`: the ontology, HTML documentation for people (ontology_docs),
+  its graph in any RDF format above for machines.
+- `/.well-known/void`, `/.well-known/sparql-examples`: the dataset's VoID and
+  the query catalogue, in the same RDF formats.
 - `/`: what this endpoint is, with an example query.
 
 Concurrency and deadlines. The front's event loop only moves bytes: the
@@ -58,28 +73,38 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import mimeparse
+import pyoxigraph as ox
 from markupsafe import Markup, escape
-from rdflib import Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from graph_builder.constants import ONTOLOGY_DIR
 from graph_builder.kinds import load_schema
+from graph_builder.publication.ontology_docs import render
 from maillage.endpoint.checker import Checker
+from maillage.endpoint.description import service_description
 from maillage.endpoint.engines import Busy, EnginePool, Worker
-from maillage.endpoint.entities import describe, jsonld_context
+from maillage.endpoint.entities import INCOMING_MAX, describe, jsonld_context
 from maillage.endpoint.guard import QueryRefused, count_results, update_refused
-from maillage.stores import QueryStore
+from maillage.library import EXAMPLES_GRAPH
+from maillage.stores import QueryStore, StoreError
 
 HERE = Path(__file__).parent
 EXAMPLE_QUERY = HERE / "sparql" / "example.rq"
 GRACE_S = 2.0
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?_graph_iri { ?s ?p ?o } }"
+RUNNABLE = {URIRef(f"http://www.w3.org/ns/shacl#{form}") for form in ("select", "ask", "construct")}
+FORMAT_LINKS = [("turtle", "text/turtle", "Turtle"), ("nt", "application/n-triples", "N-Triples"),
+                ("rdfxml", "application/rdf+xml", "RDF/XML"), ("jsonld", "application/ld+json", "JSON-LD"),
+                ("nquads", "application/n-quads", "N-Quads"), ("trig", "application/trig", "TriG")]
 CANCELLED = b"The SPARQL operation has been cancelled"
 LIMIT_HEADER = "Maillage-Result-Limit"
 BYTES_HEADER = "Maillage-Result-Max-Bytes"
@@ -87,14 +112,33 @@ REFUSED_HEADER = "Maillage-Result-Refused"  # rows or bytes: the answer was over
 COMPLETE_HEADER = "Maillage-Complete-Answer"  # "yes" from a client: no LIMIT appended (see above)
 # Media types of an entity, least preferred first: python-mimeparse gives ties to the last one,
 # so `*/*` (curl, scripts) gets Turtle and browsers, which ask for text/html, get the page.
-ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "text/turtle"]
+ENTITY_TYPES = ["text/html", "application/json", "application/ld+json", "application/rdf+xml", "application/n-quads",
+                "application/trig", "application/n-triples", "text/turtle"]
+RDF_TYPES = ENTITY_TYPES[1:]  # documents with no HTML page of their own (VoID, catalogue, service description)
 FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-           "turtle": "text/turtle", "ttl": "text/turtle"}
+           "turtle": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
+           "n-triples": "application/n-triples", "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
+           "xml": "application/rdf+xml", "nq": "application/n-quads", "nquads": "application/n-quads",
+           "n-quads": "application/n-quads", "trig": "application/trig"}
+# rdflib's serialiser of each media type; N-Quads and TriG say in which named graph each triple is stated.
+SERIALISERS = {"application/json": "json-ld", "application/ld+json": "json-ld", "application/rdf+xml": "pretty-xml",
+               "application/n-triples": "nt", "application/n-quads": "nquads", "application/trig": "trig",
+               "text/turtle": "turtle"}
+QUAD_TYPES = ("application/n-quads", "application/trig")
+# What Oxigraph writes, least preferred first (python-mimeparse gives ties to the last): `*/*` or no Accept gets
+# SPARQL JSON for SELECT and ASK, Turtle for CONSTRUCT and DESCRIBE (Oxigraph's own choice was N-Quads, or 406).
+ANSWER_TYPES = {
+    "results": ["text/tab-separated-values", "text/csv", "application/sparql-results+xml", "application/json",
+                "application/sparql-results+json"],
+    "graph": ["application/n-quads", "application/trig", "application/ld+json", "application/rdf+xml",
+              "application/n-triples", "text/turtle"],
+}
 SPARQL_PARAMS = ("default-graph-uri", "named-graph-uri")
 BAD_ACCEPT = ("En-tête Accept illisible : donnez des types de média comme « text/html » ou « text/turtle » (ou le "
-              "paramètre format=html, turtle, jsonld). Formats disponibles : " + ", ".join(ENTITY_TYPES) + "\n"
+              "paramètre format=html, turtle, jsonld, nt, rdfxml, nquads, trig). Formats disponibles : "
+              + ", ".join(ENTITY_TYPES) + "\n"
               "Unreadable Accept header: give media types such as 'text/html' or 'text/turtle' (or the parameter "
-              "format=html, turtle, jsonld).\n")
+              "format=html, turtle, jsonld, nt, rdfxml, nquads, trig).\n")
 STORE_DOWN = ("Le magasin RDF ne répond pas (redémarrage en cours ?), réessayez.\n"
               "The RDF store is not answering (restarting?), try again.\n")
 BUSY = ("Le point d'accès est saturé : la requête n'a pas pu démarrer, réessayez dans un instant.\n"
@@ -111,10 +155,20 @@ class FrontConfig:
     # How long a query may wait for a free worker: under load, queries queue (50 clients, 4 workers), and
     # that is no reason to fail them; only a wait this long (a saturated endpoint) is answered 503.
     queue_s: float = 120.0
+    public_url: str | None = None  # the endpoint's URL as clients reach it (service description); else the request's
 
 
 class AnswerTooLong(Exception):
     pass
+
+
+def unavailable(exc: Exception) -> PlainTextResponse:
+    """A page that could not be read from the store (down, or its query refused or past its deadline): 503 saying
+    why, in French then English, never a traceback."""
+    if isinstance(exc, StoreError):
+        return PlainTextResponse(f"{exc.message('fr')}\n{exc.message('en')}\n", status_code=503,
+                                 headers={"Retry-After": "1", "Vary": "Accept"})
+    return PlainTextResponse(STORE_DOWN, status_code=503, headers={"Retry-After": "1", "Vary": "Accept"})
 
 
 def _refusal(exc: QueryRefused) -> PlainTextResponse:
@@ -151,11 +205,65 @@ def too_many(config: FrontConfig, what: str, headers: dict[str, str]) -> PlainTe
     return PlainTextResponse(f"{fr}\n{en}\n", status_code=400, headers={**headers, REFUSED_HEADER: what})
 
 
+def serialise(graph: Graph, media: str, quads: Dataset | None = None) -> bytes:
+    """`graph` in `media`; for N-Quads and TriG, `quads` (the same triples in their named graphs) when given."""
+    if media in QUAD_TYPES:
+        if quads is None:
+            quads = Dataset()
+            quads.default_context += graph  # no graph is named: the triples go in the default graph
+        return quads.serialize(format=SERIALISERS[media], encoding="utf-8")
+    if SERIALISERS[media] == "json-ld":  # the context inlined: reading it needs no network
+        return graph.serialize(format="json-ld", context=jsonld_context(), auto_compact=True, encoding="utf-8")
+    return graph.serialize(format=SERIALISERS[media], encoding="utf-8")
+
+
+def negotiate(request: Request, types: list[str]) -> str | Response:
+    """The media type to answer with (`?format=`, else `Accept`, ties to the last of `types`), or the 400/406."""
+    headers = {"Vary": "Accept"}
+    given = request.query_params.get("format", "").lower()
+    if given:
+        if FORMATS.get(given) in types:
+            return FORMATS[given]
+        known = ", ".join(sorted(name for name, media in FORMATS.items() if media in types))
+        return PlainTextResponse(f"Format inconnu : « {given} ». Formats : {known}\nUnknown format: '{given}'. "
+                                 f"Formats: {known}\n", status_code=400, headers=headers)
+    try:
+        wanted = mimeparse.best_match(types, request.headers.get("accept") or "*/*")
+    except mimeparse.MimeTypeParseException:  # a malformed media range (« ;;; », « a/b/c »)
+        return PlainTextResponse(BAD_ACCEPT, status_code=400, headers=headers)
+    if not wanted:
+        return PlainTextResponse("Formats disponibles / available: " + ", ".join(types) + "\n", status_code=406,
+                                 headers=headers)
+    return wanted
+
+
+def answer_type(accept: str | None, form: str) -> str:
+    """The media type to ask Oxigraph for: the best it writes for this query form, else the client's own header
+    (Oxigraph then says what it cannot write)."""
+    types = ANSWER_TYPES["graph" if form in ("ConstructQuery", "DescribeQuery") else "results"]
+    try:
+        return mimeparse.best_match(types, accept or "*/*") or accept or "*/*"
+    except mimeparse.MimeTypeParseException:
+        return accept or "*/*"
+
+
+def incoming_query(iri: str, page: int) -> str:
+    """A query listing every link to `iri`, `page` at a time (the entity page lists the first INCOMING_MAX)."""
+    return (f"SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {ox.NamedNode(iri)} }} "
+            f'FILTER (!STRENDS(STR(?g), "/personal")) }}\nORDER BY ?p ?s\nLIMIT {page} OFFSET 0')
+
+
 @cache
 def example_query() -> str:
     """The example of the landing page, without its documenting header."""
     lines = EXAMPLE_QUERY.read_text(encoding="utf-8").splitlines()
     return "\n".join(line for line in lines if not line.startswith("#+")).strip()
+
+
+@cache
+def ontology_page() -> str:
+    """The ontology's HTML documentation (`maillage docs`), rendered once."""
+    return render(ONTOLOGY_DIR)
 
 
 def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checker: Checker,
@@ -192,7 +300,7 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
 
     async def read_query(request: Request) -> tuple[str | None, dict[str, list[str]]]:
         """The query text and the dataset parameters of a SPARQL 1.1 Protocol request."""
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             pairs = list(request.query_params.multi_items())
         else:
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -231,10 +339,16 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
     async def sparql(request: Request) -> Response:
         try:
             text, dataset = await read_query(request)
+            if text is None and request.method in ("GET", "HEAD") and not dataset:
+                return await run_in_threadpool(service, request)
             checked = await checker.check(text or "")
         except QueryRefused as exc:
             return _refusal(exc)
-        accept = request.headers.get("accept") or "application/sparql-results+json"
+        accept = answer_type(request.headers.get("accept"), checked.form)
+        if not checked.dataset and not dataset:
+            # The union of the named graphs as default graph, for this query only: one that names its dataset
+            # (FROM, FROM NAMED, default-graph-uri, named-graph-uri) gets that dataset from Oxigraph.
+            dataset = {"union-default-graph": [""]}
         complete = request.headers.get(COMPLETE_HEADER, "").lower() == "yes" and checked.limit_added is not None
         try:
             async with engines.lease(wait_s=config.queue_s) as worker:
@@ -274,36 +388,108 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
     def landing(request: Request) -> Response:
         return templates.TemplateResponse(request, "index.html", page_context())
 
+    def public_url(request: Request) -> str:
+        return config.public_url or str(request.url_for("sparql"))
+
+    graphs: dict[str, Graph] = {}
+
+    def named_graph(name: str) -> Graph:
+        """A named graph of the served store, read once (the store does not change while it is served)."""
+        if name not in graphs:
+            graph = Graph()
+            for prefix, namespace in prefixes.items():
+                graph.bind(prefix, namespace)
+            for triple in store.construct(GRAPH_QUERY, {"_graph_iri": name}):
+                graph.add(triple)
+            graphs[name] = graph
+        return graphs[name]
+
+    def document(request: Request, graph: Graph, name: str) -> Response:
+        """An RDF document (no HTML page of its own) in the negotiated format; `name`: its named graph."""
+        wanted = negotiate(request, RDF_TYPES)
+        if isinstance(wanted, Response):
+            return wanted
+        quads = Dataset()
+        named = quads.graph(URIRef(name))
+        named += graph
+        return Response(serialise(graph, wanted, quads), media_type=wanted, headers={"Vary": "Accept"})
+
+    def service(request: Request) -> Response:
+        wanted = negotiate(request, ENTITY_TYPES)
+        if wanted == "text/html":  # a browser on the endpoint's URL: the page that says how to query it
+            return landing(request)
+        if isinstance(wanted, Response):
+            return wanted
+        try:
+            names = sorted(str(row[0]) for row in store.select("SELECT ?g WHERE { GRAPH ?g { } }"))
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
+        graph = service_description(public_url(request), names)
+        return Response(serialise(graph, wanted), media_type=wanted, headers={"Vary": "Accept"})
+
+    def void(request: Request) -> Response:
+        try:
+            graph = named_graph(config.base + "graph/metadata") + links_graph()
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
+        return document(request, graph, config.base + "graph/metadata")
+
+    def links_graph() -> Graph:
+        """The VoID triples of the served catalogue's graph (description.examples_graph): those about the dataset
+        and the catalogue's graph."""
+        examples = named_graph(config.base + EXAMPLES_GRAPH)
+        found = Graph()
+        for subject in (URIRef(config.base + "dataset"), URIRef(config.base + EXAMPLES_GRAPH)):
+            for p, o in examples.predicate_objects(subject):
+                found.add((subject, p, o))
+        return found
+
+    def examples(request: Request) -> Response:
+        try:
+            graph = named_graph(config.base + EXAMPLES_GRAPH)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
+        return document(request, graph, config.base + EXAMPLES_GRAPH)
+
+    def ontology(request: Request) -> Response:
+        wanted = negotiate(request, ENTITY_TYPES)
+        if isinstance(wanted, Response):
+            return wanted
+        if wanted == "text/html":
+            return HTMLResponse(ontology_page(), headers={"Vary": "Accept"})
+        try:
+            graph = named_graph(config.base + "graph/ontology")
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
+        return document(request, graph, config.base + "graph/ontology")
+
     def entity(request: Request) -> Response:
         path = request.path_params["path"]
         iri = config.base + path
         headers = {"Vary": "Accept"}
-        try:
-            wanted = FORMATS.get(request.query_params.get("format", "").lower()) or mimeparse.best_match(
-                ENTITY_TYPES, request.headers.get("accept") or "*/*")
-        except mimeparse.MimeTypeParseException:  # a malformed media range (« ;;; », « a/b/c »)
-            return PlainTextResponse(BAD_ACCEPT, status_code=400, headers=headers)
-        if not wanted:
-            return PlainTextResponse("Formats disponibles / available: " + ", ".join(ENTITY_TYPES) + "\n",
-                                     status_code=406, headers=headers)
+        wanted = negotiate(request, ENTITY_TYPES)
+        if isinstance(wanted, Response):
+            return wanted
         try:
             found = describe(store, iri)
         except ValueError:  # not an IRI at all: nothing can be known of it
             found = None
-        except httpx.HTTPError:
-            return PlainTextResponse(STORE_DOWN, status_code=503, headers=headers)
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
         if found is None:
             if wanted == "text/html":
                 return templates.TemplateResponse(request, "not_found.html", {**page_context(), "iri": iri},
                                                   status_code=404, headers=headers)
             return PlainTextResponse(f"Entité inconnue : {iri}\nUnknown entity: {iri}\n", status_code=404, headers=headers)
-        if wanted == "text/turtle":
-            return Response(found.graph().serialize(format="turtle"), media_type="text/turtle", headers=headers)
-        if wanted in ("application/ld+json", "application/json"):
-            body = found.graph().serialize(format="json-ld", context=jsonld_context(), auto_compact=True)
-            return Response(body, media_type="application/ld+json", headers=headers)
-        return templates.TemplateResponse(request, "entity.html", {**page_context(), "entity": found, "path": f"/id/{path}"},
-                                          headers=headers)
+        if wanted != "text/html":
+            return Response(serialise(found.graph(), wanted, found.dataset()), media_type=wanted, headers=headers)
+        run = next((str(f.value) for f in found.facts if f.predicate in RUNNABLE), None)
+        return templates.TemplateResponse(request, "entity.html", {
+            **page_context(), "entity": found, "path": f"/id/{path}", "formats": FORMAT_LINKS,
+            "run_url": "/sparql?" + urlencode({"query": run}) if run else None,
+            "incoming_page": min(INCOMING_MAX, config.limit),
+            "incoming_url": "/sparql?" + urlencode({"query": incoming_query(iri, min(INCOMING_MAX, config.limit))})},
+            headers=headers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -318,13 +504,18 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
 
     routes = [
         Route("/", landing),
-        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/query", sparql, methods=["GET", "POST"]),
         Route("/update", refuse_update, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/store", refuse_update, methods=["POST", "PUT", "DELETE", "PATCH"]),
         Route("/id/{path:path}", entity),
+        Route("/def/core", ontology),
+        Route("/.well-known/void", void),
+        Route("/.well-known/sparql-examples", examples),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                             allow_headers=["Accept", "Content-Type", COMPLETE_HEADER],
+    # Any request header a browser client sends (YASGUI, Comunica: Authorization, X-Requested-With, Cache-Control...):
+    # nothing here depends on credentials, so none is refused.
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                             allow_headers=["*"],
                              expose_headers=[LIMIT_HEADER, BYTES_HEADER, REFUSED_HEADER])]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -66,7 +66,10 @@ class EnginePool:
 
     def _server(self) -> OxigraphServer:
         # offline: Oxigraph cannot call out even if a SERVICE clause got past the front (defence in depth).
-        server = OxigraphServer(self.location, timeout_s=self.timeout_s, memory_bytes=self.memory_bytes, offline=True)
+        # No union default graph by default: the front asks for it query by query (`union-default-graph`), except
+        # for a query that names its dataset (FROM, default-graph-uri), which Oxigraph then honours (app.py).
+        server = OxigraphServer(self.location, timeout_s=self.timeout_s, memory_bytes=self.memory_bytes, offline=True,
+                                union_default_graph=False)
         with self._lock:
             self._started.append(server)
         return server

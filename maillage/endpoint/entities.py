@@ -7,7 +7,10 @@ same interface as the query library, the CLI and the Python API.
 The description of an entity is every triple with its IRI as subject, in all
 named graphs but the personal-data ones, with French labels of properties
 and values and the source document of each fact's graph
-(sparql/entity_description.rq).
+(sparql/entity_description.rq), and what points to it: the triples with its
+IRI as object, at most INCOMING_MAX of them, and how many there are (sparql/entity_incoming.rq;
+Linked Data's "symmetric" description, « ce qui pointe ici » on the page).
+An IRI with no fact of its own is unknown (404), whatever points to it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph_builder.kinds import load_schema
@@ -26,6 +29,8 @@ from maillage.stores import QueryStore
 
 HERE = Path(__file__).parent
 DESCRIPTION_QUERY = HERE / "sparql" / "entity_description.rq"
+INCOMING_QUERY = HERE / "sparql" / "entity_incoming.rq"
+INCOMING_MAX = 1000  # the query asks one more, to say when the list is cut
 STANDARD_LABELS = HERE / "labels.ttl"
 # The JSON-LD context shipped in the repository (`maillage context` writes it); when it is
 # absent, the context is made of the project's prefixes. Either way it is inlined, never remote.
@@ -43,13 +48,33 @@ class Fact:
     source_title: str | None
 
 
+@dataclass(frozen=True)
+class Link:
+    """A triple pointing to the entity: `subject predicate entity`, in `graph`."""
+    subject: Node
+    predicate: URIRef
+    subject_label: str | None
+    predicate_label: str | None
+    graph: URIRef
+
+
 @dataclass
 class Entity:
     iri: URIRef
     facts: list[Fact] = field(default_factory=list)
+    incoming: list[Link] = field(default_factory=list)
+    incoming_total: int = 0  # how many links point here; past INCOMING_MAX only the first are listed
+    # `<iri>#…` entities the description links to (an example's parameters): dereferencing `<iri>#x` fetches
+    # this document, which must then say what `#x` is.
+    parts: list[Entity] = field(default_factory=list)
 
     def _values(self, predicate: URIRef) -> list[Node]:
         return [f.value for f in self.facts if f.predicate == predicate]
+
+    @property
+    def incoming_cut(self) -> bool:
+        """More links point here than are listed."""
+        return self.incoming_total > len(self.incoming)
 
     @property
     def label(self) -> str:
@@ -72,18 +97,38 @@ class Entity:
         return sorted(seen.items())
 
     def graph(self) -> Graph:
-        """The description as one RDF graph (facts stated in several named graphs appear once)."""
+        """The description as one RDF graph, incoming links included (a triple stated in several named graphs
+        appears once)."""
         graph = Graph()
         for prefix, namespace in load_schema().prefixes.items():
             graph.bind(prefix, namespace)
         for fact in self.facts:
             graph.add((self.iri, fact.predicate, fact.value))
+        for link in self.incoming:
+            graph.add((link.subject, link.predicate, self.iri))
+        for part in self.parts:
+            for fact in part.facts:
+                graph.add((part.iri, fact.predicate, fact.value))
         return graph
+
+    def dataset(self) -> Dataset:
+        """The description with each triple in the named graph that states it (N-Quads, TriG)."""
+        dataset = Dataset()
+        for prefix, namespace in load_schema().prefixes.items():
+            dataset.bind(prefix, namespace)
+        for fact in self.facts:
+            dataset.add((self.iri, fact.predicate, fact.value, fact.graph))
+        for link in self.incoming:
+            dataset.add((link.subject, link.predicate, self.iri, link.graph))
+        for part in self.parts:
+            for fact in part.facts:
+                dataset.add((part.iri, fact.predicate, fact.value, fact.graph))
+        return dataset
 
 
 @cache
-def _query() -> str:
-    return DESCRIPTION_QUERY.read_text(encoding="utf-8")
+def _query(path: Path = DESCRIPTION_QUERY) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 @cache
@@ -96,8 +141,9 @@ def _text(node: Node | None) -> str | None:
     return str(node) if node is not None else None
 
 
-def describe(store: QueryStore, iri: str) -> Entity | None:
-    """What the graph says of `iri`, or None when it says nothing (an unknown entity)."""
+def describe(store: QueryStore, iri: str, parts: bool = True) -> Entity | None:
+    """What the graph says of `iri`, or None when it says nothing (an unknown entity); with `parts`, of the
+    `<iri>#…` entities it links to as well."""
     answer = store.select(_query(), {"_entity_iri": iri})
     rows = [dict(zip(answer.variables, row, strict=True)) for row in answer]
     if not rows:
@@ -113,6 +159,19 @@ def describe(store: QueryStore, iri: str) -> Entity | None:
             graph=URIRef(str(row["graph"])),
             source=URIRef(str(row["source"])) if row.get("source") is not None else None,
             source_title=_text(row.get("sourceTitle"))))
+    incoming = store.select(_query(INCOMING_QUERY), {"_entity_iri": iri})
+    for values in incoming:
+        row = dict(zip(incoming.variables, values, strict=True))
+        predicate = URIRef(str(row["p"]))
+        entity.incoming.append(Link(
+            subject=row["s"], predicate=predicate,  # type: ignore[arg-type]
+            subject_label=_text(row.get("sLabel")), predicate_label=_text(row.get("pLabel")) or labels.get(predicate),
+            graph=URIRef(str(row["graph"]))))
+        entity.incoming_total = int(row["total"].toPython())  # type: ignore[union-attr]
+    del entity.incoming[INCOMING_MAX:]
+    if parts:
+        hashed = sorted({f.value for f in entity.facts if isinstance(f.value, URIRef) and f.value.startswith(iri + "#")})
+        entity.parts = [part for part in (describe(store, str(v), parts=False) for v in hashed) if part is not None]
     return entity
 
 

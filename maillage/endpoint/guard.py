@@ -62,6 +62,7 @@ class CheckedQuery:
     text: str  # what is sent to Oxigraph
     form: str  # SelectQuery, ConstructQuery, DescribeQuery, AskQuery
     limit_added: int | None  # the LIMIT the front appended, if any
+    dataset: bool = False  # FROM or FROM NAMED: the query names its dataset (no union default graph for it)
 
 
 def _parse(text: str) -> CompValue:
@@ -92,15 +93,16 @@ def check_query(text: str, cap: int, probe: bool = False) -> CheckedQuery:
         raise QueryRefused(400, "Requête SPARQL vide : donnez-la dans le paramètre « query ».",
                            "Empty SPARQL query: give it in the 'query' parameter.")
     query = _parse(text)
+    dataset = "datasetClause" in query
     if query.name not in LIMITED_FORMS:
-        return CheckedQuery(text, query.name, None)
+        return CheckedQuery(text, query.name, None, dataset)
     limit = _limit(query)
     if limit is not None:
         if limit > cap:
             raise QueryRefused(
                 400, f"LIMIT {limit} dépasse le plafond de {cap} résultats : paginez avec LIMIT {cap} OFFSET ...",
                 f"LIMIT {limit} is above the cap of {cap} results: page with LIMIT {cap} OFFSET ...")
-        return CheckedQuery(text, query.name, None)
+        return CheckedQuery(text, query.name, None, dataset)
     if "valuesClause" in query and query["valuesClause"] is not None:
         raise QueryRefused(
             400, f"Ajoutez LIMIT (au plus {cap}) avant le bloc VALUES final : le plafond ne peut pas être ajouté pour vous.",
@@ -110,7 +112,7 @@ def check_query(text: str, cap: int, probe: bool = False) -> CheckedQuery:
     limited = f"{text}\nLIMIT {asked}"
     if _limit(_parse(limited)) != asked:
         raise QueryRefused(400, f"Ajoutez LIMIT (au plus {cap}) à la requête.", f"Add a LIMIT (at most {cap}) to the query.")
-    return CheckedQuery(limited, query.name, cap)
+    return CheckedQuery(limited, query.name, cap, dataset)
 
 
 def check_size(text: str, max_bytes: int) -> None:

@@ -13,6 +13,7 @@ only when the checksum of `maillage.nq` in the manifest changes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import resource
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -65,13 +67,18 @@ def _loaded(cache: Path, variant: str, checksum: str) -> bool:
         return False
 
 
-def prepare_store(dataset: BuiltDataset, include_personal: bool = False) -> Path:
-    """The on-disk Oxigraph store of the build, loaded once per version of the dump, in the first of
-    `store_caches` where it is loaded already or can be written."""
+def prepare_store(dataset: BuiltDataset, include_personal: bool = False, extra: Sequence[ox.Quad] = ()) -> Path:
+    """The on-disk Oxigraph store of the build, loaded once per version of the dump (and of the `extra` quads
+    served with it: the query catalogue), in the first of `store_caches` where it is loaded already or can be
+    written."""
     variant = "complete" if include_personal else "public"
+    checksum = dataset.checksum
+    if extra:
+        lines = sorted(str(quad) for quad in extra)
+        checksum += "+" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
     caches = store_caches(dataset)
     for cache in caches:
-        if _loaded(cache, variant, dataset.checksum):
+        if _loaded(cache, variant, checksum):
             return cache / variant
     for cache in caches:
         try:
@@ -79,12 +86,13 @@ def prepare_store(dataset: BuiltDataset, include_personal: bool = False) -> Path
             staging = Path(tempfile.mkdtemp(prefix=f".{variant}-", dir=cache))
         except OSError:  # a read-only build: the next place
             continue
-        return _load(dataset, include_personal, cache, variant, staging)
+        return _load(dataset, include_personal, cache, variant, staging, extra, checksum)
     raise OxigraphError(f"aucun dossier où écrire le store d'Oxigraph ({', '.join(map(str, caches))}) ; donnez un "
                         "MAILLAGE_CACHE où écrire / nowhere to write Oxigraph's store: set a writable MAILLAGE_CACHE")
 
 
-def _load(dataset: BuiltDataset, include_personal: bool, cache: Path, variant: str, staging: Path) -> Path:
+def _load(dataset: BuiltDataset, include_personal: bool, cache: Path, variant: str, staging: Path,
+          extra: Sequence[ox.Quad], checksum: str) -> Path:
     location, stamp = cache / variant, cache / f"{variant}.sha256"
     try:
         # Quads are filtered here (personal graphs) and streamed to `oxigraph load` on its stdin.
@@ -92,7 +100,8 @@ def _load(dataset: BuiltDataset, include_personal: bool, cache: Path, variant: s
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stdin is not None
         try:
-            ox.serialize(dataset.quads(include_personal), output=process.stdin, format=ox.RdfFormat.N_QUADS)
+            quads = itertools.chain(dataset.quads(include_personal), extra)
+            ox.serialize(quads, output=process.stdin, format=ox.RdfFormat.N_QUADS)
         finally:
             process.stdin.close()
         stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
@@ -101,7 +110,7 @@ def _load(dataset: BuiltDataset, include_personal: bool, cache: Path, variant: s
         stamp.unlink(missing_ok=True)
         shutil.rmtree(location, ignore_errors=True)
         staging.rename(location)
-        stamp.write_text(dataset.checksum + "\n")
+        stamp.write_text(checksum + "\n")
         return location
     finally:
         shutil.rmtree(staging, ignore_errors=True)
