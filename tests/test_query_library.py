@@ -3,6 +3,7 @@ it runs the same on the embedded store, an Oxigraph server and Virtuoso: tests/t
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -291,10 +292,12 @@ def test_the_catalogue_binds_and_declares_every_parameter():
             assert str(graph.value(node_of, SH.path)).rsplit("#", 1)[1] == parameter.variable
             assert graph.value(node_of, SH.optional).toPython() is (not parameter.required)
             default = graph.value(node_of, SH.defaultValue)
+            # Bound as sparql.bind binds: the serialised term in place of the variable (kept only in `AS ?variable`).
+            left = re.findall(rf"(?<!AS )\?{re.escape(parameter.variable)}\b", text)
             if default is None:
-                assert not parameter.required and f"VALUES ?{parameter.variable} " not in text, name
+                assert not parameter.required and left, name
             else:
-                assert f"VALUES ?{parameter.variable} {{ {default.n3()} }}" in text, (name, default)
+                assert default.n3() in text and not left, (name, default)
     assert declared >= 36
 
 
