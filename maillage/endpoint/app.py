@@ -106,6 +106,12 @@ FORMAT_LINKS = [("turtle", "text/turtle", "Turtle"), ("nt", "application/n-tripl
                 ("rdfxml", "application/rdf+xml", "RDF/XML"), ("jsonld", "application/ld+json", "JSON-LD"),
                 ("nquads", "application/n-quads", "N-Quads"), ("trig", "application/trig", "TriG")]
 CANCELLED = b"The SPARQL operation has been cancelled"
+# What Oxigraph answers (500) when the system refuses it a thread or memory: EAGAIN, ENOMEM.
+RESOURCE_ERRORS = (b"(os error 11)", b"(os error 12)")
+
+
+def out_of_resources(content: bytes) -> bool:
+    return any(error in content[-300:] for error in RESOURCE_ERRORS)
 LIMIT_HEADER = "Maillage-Result-Limit"
 BYTES_HEADER = "Maillage-Result-Max-Bytes"
 REFUSED_HEADER = "Maillage-Result-Refused"  # rows or bytes: the answer was over that cap
@@ -351,24 +357,32 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             dataset = {"union-default-graph": [""]}
         complete = request.headers.get(COMPLETE_HEADER, "").lower() == "yes" and checked.limit_added is not None
         try:
-            async with engines.lease(wait_s=config.queue_s) as worker:
-                try:
-                    upstream = await asyncio.wait_for(evaluate(worker, text if complete else checked.text, dataset, accept),
-                                                      timeout=config.timeout + GRACE_S)
-                except TimeoutError:
-                    engines.retire(worker)  # this query alone: the other workers keep answering
-                    return timeout_response(config.timeout)
-                except httpx.TransportError:
-                    engines.retire(worker)
-                    # A worker that ended during the query hit its memory bound (Oxigraph aborts on a failed allocation).
-                    if await asyncio.to_thread(worker.server.ended, 0.5) is not None:
-                        return memory_response(config.memory_bytes)
-                    return PlainTextResponse(STORE_DOWN, status_code=503)
-                if CANCELLED in upstream.content[-200:]:
-                    # Cancelled by Oxigraph's own timeout: ended for the client, but not always in the worker (an ORDER
-                    # BY was seen to grow its worker afterwards, failing the next query there): that worker goes too.
-                    engines.retire(worker)
-                    return timeout_response(config.timeout)
+            for attempt in range(2):
+                async with engines.lease(wait_s=config.queue_s) as worker:
+                    try:
+                        upstream = await asyncio.wait_for(evaluate(worker, text if complete else checked.text, dataset, accept),
+                                                          timeout=config.timeout + GRACE_S)
+                    except TimeoutError:
+                        engines.retire(worker)  # this query alone: the other workers keep answering
+                        return timeout_response(config.timeout)
+                    except httpx.TransportError:
+                        engines.retire(worker)
+                        # A worker that ended during the query hit its memory bound (Oxigraph aborts on a failed allocation).
+                        if await asyncio.to_thread(worker.server.ended, 0.5) is not None:
+                            return memory_response(config.memory_bytes)
+                        return PlainTextResponse(STORE_DOWN, status_code=503)
+                    if CANCELLED in upstream.content[-200:]:
+                        # Cancelled by Oxigraph's own timeout: ended for the client, but not always in the worker (an ORDER
+                        # BY was seen to grow its worker afterwards, failing the next query there): that worker goes too.
+                        engines.retire(worker)
+                        return timeout_response(config.timeout)
+                    if attempt == 0 and upstream.status_code == 500 and out_of_resources(upstream.content):
+                        # The worker could not start a thread or map memory (its address space near its bound after
+                        # an earlier query; seen under load): it goes, and the query, read-only, runs once more on
+                        # another worker.
+                        engines.retire(worker)
+                        continue
+                break
         except Busy:
             return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "1"})
         except AnswerTooLong:
