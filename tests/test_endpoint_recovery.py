@@ -1,0 +1,90 @@
+"""The front recovers from a worker the system starves: the query is answered by another worker, the starved one goes.
+
+Under load, Oxigraph workers were seen answering 500 « Resource temporarily unavailable (os error 11) » (a thread
+refused near their address-space bound). That cannot be caused on purpose in a real worker, so the pool's only
+worker is first a process answering as such a worker answers; its replacement, and the answer, are real Oxigraph."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from starlette.testclient import TestClient
+
+from maillage.endpoint.app import FrontConfig, make_app
+from maillage.endpoint.checker import Checker
+from maillage.endpoint.engines import EnginePool, Worker
+from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
+from maillage.stores import EndpointStore
+
+STARVED = b"Resource temporarily unavailable (os error 11)"
+# Starlette's test client still runs on httpx (the project's HTTP client), which it now calls deprecated for it.
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+
+
+class Starved:
+    """An HTTP process that answers every query as a worker refused a thread answers; counts them."""
+
+    def __init__(self) -> None:
+        answered = self.answered = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                answered.append(self.path)
+                self.send_response(500)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(STARVED)))
+                self.end_headers()
+                self.wfile.write(STARVED)
+
+            def log_message(self, *_args) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def kill(self) -> None:
+        self.http.shutdown()
+
+    def ended(self, _wait: float = 0.0) -> None:
+        return None
+
+    def stop(self) -> None:
+        self.kill()
+
+
+def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path):
+    dump = tmp_path / "one.nq"
+    dump.write_text('<urn:s> <urn:p> "un" <urn:g> .\n', encoding="utf-8")
+    location = tmp_path / "db"
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(dump)], check=True,
+                   capture_output=True)
+    engines = EnginePool(location, size=1, timeout_s=10, memory_bytes=None).start()
+    checker = Checker(100, processes=1).start()
+    starved = Starved()
+    [real] = engines.servers
+    real.stop()
+    engines._workers = [Worker(starved)]  # the pool's only worker, until the front retires it
+    try:
+        app = make_app(FrontConfig(base="https://example.org/id/", timeout=10, limit=100, max_bytes=1 << 20),
+                       EndpointStore("http://127.0.0.1:9/sparql"), engines, checker)
+        with TestClient(app) as client:
+            answer = client.post("/sparql", data={"query": 'ASK { ?s ?p "un" }'},
+                                 headers={"Accept": "application/sparql-results+json"})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["boolean"] is True
+            assert starved.answered == ["/query"]  # asked once, then retired
+            [replacement] = engines.servers
+            assert isinstance(replacement, OxigraphServer)
+            again = client.post("/sparql", data={"query": 'ASK { ?s ?p "deux" }'},
+                                headers={"Accept": "application/sparql-results+json"})
+            assert again.status_code == 200 and again.json()["boolean"] is False
+            assert starved.answered == ["/query"]
+    finally:
+        engines.stop()
+        checker.stop()
+        starved.stop()
