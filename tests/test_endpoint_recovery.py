@@ -11,7 +11,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from starlette.testclient import TestClient
 
 from maillage.endpoint.app import FrontConfig, make_app
 from maillage.endpoint.checker import Checker
@@ -58,6 +57,8 @@ class Starved:
 
 
 def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path):
+    from starlette.testclient import TestClient  # here, where the warning filter above applies
+
     dump = tmp_path / "one.nq"
     dump.write_text('<urn:s> <urn:p> "un" <urn:g> .\n', encoding="utf-8")
     location = tmp_path / "db"
