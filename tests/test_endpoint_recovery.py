@@ -7,7 +7,9 @@ worker is first a process answering as such a worker answers; its replacement, a
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -56,8 +58,12 @@ class Starved:
         self.kill()
 
 
-def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path):
+def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path, monkeypatch):
     from starlette.testclient import TestClient  # here, where the warning filter above applies
+
+    # The checker's parser processes are spawned, and a spawned child first runs the parent's __main__: in a test
+    # worker that ran the viewer under AppTest, that is app/main.py (as `maillage serve`, this test has none).
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
     dump = tmp_path / "one.nq"
     dump.write_text('<urn:s> <urn:p> "un" <urn:g> .\n', encoding="utf-8")

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -190,13 +190,7 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     result["rss_mb_after"]["load_oxigraph"] = _rss_mb()
     if rdflib_load:
         report("chargement rdflib")
-        from rdflib import Dataset
-
-        at = time.perf_counter()
-        dataset = Dataset()
-        dataset.parse(dump, format="nquads")
-        result["load_rdflib_s"] = round(time.perf_counter() - at, 3)
-        del dataset
+        result["load_rdflib_s"] = load_rdflib(dump)
         result["rss_mb_after"]["load_rdflib"] = _rss_mb()
     report("édition d'un enregistrement")
     edit_one_record(data_dir)
@@ -204,6 +198,15 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     result["rss_mb_after"]["workers"] = _rss_mb(resource.RUSAGE_CHILDREN)
     result["peak_rss_mb"] = max(_rss_mb(), result["rss_mb_after"]["workers"])
     return result
+
+
+def load_rdflib(dump: Path) -> float:
+    """Seconds rdflib takes to parse the N-Quads `dump` into a Dataset (the dataset then dropped)."""
+    from rdflib import Dataset
+
+    at = time.perf_counter()
+    Dataset().parse(dump, format="nquads")
+    return round(time.perf_counter() - at, 3)
 
 
 def timed_rebuild(data_dir: Path, out_dir: Path) -> float | None:
@@ -285,8 +288,9 @@ def run_child(data: Path, out: Path, rdflib_load: bool, env: dict[str, str], rep
 
 
 def run_bench(sizes: list[str], workdir: Path, seed: int = 1, scale_factor: float = 1.0, cold_cache: bool = False,
-              data_dir: Path | None = None, referential=None, report: Report = _quiet) -> list[Measure]:
-    """Measure every size in turn (each build in a fresh process)."""
+              data_dir: Path | None = None, referential=None, report: Report = _quiet,
+              rdflib_sizes: Collection[str] = RDFLIB_LOAD_SIZES) -> list[Measure]:
+    """Measure every size in turn (each build in a fresh process); rdflib's load only for `rdflib_sizes`."""
     from graph_builder.constants import PROJECT_ROOT
     from graph_builder.referential.package import default_cache, fetch, load
 
@@ -319,7 +323,7 @@ def run_bench(sizes: list[str], workdir: Path, seed: int = 1, scale_factor: floa
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         measure_ = Measure(size=size, scale=scale, rows=rows, generation_s=generation)
         try:
-            figures = run_child(data, root / "out", size in RDFLIB_LOAD_SIZES, env,
+            figures = run_child(data, root / "out", size in rdflib_sizes, env,
                                 lambda step, size=size: report(f"[{size}] {step}"))
         except (RuntimeError, json.JSONDecodeError, IndexError) as exc:
             measure_.error = str(exc)
