@@ -79,12 +79,16 @@ def small_build(seed_build, seed_out, tmp_path_factory) -> Path:
     would spend most of their time on the 420,000 quads of the whole referential (re-parsed with rdflib, loaded
     over HTTP...)."""
     cited = {ox.NamedNode(str(s)) for s in set(seed_build.cited_places.subjects())}
+    return with_places(seed_out, cited, tmp_path_factory.mktemp("small-build"))
+
+
+def with_places(build: Path, kept: set, out: Path) -> Path:
+    """`build` written into `out` with only the `kept` places of the referential's graph (the other graphs whole)."""
     referential = ox.NamedNode(f"{ID}graph/cog-insee")
-    quads = [q for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
-             if q.graph_name != referential or q.subject in cited]
-    out = tmp_path_factory.mktemp("small-build")
+    quads = [q for q in ox.parse(path=build / "maillage.nq", format=ox.RdfFormat.N_QUADS)
+             if q.graph_name != referential or q.subject in kept]
     ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
-    shutil.copy(seed_out / "manifest.json", out / "manifest.json")
+    shutil.copy(build / "manifest.json", out / "manifest.json")
     return out
 
 
@@ -107,13 +111,7 @@ def library_build(seed_build, seed_store, seed_out, tmp_path_factory) -> Path:
             if quad.object not in kept:
                 kept.add(quad.object)
                 todo.append(quad.object)
-    referential = ox.NamedNode(f"{ID}graph/cog-insee")
-    quads = [q for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
-             if q.graph_name != referential or q.subject in kept]
-    out = tmp_path_factory.mktemp("library-build")
-    ox.serialize(quads, out / "maillage.nq", ox.RdfFormat.N_QUADS)
-    shutil.copy(seed_out / "manifest.json", out / "manifest.json")
-    return out
+    return with_places(seed_out, kept, tmp_path_factory.mktemp("library-build"))
 
 
 @pytest.fixture(scope="session")
