@@ -70,13 +70,13 @@ def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path
     location = tmp_path / "db"
     subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(dump)], check=True,
                    capture_output=True)
-    engines = EnginePool(location, size=1, timeout_s=10, memory_bytes=None).start()
-    checker = Checker(100, processes=1).start()
-    starved = Starved()
-    [real] = engines.servers
-    real.stop()
-    engines._workers = [Worker(starved)]  # the pool's only worker, until the front retires it
-    try:
+    engines, checker, starved = EnginePool(location, size=1, timeout_s=10, memory_bytes=None), None, Starved()
+    try:  # whatever fails below, every process started is stopped
+        engines.start()
+        checker = Checker(100, processes=1).start()
+        [real] = engines.servers
+        real.stop()
+        engines._workers = [Worker(starved)]  # the pool's only worker, until the front retires it
         app = make_app(FrontConfig(base="https://example.org/id/", timeout=10, limit=100, max_bytes=1 << 20),
                        EndpointStore("http://127.0.0.1:9/sparql"), engines, checker)
         with TestClient(app) as client:
@@ -93,5 +93,6 @@ def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path
             assert starved.answered == ["/query"]
     finally:
         engines.stop()
-        checker.stop()
+        if checker is not None:
+            checker.stop()
         starved.stop()
