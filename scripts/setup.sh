@@ -29,6 +29,7 @@ if [ "$extras" = "test" ]; then
         as_root apt-get update -qq
         # shellcheck disable=SC2086  # one word per package
         [ -z "$packages" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+        # shellcheck disable=SC2086
         [ -z "$bare" ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             $bare >/dev/null
     fi
