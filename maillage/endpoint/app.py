@@ -108,10 +108,6 @@ FORMAT_LINKS = [("turtle", "text/turtle", "Turtle"), ("nt", "application/n-tripl
 CANCELLED = b"The SPARQL operation has been cancelled"
 # What Oxigraph answers (500) when the system refuses it a thread or memory: EAGAIN, ENOMEM.
 RESOURCE_ERRORS = (b"(os error 11)", b"(os error 12)")
-
-
-def out_of_resources(content: bytes) -> bool:
-    return any(error in content[-300:] for error in RESOURCE_ERRORS)
 LIMIT_HEADER = "Maillage-Result-Limit"
 BYTES_HEADER = "Maillage-Result-Max-Bytes"
 REFUSED_HEADER = "Maillage-Result-Refused"  # rows or bytes: the answer was over that cap
@@ -175,6 +171,10 @@ def unavailable(exc: Exception) -> PlainTextResponse:
         return PlainTextResponse(f"{exc.message('fr')}\n{exc.message('en')}\n", status_code=503,
                                  headers={"Retry-After": "1", "Vary": "Accept"})
     return PlainTextResponse(STORE_DOWN, status_code=503, headers={"Retry-After": "1", "Vary": "Accept"})
+
+
+def out_of_resources(content: bytes) -> bool:
+    return any(error in content[-300:] for error in RESOURCE_ERRORS)
 
 
 def _refusal(exc: QueryRefused) -> PlainTextResponse:
@@ -418,9 +418,15 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             graphs[name] = graph
         return graphs[name]
 
-    def document(request: Request, graph: Graph, name: str) -> Response:
-        """An RDF document (no HTML page of its own) in the negotiated format; `name`: its named graph."""
-        wanted = negotiate(request, RDF_TYPES)
+    def document(request: Request, name: str, types: list[str] = RDF_TYPES,
+                 more: Callable[[], Graph] | None = None) -> Response:
+        """The named graph `name` of the served store (and the triples `more` gives) as an RDF document, in the format
+        negotiated among `types`; 503 when the store cannot be read."""
+        try:
+            graph = named_graph(name) if more is None else named_graph(name) + more()
+        except (httpx.HTTPError, StoreError) as exc:
+            return unavailable(exc)
+        wanted = negotiate(request, types)
         if isinstance(wanted, Response):
             return wanted
         quads = Dataset()
@@ -442,11 +448,7 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         return Response(serialise(graph, wanted), media_type=wanted, headers={"Vary": "Accept"})
 
     def void(request: Request) -> Response:
-        try:
-            graph = named_graph(config.base + "graph/metadata") + links_graph()
-        except (httpx.HTTPError, StoreError) as exc:
-            return unavailable(exc)
-        return document(request, graph, config.base + "graph/metadata")
+        return document(request, config.base + "graph/metadata", more=links_graph)
 
     def links_graph() -> Graph:
         """The VoID triples of the served catalogue's graph (description.examples_graph): those about the dataset
@@ -459,11 +461,7 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         return found
 
     def examples(request: Request) -> Response:
-        try:
-            graph = named_graph(config.base + EXAMPLES_GRAPH)
-        except (httpx.HTTPError, StoreError) as exc:
-            return unavailable(exc)
-        return document(request, graph, config.base + EXAMPLES_GRAPH)
+        return document(request, config.base + EXAMPLES_GRAPH)
 
     def ontology(request: Request) -> Response:
         wanted = negotiate(request, ENTITY_TYPES)
@@ -471,11 +469,7 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             return wanted
         if wanted == "text/html":
             return HTMLResponse(ontology_page(), headers={"Vary": "Accept"})
-        try:
-            graph = named_graph(config.base + "graph/ontology")
-        except (httpx.HTTPError, StoreError) as exc:
-            return unavailable(exc)
-        return document(request, graph, config.base + "graph/ontology")
+        return document(request, config.base + "graph/ontology", [wanted])  # the format negotiated above
 
     def entity(request: Request) -> Response:
         path = request.path_params["path"]
