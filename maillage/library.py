@@ -124,7 +124,7 @@ class NamedQuery:
                 continue
             bound[parameter.variable] = checked_value(self.name, parameter, value, base)
         lang = checked_lang(self.name, given.get(LANGUAGE.name))
-        if LANG_USE.search(self.text):  # bound only where used: a VALUES block would add a column to SELECT *
+        if LANG_USE.search(self.text):  # bound only in the queries that read them
             bound[LANG_VARIABLE], bound[OTHER_LANG_VARIABLE] = lang, other_lang(lang)
         return bound
 
