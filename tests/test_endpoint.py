@@ -245,7 +245,9 @@ def test_cors_headers(endpoint):
 
 
 def test_no_personal_data_is_served(endpoint, seed_out):
-    graphs = sparql(endpoint, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json")
+    # Every named graph of the served store, empty or not, listed without reading its 425,000 quads (that scan went
+    # past the test endpoint's 1 s deadline on a busy 2-core machine).
+    graphs = sparql(endpoint, "SELECT ?g WHERE { GRAPH ?g { } }", "application/sparql-results+json")
     names = [b["g"]["value"] for b in graphs.json()["results"]["bindings"]]
     assert ID + "graph/cog-insee" in names and not [g for g in names if is_personal(g)]
     person = next(q.subject.value for q in ox.parse(path=seed_out / "maillage.nq", format=ox.RdfFormat.N_QUADS)
