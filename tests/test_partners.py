@@ -11,7 +11,7 @@ import pytest
 
 from app.viewer.downloads import BOM
 from app.viewer.model import Viewer
-from app.viewer.partners import PartnerGraph, Proposal, to_csv
+from app.viewer.partners import PartnerGraph, Proposal, code, to_csv
 from graph_builder.referential import geometry
 from maillage.proximity import km
 from maillage.stores import OxigraphStore
@@ -355,3 +355,28 @@ def test_page_in_english(app):  # noqa: F811
     at = app("partenaires", lang="en", territory="departement/67", themes="sante-mentale")
     assert at.title[0].value == "Find partners"
     assert "Works in: Strasbourg (67) — 67482, within Bas-Rhin — Département 67." in shown(at)
+
+
+def test_a_shared_link_fills_every_field(app):  # noqa: F811
+    link = {"territory": "commune/93066", "themes": ["nutrition", "sante-mentale"],
+            "determinants": "facteurs-individuels", "axes": "politiques-publiques", "type": "CLS"}
+    at = app("partenaires", **link)
+    assert at.text_input(key="partner_search").value == "Saint-Denis"
+    # Saint-Denis (93) stays chosen though the Aude's Saint-Denis (11) may come first in a search for the name.
+    [territory] = [s for s in at.selectbox if s.label == "Territoire"]
+    assert territory.value.key == "commune/93066"
+    assert [code(i) for i in at.multiselect(key="partner_themes").value] == ["nutrition", "sante-mentale"]
+    assert [code(i) for i in at.multiselect(key="partner_determinants").value] == ["facteurs-individuels"]
+    assert [code(i) for i in at.multiselect(key="partner_axes").value] == ["politiques-publiques"]
+    assert code(at.selectbox(key="partner_type").value) == "CLS"
+    assert {k: at.query_params[k] for k in link} == link  # and the address is the link again
+    assert "Partenaires proposés pour Saint-Denis (93) — 93066" in shown(at)
+
+
+def test_page_shows_distance_reasons_and_own_type(app):  # noqa: F811
+    at = app("partenaires", territory="commune/13001", themes="sante-mentale", type="CLSM")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Sur place · Motifs : même territoire, thématique partagée") for c in captions), captions
+    assert not any("score" in c for c in captions)
+    assert at.info[0].value.startswith("La matrice des missions ne dit rien de votre type (Conseil local de santé "
+                                       "mentale)")
