@@ -355,6 +355,7 @@ def test_page_in_english(app):  # noqa: F811
     at = app("partenaires", lang="en", territory="departement/67", themes="sante-mentale")
     assert at.title[0].value == "Find partners"
     assert "Works in: Strasbourg (67) — 67482, within Bas-Rhin — Département 67." in shown(at)
+    assert at.query_params["lang"] == "en"  # the page's own parameters leave the language in the address
 
 
 def test_a_shared_link_fills_every_field(app):  # noqa: F811
