@@ -24,7 +24,8 @@ T = ID + "territoire/"
 # 13 only; 84007 and 84031 are in 84. Four coordinations, two actors, one experience, a three-mission matrix.
 # Further away, for distances (real INSEE codes: the points are the project's, graph_builder/referential/geometry):
 # Villeneuve-lès-Avignon (30351, 2 km from Avignon across the Rhône) and Nîmes (30189, 38 km from Avignon) in the
-# Gard; Strasbourg (67482) and Illkirch (67218, 6 km away, an ASV of no theme) in the Bas-Rhin; Lille (59350).
+# Gard; Strasbourg (67482) and Illkirch (67218, 6 km away, an ASV of no theme) in the Bas-Rhin; Lille (59350);
+# Saint-Pierre (97502), which the points do not place.
 FIXTURE = """
 @prefix igeo: <http://rdf.insee.fr/def/geo#> .
 @prefix mlg: <https://w3id.org/maillage/def/core#> .
@@ -60,6 +61,9 @@ t:commune\\/67218 a igeo:Commune ; igeo:codeINSEE "67218" ; igeo:nom "Illkirch" 
 t:region\\/32 a igeo:Region ; igeo:codeINSEE "32" ; igeo:nom "Hauts-de-France" .
 t:departement\\/59 a igeo:Departement ; igeo:codeINSEE "59" ; igeo:nom "Nord" ; igeo:subdivisionDirecteDe t:region\\/32 .
 t:commune\\/59350 a igeo:Commune ; igeo:codeINSEE "59350" ; igeo:nom "Lille" ; igeo:subdivisionDirecteDe t:departement\\/59 .
+t:departement\\/975 a igeo:Departement ; igeo:codeINSEE "975" ; igeo:nom "Saint-Pierre-et-Miquelon" .
+t:commune\\/97502 a igeo:Commune ; igeo:codeINSEE "97502" ; igeo:nom "Saint-Pierre" ;
+    igeo:subdivisionDirecteDe t:departement\\/975 .
 
 id:theme\\/sante-mentale a mlg:Theme ; skos:prefLabel "Santé mentale"@fr, "Mental health"@en .
 id:mission\\/diagnostic a mlg:Mission ; skos:prefLabel "Diagnostic local de santé"@fr .
@@ -183,6 +187,11 @@ def test_a_plain_sentence_when_nothing_is_near(partners, places):
     assert nimes.proposals == [] and partners.remark(nimes) == (
         "Aucune coordination proposée à moins de 100 km ; la plus proche connue, CMT d'Avignon (à 38 km), ne "
         "correspond pas à vos choix.")
+    # A territory without a point: said so, and the proposals on the theme come with no distance.
+    far = partners.find("commune/97502", [ID + "theme/sante-mentale"], geometry=places)
+    assert partners.remark(far) == ("La position de Saint-Pierre (975) — 97502 est inconnue : les distances depuis ce "
+                                    "territoire ne peuvent pas être mesurées.")
+    assert [p.distance for p in far.proposals] == [None, None, None]
     # Near enough: nothing to say. Without the points: nothing measured, nothing said.
     assert partners.remark(partners.find("commune/13001", geometry=places)) is None
     assert partners.remark(partners.find("commune/59350")) is None

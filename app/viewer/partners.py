@@ -143,11 +143,13 @@ class Proposal:
 @dataclass
 class Finding:
     """What the page shows for a territory: the proposals, best first, and the nearest coordination the graph
-    knows there whatever the choices (IRI, kilometres), None when no distance could be measured."""
+    knows there whatever the choices (IRI, kilometres), None when no distance could be measured; whether the
+    territory has a point (None: no points at all)."""
 
     territory: str
     proposals: list[Proposal]
     nearest: tuple[str, float] | None
+    located: bool | None = None
 
 
 class PartnerGraph:
@@ -378,7 +380,8 @@ class PartnerGraph:
         proposals = sorted([*coordinations.values(), *actors.values()], key=lambda p: (
             band(p.distance), -p.score, math.inf if p.distance is None else p.distance, self.sort_key(p.iri, lang), p.iri))
         closest = min(((km, c) for c, (km, _) in nearest.items()), default=None)
-        return Finding(territory, proposals, (closest[1], closest[0]) if closest else None)
+        return Finding(territory, proposals, (closest[1], closest[0]) if closest else None,
+                       None if where is None else where.where(territory) is not None)
 
     def _actor_distance(self, actor: Proposal, distance, coordinations: dict[str, Proposal]) -> float | None:
         """Kilometres from where the actor is based (its nearest place), else from the coordination its `member`
@@ -488,12 +491,16 @@ class PartnerGraph:
                 ", ainsi que celles dont le type a une mission que le vôtre n'a pas.")
 
     def remark(self, finding: Finding, lang: str = "fr") -> str | None:
-        """A plain sentence when nothing known lies within reach of the territory (REASONABLE_KM), or when the
-        nearest known coordination is not among the proposals; None otherwise."""
+        """A plain sentence when nothing known lies within reach of the territory (REASONABLE_KM), when the
+        nearest known coordination is not among the proposals, or when the territory has no point; else None."""
+        en, limit, where = lang == "en", f"{REASONABLE_KM:.0f} km", self.label(finding.territory, lang)
+        if finding.located is False:
+            return (f"Where {where} lies is unknown: distances from it cannot be measured." if en else
+                    f"La position de {where} est inconnue : les distances depuis ce territoire ne peuvent pas être "
+                    "mesurées.")
         if finding.nearest is None:
             return None
-        en, limit = lang == "en", f"{REASONABLE_KM:.0f} km"
-        where, (nearest, km) = self.label(finding.territory, lang), finding.nearest
+        nearest, km = finding.nearest
         if km > REASONABLE_KM:
             return (f"No known coordination within {limit} of {where}; the nearest: {self.label(nearest, lang)}, "
                     f"{said(km, lang)}." if en else
