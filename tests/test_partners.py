@@ -386,7 +386,10 @@ def test_a_shared_link_fills_every_field(app):  # noqa: F811
 def test_page_shows_distance_reasons_and_own_type(app):  # noqa: F811
     at = app("partenaires", territory="commune/13001", themes="sante-mentale", type="CLSM")
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("Sur place · Motifs : même territoire, thématique partagée") for c in captions), captions
+    # The ASV of Aix-en-Provence: on the spot, the theme through its type, and its type's themes a CLSM lacks.
+    assert "Sur place · Motifs : même territoire, thématique de son type, thématique complémentaire · Contact : " \
+           "Coordonnateur" in captions
+    assert any(c.startswith("À 588 km · Motifs : expérience sur la thématique") for c in captions)  # far, after
     assert not any("score" in c for c in captions)
     assert at.info[0].value.startswith("La matrice des missions ne dit rien de votre type (Conseil local de santé "
                                        "mentale)")
