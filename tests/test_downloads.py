@@ -47,7 +47,7 @@ def csv_buttons(tree: ast.AST) -> list[ast.Call]:
 
 def test_every_viewer_csv_comes_from_the_helper():
     buttons = {path: csv_buttons(ast.parse(path.read_text(encoding="utf-8"))) for path in sorted(APP.rglob("*.py"))}
-    assert sorted(p.name for p, found in buttons.items() if found) == ["partenaires.py", "requetes.py"]
+    assert {p.name for p, found in buttons.items() if found} >= {"partenaires.py", "requetes.py"}  # the scan sees them
     for path, found in buttons.items():
         for call in found:
             data = ast.unparse(call.args[1] if len(call.args) > 1 else call.keywords[0].value)

@@ -82,11 +82,12 @@ else:
     finding = partners.find(chosen.iri, [iri for chosen_ in selected.values() for iri in chosen_], own_type or None,
                             lang(), geometry)
     ranked = finding.proposals
-    st.caption(t(f"Les plus proches d'abord : {', '.join(BAND_NAMES['fr'][:4])} ; à distance égale, les plus de "
-                 f"motifs. Distances à vol d'oiseau ; une coordination à moins de {NEAR_KM:.0f} km est proposée pour "
-                 "sa seule proximité.",
-                 f"Nearest first: {', '.join(BAND_NAMES['en'][:4])}; at equal distance, the most reasons. Distances "
-                 f"as the crow flies; a coordination within {NEAR_KM:.0f} km is proposed for its nearness alone."))
+    st.caption(t(f"Les plus proches d'abord : {', '.join(BAND_NAMES['fr'][:4])} ; dans une même tranche, celles qui "
+                 f"ont le plus de motifs, et les plus forts. Distances à vol d'oiseau ; une coordination à moins de "
+                 f"{NEAR_KM:.0f} km est proposée pour sa seule proximité.",
+                 f"Nearest first: {', '.join(BAND_NAMES['en'][:4])}; within a band, those with the most and strongest "
+                 f"reasons. Distances as the crow flies; a coordination within {NEAR_KM:.0f} km is proposed for its "
+                 "nearness alone."))
     if geometry is None:
         st.warning(t("Distances inconnues : les points des territoires manquent (« maillage geometry fetch »).",
                      "Distances unknown: the territories' points are missing ('maillage geometry fetch')."))
