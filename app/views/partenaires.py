@@ -1,17 +1,27 @@
 """Trouver des partenaires: a territory, themes, determinants or Ottawa axes, one's own coordination type ->
-coordinations and actors, best first, each with why (paths of the graph, in words) and the role to contact.
-The choices live in the URL, so that the result can be shared by link. Logic: app/viewer/partners.py."""
+coordinations and actors, near ones first, each with its distance, why (paths of the graph, in words) and the role
+to contact. The choices live in the URL, so that the result can be shared by link, and a link fills every field
+again. Logic: app/viewer/partners.py; distances: maillage/proximity.py."""
 
 import streamlit as st
 
+from app.viewer.downloads import MIME
 from app.viewer.model import short
 from app.viewer.partners import PartnerGraph, code, to_csv
 from app.viewer.text import md
 from app.viewer.ui import graph, lang, t, unknown
+from graph_builder.referential.geometry import prepared
+from maillage.proximity import BAND_NAMES, NEAR_KM, said
 
 SHOWN = 30  # proposals shown (and exported) per kind
 FILTERS = (("theme", "themes", "Thématiques", "Themes"), ("determinant", "determinants", "Déterminants de santé",
            "Health determinants"), ("ottawaAxis", "axes", "Axes de la charte d'Ottawa", "Ottawa charter axes"))
+
+
+
+def upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
 
 g = graph()
 with st.spinner(t("Préparation du graphe des partenaires (une fois par démarrage)…",
@@ -25,12 +35,18 @@ st.caption(t("Dites où vous travaillez et sur quoi : le graphe propose des coor
 chosen = g.territory(params.get("territory", ""))
 if chosen is None and params.get("territory"):
     unknown(params["territory"])
+if "partner_search" not in st.session_state and chosen is not None:  # a shared link fills the field, once
+    st.session_state["partner_search"] = chosen.name
 text = st.text_input(t("Territoire : nom ou code INSEE (commune, EPCI, département, région)",
                        "Territory: name or INSEE code (municipality, EPCI, département, region)"), key="partner_search")
 if text:
     found = g.search_territories(text)
+    if chosen is not None and text == chosen.name and chosen not in found:
+        found = [chosen, *found]  # the link's territory stays chosen, whatever the search finds for its name
     if found:
-        chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
+        # The link's territory is the one chosen among homonyms (« Saint-Denis »), never the search's first.
+        chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()),
+                              index=found.index(chosen) if chosen in found else 0)
     else:
         st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
 
@@ -52,15 +68,31 @@ own_type = st.selectbox(t("Votre type de coordination (facultatif)", "Your coord
 
 state = {"territory": chosen.key if chosen else None, "type": code(own_type) if own_type else None}
 state |= {param: [code(iri) for iri in selected[param]] for _, param, _, _ in FILTERS}
+state["lang"] = params.get("lang")  # the language a link asked for stays in the address
 st.query_params.from_dict({k: v for k, v in state.items() if v})
+if own_type:
+    st.info(md(partners.own_type_note(own_type, lang())))
 
 if chosen is None:
     st.info(t("Choisissez un territoire pour voir les partenaires proposés.",
               "Choose a territory to see the proposed partners."))
 else:
     st.header(t(f"Partenaires proposés pour {md(chosen.title('fr'))}", f"Proposed partners for {md(chosen.title('en'))}"))
-    ranked = partners.rank(chosen.iri, [iri for chosen_ in selected.values() for iri in chosen_], own_type or None,
-                           lang())
+    geometry = prepared()
+    finding = partners.find(chosen.iri, [iri for chosen_ in selected.values() for iri in chosen_], own_type or None,
+                            lang(), geometry)
+    ranked = finding.proposals
+    st.caption(t(f"Les plus proches d'abord : {', '.join(BAND_NAMES['fr'][:4])} ; dans une même tranche, celles qui "
+                 f"ont le plus de motifs, et les plus forts. Distances à vol d'oiseau ; une coordination à moins de "
+                 f"{NEAR_KM:.0f} km est proposée pour sa seule proximité.",
+                 f"Nearest first: {', '.join(BAND_NAMES['en'][:4])}; within a band, those with the most and strongest "
+                 f"reasons. Distances as the crow flies; a coordination within {NEAR_KM:.0f} km is proposed for its "
+                 "nearness alone."))
+    if geometry is None:
+        st.warning(t("Distances inconnues : les points des territoires manquent (« maillage geometry fetch »).",
+                     "Distances unknown: the territories' points are missing ('maillage geometry fetch')."))
+    elif (remark := partners.remark(finding, lang())) is not None:
+        st.warning(md(remark))
     by_kind = {kind: [p for p in ranked if p.kind == kind] for kind in ("coordination", "actor")}
     shown = [p for kind in by_kind for p in by_kind[kind][:SHOWN]]
     tabs = st.tabs([f"Coordinations ({len(by_kind['coordination'])})",
@@ -79,7 +111,11 @@ else:
                     else:
                         st.markdown(f"**{rank}. {md(proposal.label)}**")
                     st.markdown("\n".join(f"- {md(partners.sentence(r, lang()))}" for r in proposal.reasons))
-                    st.caption(t(f"Contact : {md(partners.contact(proposal, 'fr'))} · score {proposal.score:g}",
-                                 f"Contact: {md(partners.contact(proposal, 'en'))} · score {proposal.score:g}"))
-    st.download_button(t("Télécharger la liste (CSV)", "Download the list (CSV)"), to_csv(partners, shown, lang()),
-                       file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv", mime="text/csv")
+                    motifs = ", ".join(partners.motifs(proposal, lang()))
+                    st.caption(md(t(f"{upper(said(proposal.distance, 'fr'))} · Motifs : {motifs} · "
+                                    f"Contact : {partners.contact(proposal, 'fr')}",
+                                    f"{upper(said(proposal.distance, 'en'))} · Reasons: {motifs} · "
+                                    f"Contact: {partners.contact(proposal, 'en')}")))
+    st.download_button(t("Télécharger la liste (CSV pour tableur)", "Download the list (CSV for spreadsheets)"),
+                       to_csv(partners, shown, lang()), file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv",
+                       mime=MIME)

@@ -6,10 +6,12 @@ import os
 import streamlit as st
 
 from app.viewer.console import DEFAULT_CAP, DEFAULT_TIMEOUT_S, ConsoleError, run_console
+from app.viewer.downloads import MIME, spreadsheet_csv
 from app.viewer.query_forms import form_fields, summaries, territory_matches, territory_value
 from app.viewer.text import md
 from app.viewer.ui import graph, lang, t
 from maillage.library import LibraryError, get_query
+from maillage.stores import csv_rows
 
 g = graph()
 TIMEOUT_S = float(os.environ.get("MAILLAGE_CONSOLE_TIMEOUT_S", DEFAULT_TIMEOUT_S))
@@ -23,11 +25,11 @@ ORDER BY ?label"""
 
 
 def show(rows, name: str) -> None:
-    """The rows as a table, with SPARQL results CSV and JSON downloads."""
+    """The rows as a table, with a CSV download for spreadsheets (app/viewer/downloads.py) and SPARQL results JSON."""
     st.caption(t(f"{len(rows)} ligne(s)", f"{len(rows)} row(s)"))
     st.dataframe([dict(zip(rows.variables, row, strict=True)) for row in rows.values()])
     left, right = st.columns(2)
-    left.download_button("CSV", rows.to_csv(), f"{name}.csv", "text/csv", on_click="ignore")
+    left.download_button("CSV", spreadsheet_csv(*csv_rows(rows.to_csv())), f"{name}.csv", MIME, on_click="ignore")
     right.download_button("JSON", json.dumps(rows.to_json(), ensure_ascii=False, indent=1), f"{name}.json",
                           "application/sparql-results+json", on_click="ignore")
 
