@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app.viewer.text import md
+from app.viewer.answers import nothing_found
+from app.viewer.text import chronological, date_text, md, period_text
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -29,23 +30,31 @@ if one is None:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
+    if not shown:
+        nothing_found(g, "coordination", territory, kind, theme)
     for card in paged(shown, 100):
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
         entity_link("coordinations", card.iri, f"{card.text('label', lang())} ({types_})")
 else:
     st.title(md(one.text("label", lang())))
     st.caption(", ".join(md(lbl) for _, lbl in one.links("type", lang())))
+    if one.text("start"):
+        st.markdown(f"**{t('Mise en place', 'Set up')}** : {date_text(one.text('start'), lang())}")
     for name, fr, en in (("description", "Présentation", "Overview"), ("objective", "Objectifs", "Objectives"),
                          ("history", "Historique", "History")):
         if one.texts(name, lang()):
-            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in one.texts(name, lang())))
+            # The graph keeps a field's texts unordered: a history is put back in time order (chronological).
+            texts = chronological(one.texts(name, lang())) if name == "history" else one.texts(name, lang())
+            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in texts))
     roles = g.roles(one.iri, lang())
 
     def role_section(fr: str, en: str, *codes: str) -> None:
+        """The actors of the roles `codes`, linked to their pages, with the participation's dates when known."""
         st.header(t(fr, en))
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
-        for role, actor in found:
-            st.markdown(f"- **{md(role)}** : {md(actor)}")
+        for role, (iri, actor, start, end) in found:
+            period = period_text(start, end, lang())
+            entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({period})" if period else "") + " :")
         if not found:
             st.markdown("—")
 
