@@ -72,13 +72,13 @@ def uncovered_themes_answer(viewer: Viewer, territory: Territory, here: int, lan
 def what_the_graph_knows(viewer: Viewer, lang: str = "fr") -> str:
     """One sentence for Accueil: the counts of the main kinds and the span of the sources' dates."""
     counts = dict(viewer.counts_by_type(lang))
-    kinds = " ; ".join(f"{md(name)} : {thousands(count, lang)}" for name, count in counts.items())
+    kinds = ", ".join(f"{md(name)} ({thousands(count, lang)})" for name, count in counts.items())
     dates = sorted(date for _, _, date in source_dates(viewer, lang) if date)
     span = ""
     if dates:
         span = (f" Its sources are dated {period_text(dates[0], dates[-1], lang)}." if lang == "en"
                 else f" Ses sources sont datées {period_text(dates[0], dates[-1], lang)}.")
-    return f"The graph knows {kinds}.{span}" if lang == "en" else f"Le graphe connaît {kinds}.{span}"
+    return f"The graph knows, by type: {kinds}.{span}" if lang == "en" else f"Le graphe connaît, par type : {kinds}.{span}"
 
 
 def source_dates(viewer: Viewer, lang: str = "fr") -> list[tuple[str, int, str | None]]:
