@@ -127,7 +127,7 @@ def test_qualite_page_report_facts_and_sources(app):
     at = app("qualite", id="coordination/asv-aix-en-provence")
     assert [h.value for h in at.subheader][:2] == ["Avertissements (1)", "Informations (10)"]
     text = shown(at)
-    assert "Porteur non renseigné" in text and "data/coordinations.yaml:202 › coordination asv-aubervilliers" in text
+    assert "Porteur non renseigné" in text and "data/coordinations.yaml:204 › coordination asv-aubervilliers" in text
     assert "`schema:startDate` : 2003-05 — *source* : Ateliers santé ville" in text
     assert "> L'ASV d'Aix en Provence a été mis en place en mai 2003" in text
     # A link to the checked URL, its label as text (a word joiner keeps GFM from making a second link of it).
