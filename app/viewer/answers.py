@@ -6,7 +6,7 @@ escaped."""
 
 from __future__ import annotations
 
-from app.viewer.model import Territory, Viewer, pick
+from app.viewer.model import MLG, Territory, Viewer, pick
 from app.viewer.text import md, period_text
 from graph_builder.problems import thousands
 
@@ -31,9 +31,11 @@ def nearest_known(viewer: Viewer, territory: Territory, kind: str, lang: str = "
 
 
 def known_in_all(viewer: Viewer, kind: str) -> int:
-    """How many entities of `kind` the whole graph knows."""
-    return len({"coordination": viewer.coordinations, "experience": viewer.experiences,
-                "actor": viewer.actors}[kind])
+    """How many entities of `kind` the whole graph knows (entities_by_type: read once, at the server's start)."""
+    rows = viewer.once("entities_by_type")
+    index = {name: i for i, name in enumerate(rows.variables)}
+    wanted = MLG + {"coordination": "Coordination", "experience": "FieldExperience", "actor": "Actor"}[kind]
+    return next((int(row[index["count"]]) for row in rows if str(row[index["class"]]) == wanted), 0)
 
 
 def elsewhere(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr") -> str:
@@ -50,7 +52,7 @@ def elsewhere(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr")
 def uncovered_themes_answer(viewer: Viewer, territory: Territory, here: int, lang: str = "fr") -> str:
     """The themes no known coordination of the territory works on, worded as what the graph knows: with none known
     there, that nothing can be said; else the themes, « d'après les N coordinations connues du graphe »."""
-    total = len(viewer.coordinations)
+    total = known_in_all(viewer, "coordination")
     themes = viewer.uncovered_themes(territory.key, lang)
     if not here:
         return (f"The graph knows no coordination here (of the {total} it knows): it cannot say which themes are "

@@ -4,6 +4,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 import streamlit as st
 
 from app.viewer.answers import nothing_found
+from app.viewer.model import short
 from app.viewer.text import date_text, md
 from app.viewer.ui import (
     entity_link,
@@ -68,7 +69,7 @@ else:
     carriers = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if iri in g.coordinations]
     if carriers:
         entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
-    actors = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if iri in g.actors]
+    actors = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if short(iri).startswith("acteur/")]
     if actors:
         entity_links("acteurs", actors, f"**{t('Porté par', 'Carried out by')}** :")
     st.markdown(f"**{t('Source', 'Source')}** : {labels(one, 'source')}")
