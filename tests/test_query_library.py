@@ -395,6 +395,21 @@ def test_coordination_participants(seed_store):
     assert dated == {("acteur/ddass", None, "2010-07"), ("acteur/ars-provence-alpes-cote-d-azur", "2010-07", None)}
 
 
+def test_coordination_timeline(seed_store):
+    rows = run_query(seed_store, "coordination_timeline")  # the Aix-en-Provence ASV
+    assert [(r["kind"], r["start"], r["end"], short(r["subject"]), r["subjectLabel"], r["roleLabel"]) for r in rows] == [
+        ("participation", None, "2010-07", "acteur/ddass", "Directions départementales des affaires sanitaires et sociales",
+         "Cosignataire"),
+        ("setUp", "2003-05", None, None, None, None),
+        ("attachment", "2003-05", "2010-01", "acteur/ville-aix-en-provence/service/aix-service-politique-ville",
+         "Service politique de la ville", None),
+        ("attachment", "2010-01", None, "acteur/ville-aix-en-provence/service/aix-direction-sante-publique",
+         "Direction de la santé publique", None),
+        ("participation", "2010-07", None, "acteur/ars-provence-alpes-cote-d-azur",
+         "Agence régionale de santé Provence-Alpes-Côte d'Azur", "Cosignataire")]
+    assert run_query(seed_store, "coordination_timeline", coordination="asv-aubervilliers") == []  # nothing dated
+
+
 def test_actor_participations(seed_store):
     rows = run_query(seed_store, "actor_participations")  # the city of Aix-en-Provence
     assert [(short(r["coordination"]), short(r["role"]), r["roleLabel"]) for r in rows] == [

@@ -147,6 +147,11 @@ def test_actors_are_linked_from_a_coordination_with_their_dates_and_the_history_
     text = shown(at)
     assert "**Cosignataire** (jusqu'en juillet 2010) :" in text and "**Cosignataire** (depuis juillet 2010) :" in text
     assert "**Mise en place** : mai 2003" in text
+    assert ("**Dates connues**\n\n- Mai 2003 : mise en place\n"
+            "- De mai 2003 à janvier 2010 : rattaché à Service politique de la ville\n"
+            "- Depuis janvier 2010 : rattaché à Direction de la santé publique\n"
+            "- Jusqu'en juillet 2010 : Directions départementales des affaires sanitaires et sociales, cosignataire\n"
+            "- Depuis juillet 2010 : Agence régionale de santé Provence-Alpes-Côte d'Azur, cosignataire") in text
     history = text[text.index("**Historique**"):]
     assert history.index("Mis en place en mai 2003") < history.index("Depuis janvier 2010") < history.index(
         "Le fait d'appartenir maintenant")

@@ -1,5 +1,5 @@
-"""What the viewer says of an actor: plain data, read through the query library (actor_card, actor_participations)
-and the viewer's cards.
+"""What the viewer says of an actor, and a coordination's dated history: plain data, read through the query library
+(actor_card, actor_participations, coordination_timeline) and the viewer's cards.
 
 Privacy rule (docs/viewer.md): an actor's page shows the contact an organisation publishes (schema:url, schema:email,
 schema:telephone, mlg:socialAccount of an mlg:Actor, stated in a public graph). Nothing of a person (schema:Person,
@@ -74,3 +74,28 @@ def actor_experiences(viewer: Viewer, actor: str, coordinations: list[str]) -> l
         elif through := next((iri for iri in coordinations if iri in carriers), None):
             found.append((card, through))
     return sorted(found, key=lambda pair: pair[0].text("label").casefold())
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A dated fact of a coordination's history: its setting up (kind setUp), an administrative attachment (the
+    service), or a participation whose dates the source gives (the actor and its role)."""
+
+    kind: str
+    start: str | None
+    end: str | None
+    subject: str | None
+    label: str
+    role_label: str
+
+
+def timeline(viewer: Viewer, coordination: str, lang: str = "fr") -> list[Dated]:
+    """The coordination's dated facts in time order: by start, or by end for a fact known only to have ended then
+    (« jusqu'en juillet 2010 » comes after « depuis janvier 2010 »), its setting up first among those of a date."""
+    found = []
+    for _, kind, start, end, subject, label, role in viewer.run("coordination_timeline", coordination=coordination,
+                                                               lang=lang):
+        found.append(Dated(str(kind), None if start is None else str(start), None if end is None else str(end),
+                           None if subject is None else str(subject), "" if label is None else str(label),
+                           "" if role is None else str(role)))
+    return sorted(found, key=lambda d: (date_key(d.start or d.end), d.kind != "setUp", date_key(d.end) if d.end else "~"))

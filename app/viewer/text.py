@@ -153,6 +153,11 @@ def period_text(start: object = None, end: object = None, lang: str = "fr") -> s
     return f"depuis {'le ' if start_daily else ''}{first}" if first else ""
 
 
+def upper_first(text: str) -> str:
+    """The text with its first letter in upper case (« Depuis mai 2003 » at the start of a line)."""
+    return text[:1].upper() + text[1:]
+
+
 def date_key(value: object) -> str:
     """A key ordering ISO dates in time (a year before its months, a month before its days); text after any date."""
     parts = _precision(str(value).split("T")[0]) if value else None

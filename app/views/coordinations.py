@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from app.viewer.actors import timeline
 from app.viewer.answers import nothing_found
-from app.viewer.text import chronological, date_text, md, period_text
+from app.viewer.text import chronological, date_text, md, period_text, upper_first
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -46,6 +47,16 @@ else:
             # The graph keeps a field's texts unordered: a history is put back in time order (chronological).
             texts = chronological(one.texts(name, lang())) if name == "history" else one.texts(name, lang())
             st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in texts))
+    dated = timeline(g, one.iri, lang())
+    if dated:
+        def when(d) -> str:
+            return upper_first(date_text(d.start, lang()) if d.kind == "setUp" else period_text(d.start, d.end, lang()))
+
+        what = {"setUp": lambda d: t("mise en place", "set up"),
+                "attachment": lambda d: t(f"rattaché à {md(d.label)}", f"attached to {md(d.label)}")}
+        st.markdown(f"**{t('Dates connues', 'Known dates')}**\n\n" + "\n".join(
+            f"- {when(d)}{t(' : ', ': ')}"
+            + what.get(d.kind, lambda d: f"{md(d.label)}, {md(d.role_label.lower())}")(d) for d in dated))
     roles = g.roles(one.iri, lang())
 
     def role_section(fr: str, en: str, *codes: str) -> None:
