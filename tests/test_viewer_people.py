@@ -130,7 +130,7 @@ def test_an_ended_body_shows_it_was_replaced_and_its_participations_dates(app):
     at = app("acteurs", id="acteur/ddass")
     assert "- **Rôle** : Cosignataire (jusqu'en juillet 2010)" in shown(at) and "a été remplacé" in at.info[0].value
     assert links(at)["Agences régionales de santé"].endswith("id=acteur%2Fars")  # Remplacé par
-    assert "- **Role** : Co-signatory (until July 2010)" in shown(app("acteurs", lang="en", id="acteur/ddass"))
+    assert "- **Role**: Co-signatory (until July 2010)" in shown(app("acteurs", lang="en", id="acteur/ddass"))
 
 
 def test_a_post_shows_no_personal_data(app):
@@ -165,3 +165,12 @@ def test_the_actor_list_links_every_actor_and_filters_by_name(app):
                                                      "Institut national de prévention et d'éducation pour la santé"} - {
         "Institut national de prévention et d'éducation pour la santé"}
     assert not {link.value for link in at.page_link} & {"Ville d'Aix-en-Provence"}
+
+
+def test_an_experience_links_its_carrying_actor_and_the_actor_page_lists_it(app):
+    at = app("experiences", id="experience/echirolles-village-2-sante")
+    assert links(at)["Village 2 santé"].endswith("id=acteur%2Fvillage-2-sante") and "**Début** : 2016" in shown(at)
+    actor = app("acteurs", id="acteur/village-2-sante")
+    assert "Expériences (1)" in shown(actor)
+    assert links(actor)["Village 2 santé, centre de santé autogéré et communautaire d'Échirolles"].endswith(
+        "id=experience%2Fechirolles-village-2-sante")

@@ -13,11 +13,11 @@ from app.viewer.ui import entry_points, geometry, graph, lang, t, territory_map
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
 build = g.build()
-built = date_text(build.get("builtAt", ""), lang())
-st.caption(t(f"Graphe construit le {built} ; référentiel territorial : {build.get('vintage')} "
-             f"(version {build.get('version')})",
-             f"Graph built on {built}; territorial referential: {build.get('vintage')} "
-             f"(version {build.get('version')})"))
+built = md(date_text(build.get("builtAt", ""), lang()))
+st.caption(t(f"Graphe construit le {built} ; référentiel territorial : {md(build.get('vintage'))} "
+             f"(version {md(build.get('version'))})",
+             f"Graph built on {built}; territorial referential: {md(build.get('vintage'))} "
+             f"(version {md(build.get('version'))})"))
 st.header(t("Ce que le graphe connaît", "What the graph knows"))
 st.markdown(what_the_graph_knows(g, lang()) + " " + t(
     "Il ne connaît que ce que ses sources décrivent : une coordination, un acteur ou une expérience qu'il ne "
@@ -39,7 +39,7 @@ with right:
     st.subheader(t("Entités par source", "Entities by source"))
     sources = source_dates(g, lang())
     st.table({t("Document source", "Source document"): [md(title) for title, _, _ in sources],
-              t("Date", "Date"): [date_text(date, lang()) if date else "—" for _, _, date in sources],
+              t("Date", "Date"): [md(date_text(date, lang())) if date else "—" for _, _, date in sources],
               t("Nombre", "Count"): [count for _, count, _ in sources]})
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()

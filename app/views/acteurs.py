@@ -10,6 +10,7 @@ from app.viewer.text import date_text, mail_link, md, md_link, period_text
 from app.viewer.ui import entity_link, entity_links, graph, lang, linked_card, paged, sources_link, t
 
 g = graph()
+COLON = t(" : ", ": ")  # French typography puts a space before a colon, English none
 cards = g.actors
 one = linked_card(cards)
 if one is None:
@@ -33,10 +34,10 @@ else:
         if found:
             known = [(iri, label) for iri, label in found if iri in cards]
             if known:
-                entity_links("acteurs", known, f"**{t(fr, en)}** :")
+                entity_links("acteurs", known, f"**{t(fr, en)}**{COLON.rstrip()}")
             others = [label for iri, label in found if iri not in cards]  # an actor known by name only
             if others:
-                st.markdown(f"**{t(fr, en)}** : " + ", ".join(md(label) for label in others))
+                st.markdown(f"**{t(fr, en)}**{COLON}" + ", ".join(md(label) for label in others))
 
     st.title(md(one.text("label", lang())))
     st.caption(" · ".join(md(v) for v in values("acronym") + values("kind")))
@@ -49,10 +50,10 @@ else:
     actor_links("replaces", "Remplace", "Replaces")
     actor_links("partOf", "Fait partie de", "Part of")
     if facts.get("basedIn"):
-        entity_links("territoires", facts["basedIn"], f"**{t('Implanté à', 'Based in')}** :")
+        entity_links("territoires", facts["basedIn"], f"**{t('Implanté à', 'Based in')}**{COLON.rstrip()}")
     lines = [(t("Statut", "Legal form"), ", ".join(md(v) for v in values("legalForm"))),
-             (t("Création", "Founded"), ", ".join(date_text(v, lang()) for v in values("founded")))]
-    st.markdown("\n\n".join(f"**{name}** : {text}" for name, text in lines if text))
+             (t("Création", "Founded"), ", ".join(md(date_text(v, lang())) for v in values("founded")))]
+    st.markdown("\n\n".join(f"**{name}**{COLON}{text}" for name, text in lines if text))
     if facts.get("description"):
         st.markdown("\n".join(f"- {md(v)}" for v in values("description")))
     if facts.get("workAxis"):
@@ -64,7 +65,7 @@ else:
                (t("Téléphone", "Phone"), [md(v) for v in values("telephone")]),
                (t("Réseau social", "Social network"), [md(v) for v in values("socialAccount")])]
     if any(facts.get(name) for name in CONTACT_FIELDS):
-        st.markdown("\n".join(f"- **{name}** : {', '.join(found)}" for name, found in contact if found))
+        st.markdown("\n".join(f"- **{name}**{COLON}{', '.join(found)}" for name, found in contact if found))
     else:
         st.markdown(t("Le graphe ne connaît aucune coordonnée publiée par cet acteur (site, courriel, téléphone).",
                       "The graph knows no contact published by this actor (website, e-mail, phone)."))
@@ -77,12 +78,12 @@ else:
         period = period_text(found.start, found.end, lang())
         entity_link("coordinations", found.coordination, found.label, bold=True)
         st.markdown("\n".join(line for line in (
-            f"- **{t('Rôle', 'Role')}** : {md(found.role_label)}" + (f" ({period})" if period else ""),
-            f"- **{t('Type', 'Type')}** : {', '.join(md(label) for _, label in found.types)}" if found.types else "",
-            f"- **{t('Thématiques', 'Themes')}** : {', '.join(md(label) for _, label in found.themes)}"
+            f"- **{t('Rôle', 'Role')}**{COLON}{md(found.role_label)}" + (f" ({md(period)})" if period else ""),
+            f"- **{t('Type', 'Type')}**{COLON}{', '.join(md(label) for _, label in found.types)}" if found.types else "",
+            f"- **{t('Thématiques', 'Themes')}**{COLON}{', '.join(md(label) for _, label in found.themes)}"
             if found.themes else "") if line))
         if found.territories:
-            entity_links("territoires", list(found.territories), f"**{t('Où', 'Where')}** :")
+            entity_links("territoires", list(found.territories), f"**{t('Où', 'Where')}**{COLON.rstrip()}")
     if not taking_part:
         st.markdown(t("Le graphe ne connaît aucune participation de cet acteur à une coordination.",
                       "The graph knows no participation of this actor in a coordination."))

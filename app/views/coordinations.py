@@ -40,7 +40,7 @@ else:
     st.title(md(one.text("label", lang())))
     st.caption(", ".join(md(lbl) for _, lbl in one.links("type", lang())))
     if one.text("start"):
-        st.markdown(f"**{t('Mise en place', 'Set up')}** : {date_text(one.text('start'), lang())}")
+        st.markdown(f"**{t('Mise en place', 'Set up')}** : {md(date_text(one.text('start'), lang()))}")
     for name, fr, en in (("description", "Présentation", "Overview"), ("objective", "Objectifs", "Objectives"),
                          ("history", "Historique", "History")):
         if one.texts(name, lang()):
@@ -50,7 +50,7 @@ else:
     dated = timeline(g, one.iri, lang())
     if dated:
         def when(d) -> str:
-            return upper_first(date_text(d.start, lang()) if d.kind == "setUp" else period_text(d.start, d.end, lang()))
+            return md(upper_first(date_text(d.start, lang()) if d.kind == "setUp" else period_text(d.start, d.end, lang())))
 
         what = {"setUp": lambda d: t("mise en place", "set up"),
                 "attachment": lambda d: t(f"rattaché à {md(d.label)}", f"attached to {md(d.label)}")}
@@ -65,7 +65,7 @@ else:
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
         for role, (iri, actor, start, end) in found:
             period = period_text(start, end, lang())
-            entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({period})" if period else "") + " :")
+            entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({md(period)})" if period else "") + " :")
         if not found:
             st.markdown("—")
 

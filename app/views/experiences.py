@@ -62,7 +62,7 @@ else:
     vocabularies = [(fr, en, labels(one, name)) for name, fr, en in (
         ("theme", "Thématiques", "Themes"), ("determinant", "Déterminants", "Determinants"),
         ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes"))]
-    started = [(t("Début", "Start"), "", date_text(one.text("start"), lang()))] if one.text("start") else []
+    started = [(t("Début", "Start"), "", md(date_text(one.text("start"), lang())))] if one.text("start") else []
     st.markdown("\n\n".join(f"**{t(fr, en)}** : {text}" for fr, en, text in started + texts + vocabularies if text))
     entity_links("territoires", one.links("place", lang()), f"**{t('Lieu', 'Place')}** :",
                   empty=one.text("placeLabel", lang()) or "—")
