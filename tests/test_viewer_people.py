@@ -84,7 +84,7 @@ def test_the_nearest_known_alternative_climbs_the_nesting(seed_store):
 
 def test_an_empty_territory_names_the_nearest_alternative_and_words_its_gaps_as_what_the_graph_knows(app):
     text = "\n".join(i.value for i in app("territoires", id="territoire/commune/38151").info)  # Échirolles
-    assert ("D'après le graphe : 0 à Échirolles ; 0 en Grenoble-Alpes-Métropole ; 0 en Isère ; "
+    assert ("D'après le graphe : 0 à Échirolles ; 0 dans Grenoble-Alpes-Métropole ; 0 en Isère ; "
             "2 en Auvergne-Rhône-Alpes (11 coordinations connues en tout).") in text
     seine_saint_denis = shown(app("territoires", id="territoire/departement/93"))
     assert "D'après les 11 coordinations connues du graphe (dont 2 ici), aucune ne travaille ici : " in seine_saint_denis

@@ -15,8 +15,11 @@ KINDS = {"coordination": ("coordinations connues", "coordinations"), "experience
 
 
 def _in(territory: Territory, lang: str) -> str:
-    return f"in {territory.name}" if lang == "en" else f"en {territory.name}" if territory.level != "commune" \
-        else f"à {territory.name}"
+    """« à Échirolles », « dans Grenoble-Alpes-Métropole », « en Isère » (French articles before a département's or a
+    région's name, « dans les Bouches-du-Rhône », are not known here: « en » throughout)."""
+    if lang == "en":
+        return f"in {territory.name}"
+    return {"commune": "à", "epci": "dans"}.get(territory.level, "en") + f" {territory.name}"
 
 
 def nearest_known(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr") -> list[tuple[Territory, int]]:
@@ -39,7 +42,7 @@ def known_in_all(viewer: Viewer, kind: str) -> int:
 
 
 def elsewhere(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr") -> str:
-    """The nearest known alternative to an empty answer: « D'après le graphe : 0 à Échirolles ; 0 en Grenoble-Alpes-
+    """The nearest known alternative to an empty answer: « D'après le graphe : 0 à Échirolles ; 0 dans Grenoble-Alpes-
     Métropole ; 1 en Isère (11 coordination(s) connues en tout). »"""
     counts = nearest_known(viewer, territory, kind, lang)
     steps = " ; ".join(f"{count} {_in(place, lang)}" for place, count in counts)
