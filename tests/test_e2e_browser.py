@@ -170,7 +170,7 @@ def test_experience_filtered_opened_with_its_source_and_shared(walk, server, bro
         other.page.context.close()
 
 
-def test_coordination_page_with_its_steering_committee(walk):
+def test_coordination_page_with_its_steering_committee_and_actor_pages(walk):
     text = coordinations(walk)
     assert AIX_ASV in text
     accessible(walk.tab)
@@ -179,11 +179,7 @@ def test_coordination_page_with_its_steering_committee(walk):
     assert re.search(STEERING_HEALTH_INSURANCE, text)
     assert walk.tab.path() == "/coordinations?id=coordination/asv-aix-en-provence"
     accessible(walk.tab)
-
-
-def test_actor_page_from_a_coordination_with_its_roles_and_contact(walk):
-    walk.page("Coordinations")
-    walk.follow(AIX_ASV)
+    # An actor of the coordination, then another actor's page opened from a shared link.
     walk.follow("Directions départementales des affaires sanitaires et sociales")
     assert walk.tab.path() == "/acteurs?id=acteur/ddass"
     text = walk.tab.text()
