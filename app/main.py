@@ -24,6 +24,7 @@ pages = [
     st.Page("views/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
     st.Page("views/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
     st.Page("views/coordinations.py", title="Coordinations", url_path="coordinations"),
+    st.Page("views/acteurs.py", title=t("Acteurs", "Actors"), url_path="acteurs"),
     st.Page("views/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
     st.Page("views/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
     st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),

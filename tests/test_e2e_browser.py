@@ -25,6 +25,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MENTAL_HEALTH = "Santé mentale"
 STRASBOURG = "Appropriation de la santé mentale et ouverture de l'hôpital sur la ville à Strasbourg"
 AIX_ASV = "Atelier santé ville d'Aix-en-Provence"
+# A role and its actor, a link to the actor's page beside it.
+STEERING_HEALTH_INSURANCE = re.compile(r"Membre du comité de pilotage :\s*(groups\s*)?Assurance maladie")
 SOURCE_002 = "Agir pour la prévention et la promotion de la santé dans les quartiers de la politique de la ville"
 
 # (axe rule id, CSS selector axe reports, why it is Streamlit's and not the project's). Empty since the
@@ -168,14 +170,24 @@ def test_experience_filtered_opened_with_its_source_and_shared(walk, server, bro
         other.page.context.close()
 
 
-def test_coordination_page_with_its_steering_committee(walk):
+def test_coordination_page_with_its_steering_committee_and_actor_pages(walk):
     text = coordinations(walk)
     assert AIX_ASV in text
     accessible(walk.tab)
     walk.follow(AIX_ASV)
     text = walk.tab.text()
-    assert "Membre du comité de pilotage : Assurance maladie" in text
+    assert re.search(STEERING_HEALTH_INSURANCE, text)
     assert walk.tab.path() == "/coordinations?id=coordination/asv-aix-en-provence"
+    accessible(walk.tab)
+    # An actor of the coordination, then another actor's page opened from a shared link.
+    walk.follow("Directions départementales des affaires sanitaires et sociales")
+    assert walk.tab.path() == "/acteurs?id=acteur/ddass"
+    text = walk.tab.text()
+    assert "Rôle : Cosignataire (jusqu'en juillet 2010)" in text and "Remplacé par" in text
+    accessible(walk.tab)
+    walk.tab.open("/acteurs?id=acteur/plateforme-nationale-ressources-asv")  # a shared link
+    text = walk.tab.text()
+    assert "Courriel : contact@plateforme-asv.org" in text and "Participe à (0)" in text
     accessible(walk.tab)
 
 
@@ -197,7 +209,7 @@ def test_network_node_clicked_opens_its_page(walk):
     walk.tab.page.wait_for_url("**/coordinations?id=*", wait_until="commit")
     assert walk.tab.path() == "/coordinations?id=coordination/asv-aix-en-provence"
     walk.tab.page.get_by_role("heading", name=AIX_ASV).wait_for()
-    assert "Membre du comité de pilotage : Assurance maladie" in walk.tab.text()
+    assert re.search(STEERING_HEALTH_INSURANCE, walk.tab.text())
 
 
 def test_queries_and_quality_pages(walk):

@@ -391,6 +391,48 @@ def test_coordination_participants(seed_store):
         (short(r["actor"]), r["roleLabel"]) for r in rows}
     assert {short(r["role"]) for r in rows} >= {"role/porteur", "role/comite-pilotage", "role/cosignataire"}
     assert {r["source"] for r in rows} == {f"{ID}source/002"}
+    dated = {(short(r["actor"]), r["start"], r["end"]) for r in rows if r["start"] or r["end"]}
+    assert dated == {("acteur/ddass", None, "2010-07"), ("acteur/ars-provence-alpes-cote-d-azur", "2010-07", None)}
+
+
+def test_coordination_timeline(seed_store):
+    rows = run_query(seed_store, "coordination_timeline")  # the Aix-en-Provence ASV
+    assert [(r["kind"], r["start"], r["end"], short(r["subject"]), r["subjectLabel"], r["roleLabel"]) for r in rows] == [
+        ("participation", None, "2010-07", "acteur/ddass", "Directions départementales des affaires sanitaires et sociales",
+         "Cosignataire"),
+        ("setUp", "2003-05", None, None, None, None),
+        ("attachment", "2003-05", "2010-01", "acteur/ville-aix-en-provence/service/aix-service-politique-ville",
+         "Service politique de la ville", None),
+        ("attachment", "2010-01", None, "acteur/ville-aix-en-provence/service/aix-direction-sante-publique",
+         "Direction de la santé publique", None),
+        ("participation", "2010-07", None, "acteur/ars-provence-alpes-cote-d-azur",
+         "Agence régionale de santé Provence-Alpes-Côte d'Azur", "Cosignataire")]
+    assert run_query(seed_store, "coordination_timeline", coordination="asv-aubervilliers") == []  # nothing dated
+
+
+def test_actor_participations(seed_store):
+    rows = run_query(seed_store, "actor_participations")  # the city of Aix-en-Provence
+    assert [(short(r["coordination"]), short(r["role"]), r["roleLabel"]) for r in rows] == [
+        ("coordination/asv-aix-en-provence", "role/comite-pilotage", "Membre du comité de pilotage"),
+        ("coordination/asv-aix-en-provence", "role/cosignataire", "Cosignataire"),
+        ("coordination/asv-aix-en-provence", "role/porteur", "Porteur")]
+    [ddass] = run_query(seed_store, "actor_participations", actor="ddass", lang="en")
+    assert (ddass["roleLabel"], ddass["start"], ddass["end"]) == ("Co-signatory", None, "2010-07")
+    assert run_query(seed_store, "actor_participations", actor="cget") == []
+
+
+def test_actor_card(seed_store):
+    facts = {(r["field"], short(r["value"])) for r in run_query(seed_store, "actor_card",
+                                                                  actor="plateforme-nationale-ressources-asv")}
+    assert {("url", "http://www.plateforme-asv.org"), ("email", "contact@plateforme-asv.org"),
+            ("telephone", "07 78 13 56 37"), ("socialAccount", "@PnrASV"), ("founded", "2012"),
+            ("funder", "acteur/cget"), ("kind", "actor-kind/association")} <= facts
+    ddass = {(r["field"], short(r["value"]), r["valueLabel"]) for r in run_query(seed_store, "actor_card", actor="ddass")}
+    assert ("replacedBy", "acteur/ars", "Agences régionales de santé") in ddass
+    # A post is the role to contact, never the person holding it: none of her personal data (data/persons.yaml).
+    post = run_query(seed_store, "actor_card", actor="coordinatrice-asv-aix-en-provence")
+    assert post and not {r["field"] for r in post} & {"email", "telephone"}
+    assert not any("pourrierea" in (r["value"] or "") or "04 42 91" in (r["value"] or "") for r in post)
 
 
 # -- the partner finder (app/viewer/partners.py) --------------------------------------------------

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.viewer import model
 from app.viewer.model import Viewer
+from app.viewer.text import date_text
 from tests.conftest import MAIN
 
 
@@ -94,7 +95,7 @@ def test_experience_page_from_its_url(app):
 def test_aix_asv_page_lists_its_steering_committee(app):
     at = app("coordinations", id="coordination/asv-aix-en-provence")
     text = shown(at)
-    assert "**Membre du comité de pilotage** : Assurance maladie" in text
+    assert "**Membre du comité de pilotage** :" in text and "Assurance maladie" in text  # the actor: a link to its page
     assert "Ateliers santé ville : outils de définition de coordination" in text
 
 
@@ -157,9 +158,11 @@ def test_the_opening_view_says_when_the_graph_was_built_its_size_and_conformity(
     table = at.table[0].value
     rows = dict(zip(*(table[column].tolist() for column in table.columns), strict=True))
     separator = "\u202f" if lang == "fr" else ","
-    expected = {"fr": {"Construit le": build["built_at"][:10], "Quadruplets": f"{build['quads']:,}".replace(",", separator),
+    built = date_text(build["built_at"], lang)  # « 06/12/2026 à 04 h 17 », never the ISO timestamp
+    assert build["built_at"][:10] not in built
+    expected = {"fr": {"Construit le": built, "Quadruplets": f"{build['quads']:,}".replace(",", separator),
                        "Sans violation SHACL": "oui"},
-                "en": {"Built on": build["built_at"][:10], "Quads": f"{build['quads']:,}",
+                "en": {"Built on": built, "Quads": f"{build['quads']:,}",
                        "No SHACL violation": "yes"}}[lang]
     assert list(rows) == list(expected) and separator in rows[list(expected)[1]]
     for name, value in expected.items():
@@ -170,10 +173,11 @@ def test_territory_page_lists_what_lies_there_what_covers_it_and_the_themes_left
     at = app("territoires", id="territoire/commune/38151")  # Échirolles
     text = shown(at)
     assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in text
-    assert "- Village 2 santé" in text  # the actor based there
+    assert "Village 2 santé" in [link.value for link in at.page_link]  # the actor based there, linked to its page
     assert {"Coordinations (0)", "Expériences (1)", "Acteurs implantés (1)", "Quartiers prioritaires (0)"} <= {
         h.value for h in at.subheader}
-    assert "Santé mentale" in text  # no known coordination works on it there
+    # No coordination known there: the graph says it cannot tell which themes are worked on, and where it knows some.
+    assert "Le graphe ne connaît aucune coordination ici (sur les 11 qu'il connaît)" in text
     covered = shown(app("territoires", id="territoire/commune/42218", lang="en"))  # Saint-Étienne, in English
     assert "Also covering it, from a territory containing it" in covered
     assert "City Health Workshop of the Gier and Ondaine valleys" in covered  # its English name

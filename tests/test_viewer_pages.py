@@ -127,7 +127,7 @@ def test_qualite_page_report_facts_and_sources(app):
     at = app("qualite", id="coordination/asv-aix-en-provence")
     assert [h.value for h in at.subheader][:2] == ["Avertissements (1)", "Informations (10)"]
     text = shown(at)
-    assert "Porteur non renseigné" in text and "data/coordinations.yaml:202 › coordination asv-aubervilliers" in text
+    assert "Porteur non renseigné" in text and "data/coordinations.yaml:204 › coordination asv-aubervilliers" in text
     assert "`schema:startDate` : 2003-05 — *source* : Ateliers santé ville" in text
     assert "> L'ASV d'Aix en Provence a été mis en place en mai 2003" in text
     # A link to the checked URL, its label as text (a word joiner keeps GFM from making a second link of it).
@@ -135,10 +135,11 @@ def test_qualite_page_report_facts_and_sources(app):
 
 
 def test_aix_page_lists_carrier_committee_coordinator_programme_and_funding(app):
-    text = shown(app("coordinations", id="coordination/asv-aix-en-provence"))
-    assert "**Porteur** : Ville d'Aix-en-Provence" in text
-    assert "**Membre du comité de pilotage** : Inspection académique des Bouches-du-Rhône" in text
-    assert "**Coordonnateur** : Coordinatrice de l'Atelier santé ville d'Aix-en-Provence" in text
+    at = app("coordinations", id="coordination/asv-aix-en-provence")
+    text, links = shown(at), {link.value for link in at.page_link}
+    assert "**Porteur** :" in text and "Ville d'Aix-en-Provence" in links  # each actor a link to its page
+    assert "**Membre du comité de pilotage** :" in text and "Inspection académique des Bouches-du-Rhône" in links
+    assert "**Coordonnateur** :" in text and "Coordinatrice de l'Atelier santé ville d'Aix-en-Provence" in links
     assert "Plan local de santé publique" in text and "Diagnostic local de santé" in text
     assert "Financeurs habituels de ce type de coordination : Agences régionales de santé" in text
     assert "> L'ASV d'Aix en Provence a été mis en place en mai 2003" in text

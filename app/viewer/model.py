@@ -385,6 +385,11 @@ class Viewer:
         return self.cards("FieldExperience")
 
     @shared_property
+    def actors(self) -> dict[str, Card]:
+        """Actor cards (their names), for the Acteurs page's list; an actor's page reads actor_card."""
+        return self.cards("Actor")
+
+    @shared_property
     def coordinations(self) -> dict[str, Card]:
         """Coordination cards; a coordination's themes include those of the experiences it carries
         (as the library's coordinations_by_theme reads them)."""
@@ -423,23 +428,26 @@ class Viewer:
             selected = [c for c in selected if c.iri in coordinations | experiences]
         return sorted(selected, key=lambda c: fold(c.text("label", lang)))
 
-    def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[str]]]:
-        """Role IRI -> (role label, actor labels) of a coordination's participations, in `lang`."""
-        roles, actors, pairs = defaultdict(list), defaultdict(list), []
-        for row in self.run("coordination_participants", coordination=coordination, lang=lang):
-            actor, actor_label, role, role_label, _ = (row[0], row[1], row[2], row[3], row[4])
+    def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[tuple[str, str, str | None, str | None]]]]:
+        """Role IRI -> (role label, [(actor IRI, actor label, start, end)]) of a coordination's participations, in
+        `lang`; start and end are the participation's ISO dates when the source gives them, else None."""
+        roles, actors, pairs, dates = defaultdict(list), defaultdict(list), [], {}
+        for actor, actor_label, role, role_label, _, start, end in self.run("coordination_participants",
+                                                                           coordination=coordination, lang=lang):
             roles[role].append(role_label)
             actors[actor].append(actor_label)
             if (role, actor) not in pairs:
                 pairs.append((role, actor))
-        found: dict[str, tuple[str, list[str]]] = {}
+            dates[role, actor] = (None if start is None else str(start), None if end is None else str(end))
+        found: dict[str, tuple[str, list]] = {}
         for role, actor in pairs:
-            found.setdefault(str(role), (pick(roles[role], lang), []))[1].append(pick(actors[actor], lang))
+            found.setdefault(str(role), (pick(roles[role], lang), []))[1].append(
+                (str(actor), pick(actors[actor], lang), *dates[role, actor]))
         return found
 
     def participants(self, coordination: str, lang: str = "fr") -> list[tuple[str, str]]:
         """(role label, actor label) of a coordination's participations, in `lang`."""
-        return [(label, actor) for label, actors in self.roles(coordination, lang).values() for actor in actors]
+        return [(label, actor[1]) for label, actors in self.roles(coordination, lang).values() for actor in actors]
 
     def communes(self, coordination: str) -> list[dict]:
         """The communes a coordination covers (its territories' communes, through the nesting): code, name, population."""

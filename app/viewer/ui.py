@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.viewer.model import Viewer, entity_base, manifest, short
-from app.viewer.text import md
+from app.viewer.text import date_text, md
 from app.viewer.warmup import begin, out_dir
 from graph_builder.problems import thousands
 from graph_builder.referential.geometry import Geometry, GeometryError, prepared, prepared_directory
@@ -51,7 +51,7 @@ def _while_opening(opening) -> None:
 def _build_table(build: dict) -> dict[str, list[str]]:
     """The manifest's date, size and conformity, in the chosen language."""
     yes, no = t("oui", "yes"), t("non", "no")
-    rows = [(t("Construit le", "Built on"), str(build.get("built_at", "")).replace("T", " ")[:16]),
+    rows = [(t("Construit le", "Built on"), date_text(build.get("built_at", ""), lang())),
             (t("Quadruplets", "Quads"), thousands(build.get("quads", 0), lang())),
             # The manifest's "conforms" is the build's flag (no violation), not SHACL's sh:conforms (no result at all).
             (t("Sans violation SHACL", "No SHACL violation"), yes if build.get("conforms") else no)]
@@ -90,7 +90,7 @@ def t(fr: str, en: str) -> str:
 # Each kind of page its icon (Material Symbols, in Streamlit's own bundle: nothing fetched), so that a link
 # reads as one and says where it leads.
 ICONS = {"territoires": ":material/location_on:", "experiences": ":material/lightbulb:",
-         "coordinations": ":material/hub:"}
+         "coordinations": ":material/hub:", "acteurs": ":material/groups:"}
 
 
 def entity_link(page: str, iri: str, label: str, bold: bool = False) -> None:

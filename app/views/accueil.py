@@ -1,28 +1,46 @@
-"""Accueil: what the graph holds, when it was built, where to start."""
+"""Accueil: what the graph knows (counts by type, the sources and their dates), when it was built, an invitation to
+contribute, where to start."""
+
+from pathlib import Path
 
 import streamlit as st
 
+from app.viewer.answers import source_dates, what_the_graph_knows
 from app.viewer.maps import france_map
-from app.viewer.text import md
+from app.viewer.text import date_text, md
 from app.viewer.ui import entry_points, geometry, graph, lang, t, territory_map
 
 g = graph()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
 build = g.build()
-st.caption(t(f"Graphe construit le {build.get('builtAt')} ; référentiel territorial : {build.get('vintage')} "
-             f"(version {build.get('version')})",
-             f"Graph built on {build.get('builtAt')}; territorial referential: {build.get('vintage')} "
-             f"(version {build.get('version')})"))
+built = md(date_text(build.get("builtAt", ""), lang()))
+st.caption(t(f"Graphe construit le {built} ; référentiel territorial : {md(build.get('vintage'))} "
+             f"(version {md(build.get('version'))})",
+             f"Graph built on {built}; territorial referential: {md(build.get('vintage'))} "
+             f"(version {md(build.get('version'))})"))
+st.header(t("Ce que le graphe connaît", "What the graph knows"))
+st.markdown(what_the_graph_knows(g, lang()) + " " + t(
+    "Il ne connaît que ce que ses sources décrivent : une coordination, un acteur ou une expérience qu'il ne "
+    "connaît pas peut exister.",
+    "It knows only what its sources describe: a coordination, an actor or an experience it does not know may exist."))
+contribute = t("Vous en connaissez une qui manque, ou un fait à corriger ? Proposez-le depuis la page « Contribuer ».",
+               "You know one that is missing, or a fact to correct? Propose it from the 'Contribute' page.")
+if (Path(__file__).parent / "contribuer.py").exists():  # the page another part of the project adds
+    st.page_link("views/contribuer.py", label=contribute, icon=":material/edit:")
+else:
+    st.markdown(contribute)
 left, right = st.columns(2)
 with left:
-    st.header(t("Entités par type", "Entities by type"))
+    st.subheader(t("Entités par type", "Entities by type"))
     # st.table reads Markdown in its cells: names from the graph are escaped.
     st.table({t("Type", "Type"): [md(n) for n, _ in g.counts_by_type(lang())],
               t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
 with right:
-    st.header(t("Entités par source", "Entities by source"))
-    st.table({t("Document source", "Source document"): [md(n) for n, _ in g.counts_by_source(lang())],
-              t("Nombre", "Count"): [c for _, c in g.counts_by_source(lang())]})
+    st.subheader(t("Entités par source", "Entities by source"))
+    sources = source_dates(g, lang())
+    st.table({t("Document source", "Source document"): [md(title) for title, _, _ in sources],
+              t("Date", "Date"): [md(date_text(date, lang())) if date else "—" for _, _, date in sources],
+              t("Nombre", "Count"): [count for _, count, _ in sources]})
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()
 if geo is not None:

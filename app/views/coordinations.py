@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from app.viewer.text import md
+from app.viewer.actors import timeline
+from app.viewer.answers import nothing_found
+from app.viewer.text import chronological, date_text, md, period_text, upper_first
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -29,23 +31,41 @@ if one is None:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
+    if not shown:
+        nothing_found(g, "coordination", territory, kind, theme)
     for card in paged(shown, 100):
         types_ = ", ".join(lbl for _, lbl in card.links("type", lang()))
         entity_link("coordinations", card.iri, f"{card.text('label', lang())} ({types_})")
 else:
     st.title(md(one.text("label", lang())))
     st.caption(", ".join(md(lbl) for _, lbl in one.links("type", lang())))
+    if one.text("start"):
+        st.markdown(f"**{t('Mise en place', 'Set up')}** : {md(date_text(one.text('start'), lang()))}")
     for name, fr, en in (("description", "Présentation", "Overview"), ("objective", "Objectifs", "Objectives"),
                          ("history", "Historique", "History")):
         if one.texts(name, lang()):
-            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in one.texts(name, lang())))
+            # The graph keeps a field's texts unordered: a history is put back in time order (chronological).
+            texts = chronological(one.texts(name, lang())) if name == "history" else one.texts(name, lang())
+            st.markdown(f"**{t(fr, en)}**\n\n" + "\n".join(f"- {md(text)}" for text in texts))
+    dated = timeline(g, one.iri, lang())
+    if dated:
+        def when(d) -> str:
+            return md(upper_first(date_text(d.start, lang()) if d.kind == "setUp" else period_text(d.start, d.end, lang())))
+
+        what = {"setUp": lambda d: t("mise en place", "set up"),
+                "attachment": lambda d: t(f"rattaché à {md(d.label)}", f"attached to {md(d.label)}")}
+        st.markdown(f"**{t('Dates connues', 'Known dates')}**\n\n" + "\n".join(
+            f"- {when(d)}{t(' : ', ': ')}"
+            + what.get(d.kind, lambda d: f"{md(d.label)}, {md(d.role_label.lower())}")(d) for d in dated))
     roles = g.roles(one.iri, lang())
 
     def role_section(fr: str, en: str, *codes: str) -> None:
+        """The actors of the roles `codes`, linked to their pages, with the participation's dates when known."""
         st.header(t(fr, en))
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
-        for role, actor in found:
-            st.markdown(f"- **{md(role)}** : {md(actor)}")
+        for role, (iri, actor, start, end) in found:
+            period = period_text(start, end, lang())
+            entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({md(period)})" if period else "") + " :")
         if not found:
             st.markdown("—")
 

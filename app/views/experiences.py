@@ -3,7 +3,9 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
-from app.viewer.text import md
+from app.viewer.answers import nothing_found
+from app.viewer.model import short
+from app.viewer.text import date_text, md
 from app.viewer.ui import (
     entity_link,
     entity_links,
@@ -34,6 +36,8 @@ if one is None:
     shown = g.of_coordination_type(g.filtered(cards, lang(), territory, theme=theme, determinant=determinant,
                                               ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))
+    if not shown:
+        nothing_found(g, "experience", territory, theme, determinant, axis, kind)
     shown = paged(shown, 20)
 
 def labels(card, name: str) -> str:
@@ -58,12 +62,16 @@ else:
     vocabularies = [(fr, en, labels(one, name)) for name, fr, en in (
         ("theme", "Thématiques", "Themes"), ("determinant", "Déterminants", "Determinants"),
         ("ottawaAxis", "Axes d'Ottawa", "Ottawa axes"))]
-    st.markdown("\n\n".join(f"**{t(fr, en)}** : {text}" for fr, en, text in texts + vocabularies if text))
+    started = [(t("Début", "Start"), "", md(date_text(one.text("start"), lang())))] if one.text("start") else []
+    st.markdown("\n\n".join(f"**{t(fr, en)}** : {text}" for fr, en, text in started + texts + vocabularies if text))
     entity_links("territoires", one.links("place", lang()), f"**{t('Lieu', 'Place')}** :",
                   empty=one.text("placeLabel", lang()) or "—")
     carriers = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if iri in g.coordinations]
     if carriers:
         entity_links("coordinations", carriers, f"**{t('Porteur', 'Carried out by')}** :")
+    actors = [(iri, lbl) for iri, lbl in one.links("carrier", lang()) if short(iri).startswith("acteur/")]
+    if actors:
+        entity_links("acteurs", actors, f"**{t('Porté par', 'Carried out by')}** :")
     st.markdown(f"**{t('Source', 'Source')}** : {labels(one, 'source')}")
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")

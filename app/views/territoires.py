@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.viewer.answers import elsewhere, uncovered_themes_answer
 from app.viewer.maps import territory_coverage
 from app.viewer.text import md
 from app.viewer.ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
@@ -38,7 +39,7 @@ if chosen is not None:
             else:
                 st.markdown(f"- {md(name)}")
         if not names:
-            st.info(t(none_fr, none_en))
+            st.info(t(none_fr, none_en) + (" " + elsewhere(g, chosen, kind, lang()) if kind != "qpv" else ""))
 
     listed("coordination", "coordinations", "Coordinations", "Coordinations",
            "Aucune coordination connue dans ce territoire.", "No known coordination in this territory.")
@@ -51,13 +52,10 @@ if chosen is not None:
            "Aucun quartier prioritaire connu ici.", "No known priority neighbourhood here.")
     listed("experience", "experiences", "Expériences", "Experiences",
            "Aucune expérience connue ici.", "No known experience here.")
-    listed("actor", None, "Acteurs implantés", "Actors based here", "Aucun acteur connu ici.", "No known actor here.")
+    listed("actor", "acteurs", "Acteurs implantés", "Actors based here", "Aucun acteur connu ici.", "No known actor here.")
     st.subheader(t("Thématiques qu'aucune coordination connue ne travaille ici",
                    "Themes no known coordination works on here"))
-    themes = g.uncovered_themes(chosen.key, lang())
-    st.markdown(", ".join(md(theme) for theme in themes) if themes else t(
-        "Aucune : chaque thématique est travaillée par une coordination connue.",
-        "None: every theme is worked on by a known coordination."))
+    st.markdown(uncovered_themes_answer(g, chosen, len(found["coordination"]), lang()))
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))
