@@ -117,11 +117,11 @@ def contribution_document(ident: str, statement: Statement, title: str, submitte
     return document
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -162,8 +162,8 @@ def dump(document: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer.dump(document, buffer)
     text = buffer.getvalue()
-    back = _plain(YAML(typ="rt").load(text))
-    if back != _plain(document):  # a value YAML 1.1 and 1.2 read differently: refuse rather than store it wrong
+    back = plain(YAML(typ="rt").load(text))
+    if back != plain(document):  # a value YAML 1.1 and 1.2 read differently: refuse rather than store it wrong
         raise ProposalError("une valeur serait relue autrement qu'écrite ; retirez les caractères spéciaux",
                             "a value would read back differently from what was written; remove special characters")
     return text
@@ -179,6 +179,6 @@ def now_utc() -> str:
 
 def records_of(text: str) -> list[tuple[str, dict[str, Any]]]:
     """A proposal file's records (its contribution document left out), as they were proposed."""
-    document = _plain(YAML(typ="safe").load(text)) or {}
+    document = plain(YAML(typ="safe").load(text)) or {}
     return [(kind, {k: v for k, v in record.items() if k != "source"})
             for kind, items in document.items() if kind != "source_document" for record in items]
