@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
