@@ -98,6 +98,10 @@ def difference(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str
     def lines(record: dict[str, Any] | None) -> list[str]:
         if not record:
             return []
-        return dump({k: v for k, v in record.items() if k not in ("source", "passage", "note")}).splitlines()
+        # Nested records (participations, programmes…) are compared by the reviewers on the card: a correction
+        # describes the record's own fields.
+        kept = {k: v for k, v in record.items() if k not in ("source", "passage", "note")
+                and not (isinstance(v, list) and v and isinstance(v[0], dict))}
+        return dump(kept).splitlines()
 
     return list(difflib.unified_diff(lines(before), lines(after), "fiche actuelle", "proposition", lineterm="", n=2))

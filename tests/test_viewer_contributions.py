@@ -1,0 +1,159 @@
+"""The pages « Contribuer » and « Relecture » under AppTest: a valid and an invalid proposal per kind (the French
+message under its field), a correction pre-filled from a card, sending only once conforming, the reviewers'
+sign-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.viewer.contributions import RATE_LIMIT, RATE_WINDOW_S, allowed, field_of
+from graph_builder.contributions import reviewers
+from graph_builder.contributions.store import ProposalStore
+from graph_builder.problems import Problem
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def page(app, tmp_path, monkeypatch):
+    """`page(**params)`: « Contribuer » on the seed build, proposals kept in a store of the test's own."""
+    monkeypatch.setenv("MAILLAGE_CONTRIBUTIONS", str(tmp_path / "store"))
+    return lambda name="contribuer", **params: app(name, **params)
+
+
+def fill(at, values: dict):
+    """Set the form's fields (keys without the `contrib.` prefix), each followed by a run, as a visitor would."""
+    for name, value in values.items():
+        key = f"contrib.{name}"
+        if name.endswith(".search") or isinstance(value, str) and not any(s.key == key for s in at.selectbox):
+            widget = next((w for w in [*at.text_input, *at.text_area] if w.key == key), None)
+            if widget is not None:
+                widget.input(value).run()
+                continue
+        if isinstance(value, list):
+            widget = at.multiselect(key=key)
+            for item in value:
+                widget.select(item)
+            widget.run()
+        elif isinstance(value, bool):
+            at.checkbox(key=key).check().run() if value else at.checkbox(key=key).uncheck().run()
+        elif any(s.key == key for s in at.selectbox):
+            at.selectbox(key=key).select(value).run()
+        else:
+            at.radio(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+    return at
+
+
+STATEMENT = {"contribution.role": "coordinatrice du CLS", "contribution.source_kind": "declaration",
+             "contribution.licence": True}
+
+
+def checked(at):
+    at.button(key="contrib.check").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at) -> list[str]:
+    return [e.value.replace("\u2060", "") for e in at.error]  # without the word joiners that keep links inert
+
+
+def test_coordination_valid_is_checked_then_sent(page, tmp_path):
+    at = page()
+    assert at.button(key="contrib.send").disabled  # nothing sent before a check
+    fill(at, {"coordination.type": "CLS", "coordination.label": "Contrat local de santé de Grenoble",
+              "coordination.territories.search": "Grenoble", "coordination.territories": ["commune/38185"],
+              "coordination.start": "2019", "coordination.themes": ["sante-mentale"],
+              "coordination.porteur": "__nouvelle__", "porteur.label": "Ville de Grenoble",
+              "porteur.kind": ["commune"], "coordination.cosignataires": ["__nouvelle__", "ars"], **STATEMENT,
+              "personal.email": "camille@exemple.fr"})
+    checked(at)
+    assert errors(at) == [], errors(at)
+    assert any("Proposition conforme" in s.value for s in at.success)
+    assert not at.button(key="contrib.send").disabled
+    at.button(key="contrib.send").click().run()
+    assert any("envoyée" in s.value for s in at.success)
+    [proposal] = ProposalStore(tmp_path / "store").all()
+    assert "cls-contrat-local-de-sante-de-grenoble" in proposal.records and "ville-de-grenoble" in proposal.records
+    assert "camille@exemple.fr" not in proposal.records and proposal.personal() == {"email": "camille@exemple.fr"}
+
+
+def test_coordination_invalid_message_under_its_field(page):
+    at = fill(page(), {"coordination.type": "CLS", "coordination.label": "CLS de Grenoble",
+                       "coordination.start": "2019-13", "coordination.porteur": "ars"})
+    checked(at)
+    found = errors(at)
+    # Under its field: the message alone (the located form « ERREUR — … » is for problems of no field).
+    assert "valeur invalide : une date AAAA, AAAA-MM ou AAAA-MM-JJ est attendue." in found
+    assert any(m.startswith("acceptez la licence CC BY 4.0") for m in found)
+    assert any(m.startswith("indiquez d'où vient") for m in found)
+    assert at.button(key="contrib.send").disabled
+
+
+def test_experience_valid_and_invalid(page):
+    at = fill(page(), {"kind": "experience", "experience.label": "Jardins partagés de quartier",
+                       "experience.subject": "Des jardins partagés pour l'alimentation et le lien social.",
+                       "experience.places.search": "38185", "experience.places": ["commune/38185"],
+                       "experience.themes": ["nutrition"], "experience.axes": ["action-communautaire"],
+                       "contribution.structure": "ars", **STATEMENT})
+    checked(at)
+    assert errors(at) == [], errors(at)
+    # A recommendation is shown under its field, and does not block sending.
+    assert any(w.value.startswith("Aucun déterminant de santé indiqué") for w in at.warning)
+    assert not at.button(key="contrib.send").disabled
+    fill(at, {"experience.references": "www.exemple.fr/rapport"})
+    checked(at)
+    assert ("valeur invalide : une adresse web commençant par http:// ou https:// est attendue." in errors(at))
+    assert at.button(key="contrib.send").disabled
+
+
+def test_actor_valid_and_invalid(page):
+    at = fill(page(), {"kind": "actor", "actor.label": "Maison de santé du Village", **STATEMENT})
+    checked(at)
+    assert any("actor-kind" in m or "Type" in m or "type" in m for m in errors(at)), errors(at)
+    fill(at, {"actor.kind": ["centre-de-sante"], "actor.based_in.search": "Grenoble", "actor.based_in": "commune/38185"})
+    checked(at)
+    assert errors(at) == [], errors(at)
+    assert not at.button(key="contrib.send").disabled
+
+
+def test_correction_prefilled_from_the_card_with_its_difference(page):
+    at = page(corriger="coordination/asv-aix-en-provence")
+    assert at.text_input(key="contrib.coordination.label").value == "Atelier santé ville d'Aix-en-Provence"
+    assert at.multiselect(key="contrib.coordination.territories").value == ["commune/13001"]
+    fill(at, {"coordination.end": "2030", "contribution.structure": "ville-aix-en-provence", **STATEMENT})
+    diff = [c.value for c in at.code]
+    assert any("+end: '2030'" in d for d in diff), diff
+    checked(at)
+    assert not [m for m in errors(at) if "existe déjà" in m], errors(at)
+
+
+def test_unknown_card_to_correct(page):
+    at = page(corriger="coordination/inconnue")
+    assert any("Fiche à corriger introuvable" in m for m in errors(at))
+
+
+def test_problem_fields_and_rate_limit():
+    assert field_of(Problem("proposition", 3, "coordination x", "start", "", "")) == "coordination.start"
+    assert field_of(Problem("proposition", 5, "participation x-porteur", "actor", "", "")) == "coordination.porteur"
+    assert field_of(Problem("proposition", None, "contribution", "source", "", "")) == "contribution.source"
+    assert allowed([0.0] * (RATE_LIMIT - 1), now=1.0) and not allowed([0.0] * RATE_LIMIT, now=1.0)
+    assert allowed([0.0] * RATE_LIMIT, now=RATE_WINDOW_S + 1)
+
+
+def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
+    monkeypatch.setattr(reviewers, "FIRST_DELAY_S", 0.05)
+    reviewers.Reviewers(tmp_path / "store" / "relecteurs.json").add("alice", PASSWORD)
+    at = page("relecture")
+    assert not at.selectbox  # nothing of the queue before signing in
+    at.text_input[0].input("alice")
+    at.text_input[1].input("mauvais mot de passe")
+    at.button[0].click().run()
+    assert "Identifiants refusés." in errors(at) and not at.selectbox
+    assert "mauvais" not in str(at.query_params)
+    at.text_input[0].input("alice")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("Connecté(e) : alice" in c.value for c in at.caption)
