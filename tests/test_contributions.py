@@ -19,7 +19,8 @@ from graph_builder.contributions.records import Statement, records_of, render, t
 from graph_builder.contributions.store import ProposalError, ProposalStore
 
 GRENOBLE = "commune/38185"
-STATEMENT = Statement("ville-de-grenoble", "declaration", "", True, "coordinatrice du CLS")
+STATEMENT = Statement("ville-de-grenoble", "declaration", "", True, "coordinatrice du CLS",
+                      structure_label="Ville de Grenoble")
 
 
 def cls_records(ident: str = "cls-grenoble", territory: str = GRENOBLE, ars: bool = True) -> list[tuple[str, dict]]:

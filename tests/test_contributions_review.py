@@ -139,6 +139,14 @@ def quads(published) -> list[ox.Quad]:
             if any(k in q.subject.value or k in q.graph_name.value for k in keep)]
 
 
+def contribution_day(ident: str, lang: str = "fr") -> str:
+    """The day a proposal was sent, as the contribution's title writes it."""
+    from graph_builder.contributions.records import contribution_title
+
+    day = f"{ident[:4]}-{ident[4:6]}-{ident[6:8]}"
+    return contribution_title("x", day)[0 if lang == "fr" else 1].split(" du " if lang == "fr" else " of ", 1)[1]
+
+
 def _quads(found: list[ox.Quad], subject=None, predicate=None, obj=None, graph=None) -> list[ox.Quad]:
     return [q for q in found if (subject is None or q.subject == subject) and (predicate is None or q.predicate ==
             predicate) and (obj is None or q.object == obj) and (graph is None or q.graph_name == graph)]
@@ -155,6 +163,9 @@ def test_accepted_records_live_in_their_contribution_graph(published, quads):
     assert _quads(quads, coordination, ox.NamedNode("http://purl.org/dc/terms/source"), document)
     attributed = _quads(quads, document, ox.NamedNode(PROV + "wasAttributedTo"))
     assert [q.object.value for q in attributed] == [f"{ID}acteur/ville-de-grenoble"]
+    title = _quads(quads, document, ox.NamedNode("http://purl.org/dc/terms/title"))
+    assert {q.object.value for q in title} == {f"Contribution de Ville de Grenoble du {contribution_day(cls)}",
+                                               f"Contribution from Ville de Grenoble of {contribution_day(cls, 'en')}"}
     generated = _quads(quads, document, ox.NamedNode(PROV + "generatedAtTime"))
     assert generated[0].object.datatype.value.endswith("#dateTime")
     assert generated[0].object.value == store.get(cls).meta["accepted_at"]

@@ -157,3 +157,39 @@ def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert any("Connecté(e) : alice" in c.value for c in at.caption)
+
+
+def test_cards_link_to_a_prefilled_correction(app):
+    at = app("coordinations", id="coordination/asv-aix-en-provence")
+    links = [el.proto for el in at.get("page_link") if "corriger" in str(el.proto)]
+    assert links and "corriger=coordination%2Fasv-aix-en-provence" in str(links[0]), links
+    assert "Proposer une correction" in str(links[0])
+
+
+def test_upload_with_a_bad_line_told_by_line_and_column(tmp_path, monkeypatch):
+    """A filled directory template sent from the page is read by `maillage import` itself, on a copy of the data:
+    a bad line is told by its number and column, and nothing of the data changes."""
+    from app.viewer.contributions import check_upload, send_upload
+    from graph_builder.constants import DATA_DIR
+    from graph_builder.contributions.records import Statement
+
+    before = sorted(p.name for p in DATA_DIR.rglob("*"))
+    header = "identifiant;type;nom;porteur;territoires;debut;fin;themes;missions;role_contact;source;licence\n"
+    good = "asv-grenoble-envoi;ASV;Atelier santé ville de Grenoble;;38185;2010;;;;;;\n"
+    bad = "asv-nazaire-envoi;ASV;Atelier santé ville de Saint-Nazaire;;Saint-Nazaire;2010;;;;;;\n"
+    result, name = check_upload("mon annuaire.csv", (header + good + bad).encode("utf-8"))
+    assert result.refused and name == "annuaire.csv"
+    [problem] = [p for p in result.problems if p.blocking]
+    assert problem.line == 3 and problem.column == "territoires"
+    assert "ligne 3, colonne territoires" in problem.format("fr") and "44184" in problem.format("fr")
+    result, name = check_upload("ok.csv", (header + good).encode("utf-8"))
+    assert not result.refused, [p.format() for p in result.problems]
+    assert sorted(p.name for p in DATA_DIR.rglob("*")) == before
+    monkeypatch.setenv("MAILLAGE_CONTRIBUTIONS", str(tmp_path))
+    pid = send_upload(Statement("ars", "declaration", "", True), name, (header + good).encode("utf-8"), {})
+    [proposal] = ProposalStore(tmp_path).all()
+    assert proposal.id == pid and proposal.meta["kind"] == "annuaire"
+    assert (proposal.folder / "annuaire.csv").read_text(encoding="utf-8") == header + good
+    with pytest.raises(Exception) as refused:
+        check_upload("x.exe", b"MZ")
+    assert "CSV ou XLSX" in refused.value.message_fr

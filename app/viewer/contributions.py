@@ -188,6 +188,43 @@ def send(statement: Statement, records: list[tuple[str, dict[str, Any]]], kind: 
                           {k: v for k, v in personal.items() if v and v.strip()})
 
 
+def check_upload(filename: str, content: bytes):
+    """An uploaded directory template read and checked by `maillage import` on a copy of the data (nothing of the
+    data changes): the import's result (its problems by line and column), and the name it is kept under."""
+    import dataclasses
+    import shutil
+    import tempfile
+
+    from graph_builder.contributions.review import import_upload
+    from graph_builder.contributions.store import MAX_UPLOAD_BYTES
+    from graph_builder.pipeline import Settings
+
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ProposalError("envoyez un modèle d'annuaire rempli, en CSV ou XLSX",
+                            "send a filled directory template, as CSV or XLSX")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ProposalError(f"fichier trop volumineux ({len(content)} octets, {MAX_UPLOAD_BYTES} au plus)",
+                            f"file too large ({len(content)} bytes, at most {MAX_UPLOAD_BYTES})")
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="maillage-annuaire-") as folder:
+        data = Path(folder) / settings.data_dir.name
+        shutil.copytree(settings.data_dir, data, ignore=shutil.ignore_patterns("templates"))
+        upload = Path(folder) / f"annuaire{suffix}"  # the visitor's file name is never used as a path
+        upload.write_bytes(content)
+        return import_upload(upload, dataclasses.replace(settings, data_dir=data), "contribution-envoi"), \
+            f"annuaire{suffix}"
+
+
+def send_upload(statement: Statement, name: str, content: bytes, personal: dict[str, str]) -> str:
+    """Keep an uploaded directory as a proposal: the file as sent, and the statement's contribution document."""
+    from graph_builder.contributions.records import contribution_document, dump
+
+    return store().submit(
+        lambda ident: dump({"source_document": [contribution_document(ident, statement, name, today())]}),
+        statement.as_meta("annuaire"), {k: v for k, v in personal.items() if v and v.strip()}, files={name: content})
+
+
 def reopen() -> None:
     """Open the graph again after a publication: the next page shows the rebuilt graph."""
     from app.viewer import ui, warmup

@@ -18,7 +18,8 @@ from graph_builder.contributions.store import ProposalError
 
 KINDS = {"coordination": ("Une coordination (ASV, CLS, CLSM…)", "A coordination (ASV, CLS, CLSM…)"),
          "experience": ("Une expérience de terrain", "A field experience"),
-         "actor": ("Une structure (acteur)", "A structure (actor)")}
+         "actor": ("Une structure (acteur)", "A structure (actor)"),
+         "annuaire": ("Un annuaire rempli (modèle CSV ou XLSX)", "A filled directory (CSV or XLSX template)")}
 NEW = c.NEW
 g = graph()
 problems = st.session_state.get("contrib.problems", {})
@@ -103,7 +104,11 @@ st.markdown(t("Déclarez une coordination, une expérience ou une structure que 
 target = st.query_params.get("corriger", "")
 before = None
 if target:
-    kind_, _, ident_ = target.partition("/")
+    path_, _, ident_ = target.partition("/")  # a card's short IRI: the record kind's path segment, then its id
+    from graph_builder.kinds import load_schema
+
+    kind_ = next((name for name, spec in load_schema().kinds.items() if spec.path == path_ and name in KINDS), "")
+    target = f"{kind_}/{ident_}"
     from graph_builder.contributions.review import current_record
     from graph_builder.pipeline import Settings
 
@@ -173,6 +178,16 @@ elif kind == "experience":
     if target:
         values["id"] = target.partition("/")[2]
     records = c.experience_records(values)
+elif kind == "annuaire":
+    st.header(t("L'annuaire", "The directory"))
+    st.markdown(t("Un tableau rempli selon l'un des modèles d'annuaire (coordinations, acteurs, participations, "
+                  "expériences, quartiers prioritaires : `data/templates/directories/`), lu par le même import que "
+                  "`maillage import` ; chaque ligne à corriger est signalée par son numéro et sa colonne.",
+                  "A spreadsheet filled in after one of the directory templates, read by the same import as "
+                  "`maillage import`; each line to fix is told by its number and column."))
+    uploaded = st.file_uploader(t("Fichier CSV ou XLSX", "CSV or XLSX file"), type=["csv", "xlsx"],
+                                key=key("annuaire.file"))
+    records = []
 else:
     st.header(t("La structure", "The structure"))
     values = {"label": text("actor.label", "Nom", "Name"),
@@ -215,10 +230,43 @@ with st.expander(t("Vous joindre (facultatif, jamais publié)", "How to reach yo
     person = {"name": st.text_input(t("Votre nom", "Your name"), key=key("personal.name")),
               "email": st.text_input(t("Votre courriel", "Your e-mail"), key=key("personal.email"))}
 
+if kind == "annuaire":
+    statement = Statement(structure or "", source_kind or "", source_value, licence, role,
+                          structure_label=actors("fr").get(structure or "", ""))
+    content = uploaded.getvalue() if uploaded is not None else None
+    for problem in statement.problems():
+        st.error(md(problem.message(lang())))
+    if content is not None and st.button(t("Vérifier", "Check"), key=key("check")):
+        try:
+            result, name = c.check_upload(uploaded.name, content)
+        except ProposalError as error:
+            st.error(md(error.message(lang())))
+        else:
+            for problem in result.problems:
+                (st.error if problem.blocking else st.warning)(md(problem.format(lang())))
+            if not result.refused:
+                st.session_state["contrib.upload"] = (content, name)
+    kept = st.session_state.get("contrib.upload")
+    ready = kept is not None and content is not None and kept[0] == content and not statement.problems()
+    if ready:
+        st.success(t("Annuaire conforme : vous pouvez l'envoyer.", "The directory conforms: you can send it."))
+    if st.button(t("Envoyer", "Send"), disabled=not ready, type="primary", key=key("send")):
+        sent = st.session_state.setdefault("contrib.sent", [])
+        if not c.allowed(sent):
+            st.error(t("Trop de propositions envoyées depuis cette session : réessayez dans quelques minutes.",
+                       "Too many proposals sent from this session: try again in a few minutes."))
+        else:
+            ident = c.send_upload(statement, kept[1], kept[0], person)
+            sent.append(time.time())
+            st.success(t(f"Merci ! Annuaire {ident} envoyé : il sera relu avant publication.",
+                         f"Thank you! Directory {ident} sent: it will be reviewed before publication."))
+    st.stop()
 revises = list(before.get("source", [])) if before else []
 revises = [revises] if isinstance(revises, str) else revises
+declared = {r[1]["id"]: r[1]["label"] for r in records if r[0] == "actor" and r[1].get("id")}
 statement = Statement(structure or "", source_kind or "", source_value, licence, role,
-                      {"kind": kind, "id": target.partition("/")[2]} if target else None, revises)
+                      {"kind": kind, "id": target.partition("/")[2]} if target else None, revises,
+                      declared.get(structure or "") or actors("fr").get(structure or "", ""))
 try:
     proposal = c.proposal_text(statement, records)
 except ProposalError as error:

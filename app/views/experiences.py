@@ -3,6 +3,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
+from app.viewer.model import short
 from app.viewer.text import md
 from app.viewer.ui import (
     entity_link,
@@ -68,3 +69,5 @@ else:
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)
+    st.page_link("views/contribuer.py", label=t("Proposer une correction", "Suggest a correction"), icon=":material/edit:",
+                 query_params={"corriger": short(one.iri)})

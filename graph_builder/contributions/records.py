@@ -48,18 +48,20 @@ class Statement:
     role: str = ""  # the contributor's role in the structure (« coordinatrice du CLS »): never a name
     target: dict[str, str] | None = None  # {"kind", "id"} of the record a correction changes
     revises: list[str] = field(default_factory=list)  # the sources of that record
+    structure_label: str = ""  # the structure's name, for the contribution's title (« Contribution de … du … »)
 
     def as_meta(self, kind: str) -> dict[str, Any]:
         return {"kind": kind, "structure": self.structure, "source": {"kind": self.source_kind,
                 "value": self.source_value}, "licence": LICENCE_URL, "licence_accepted": self.licence_accepted,
-                "role": self.role, "target": self.target, "revises": self.revises}
+                "role": self.role, "target": self.target, "revises": self.revises,
+                "structure_label": self.structure_label}
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> Statement:
         source = meta.get("source") or {}
         return cls(meta.get("structure", ""), source.get("kind", ""), source.get("value", ""),
                    bool(meta.get("licence_accepted")), meta.get("role", ""), meta.get("target"),
-                   list(meta.get("revises") or []))
+                   list(meta.get("revises") or []), meta.get("structure_label", ""))
 
     def problems(self) -> list[Problem]:
         """What is missing or wrong in the statement, located on its field (« structure », « source », « licence »)."""
@@ -92,12 +94,27 @@ class Statement:
         return found
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def contribution_title(structure: str, submitted: str) -> tuple[str, str]:
+    """« Contribution de <structure> du 6 décembre 2026 », and in English: how every page names the source."""
+    day = dt.date.fromisoformat(submitted)
+    return (f"Contribution de {structure} du {day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} "
+            f"{day.year}", f"Contribution from {structure} of {day.day} {MONTHS_EN[day.month - 1]} {day.year}")
+
+
 def contribution_document(ident: str, statement: Statement, title: str, submitted: str,
                           accepted_at: str | None = None) -> dict[str, Any]:
     """The contribution's source_document record (PROV-O: attributed, derived, generated once accepted)."""
+    fr, en = contribution_title(statement.structure_label.strip() or statement.structure.strip() or "?", submitted)
     document: dict[str, Any] = {
         "id": source_id(ident),
-        "title": f"Contribution : {title}",
+        "title": fr,
+        "title_en": en,
         "document_type": "contribution",
         "date": submitted,
         "language": "fr",
@@ -108,8 +125,8 @@ def contribution_document(ident: str, statement: Statement, title: str, submitte
         document["derived_from"] = [statement.source_value.strip()]
     citation = DECLARATION if statement.source_kind == "declaration" else statement.source_value.strip()
     document["bibliographic_citation"] = citation
-    if statement.role.strip():
-        document["description"] = [f"Proposée par : {statement.role.strip()}."]
+    document["description"] = [f"Proposition : {title}."] + (
+        [f"Proposée par : {statement.role.strip()}."] if statement.role.strip() else [])
     if statement.revises:
         document["revises"] = list(statement.revises)
     if accepted_at:

@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from graph_builder.contributions.records import dump, now_utc, plain, source_id
-from graph_builder.contributions.store import Proposal, ProposalError, ProposalStore
+from graph_builder.contributions.store import UPLOAD_NAMES, Proposal, ProposalError, ProposalStore
 from graph_builder.files import atomic_write
 from graph_builder.pipeline import Settings
 from graph_builder.problems import Problem
@@ -44,6 +44,8 @@ def accept(store: ProposalStore, ident: str, reviewer: str, settings: Settings,
         if proposal.status not in ("pending", "changes"):
             store.decide(ident, "accepted", reviewer)  # raises: already decided
         accepted_at = now_utc()
+        if proposal.meta.get("kind") == "annuaire":
+            return _accept_directory(store, proposal, reviewer, settings, rebuild, accepted_at)
         target = published_path(settings, ident)
         atomic_write(target, accepted_text(proposal, accepted_at).encode("utf-8"))
         try:
@@ -59,6 +61,40 @@ def accept(store: ProposalStore, ident: str, reviewer: str, settings: Settings,
                 f"({len(problems)} problem(s)): ask for a change")
         return store.decide(ident, "accepted", reviewer, extra={"accepted_at": accepted_at,
                                                                  "published": f"{FOLDER}/{target.name}"})
+
+
+def upload_of(proposal: Proposal) -> Path:
+    return next(proposal.folder / name for name in UPLOAD_NAMES if (proposal.folder / name).is_file())
+
+
+def import_upload(path: Path, settings: Settings, name: str):
+    """An uploaded directory through `maillage import` itself (CC BY 4.0, the contribution's licence)."""
+    from graph_builder.sources.importer import import_files
+
+    return import_files([path], settings, name=name, license="CC-BY-4.0")
+
+
+def _accept_directory(store: ProposalStore, proposal: Proposal, reviewer: str, settings: Settings,
+                      rebuild: Callable[[], list[Problem]], accepted_at: str) -> Proposal:
+    """An uploaded directory joins data/directories/ as `maillage import` stores it, then the graph is rebuilt."""
+    result = import_upload(upload_of(proposal), settings, source_id(proposal.id))
+    if result.refused:
+        raise ProposalError(f"l'annuaire {proposal.id} n'est plus importable : {len(result.problems)} problème(s)",
+                            f"directory {proposal.id} no longer imports: {len(result.problems)} problem(s)")
+    written = [settings.data_dir / "directories" / f"{c.name}.{ext}" for c in result.written for ext in ("csv", "yaml")]
+    try:
+        problems = rebuild()
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    if problems:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ProposalError(f"l'annuaire {proposal.id} n'est pas publiable en l'état", f"directory {proposal.id} "
+                            "cannot be published as it is")
+    return store.decide(proposal.id, "accepted", reviewer, extra={"accepted_at": accepted_at,
+                        "published": ", ".join(f"directories/{p.name}" for p in written)})
 
 
 def reject(store: ProposalStore, ident: str, reviewer: str, reason: str) -> Proposal:

@@ -47,7 +47,10 @@ STATUSES = {
 # Limits of what one proposal may hold: a coordination with its participations is a few kilobytes.
 MAX_RECORDS_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 10_000
-MAX_PERSONAL_CHARS = 320  # an e-mail address's longest legal length
+MAX_PERSONAL_CHARS = 320
+# A filled directory template (CSV or XLSX) sent from the page: kept under one of these names.
+UPLOAD_NAMES = ("annuaire.csv", "annuaire.xlsx")
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # an e-mail address's longest legal length
 # Control characters have no place in a text field (tab and newline excepted); they would hide text on screen.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -136,7 +139,7 @@ class ProposalStore:
 
     # -- sending ---------------------------------------------------------------------------------------
     def submit(self, records: Callable[[str], str], meta: dict[str, Any], personal: dict[str, str] | None = None,
-               _pause: Callable[[str], None] | None = None) -> str:
+               _pause: Callable[[str], None] | None = None, files: dict[str, bytes] | None = None) -> str:
         """Keep a proposal: its records' YAML (`records(id)`, which cites the id), its metadata and the
         contributor's personal data. Returns its id.
 
@@ -157,6 +160,10 @@ class ProposalStore:
             full = {**meta, "format": FORMAT, "id": ident, "submitted_at": _now(), "status": "pending",
                     "decisions": []}
             _write_new(work / "records.yaml", data)
+            for name, content in (files or {}).items():  # an uploaded directory, as sent
+                if name not in UPLOAD_NAMES or len(content) > MAX_UPLOAD_BYTES:
+                    raise ProposalError(f"fichier joint refusé : {name}", f"attached file refused: {name}")
+                _write_new(work / name, content)
             if _pause:
                 _pause("records")
             if personal:
