@@ -25,6 +25,7 @@ from graph_builder.problems import Problem
 
 # How many proposals one session may send, and in how long (a person sends a few; a script, hundreds).
 RATE_LIMIT, RATE_WINDOW_S = 5, 600
+CHECK_LIMIT = 30  # checks per session in the same window: each costs a second or two of the server's time
 # The fields each page's form offers, in order (the record kinds' names; `porteur`, `cosignataires` and the new
 # structure's fields are the form's own: they become participations and an actor record).
 LINES = re.compile(r"\s*\n\s*")
@@ -153,10 +154,10 @@ def by_field(problems: list[Problem]) -> dict[str, list[Problem]]:
     return found
 
 
-def allowed(sent_at: list[float], now: float | None = None) -> bool:
-    """Whether a session that sent at `sent_at` may send again now."""
+def allowed(sent_at: list[float], now: float | None = None, limit: int = RATE_LIMIT) -> bool:
+    """Whether a session that sent (or checked) at `sent_at` may do it again now."""
     now = time.time() if now is None else now
-    return sum(1 for moment in sent_at if now - moment < RATE_WINDOW_S) < RATE_LIMIT
+    return sum(1 for moment in sent_at if now - moment < RATE_WINDOW_S) < limit
 
 
 def store() -> ProposalStore:

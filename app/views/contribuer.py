@@ -81,6 +81,16 @@ def actors(language: str) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
 
+def sent_within_limit() -> list[float] | None:
+    """The session's sending times, or None (and said so) when it sent too many lately."""
+    sent = st.session_state.setdefault("contrib.sent", [])
+    if c.allowed(sent):
+        return sent
+    st.error(t("Trop de propositions envoyées depuis cette session : réessayez dans quelques minutes.",
+               "Too many proposals sent from this session: try again in a few minutes."))
+    return None
+
+
 def new_structure(prefix: str) -> c.NewStructure:
     st.markdown(t("**Nouvelle structure**", "**New structure**"))
     label = text(f"{prefix}.label", "Nom de la structure", "Structure's name")
@@ -237,7 +247,12 @@ if kind == "annuaire":
     for problem in statement.problems():
         st.error(md(problem.message(lang())))
     if content is not None and st.button(t("Vérifier", "Check"), key=key("check")):
+        checks = st.session_state.setdefault("contrib.checks", [])
         try:
+            if not c.allowed(checks, limit=c.CHECK_LIMIT):
+                raise ProposalError("trop de vérifications depuis cette session : réessayez dans quelques minutes",
+                                    "too many checks from this session: try again in a few minutes")
+            checks.append(time.time())
             result, name = c.check_upload(uploaded.name, content)
         except ProposalError as error:
             st.error(md(error.message(lang())))
@@ -251,11 +266,7 @@ if kind == "annuaire":
     if ready:
         st.success(t("Annuaire conforme : vous pouvez l'envoyer.", "The directory conforms: you can send it."))
     if st.button(t("Envoyer", "Send"), disabled=not ready, type="primary", key=key("send")):
-        sent = st.session_state.setdefault("contrib.sent", [])
-        if not c.allowed(sent):
-            st.error(t("Trop de propositions envoyées depuis cette session : réessayez dans quelques minutes.",
-                       "Too many proposals sent from this session: try again in a few minutes."))
-        else:
+        if (sent := sent_within_limit()) is not None:
             ident = c.send_upload(statement, kept[1], kept[0], person)
             sent.append(time.time())
             st.success(t(f"Merci ! Annuaire {ident} envoyé : il sera relu avant publication.",
@@ -281,6 +292,13 @@ if before is not None:
 
 def check() -> None:
     """The proposal checked by the build's rules; its problems kept by field for the next run."""
+    checks = st.session_state.setdefault("contrib.checks", [])
+    if not c.allowed(checks, limit=c.CHECK_LIMIT):
+        st.session_state["contrib.error"] = t("Trop de vérifications depuis cette session : réessayez dans quelques "
+                                              "minutes.", "Too many checks from this session: try again in a few "
+                                              "minutes.")
+        return
+    checks.append(time.time())
     try:
         result = c.check(statement, proposal, target, g.store.store if hasattr(g.store, "store") else None)
     except ProposalError as error:
@@ -307,11 +325,7 @@ if checked and checked[0] == proposal and not checked[1]:
 elif ready:
     st.success(t("Proposition conforme : vous pouvez l'envoyer.", "The proposal conforms: you can send it."))
 if right.button(t("Envoyer", "Send"), disabled=not ready, type="primary", key=key("send")):
-    sent = st.session_state.setdefault("contrib.sent", [])
-    if not c.allowed(sent):
-        st.error(t("Trop de propositions envoyées depuis cette session : réessayez dans quelques minutes.",
-                   "Too many proposals sent from this session: try again in a few minutes."))
-    else:
+    if (sent := sent_within_limit()) is not None:
         try:
             ident = c.send(statement, records, kind if not target else "correction", person)
         except ProposalError as error:

@@ -3,9 +3,9 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
-from app.viewer.model import short
 from app.viewer.text import md
 from app.viewer.ui import (
+    correction_link,
     entity_link,
     entity_links,
     graph,
@@ -69,5 +69,4 @@ else:
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)
-    st.page_link("views/contribuer.py", label=t("Proposer une correction", "Suggest a correction"), icon=":material/edit:",
-                 query_params={"corriger": short(one.iri)})
+    correction_link(one.iri)

@@ -523,7 +523,7 @@ def _checked(settings: Settings, state: BuildState, reading: _Reading, built: Bu
              delta: _Delta) -> tuple[list[Problem], Graph, set[str]]:
     """Every problem of the data after the edit (the report's new results and their focus nodes with them)."""
     outcome, focus = validate_around(settings, delta.store, delta.deleted, delta.added, delta.subjects, built,
-                               reading.inputs.schema)
+                                     reading.inputs.schema)
     try:
         checked = referential_problems(settings, ReferentialCheck(settings.cache, settings.ontology_dir,
                                                                   settings.shapes_dir))
