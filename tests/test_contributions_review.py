@@ -18,7 +18,7 @@ from graph_builder.contributions import review, reviewers
 from graph_builder.contributions.records import Statement, render, today
 from graph_builder.contributions.store import ProposalStore
 from maillage.cli.main import main
-from tests.conftest import EPOCH
+from tests.conftest import EPOCH, with_places
 from tests.test_contributions import STATEMENT, cls_records, send
 
 PASSWORD = "correct horse battery staple"
@@ -185,9 +185,11 @@ def test_correction_keeps_the_earlier_record_and_source(published, quads):
 
 def test_personal_data_never_public_and_forgotten(published, tmp_path):
     data, out, store, (cls, fixed) = published
-    # N-Triples holds every public triple, CSV every table: the other formats serialise the same triples.
-    exported = CliRunner().invoke(main, ["export", "--from", str(out), "--out", str(tmp_path / "export"),
-                                         "--formats", "ntriples,csv"])
+    # Every format, exported from the build without the referential's 420,000 quads of places (no personal data
+    # there; serialising them is what an export of the whole build spends its time on).
+    (tmp_path / "small").mkdir()
+    small = with_places(out, set(), tmp_path / "small")
+    exported = CliRunner().invoke(main, ["export", "--from", str(small), "--out", str(tmp_path / "export")])
     assert exported.exit_code == 0, exported.output
     public = [out / "maillage-public.ttl", *(p for p in (tmp_path / "export").rglob("*") if p.is_file()),
               *(data / "contributions").iterdir()]
