@@ -71,7 +71,7 @@ def _title(records: str) -> str:
     found = records_of(records)
     if not found:
         return ""
-    kind, data = found[0]
+    kind, data = found[-1]  # the proposed record itself, after the structure declared with it
     return f"{kind} {data.get('id', '')} — {data.get('label', '')}"
 
 
