@@ -21,26 +21,34 @@ def page(app, tmp_path, monkeypatch):
     return lambda name="contribuer", **params: app(name, **params)
 
 
+def _widget(at, key: str):
+    """The form's widget of `key`, or None while the page does not show it yet."""
+    for kind in ("text_input", "text_area", "selectbox", "multiselect", "checkbox", "radio"):
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            return found[0]
+    return None
+
+
 def fill(at, values: dict):
-    """Set the form's fields (keys without the `contrib.` prefix), each followed by a run, as a visitor would."""
+    """Set the form's fields (keys without the `contrib.` prefix) as a visitor would; the page runs only when a
+    field it does not show yet is reached (one that appears after a choice, a search's matches)."""
     for name, value in values.items():
         key = f"contrib.{name}"
-        if name.endswith(".search") or isinstance(value, str) and not any(s.key == key for s in at.selectbox):
-            widget = next((w for w in [*at.text_input, *at.text_area] if w.key == key), None)
-            if widget is not None:
-                widget.input(value).run()
-                continue
+        widget = _widget(at, key)
+        if widget is None or name.endswith("territories") or name.endswith("places") or name.endswith("based_in"):
+            at.run()  # the choices depend on what was typed before
+            widget = _widget(at, key)
         if isinstance(value, list):
-            widget = at.multiselect(key=key)
             for item in value:
                 widget.select(item)
-            widget.run()
         elif isinstance(value, bool):
-            at.checkbox(key=key).check().run() if value else at.checkbox(key=key).uncheck().run()
-        elif any(s.key == key for s in at.selectbox):
-            at.selectbox(key=key).select(value).run()
+            widget.check() if value else widget.uncheck()
+        elif hasattr(widget, "input"):
+            widget.input(value)
         else:
-            at.radio(key=key).set_value(value).run()
+            widget.set_value(value)
+    at.run()
     assert not at.exception, at.exception
     return at
 
