@@ -65,6 +65,13 @@ personal = proposal.personal()
 if personal:
     st.caption(t("Contact (privé) : ", "Contact (private): ") + md(" ".join(personal.values())))
 st.code(proposal.records, language="yaml")  # text shown as text
+if proposal.meta.get("kind") == "annuaire":
+    upload = review.upload_of(proposal)
+    if upload.suffix == ".csv":
+        st.code(upload.read_text(encoding="utf-8", errors="replace")[:20000], language=None)
+    else:
+        st.caption(t(f"Classeur joint : {upload.name} ({upload.stat().st_size} octets)",
+                     f"Attached workbook: {upload.name} ({upload.stat().st_size} bytes)"))
 if statement.target:
     from graph_builder.pipeline import Settings
 

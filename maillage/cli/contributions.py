@@ -146,6 +146,9 @@ def show(ident, store_dir, reviewers_file, reviewer, out_dir, data_dir, ontology
         out.print(f"[bold]{label[0 if fr else 1]}[/bold] : {value}" if fr else f"[bold]{label[1]}[/bold]: {value}",
                   highlight=False)
     out.print(proposal.records, markup=False, highlight=False)
+    if meta.get("kind") == "annuaire" and review.upload_of(proposal).suffix == ".csv":
+        out.print(review.upload_of(proposal).read_text(encoding="utf-8", errors="replace"), markup=False,
+                  highlight=False)
     if statement.target:
         before = review.current_record(settings, statement.target["kind"], statement.target["id"])
         after = next((data for kind, data in records_of(proposal.records) if kind == statement.target["kind"]), {})
