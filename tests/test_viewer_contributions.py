@@ -154,6 +154,11 @@ def test_problem_fields_and_rate_limit():
 def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     monkeypatch.setattr(reviewers, "FIRST_DELAY_S", 0.05)
     reviewers.Reviewers(tmp_path / "store" / "relecteurs.json").add("alice", PASSWORD)
+    from app.viewer.contributions import send_upload
+    from graph_builder.contributions.records import Statement
+
+    send_upload(Statement("ars", "declaration", "", True), "annuaire.csv", b"code;nom;communes\n<b>x</b>;y;z\n",
+                {"email": "camille@exemple.fr"})
     at = page("relecture")
     assert not at.selectbox  # nothing of the queue before signing in
     at.text_input[0].input("alice")
@@ -166,6 +171,8 @@ def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert any("Connecté(e) : alice" in c.value for c in at.caption)
+    assert any("<b>x</b>;y;z" in c.value for c in at.code)  # the uploaded directory, as text
+    assert any("camille@exemple.fr" in c.value.replace("\u2060", "") for c in at.caption)  # for reviewers only
 
 
 def test_cards_link_to_a_prefilled_correction(app):
