@@ -206,3 +206,16 @@ def test_personal_data_never_public_and_forgotten(published, tmp_path):
     for path in store.root.rglob("*"):
         if path.is_file():
             assert EMAIL.encode() not in path.read_bytes() and NAME.encode() not in path.read_bytes(), path
+
+
+def test_queries_name_the_contribution_as_the_source(published, quads):
+    """The query library's « where does each fact come from » answers with the contribution, by its title."""
+    from maillage.stores import open_store
+    from tests.conftest import run_query
+
+    data, out, store, (cls, fixed) = published
+    graph = ox.Store()
+    graph.extend(quads)  # the contributions' graphs and their description in the metadata graph
+    rows = run_query(open_store(graph), "sources_of_entity", entity=f"{ID}coordination/cls-grenoble")
+    assert rows and {row["title"] for row in rows} == {f"Contribution de Ville de Grenoble du {contribution_day(cls)}"}
+    assert {row["graph"] for row in rows} == {f"{ID}graph/contribution-{cls}"}
