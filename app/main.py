@@ -28,6 +28,8 @@ pages = [
     st.Page("views/reseau.py", title=t("Réseau", "Network"), url_path="reseau"),
     st.Page("views/requetes.py", title=t("Requêtes", "Queries"), url_path="requetes"),
     st.Page("views/qualite.py", title=t("Qualité et sources", "Quality and sources"), url_path="qualite"),
+    st.Page("views/contribuer.py", title=t("Contribuer", "Contribute"), url_path="contribuer"),
+    st.Page("views/relecture.py", title=t("Relecture", "Review"), url_path="relecture"),
 ]
 page = st.navigation(pages)  # before the graph is open: the view shown meanwhile links to the pages
 try:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from rdflib import URIRef
 
-SCALAR_TYPES = frozenset({"text", "string", "integer", "decimal", "boolean", "url", "duration", "date"})
+SCALAR_TYPES = frozenset({"text", "string", "integer", "decimal", "boolean", "url", "duration", "date", "datetime"})
 VALUE_TYPES = SCALAR_TYPES | {"concept", "ref", "nested"}
 
 

@@ -116,6 +116,12 @@ def sources_link(iri: str) -> None:
     """A link to the Qualité et sources page, showing where each fact about the entity comes from."""
     st.page_link("views/qualite.py", label=t("D'où vient chaque fait de cette fiche", "Where each fact of this card comes from"),
                  query_params={"id": short(iri)})
+
+
+def correction_link(iri: str) -> None:
+    """A link to the page Contribuer, its form pre-filled with the card's record (a proposed correction)."""
+    st.page_link("views/contribuer.py", label=t("Proposer une correction", "Suggest a correction"), icon=":material/edit:",
+                 query_params={"corriger": short(iri)})
 def paged(items: list, per_page: int, param: str = "page", label: tuple[str, str] = ("Page", "Page")) -> list:
     """One page of `items`, `per_page` long, chosen in a field shown when there are more (kept in the URL,
     query parameter `param`): a browser draws tens of cards in a fraction of a second, thousands in a minute."""

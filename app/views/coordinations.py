@@ -6,6 +6,7 @@ from app.viewer.actors import timeline
 from app.viewer.answers import nothing_found
 from app.viewer.text import chronological, date_text, md, period_text, upper_first
 from app.viewer.ui import (
+    correction_link,
     entity_link,
     entity_links,
     graph,
@@ -103,3 +104,4 @@ else:
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)
+    correction_link(one.iri)

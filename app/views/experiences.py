@@ -7,6 +7,7 @@ from app.viewer.answers import nothing_found
 from app.viewer.model import short
 from app.viewer.text import date_text, md
 from app.viewer.ui import (
+    correction_link,
     entity_link,
     entity_links,
     graph,
@@ -76,3 +77,4 @@ else:
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
     sources_link(one.iri)
+    correction_link(one.iri)

@@ -34,6 +34,7 @@ YEAR = re.compile(r"^\d{4}$")
 YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INTEGER = re.compile(r"^[+-]?\d+$")
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")  # UTC, to the second
 
 
 NOT_SLUG = re.compile(r"[^A-Za-z0-9/]+")
@@ -416,6 +417,16 @@ class RecordConverter:
             return Literal(str(item), datatype=XSD.duration)
         if t == "date":
             return self._date(item, bad)
+        if t == "datetime":
+            text = str(item).strip()
+            try:
+                if not DATETIME.match(text):
+                    raise ValueError(text)
+                dt.datetime.fromisoformat(text)
+            except ValueError:
+                return bad("une date et heure UTC AAAA-MM-JJTHH:MM:SSZ est attendue",
+                           "a UTC date and time YYYY-MM-DDTHH:MM:SSZ is expected")
+            return Literal(text, datatype=XSD.dateTime)
         if t == "concept":
             return self._concept(record, entry.label, fname, spec, item)
         if t == "ref":

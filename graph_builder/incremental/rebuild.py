@@ -522,8 +522,8 @@ def _delta(settings: Settings, out_dir: Path, state: BuildState, changed: list[U
 def _checked(settings: Settings, state: BuildState, reading: _Reading, built: Built,
              delta: _Delta) -> tuple[list[Problem], Graph, set[str]]:
     """Every problem of the data after the edit (the report's new results and their focus nodes with them)."""
-    outcome, focus = _validate(settings, delta.store, delta.deleted, delta.added, delta.subjects, built,
-                               reading.inputs.schema)
+    outcome, focus = validate_around(settings, delta.store, delta.deleted, delta.added, delta.subjects, built,
+                                     reading.inputs.schema)
     try:
         checked = referential_problems(settings, ReferentialCheck(settings.cache, settings.ontology_dir,
                                                                   settings.shapes_dir))
@@ -623,7 +623,7 @@ def _as_stored(quads: Iterable[ox.Quad]) -> ox.Store:
     return store
 
 
-def _validate(settings: Settings, store: ox.Store, deleted: set, added: list, changed: set, built: Built, schema):
+def validate_around(settings: Settings, store: ox.Store, deleted: set, added: list, changed: set, built: Built, schema):
     """SHACL on the records the delta may affect, over their neighbourhood with the delta applied."""
     graph_iri = settings.graph_iri
     skip = {ox.NamedNode(str(graph_iri(name))) for name in ("ontology", "metadata")}

@@ -20,6 +20,7 @@ EXAMPLES = {
     "url": '"https://…"',
     "duration": '"P3Y"',
     "date": '"2015-06"',
+    "datetime": '"2026-12-06T14:30:00Z"',
 }
 
 

@@ -1,0 +1,94 @@
+"""A proposal checked before it is sent: the build's own steps, on the proposal and its neighbourhood.
+
+The proposal's records are read, placed and converted with every record of the data (references resolve as
+in a build), then validated by the build's SHACL shapes over the neighbourhood an incremental rebuild would
+validate (`incremental.rebuild.validate_around`), extracted from a store of the built graph: the proposed
+records, what they link to, what links to them, the other coordinations of their territories. The whole
+graph is never validated. Problems come with the build's French and English messages, located on the
+proposal's records and fields.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph_builder.contributions.records import FILE, Statement
+from graph_builder.conversion.records import Built, RecordConverter
+from graph_builder.incremental.rebuild import validate_around
+from graph_builder.pipeline import Settings, read_inputs, read_records
+from graph_builder.problems import Problem, blocking
+from graph_builder.publication.oxigraph_store import TermConverter
+from graph_builder.sources.curated import read_data_file
+from graph_builder.sources.located import ParsedFiles
+
+
+class _Remembered(ParsedFiles):
+    """Parses kept in memory for the process's life: checking a proposal reads only the data files that changed."""
+
+    def _kept(self, key: str):
+        blob = self.fresh.get(key)
+        return pickle.loads(blob) if blob is not None else None  # a copy each time: records are mutated later
+
+
+REMEMBERED = _Remembered()
+
+
+@dataclass
+class Check:
+    problems: list[Problem]
+    seconds: float
+
+    @property
+    def conforms(self) -> bool:
+        """Nothing blocks sending (warnings are allowed)."""
+        return not blocking(self.problems)
+
+    def on(self, record: str | None, field: str | None) -> list[Problem]:
+        return [p for p in self.problems if p.record == record and p.field == field]
+
+
+def check_proposal(settings: Settings, text: str, store: ox.Store, statement: Statement | None = None,
+                   correction: dict[str, str] | None = None, parsed: ParsedFiles | None = None) -> Check:
+    """Every problem of a proposal file (`records.render`'s text), located on its records and fields.
+
+    `store`: the built graph (the build's kept store, or the one the viewer opened). `correction`:
+    {"kind", "id"} of the record a correction describes again; any other proposed id must be new."""
+    started = time.perf_counter()
+    problems = list(statement.problems()) if statement else []
+    inputs = read_inputs(settings)
+    with tempfile.TemporaryDirectory(prefix="maillage-proposition-") as folder:
+        path = Path(folder) / "proposition.yaml"
+        path.write_text(text, encoding="utf-8")
+        proposed, reading = read_data_file(path, FILE)
+    problems += reading
+    records, _data_problems, places = read_records(settings, parsed or REMEMBERED)
+    existing = {(r.kind, str(r.data.get("id"))) for r in records}
+    for record in proposed:
+        key = (record.kind, str(record.data.get("id")))
+        is_target = correction is not None and key == (correction.get("kind"), correction.get("id"))
+        if record.kind != "source_document" and key in existing and not is_target:
+            problems.append(Problem(FILE, record.line, f"{record.kind} {key[1]}", "id",
+                                    f"l'identifiant « {key[1]} » existe déjà : choisissez-en un autre, ou proposez "
+                                    "une correction de la fiche existante",
+                                    f"id '{key[1]}' already exists: choose another, or propose a correction of the "
+                                    "existing card"))
+    converter = RecordConverter(inputs.schema, inputs.vocabulary, settings.base, places, Built())
+    entries = converter.place(records + proposed)
+    mine = [entry for entry in entries if entry.record.file == FILE]
+    converter.check_official_territories(mine)
+    built = converter.convert(entries, only=mine)
+    problems += [p for p in built.problems if p.file == FILE]
+    if not blocking(problems):  # SHACL reads only records the builder could convert
+        terms = TermConverter()
+        added = [q for name, graph in built.graphs.items() for q in terms.quads(graph, settings.graph_iri(name))]
+        changed = {ox.NamedNode(str(entry.iri)) for entry in mine}
+        outcome, _focus = validate_around(settings, store, set(), added, changed, built, inputs.schema)
+        mine_iris = {str(entry.iri) for entry in mine}
+        problems += [p for p in outcome.problems if p.file == FILE or p.focus in mine_iris]
+    return Check(sorted(set(problems)), time.perf_counter() - started)
