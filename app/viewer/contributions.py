@@ -230,8 +230,7 @@ def reopen() -> None:
     """Open the graph again after a publication: the next page shows the rebuilt graph."""
     from app.viewer import ui, warmup
 
-    with warmup._LOCK:
-        warmup._OPENINGS.pop(warmup.out_dir(), None)
+    warmup.forget(warmup.out_dir())
     ui.viewer.clear()
 
 

@@ -204,6 +204,13 @@ _OPENINGS: dict[str, Opening] = {}
 _LOCK = threading.Lock()
 
 
+def forget(out_dir: str) -> None:
+    """Drop the opening of `out_dir`: the next `begin` opens the graph again (a build published meanwhile, e.g.
+    an accepted contribution)."""
+    with _LOCK:
+        _OPENINGS.pop(out_dir, None)
+
+
 def begin(out_dir: str, imports: bool = True) -> Opening:
     """The opening of `out_dir` (MAILLAGE_OUT), started on the first call of the process; a failed one
     (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph. `imports`: the
