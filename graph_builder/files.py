@@ -22,6 +22,15 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def sync(path: Path) -> None:
+    """fsync a file, or a directory (its entries: the renames and creations done in it)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def stderr_tail(done: subprocess.CompletedProcess) -> str:
     return done.stderr.strip()[-300:]
 

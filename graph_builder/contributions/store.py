@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_builder.constants import PROJECT_ROOT
+from graph_builder.files import sync
 from graph_builder.problems import BilingualError
 
 DEFAULT_ROOT = PROJECT_ROOT / "contributions"
@@ -94,13 +95,6 @@ def _write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
     finally:
         os.close(fd)
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _json(value: Any) -> bytes:
@@ -171,13 +165,13 @@ class ProposalStore:
             _write_new(work / "proposal.json", _json(full))
             if _pause:
                 _pause("meta")
-            _fsync_dir(work)
+            sync(work)
             try:
                 os.rename(work, self.proposals / ident)
             except OSError:  # that id was taken meanwhile (or exists): draw another
                 shutil.rmtree(work, ignore_errors=True)
                 continue
-            _fsync_dir(self.proposals)
+            sync(self.proposals)
             return ident
 
     def sweep(self, older_than_s: float = 3600) -> int:
@@ -232,7 +226,7 @@ class ProposalStore:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        _fsync_dir(folder)
+        sync(folder)
 
     def decide(self, ident: str, status: str, reviewer: str, reason: str = "",
                expected: tuple[str, ...] = ("pending", "changes"), extra: dict[str, Any] | None = None) -> Proposal:
@@ -260,6 +254,6 @@ class ProposalStore:
                 personal = proposal.personal()
                 if personal and personal.get("email", "").casefold() == wanted:
                     (proposal.folder / "personal.json").unlink()
-                    _fsync_dir(proposal.folder)
+                    sync(proposal.folder)
                     forgotten.append(proposal.id)
         return forgotten

@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from graph_builder.files import sync
 from graph_builder.problems import BilingualError
 
 GENERATIONS = ".generations"
@@ -187,26 +188,18 @@ def publish(out_dir: Path, path: Path, names: Iterable[str]) -> None:
     folder = out_dir / GENERATIONS
     names = list(names)
     for name in names:  # on disk before any pointer names them: a power cut cannot publish a half-flushed file
-        _sync(path / name)
-    _sync(path)
+        sync(path / name)
+    sync(path)
     reached("complete")
     with contextlib.suppress(OSError):
         _point(folder / PREVIOUS, os.readlink(folder / CURRENT))
     reached("previous")
     _point(folder / CURRENT, path.name)
-    _sync(folder)
+    sync(folder)
     reached("switch")
     for name in names:
         _point(out_dir / name, f"{GENERATIONS}/{CURRENT}/{name}")
-    _sync(out_dir)
+    sync(out_dir)
     reached("links")
     clean(out_dir)
 
-
-def _sync(path: Path) -> None:
-    """fsync a file, or a directory (its entries: the renames done in it)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
