@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_echarts import st_echarts
 
 from app.viewer.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
-from app.viewer.ui import follow_click, graph, lang, open_on_click, t, territory_filter
+from app.viewer.ui import choose, follow_click, graph, lang, open_on_click, t, territory_filter
 
 g = graph()
 st.title(t("Réseau des acteurs", "Network of actors"))
@@ -12,11 +12,11 @@ names = KIND_NAMES[lang()]
 left, right = st.columns(2)
 with left:
     territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
-    kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get,
-                           placeholder=t("Choisissez…", "Choose…"))
+    kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get, select_all=False,
+                           placeholder=choose())
 with right:
     themes = {"": t("(toutes)", "(all)")} | g.choices(g.coordinations | g.experiences, "theme", lang())
-    theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get)
+    theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get, placeholder=choose())
     cap = st.slider(t("Nombre maximal de nœuds (les plus reliés d'abord)", "Most nodes shown (most connected first)"),
                     20, MAX_CAP, DEFAULT_CAP, step=10)
 options, shown, total = view(g, lang(), tuple(kinds), territory, theme or None, cap)
