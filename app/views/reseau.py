@@ -3,8 +3,22 @@
 import streamlit as st
 from streamlit_echarts import st_echarts
 
-from app.viewer.network import CLICK_HANDLER, DEFAULT_CAP, KIND_NAMES, KINDS, MAX_CAP, clicked_page, view
-from app.viewer.ui import choose, follow_click, graph, lang, open_on_click, t, territory_filter
+from app.viewer.model import entity_base
+from app.viewer.network import (
+    CLICK_HANDLER,
+    DEFAULT_CAP,
+    KIND_NAME,
+    KIND_NAMES,
+    KINDS,
+    MAX_CAP,
+    PAGES,
+    clicked_page,
+    legend,
+    named,
+    view,
+)
+from app.viewer.text import md
+from app.viewer.ui import choose, entity_link, follow_click, graph, lang, open_on_click, t, territory_filter
 
 g = graph()
 st.title(t("Réseau des acteurs", "Network of actors"))
@@ -27,5 +41,15 @@ if shown:
     st_echarts(options, events={"click": CLICK_HANDLER}, height="640px", renderer="svg", key="network",
                on_change=lambda: open_on_click("network", clicked_page))
     follow_click()
+    # The picture's key in words and shapes (never colour alone), then its main nodes as text and links: what a
+    # screen reader, or a reader who cannot tell the colours apart, gets of the drawing.
+    st.caption(t("Légende : ", "Key: ") + " ; ".join(f"{char} {shape} : {kind.lower()}" for char, shape, kind in legend(lang())))
+    st.subheader(t("Les nœuds les plus reliés", "The most connected nodes"))
+    for node, label, kind in named(options):
+        text = f"{label} ({KIND_NAME[lang()][kind]})"
+        if kind in PAGES:
+            entity_link(PAGES[kind], entity_base() + node, text)
+        else:
+            st.markdown(md(text))
 else:
     st.info(t("Rien à afficher avec ces filtres.", "Nothing to show with these filters."))
