@@ -13,6 +13,9 @@ st.caption(t(f"Graphe construit le {build.get('builtAt')} ; référentiel territ
              f"(version {build.get('version')})",
              f"Graph built on {build.get('builtAt')}; territorial referential: {build.get('vintage')} "
              f"(version {build.get('version')})"))
+# Where to start first: on a phone, the columns below come one under the other, two screens long.
+st.header(t("Par où commencer", "Where to start"))
+entry_points()
 left, right = st.columns(2)
 with left:
     st.header(t("Entités par type", "Entities by type"))
@@ -38,5 +41,3 @@ if geo is not None:
                  "communes' département); click a circle or a grey dot to open the département's page. "
                  "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
                                              if missing else "")))
-st.header(t("Par où commencer", "Where to start"))
-entry_points()
