@@ -113,15 +113,13 @@ class Fact:
 
 
 def term_labels(viewer: Viewer, iri: str, lang: str = "fr") -> dict[str, str]:
-    """Term IRI -> its label in `lang` (else French, else any) for the properties and values of `iri`'s facts: the
-    graph's labels (ontology, vocabularies, entities), else the endpoint's for standard terms (labels.ttl)."""
-    found: dict[str, list] = {}
-    best: dict[str, int] = {}
-    for term, rank, label in viewer.run("fact_labels", entity=iri):  # by term, the best rank first
-        if best.setdefault(str(term), int(rank)) == int(rank):
-            found.setdefault(str(term), []).append(label)
-    labels = {str(term): label for term, label in standard_labels(lang).items()}
-    return labels | {term: pick(values, lang) for term, values in found.items()}
+    """Term IRI -> its label in `lang` (else in the other) for the properties and values of `iri`'s facts: the
+    graph's labels (ontology, vocabularies, entities: the best rank's first), else the endpoint's for standard terms
+    (labels.ttl)."""
+    found: dict[str, str] = {}
+    for term, _rank, label in viewer.run("fact_labels", entity=iri, lang=lang):  # by term, the best rank first
+        found.setdefault(str(term), str(label))
+    return {str(term): label for term, label in standard_labels(lang).items()} | found
 
 
 def facts(viewer: Viewer, iri: str, lang: str = "fr") -> list[Fact]:
