@@ -502,6 +502,8 @@ def test_fact_labels(seed_store):
     assert labels[("territoire/commune/13001", "1")] == "Aix-en-Provence"
     assert labels[("https://w3id.org/maillage/def/core#territory", "1")] == "territoire d'intervention"
     participation = "coordination/asv-aix-en-provence/participation/assurance-maladie-comite-pilotage"
-    assert labels[(participation, "2")] == "Assurance maladie — Membre du comité de pilotage"
-    english = {(short(r["term"]), r["rank"]): r["label"] for r in run_query(seed_store, "fact_labels", entity=aix, lang="en")}
-    assert english[(participation, "2")] == "Health insurance (Assurance maladie) — Steering committee member"
+    assert labels[(participation, "2")] == "Assurance maladie"
+    assert [r["role"] for r in rows if short(r["term"]) == participation] == ["Membre du comité de pilotage", None]
+    english = {(short(r["term"]), r["rank"]): (r["label"], r["role"])
+               for r in run_query(seed_store, "fact_labels", entity=aix, lang="en")}
+    assert english[(participation, "2")] == ("Health insurance (Assurance maladie)", "Steering committee member")

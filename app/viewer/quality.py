@@ -117,8 +117,8 @@ def term_labels(viewer: Viewer, iri: str, lang: str = "fr") -> dict[str, str]:
     graph's labels (ontology, vocabularies, entities: the best rank's first), else the endpoint's for standard terms
     (labels.ttl)."""
     found: dict[str, str] = {}
-    for term, _rank, label in viewer.run("fact_labels", entity=iri, lang=lang):  # by term, the best rank first
-        found.setdefault(str(term), str(label))
+    for term, _rank, label, role in viewer.run("fact_labels", entity=iri, lang=lang):  # by term, the best rank first
+        found.setdefault(str(term), f"{label} — {role}" if role is not None else str(label))
     return {str(term): label for term, label in standard_labels(lang).items()} | found
 
 
