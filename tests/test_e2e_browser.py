@@ -261,6 +261,12 @@ def test_no_english_placeholder_on_the_projects_pages(walk):
         walk.page(title)
         page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0", timeout=5000)
         assert page.locator("[placeholder='Choisissez…']").count() > 0, title
+    # the hint under a field being typed in
+    page.get_by_label("Territoire : nom ou code INSEE (commune, EPCI, département, région)", exact=True).fill("Gre")
+    hint = page.get_by_test_id("InputInstructions")
+    page.wait_for_function("document.querySelector('[data-testid=InputInstructions]')?.innerText.includes('Entrée')",
+                           timeout=5000)
+    assert hint.inner_text() == "Appuyez sur Entrée pour valider"
     # a multiple choice offers its options only: no « Select all » (which would add them all at a click)
     page.get_by_label("Thématiques", exact=True).click()
     options = page.get_by_role("option").all_inner_texts()

@@ -19,8 +19,8 @@ import streamlit as st
 THEME_CSS = Path(__file__).with_name("theme.css")
 
 # Streamlit's accessible names and placeholders (English) -> French. Exact texts, plus prefixes ending in a space
-# for names built around a label (« Remove Santé mentale »). Only attributes and the skip link are rewritten, never
-# text from the graph.
+# for names built around a label (« Remove Santé mentale »). Only attributes, the skip link and a text field's hint
+# are rewritten, never text from the graph.
 STREAMLIT_WORDS = {
     "Skip to main content": "Aller au contenu principal",
     "Sidebar": "Menu latéral",
@@ -38,6 +38,12 @@ STREAMLIT_WORDS = {
     "Link to heading": "Lien vers ce titre",
     "Download as CSV": "Télécharger en CSV",
     "Search": "Rechercher",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    # the hint under a text field being typed in
+    "Press Enter to apply": "Appuyez sur Entrée pour valider",
+    "Press Ctrl+Enter to apply": "Appuyez sur Ctrl+Entrée pour valider",
+    "Press ⌘+Enter to apply": "Appuyez sur ⌘+Entrée pour valider",
+    "Press Enter to submit form": "Appuyez sur Entrée pour envoyer le formulaire",
     "Fullscreen": "Plein écran",
     "Close fullscreen": "Quitter le plein écran",
     "Increment value": "Augmenter",
@@ -66,6 +72,8 @@ _SCRIPT = """<script>
     const en = Object.fromEntries(Object.entries(fr).map(([english, french]) => [french, english]));
     chrome.words = {fr, en};
   }
+  // Streamlit's texts (not attributes) rewritten: the skip link, the hint under a text field.
+  const TEXTS = '[data-testid="stSkipToContent"], [data-testid="InputInstructions"] > span';
   const say = (text) => {
     const words = chrome.words[chrome.lang] || {};
     if (text in words) return words[text];
@@ -83,7 +91,7 @@ _SCRIPT = """<script>
         if (after !== before) element.setAttribute(name, after);
       }
     }
-    for (const element of document.querySelectorAll('[data-testid="stSkipToContent"]')) {
+    for (const element of document.querySelectorAll(TEXTS)) {
       const after = say(element.textContent);
       if (after !== element.textContent) element.textContent = after;
     }
@@ -97,7 +105,7 @@ _SCRIPT = """<script>
     chrome.observer = new MutationObserver(() => {
       if (!chrome.pending) { chrome.pending = true; requestAnimationFrame(chrome.apply); }
     });
-    chrome.observer.observe(document.body, {childList: true, subtree: true, attributes: true,
+    chrome.observer.observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
                                             attributeFilter: ["aria-label", "placeholder", "title", "data-title"]});
   }
   chrome.apply();
