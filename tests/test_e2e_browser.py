@@ -221,7 +221,7 @@ def lang_of(tab: ViewerTab) -> str:
     return tab.page.evaluate("document.documentElement.lang")
 
 
-def test_the_page_says_its_language_and_streamlits_names_are_french(walk):
+def test_the_page_says_its_language_names_streamlits_controls_in_french_and_shows_the_focus(walk):
     tab = walk.tab
     assert lang_of(tab) == "fr"
     assert tab.page.get_by_test_id("stSkipToContent").inner_text() == "Aller au contenu principal"
@@ -233,8 +233,7 @@ def test_the_page_says_its_language_and_streamlits_names_are_french(walk):
     tab.settle(lambda: tab.page.get_by_text("Français", exact=True).click())
     assert lang_of(tab) == "fr"
 
-
-def test_a_focused_link_and_control_are_visibly_outlined(walk):
+    # a visible focus on a link and on a field reached by the keyboard (same tab: one page load less)
     page = walk.tab.page
     link = walk.tab.page.get_by_test_id("stMain").get_by_role("link", name="Trouver des partenaires")
     before = link.evaluate(FOCUS_STYLE)
@@ -255,7 +254,7 @@ def test_a_focused_link_and_control_are_visibly_outlined(walk):
     assert after != before and after[0] == "solid", (before, after)
 
 
-def test_no_english_placeholder_on_the_projects_pages(walk):
+def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
     page = walk.tab.page
     for title in ("Réseau", "Requêtes", "Qualité et sources", "Trouver des partenaires"):
         walk.page(title)
@@ -273,8 +272,7 @@ def test_no_english_placeholder_on_the_projects_pages(walk):
     assert options[0] == "Accès aux droits" and not [o for o in options if o.startswith("Select")], options
     page.keyboard.press("Escape")
 
-
-def test_on_a_phone_the_pages_button_is_named_and_where_to_start_comes_first(walk):
+    # on a phone: the pages' button named, « Par où commencer » first
     tab = walk.tab
     tab.page.set_viewport_size({"width": 390, "height": 800})
     tab.open("/")
