@@ -14,7 +14,7 @@ from app.viewer.chrome import STREAMLIT_WORDS, script
 from app.viewer.model import Viewer
 from app.viewer.network import KINDS, LABELLED, SYMBOLS, cut, echarts_options, legend, named, network_graph, view
 from app.viewer.quality import facts, grouped, read_report, shape_names, shape_title
-from app.viewer.query_forms import form_fields
+from app.viewer.query_forms import form_fields, linked_table
 from graph_builder.constants import SHAPES_DIR
 from graph_builder.validation.shacl import SH, load_shapes
 from maillage.library import get_query, library
@@ -56,6 +56,12 @@ def test_the_qualite_page_puts_the_facts_first_and_the_report_apart(app):
     assert [e.label for e in at.expander] == ["Type's scale given — 1", "Carrier known — 10"]
 
 
+@pytest.mark.parametrize("wanted", ["foo bar", "x>y", "https://exa mple"])
+def test_an_id_that_is_no_iri_gets_the_librarys_message(app, wanted):
+    at = app("qualite", id=wanted)
+    assert "Une IRI absolue est attendue" in at.error[0].value and not at.exception
+
+
 def test_every_shape_is_named_in_french_and_english(seed_out):
     shapes = {str(s).rsplit("#", 1)[-1] for s in load_shapes(SHAPES_DIR).subjects(SH.name) if isinstance(s, URIRef)}
     assert shapes and shapes <= set(shape_names("fr")) and shapes <= set(shape_names("en"))
@@ -92,6 +98,13 @@ def test_requetes_fields_in_french_and_entities_linked(app):
     assert "coordinations?id=coordination/asv-strasbourg" in list(table["coordination"])
     config = json.loads(at.dataframe[0].proto.columns)
     assert config["coordination"]["type_config"]["type"] == "link"
+
+
+def test_only_columns_of_entities_become_links(viewer):
+    rows = viewer.run("sources_of_entity", entity=AIX)
+    records, linked = linked_table(list(rows.variables), list(rows))
+    assert linked == {"graph", "document"} and "qualite?id=source/002" in {r["document"] for r in records}
+    assert "2003-05" in {r["value"] for r in records}  # a column mixing entities and texts stays text
 
 
 # -- network -------------------------------------------------------------------------------------------

@@ -89,18 +89,15 @@ def territory_value(form_field: FormField, territory: Territory) -> str:
 
 
 def linked_table(variables: list[str], rows: list[tuple]) -> tuple[list[dict], set[str]]:
-    """The rows as records for a table, each graph entity (an IRI under the base) replaced by the address of the
-    viewer page that shows it (relative: `coordinations?id=coordination/asv-aix-en-provence`), other terms as plain
-    values (`Rows.values`);
-    and the columns that hold such links."""
-    linked, records = set(), []
-    for row in rows:
-        record = {}
-        for name, term in zip(variables, row, strict=True):
-            if isinstance(term, URIRef) and str(term).startswith(entity_base()):
-                record[name] = f"{page_of(str(term))}?id={short(str(term))}"
-                linked.add(name)
-            else:
-                record[name] = plain(term)
-        records.append(record)
+    """The rows as records for a table, and the columns shown as links: in a column that holds only entities of the
+    graph (IRIs under the base), each is replaced by the address of the viewer page that shows it (relative:
+    `coordinations?id=coordination/asv-aix-en-provence`); any other column keeps plain values (`Rows.values`: a
+    column mixing entities and texts, `sources_of_entity`'s `value`, is not made of links to texts)."""
+    def entity(term) -> bool:
+        return isinstance(term, URIRef) and str(term).startswith(entity_base())
+
+    linked = {name for i, name in enumerate(variables)
+              if any(row[i] is not None for row in rows) and all(row[i] is None or entity(row[i]) for row in rows)}
+    records = [{name: (f"{page_of(str(term))}?id={short(str(term))}" if name in linked and term is not None
+                       else plain(term)) for name, term in zip(variables, row, strict=True)} for row in rows]
     return records, linked

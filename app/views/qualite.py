@@ -7,6 +7,7 @@ from app.viewer.model import entity_base, short
 from app.viewer.quality import SEVERITY_NAMES, facts, grouped, page_of, read_report, shape_title, sources
 from app.viewer.text import md, md_link
 from app.viewer.ui import choose, graph, lang, t
+from maillage.library import LibraryError
 
 PASSAGE = "mlg:sourcePassage"
 g = graph()
@@ -41,12 +42,16 @@ with facts_tab:
     if entity:
         st.query_params["id"] = short(entity)
         iri = entity if entity.startswith(("http://", "https://")) else entity_base() + entity
-        found = facts(g, iri, lang())
-        if not found:
+        try:
+            found = facts(g, iri, lang())
+        except LibraryError as error:  # not an IRI (a space, a `>`...): the library's message, French first
+            st.error(error.message(lang()))
+            found = None
+        if found == []:
             st.warning(t(f"Le graphe ne dit rien de « {md(entity)} ».", f"The graph says nothing about '{md(entity)}'."))
         # By source document: what each document says, then what no document says.
         by_source: dict[tuple, list] = {}
-        for fact in found:
+        for fact in found or []:
             by_source.setdefault(tuple(sorted(fact.documents.items())), []).append(fact)
         for documents, listed in sorted(by_source.items(), key=lambda item: (not item[0], item[0])):
             titles = " ; ".join(f"« {md(title)} »" for _, title in documents)
@@ -55,7 +60,7 @@ with facts_tab:
             for fact in listed:
                 if fact.property != PASSAGE:  # quoted below, whole
                     fact_line(fact)
-        for passage in sorted({fact.passage for fact in found if fact.passage}):
+        for passage in sorted({fact.passage for fact in found or [] if fact.passage}):
             st.markdown(f"**{t('Passage de la source', 'Source passage')}** :")
             st.markdown(f"> {md(passage)}")
 
