@@ -135,9 +135,9 @@ def facts(viewer: Viewer, iri: str, lang: str = "fr") -> list[Fact]:
         key = (str(prop), str(value))
         if key not in found:
             linked = str(value) if isinstance(value, URIRef) else None
-            found[key] = Fact(compact(str(prop)), compact(str(value)), property_label=labels.get(str(prop)) or
-                              compact(str(prop)), value_label=labels.get(linked, compact(linked)) if linked else
-                              str(value), value_iri=linked)
+            words = (labels.get(linked) or compact(linked)) if linked else str(value)
+            found[key] = Fact(compact(str(prop)), compact(str(value)), value_iri=linked, value_label=words,
+                              property_label=labels.get(str(prop)) or compact(str(prop)))
         fact = found[key]
         if document is not None:
             title = row[index["title"]]
