@@ -258,8 +258,9 @@ def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
     page = walk.tab.page
     for title in ("Réseau", "Requêtes", "Qualité et sources", "Trouver des partenaires"):
         walk.page(title)
-        page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0", timeout=5000)
-        assert page.locator("[placeholder='Choisissez…']").count() > 0, title
+        # the select boxes drawn (their code loads on first use), with French placeholders and no English one
+        page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0 && "
+                               "document.querySelectorAll(\"[placeholder='Choisissez…']\").length > 0", timeout=10000)
     # the hint under a field being typed in
     page.get_by_label("Territoire : nom ou code INSEE (commune, EPCI, département, région)", exact=True).fill("Gre")
     hint = page.get_by_test_id("InputInstructions")
