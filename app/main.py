@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.viewer.ui import graph, t
+from app.viewer.chrome import dress
+from app.viewer.ui import graph, lang, t
 from app.viewer.warmup import VISITS
 from maillage.stores import StoreError
 
@@ -14,6 +15,7 @@ if "lang" not in st.session_state and st.query_params.get("lang") in ("fr", "en"
 with st.sidebar:
     st.radio("Langue / Language", ["fr", "en"], key="lang", horizontal=True,
              format_func={"fr": "Français", "en": "English"}.get)
+dress(lang())  # the page's language, a visible focus, Streamlit's own names in French (app/viewer/chrome.py)
 if st.session_state.get("lang") == "en":
     st.query_params["lang"] = "en"  # in the URL, so that a reload or a shared link keeps it
 else:

@@ -3,8 +3,8 @@
 Each file starts with a grlc header (`#+ ` lines read as YAML: `summary`,
 `description`, `tags`, `method`, `defaults`), plus two keys of this
 project that grlc ignores: `summary_en` (the question in English) and
-`params` (per parameter: `description`, `description_en`, and the check
-its values pass). Parameters follow grlc's names: `?_name_iri` required,
+`params` (per parameter: `label` and `label_en`, the field's name in a
+form; `description`, `description_en`; and the check its values pass). Parameters follow grlc's names: `?_name_iri` required,
 `?__name_iri` optional (left unbound when absent: the pattern then matches
 anything), the suffix giving the type (`_iri`, `_integer`, `_xsd_date`...).
 A third key, `lists` ({column: separator}), names the cells a GROUP_CONCAT
@@ -79,9 +79,14 @@ class Parameter:
     minimum: int | None = None
     maximum: int | None = None
     description: dict[str, str] = field(default_factory=dict)
+    label: dict[str, str] = field(default_factory=dict)  # a form field's name, e.g. {"fr": "Territoire"}
 
     def describe(self, lang: str = "fr") -> str:
         return self.description.get(lang) or self.description.get("fr", "")
+
+    def title(self, lang: str = "fr") -> str:
+        """The parameter's name for people (its `label` in `lang`, else French, else its name)."""
+        return self.label.get(lang) or self.label.get("fr") or self.name
 
 
 @dataclass(frozen=True)
@@ -230,7 +235,8 @@ def read_query(path: Path) -> NamedQuery:
             name=name, variable=f"{underscores}{name}_{kind}", type=kind, required=underscores == "_",
             default=None if defaults.get(name) is None else str(defaults[name]), check=spec.get("check"),
             minimum=spec.get("min"), maximum=spec.get("max"),
-            description={"fr": spec.get("description", ""), "en": spec.get("description_en", "")}))
+            description={"fr": spec.get("description", ""), "en": spec.get("description_en", "")},
+            label={"fr": str(spec.get("label") or ""), "en": str(spec.get("label_en") or "")}))
     stray = sorted(set(specs) - seen) + sorted(set(defaults) - seen)
     if stray:
         raise LibraryError(f"{path.name} : paramètre(s) décrit(s) mais absent(s) de la requête : {', '.join(stray)}",

@@ -219,3 +219,79 @@ def test_queries_and_quality_pages(walk):
     walk.page("Qualité et sources")
     assert "Qualité et sources" in walk.tab.text()
     accessible(walk.tab)
+
+
+# -- French and accessible beyond axe-core (app/viewer/chrome.py, theme.css) ------------------------------
+
+ENGLISH_PLACEHOLDERS = "[placeholder='Choose an option'], [placeholder='Choose options']"
+FOCUS_STYLE = "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow]; }"
+
+
+def lang_of(tab: ViewerTab) -> str:
+    """<html lang>, once the page's script has run (it runs as Streamlit draws the page)."""
+    tab.page.wait_for_function("document.documentElement.lang !== 'en' || window.maillageChrome?.lang === 'en'")
+    return tab.page.evaluate("document.documentElement.lang")
+
+
+def test_the_page_says_its_language_names_streamlits_controls_in_french_and_shows_the_focus(walk):
+    tab = walk.tab
+    assert lang_of(tab) == "fr"
+    assert tab.page.get_by_test_id("stSkipToContent").inner_text() == "Aller au contenu principal"
+    assert tab.page.get_by_role("navigation", name="Pages du site").count() == 1
+    tab.settle(lambda: tab.page.get_by_text("English", exact=True).click())
+    assert "Where to start" in tab.text()
+    assert lang_of(tab) == "en"
+    assert tab.page.get_by_test_id("stSkipToContent").inner_text() == "Skip to main content"
+    tab.settle(lambda: tab.page.get_by_text("Français", exact=True).click())
+    assert lang_of(tab) == "fr"
+
+    # a visible focus on a link and on a field reached by the keyboard (same tab: one page load less)
+    page = walk.tab.page
+    link = walk.tab.page.get_by_test_id("stMain").get_by_role("link", name="Trouver des partenaires")
+    before = link.evaluate(FOCUS_STYLE)
+    link.focus()
+    page.keyboard.press("Shift+Tab")  # reached by the keyboard, as :focus-visible wants
+    page.keyboard.press("Tab")
+    assert link.evaluate("e => e === document.activeElement && e.matches(':focus-visible')")
+    after = link.evaluate(FOCUS_STYLE)
+    assert after != before and after[0] == "solid" and float(after[1].removesuffix("px")) >= 2, (before, after)
+    walk.page("Réseau")
+    field_ = page.get_by_label("Territoire (niveau/code, ex. departement/13)", exact=True)
+    before = field_.evaluate(FOCUS_STYLE)
+    field_.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert field_.evaluate("e => e === document.activeElement")
+    after = field_.evaluate(FOCUS_STYLE)
+    assert after != before and after[0] == "solid", (before, after)
+
+
+def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
+    page = walk.tab.page
+    for title in ("Réseau", "Requêtes", "Qualité et sources", "Trouver des partenaires"):
+        walk.page(title)
+        # the select boxes drawn (their code loads on first use), with French placeholders and no English one
+        page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0 && "
+                               "document.querySelectorAll(\"[placeholder='Choisissez…']\").length > 0", timeout=10000)
+    # the hint under a field being typed in
+    page.get_by_label("Territoire : nom ou code INSEE (commune, EPCI, département, région)", exact=True).fill("Gre")
+    hint = page.get_by_test_id("InputInstructions")
+    page.wait_for_function("document.querySelector('[data-testid=InputInstructions]')?.innerText.includes('Entrée')",
+                           timeout=5000)
+    assert hint.inner_text() == "Appuyez sur Entrée pour valider"
+    # a multiple choice offers its options only: no « Select all » (which would add them all at a click)
+    page.get_by_label("Thématiques", exact=True).click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert options[0] == "Accès aux droits" and not [o for o in options if o.startswith("Select")], options
+    page.keyboard.press("Escape")
+
+    # on a phone: the pages' button named, « Par où commencer » first
+    tab = walk.tab
+    tab.page.set_viewport_size({"width": 390, "height": 800})
+    tab.open("/")
+    button = tab.page.get_by_test_id("stExpandSidebarButton")
+    assert button.get_attribute("aria-label") == "Ouvrir le menu des pages"
+    assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"Pages"'
+    text = tab.text()
+    assert text.index("Par où commencer") < text.index("Entités par type")
+    accessible(tab)

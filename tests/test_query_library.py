@@ -535,3 +535,17 @@ def test_coordinations_covering_territory(seed_store):
     assert {(short(r["coordination"]), short(r["through"])) for r in rows} == {
         ("coordination/asv-vallees-gier-ondaine-andrezieux-boutheon", "territoire/epci/244200770")}
     assert run_query(seed_store, "coordinations_covering_territory", territory="commune/13001") == []
+
+
+def test_fact_labels(seed_store):
+    aix = f"{ID}coordination/asv-aix-en-provence"
+    rows = run_query(seed_store, "fact_labels", entity=aix)
+    labels = {(short(r["term"]), r["rank"]): r["label"] for r in rows}
+    assert labels[("territoire/commune/13001", "1")] == "Aix-en-Provence"
+    assert labels[("https://w3id.org/maillage/def/core#territory", "1")] == "territoire d'intervention"
+    participation = "coordination/asv-aix-en-provence/participation/assurance-maladie-comite-pilotage"
+    assert labels[(participation, "2")] == "Assurance maladie"
+    assert [r["role"] for r in rows if short(r["term"]) == participation] == ["Membre du comité de pilotage", None]
+    english = {(short(r["term"]), r["rank"]): (r["label"], r["role"])
+               for r in run_query(seed_store, "fact_labels", entity=aix, lang="en")}
+    assert english[(participation, "2")] == ("Health insurance (Assurance maladie)", "Steering committee member")

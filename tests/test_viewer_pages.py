@@ -82,8 +82,8 @@ def test_requetes_form_runs_a_known_query(app):
     at.selectbox(key="query").select("coordinations_by_theme").run()
     at.button(key="run-query").click().run()
     assert not at.exception and not at.error
-    table = at.dataframe[0].value
-    assert "https://w3id.org/maillage/id/coordination/asv-strasbourg" in list(table["coordination"])
+    table = at.dataframe[0].value  # an entity as a link to its viewer page
+    assert "coordinations?id=coordination/asv-strasbourg" in list(table["coordination"])
     assert at.query_params["q"] == "coordinations_by_theme"
 
 
@@ -125,13 +125,17 @@ def test_console_answers_a_select(app):
 
 def test_qualite_page_report_facts_and_sources(app):
     at = app("qualite", id="coordination/asv-aix-en-provence")
-    assert [h.value for h in at.subheader][:2] == ["Avertissements (1)", "Informations (10)"]
+    assert [h.value for h in at.subheader][-2:] == ["Avertissements (1)", "Informations (10)"]  # the report comes last
     text = shown(at)
     assert "Porteur non renseigné" in text and "data/coordinations.yaml:204 › coordination asv-aubervilliers" in text
-    assert "`schema:startDate` : 2003-05 — *source* : Ateliers santé ville" in text
+    assert "**date de début** : 2003-05" in text and "D'après « Ateliers santé ville : outils" in shown_headings(at)
     assert "> L'ASV d'Aix en Provence a été mis en place en mai 2003" in text
     # A link to the checked URL, its label as text (a word joiner keeps GFM from making a second link of it).
     assert "[http\u2060://www\u2060.aixenprovence.fr](<http://www.aixenprovence.fr>)" in text
+
+
+def shown_headings(at: AppTest) -> str:
+    return "\n".join(h.value for h in at.subheader)
 
 
 def test_aix_page_lists_carrier_committee_coordinator_programme_and_funding(app):

@@ -21,6 +21,19 @@ KIND_NAMES = {"fr": {"coordination": "Coordinations", "experience": "Expérience
                      "theme": "Thématiques", "territory": "Territoires"},
               "en": {"coordination": "Coordinations", "experience": "Experiences", "actor": "Actors",
                      "theme": "Themes", "territory": "Territories"}}
+# Each kind its own marker, so that the kinds are told apart without colour (WCAG 1.4.1): ECharts symbols, and the
+# same shapes in words and as characters for the page's text legend.
+SYMBOLS = {"coordination": "circle", "experience": "rect", "actor": "triangle", "theme": "diamond", "territory": "pin"}
+SYMBOL_NAMES = {"fr": {"circle": ("●", "rond"), "rect": ("■", "carré"), "triangle": ("▲", "triangle"),
+                       "diamond": ("◆", "losange"), "pin": ("📍", "épingle")},
+                "en": {"circle": ("●", "circle"), "rect": ("■", "square"), "triangle": ("▲", "triangle"),
+                       "diamond": ("◆", "diamond"), "pin": ("📍", "pin")}}
+# The most connected nodes always show their name, whatever the number of nodes drawn (all of them up to 60).
+LABELLED = 15
+KIND_NAME = {"fr": {"coordination": "coordination", "experience": "expérience", "actor": "acteur", "theme": "thématique",
+                    "territory": "territoire"},
+             "en": {"coordination": "coordination", "experience": "experience", "actor": "actor", "theme": "theme",
+                    "territory": "territory"}}
 # The viewer page (url_path) that shows a node of each kind; other kinds have none.
 PAGES = {"coordination": "coordinations", "experience": "experiences", "territory": "territoires"}
 DEFAULT_CAP = 150
@@ -93,15 +106,36 @@ def cut(graph: nx.Graph, keep: set[str], cap: int = DEFAULT_CAP) -> nx.Graph:
     return graph.subgraph(keep).copy()
 
 
+def main_nodes(part: nx.Graph, count: int = LABELLED) -> list[tuple[str, str, str]]:
+    """The `count` most connected nodes of `part` (then by kind and id: stable): (id, label, kind)."""
+    ranked = heapq.nsmallest(count, part.nodes, key=lambda n: (-part.degree(n), KINDS.index(part.nodes[n]["kind"]), n))
+    return [(node, part.nodes[node]["label"], part.nodes[node]["kind"]) for node in ranked]
+
+
+def named(options: dict) -> list[tuple[str, str, str]]:
+    """The nodes `echarts_options` names on the drawing (main_nodes), in the same order: (id, label, kind)."""
+    data = [node for node in options["series"][0]["data"] if "label" in node]
+    data.sort(key=lambda n: (-n["value"], KINDS.index(n["kind"]), n["id"]))
+    return [(node["id"], node["name"], node["kind"]) for node in data]
+
+
+def legend(lang: str = "fr") -> list[tuple[str, str, str]]:
+    """(character, shape's name, kind's name) per kind: the markers in words, for the page's text legend."""
+    return [(*SYMBOL_NAMES[lang][SYMBOLS[kind]], KIND_NAMES[lang][kind]) for kind in KINDS]
+
+
 def echarts_options(part: nx.Graph, lang: str = "fr") -> dict:
-    """An ECharts graph series of `part`: one category per kind, node size by degree. Positions are computed here
-    (networkx spring layout, fixed seed): the same filters always draw the same picture, nothing moves under the
-    pointer, and the browser has no layout to run."""
-    categories = [{"name": KIND_NAMES[lang][kind]} for kind in KINDS]
+    """An ECharts graph series of `part`: one category per kind, each with its marker shape, node size by degree, the
+    main nodes named. Positions are computed here (networkx spring layout, fixed seed): the same filters always draw
+    the same picture, nothing moves under the pointer, and the browser has no layout to run."""
+    categories = [{"name": KIND_NAMES[lang][kind], "symbol": SYMBOLS[kind]} for kind in KINDS]
     positions = nx.spring_layout(part, seed=1, iterations=60) if part else {}
+    named = {node for node, _, _ in main_nodes(part)}
     nodes = [{"id": node, "name": data["label"], "category": KINDS.index(data["kind"]), "kind": data["kind"],
-              "value": part.degree(node), "symbolSize": min(40, 8 + 3 * part.degree(node)),
+              "symbol": SYMBOLS[data["kind"]], "value": part.degree(node),
+              "symbolSize": min(40, 8 + 3 * part.degree(node)),
               "x": round(float(positions[node][0]) * 500, 1), "y": round(float(positions[node][1]) * 500, 1)}
+             | ({"label": {"show": True, "fontWeight": "bold"}} if node in named else {})
              for node, data in sorted(part.nodes(data=True))]
     links = [{"source": a, "target": b} for a, b in sorted(tuple(sorted(e)) for e in part.edges())]
     counts = ", ".join(f"{sum(1 for n in nodes if n['kind'] == kind)} {KIND_NAMES[lang][kind].lower()}" for kind in KINDS)

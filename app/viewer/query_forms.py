@@ -14,8 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from app.viewer.model import Territory, Viewer, entity_base, fold, pick
+from rdflib import URIRef
+
+from app.viewer.model import Territory, Viewer, entity_base, fold, pick, short
+from app.viewer.quality import page_of
 from maillage.library import LEVELS, VOCABULARY_BASE, NamedQuery, Parameter, library
+from maillage.stores import plain
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,9 @@ class FormField:
     options: dict[str, str] = field(default_factory=dict)  # concept: IRI -> label
 
     def label(self, lang: str = "fr") -> str:
+        """The field's name in `lang`, from the query's header (`label`, `label_en`)."""
         required = "" if self.parameter.required else (" (facultatif)" if lang == "fr" else " (optional)")
-        return f"{self.parameter.name}{required}"
+        return f"{self.parameter.title(lang)}{required}"
 
 
 def summaries(lang: str = "fr") -> dict[str, str]:
@@ -81,3 +86,18 @@ def territory_matches(viewer: Viewer, form_field: FormField, text: str, limit: i
 def territory_value(form_field: FormField, territory: Territory) -> str:
     """What the library's check takes: the code for a level's check, level/code for `territoire`."""
     return territory.code if form_field.level else territory.key
+
+
+def linked_table(variables: list[str], rows: list[tuple]) -> tuple[list[dict], set[str]]:
+    """The rows as records for a table, and the columns shown as links: in a column that holds only entities of the
+    graph (IRIs under the base), each is replaced by the address of the viewer page that shows it (relative:
+    `coordinations?id=coordination/asv-aix-en-provence`); any other column keeps plain values (`Rows.values`: a
+    column mixing entities and texts, `sources_of_entity`'s `value`, is not made of links to texts)."""
+    def entity(term) -> bool:
+        return isinstance(term, URIRef) and str(term).startswith(entity_base())
+
+    linked = {name for i, name in enumerate(variables)
+              if any(row[i] is not None for row in rows) and all(row[i] is None or entity(row[i]) for row in rows)}
+    records = [{name: (f"{page_of(str(term))}?id={short(str(term))}" if name in linked and term is not None
+                       else plain(term)) for name, term in zip(variables, row, strict=True)} for row in rows]
+    return records, linked

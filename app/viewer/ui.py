@@ -87,6 +87,11 @@ def t(fr: str, en: str) -> str:
     return en if lang() == "en" else fr
 
 
+def choose() -> str:
+    """The placeholder of every select box and multiple choice: Streamlit's own is « Choose an option »."""
+    return t("Choisissez…", "Choose…")
+
+
 # Each kind of page its icon (Material Symbols, in Streamlit's own bundle: nothing fetched), so that a link
 # reads as one and says where it leads.
 ICONS = {"territoires": ":material/location_on:", "experiences": ":material/lightbulb:",
@@ -175,7 +180,7 @@ def url_select(label_fr: str, label_en: str, options: dict[str, str], param: str
     keys = list(options)
     wanted = entity_base() + st.query_params.get(param, "") if st.query_params.get(param) else ""
     choice = st.selectbox(t(label_fr, label_en), keys, format_func=options.get, key=f"filter.{param}",
-                          index=keys.index(wanted) if wanted in keys else 0)
+                          index=keys.index(wanted) if wanted in keys else 0, placeholder=choose())
     in_url(param, short(choice) if choice else None)
     return choice
 

@@ -1,8 +1,6 @@
 """Accueil: what the graph knows (counts by type, the sources and their dates), when it was built, an invitation to
 contribute, where to start."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from app.viewer.answers import source_dates, what_the_graph_knows
@@ -18,6 +16,9 @@ st.caption(t(f"Graphe construit le {built} ; référentiel territorial : {md(bui
              f"(version {md(build.get('version'))})",
              f"Graph built on {built}; territorial referential: {md(build.get('vintage'))} "
              f"(version {md(build.get('version'))})"))
+# Where to start first: on a phone, the columns below come one under the other, two screens long.
+st.header(t("Par où commencer", "Where to start"))
+entry_points()
 st.header(t("Ce que le graphe connaît", "What the graph knows"))
 st.markdown(what_the_graph_knows(g, lang()) + " " + t(
     "Il ne connaît que ce que ses sources décrivent : une coordination, un acteur ou une expérience qu'il ne "
@@ -25,10 +26,7 @@ st.markdown(what_the_graph_knows(g, lang()) + " " + t(
     "It knows only what its sources describe: a coordination, an actor or an experience it does not know may exist."))
 contribute = t("Vous en connaissez une qui manque, ou un fait à corriger ? Proposez-le depuis la page « Contribuer ».",
                "You know one that is missing, or a fact to correct? Propose it from the 'Contribute' page.")
-if (Path(__file__).parent / "contribuer.py").exists():  # the page another part of the project adds
-    st.page_link("views/contribuer.py", label=contribute, icon=":material/edit:")
-else:
-    st.markdown(contribute)
+st.page_link("views/contribuer.py", label=contribute, icon=":material/edit:")
 left, right = st.columns(2)
 with left:
     st.subheader(t("Entités par type", "Entities by type"))
@@ -56,5 +54,3 @@ if geo is not None:
                  "communes' département); click a circle or a grey dot to open the département's page. "
                  "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
                                              if missing else "")))
-st.header(t("Par où commencer", "Where to start"))
-entry_points()

@@ -59,7 +59,7 @@ for column, (kind, param, fr, en) in zip(columns, FILTERS, strict=True):
         st.session_state[key] = partners.from_codes(kind, params.get_all(param))
     with column:
         selected[param] = st.multiselect(t(fr, en), options, format_func=options.get, key=key,
-                                         placeholder=t("Choisissez…", "Choose…"))
+                                         placeholder=t("Choisissez…", "Choose…"), select_all=False)
 types = {"": t("(non précisé)", "(not given)")} | partners.choices("type", lang())
 if "partner_type" not in st.session_state:
     st.session_state["partner_type"] = next(iter(partners.from_codes("type", params.get_all("type"))), "")

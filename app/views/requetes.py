@@ -7,9 +7,9 @@ import streamlit as st
 
 from app.viewer.console import DEFAULT_CAP, DEFAULT_TIMEOUT_S, ConsoleError, run_console
 from app.viewer.downloads import MIME, spreadsheet_csv
-from app.viewer.query_forms import form_fields, summaries, territory_matches, territory_value
+from app.viewer.query_forms import form_fields, linked_table, summaries, territory_matches, territory_value
 from app.viewer.text import md
-from app.viewer.ui import graph, lang, t
+from app.viewer.ui import choose, graph, lang, t
 from maillage.library import LibraryError, get_query
 from maillage.stores import csv_rows
 
@@ -25,9 +25,12 @@ ORDER BY ?label"""
 
 
 def show(rows, name: str) -> None:
-    """The rows as a table, with a CSV download for spreadsheets (app/viewer/downloads.py) and SPARQL results JSON."""
+    """The rows as a table, an entity of the graph as a link to its viewer page (the id shown), with a CSV download
+    for spreadsheets (app/viewer/downloads.py) and SPARQL results JSON (the IRIs themselves)."""
     st.caption(t(f"{len(rows)} ligne(s)", f"{len(rows)} row(s)"))
-    st.dataframe([dict(zip(rows.variables, row, strict=True)) for row in rows.values()])
+    records, linked = linked_table(list(rows.variables), list(rows))
+    st.dataframe(records, column_config={name: st.column_config.LinkColumn(name, display_text=r"\?id=(.*)$")
+                                         for name in linked})
     left, right = st.columns(2)
     left.download_button("CSV", spreadsheet_csv(*csv_rows(rows.to_csv())), f"{name}.csv", MIME, on_click="ignore")
     right.download_button("JSON", json.dumps(rows.to_json(), ensure_ascii=False, indent=1), f"{name}.json",
@@ -41,6 +44,7 @@ with library_tab:
     questions = summaries(lang())
     wanted = st.query_params.get("q")
     name = st.selectbox(t("Question", "Question"), list(questions), format_func=questions.get, key="query",
+                        placeholder=choose(),
                         index=list(questions).index(wanted) if wanted in questions else 0)
     st.query_params["q"] = name
     query = get_query(name)
@@ -52,6 +56,7 @@ with library_tab:
             options = ([] if field.parameter.required else [""]) + list(field.options)
             values[field.parameter.name] = st.selectbox(
                 field.label(lang()), options, key=key, help=helptext, format_func=lambda iri, o=field.options: o.get(iri, "—"),
+                placeholder=choose(),
                 index=options.index(field.default) if field.default in options else 0)
         elif field.kind == "integer":
             values[field.parameter.name] = st.number_input(
@@ -63,7 +68,7 @@ with library_tab:
             if field.kind == "territory" and text.strip():
                 found = territory_matches(g, field, text)
                 if len(found) > 1:
-                    chosen = st.selectbox(t("Lequel ?", "Which one?"), found, key=f"{key}.pick",
+                    chosen = st.selectbox(t("Lequel ?", "Which one?"), found, key=f"{key}.pick", placeholder=choose(),
                                           format_func=lambda x: x.title(lang()))
                     values[field.parameter.name] = territory_value(field, chosen)
                 elif found:

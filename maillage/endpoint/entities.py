@@ -132,9 +132,10 @@ def _query(path: Path = DESCRIPTION_QUERY) -> str:
 
 
 @cache
-def standard_labels() -> dict[URIRef, str]:
+def standard_labels(lang: str = "fr") -> dict[URIRef, str]:
+    """The labels in `lang` of the standard terms the graph uses (labels.ttl; the viewer reads them too)."""
     labels = Graph().parse(STANDARD_LABELS, format="turtle")
-    return {s: str(o) for s, o in labels.subject_objects(RDFS.label) if isinstance(o, Literal) and o.language == "fr"}
+    return {s: str(o) for s, o in labels.subject_objects(RDFS.label) if isinstance(o, Literal) and o.language == lang}
 
 
 def _text(node: Node | None) -> str | None:
