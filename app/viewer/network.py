@@ -35,7 +35,7 @@ KIND_NAME = {"fr": {"coordination": "coordination", "experience": "expérience",
              "en": {"coordination": "coordination", "experience": "experience", "actor": "actor", "theme": "theme",
                     "territory": "territory"}}
 # The viewer page (url_path) that shows a node of each kind; other kinds have none.
-PAGES = {"coordination": "coordinations", "experience": "experiences", "territory": "territoires"}
+PAGES = {"coordination": "coordinations", "experience": "experiences", "actor": "acteurs", "territory": "territoires"}
 DEFAULT_CAP = 150
 # networkx lays out fewer than 500 nodes with numpy alone (more needs scipy); more would not be readable anyway.
 MAX_CAP = 400

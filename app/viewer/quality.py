@@ -38,7 +38,8 @@ PREFIXES = {MLG: "mlg:", "http://purl.org/dc/terms/": "dcterms:",
             "http://www.w3.org/ns/org#": "org:", "http://rdf.insee.fr/def/geo#": "igeo:"}
 # Which viewer page shows an entity, by the first segment of its id (`coordination/asv-...`), and how many segments
 # its id has: `coordination/asv-aix/participation/...` is a part of the coordination, shown here (its own facts).
-PAGES = {"coordination": ("coordinations", 2), "experience": ("experiences", 2), "territoire": ("territoires", 3)}
+PAGES = {"coordination": ("coordinations", 2), "experience": ("experiences", 2), "acteur": ("acteurs", 2),
+         "territoire": ("territoires", 3)}
 
 
 def compact(iri: str) -> str:
