@@ -160,7 +160,7 @@ def test_echarts_options_and_click_targets(viewer):
         ("coordinations", "coordination/asv-aix-en-provence")
     assert clicked_page({"chart_event": {"id": "territoire/commune/13001", "kind": "territory"}}) == \
         ("territoires", "territoire/commune/13001")
-    assert clicked_page({"chart_event": {"id": "acteur/ddass", "kind": "actor"}}) is None
+    assert clicked_page({"chart_event": {"id": "acteur/ddass", "kind": "actor"}}) == ("acteurs", "acteur/ddass")
     assert clicked_page({}) is None
     echarts_options(cut(network_graph(viewer), set()), "en")  # an empty cut draws nothing, without error
 
