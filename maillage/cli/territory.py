@@ -29,53 +29,70 @@ def territory() -> None:
 
 
 @territory.command("search")
-@click.argument("text")
-@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True, help="Candidates listed at most.")
+@click.argument("texts", metavar="TEXT...", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True,
+              help="Candidates listed at most, per text.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people; json for programs (one object per candidate).")
+              help="table for people; json for programs (per text, its candidates).")
 @click.option("--endpoint", default=None, metavar="URL", help="Search the graph of this SPARQL 1.1 endpoint.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=PROJECT_ROOT / "build", show_default="build/",
               help="Directory of a built graph (`maillage build`).")
 @LANG
-def territory_search(text, limit, fmt, endpoint, out_dir, lang):
-    """List the territories TEXT names: a name (case, accents, hyphens, apostrophes, St/Saint do not matter), an
-    INSEE or SIREN code, a postal code or a former commune's code. Homonyms are all listed with their
-    département, never chosen: exit 0 when one territory is named exactly, 1 when there is a choice to make or
-    nothing is found."""
-    try:
-        if len(text) > MAX_TEXT:
-            raise SearchRefused(f"texte trop long ({len(text)} caractères) : au plus {MAX_TEXT}.",
-                                f"text too long ({len(text)} characters): at most {MAX_TEXT}.")
-        if not fold(text) and not compact(text):
-            raise SearchRefused("texte vide : donnez un nom ou un code de territoire, ex. « Saint-Denis » ou « 38100 ».",
-                                "empty text: give a territory's name or code, e.g. 'Saint-Denis' or '38100'.")
-    except SearchRefused as exc:
-        fail(exc, lang, EXIT_USAGE)
+def territory_search(texts, limit, fmt, endpoint, out_dir, lang):
+    """List the territories each TEXT names: a name (case, accents, hyphens, apostrophes, St/Saint do not
+    matter), an INSEE or SIREN code, a postal code or a former commune's code. Homonyms are all listed with their
+    département, never chosen: exit 0 when each text names one territory exactly, 1 when one has a choice to
+    make or names nothing."""
+    for text in texts:
+        try:
+            refused(text)
+        except SearchRefused as exc:
+            fail(exc, lang, EXIT_USAGE)
     try:
         search = Search.read(open_store(endpoint or out_dir))
     except StoreError as exc:
         fail(exc, lang, EXIT_UNREADABLE)
-    found = search.search(text, limit=limit)
-    single = Search.single(found)
+    answers = [(text, search.search(text, limit=limit)) for text in texts]
     if fmt == "json":
-        click.echo(json.dumps([candidate.as_dict(lang) for candidate in found], ensure_ascii=False, indent=2))
-    elif found:
-        table = Table(*HEADERS[lang])
-        for candidate in found:
-            place, target = candidate.territory, candidate.target
-            read = READINGS[lang][candidate.reading] + (f" {candidate.code}" if candidate.reading in ("postal", "former")
-                                                        else "")
-            table.add_row(LEVEL_NAMES[lang][place.level], place.code, place.name, place.departement or "", read,
-                          "" if target == place else target.title(lang))
-        out.print(table)
-    if not found:
-        err.print(f"Aucun territoire ne correspond à « {text} »." if lang == "fr"
-                  else f"No territory matches '{text}'.", style="red", markup=False, highlight=False)
+        click.echo(json.dumps([{"text": text, "single": bool(Search.single(found)),
+                                "candidates": [candidate.as_dict(lang) for candidate in found]}
+                               for text, found in answers], ensure_ascii=False, indent=2))
+    settled = True
+    for text, found in answers:
+        if fmt != "json" and found:
+            out.print(_table(text, found, lang))
+        if not found:
+            err.print(f"Aucun territoire ne correspond à « {text} »." if lang == "fr"
+                      else f"No territory matches '{text}'.", style="red", markup=False, highlight=False)
+        elif Search.single(found) is None:
+            err.print(f"« {text} » : {len(found)} candidats, choisissez le vôtre (aucun n'est choisi pour vous)."
+                      if lang == "fr" else f"'{text}': {len(found)} candidates, choose yours (none is chosen for you).",
+                      markup=False, highlight=False)
+        settled = settled and Search.single(found) is not None
+    if not settled:
         sys.exit(EXIT_PROBLEMS)
-    if single is None:
-        err.print(f"{len(found)} candidat(s) : choisissez le vôtre (aucun n'est choisi pour vous)." if lang == "fr"
-                  else f"{len(found)} candidate(s): choose yours (none is chosen for you).", highlight=False)
-        sys.exit(EXIT_PROBLEMS)
+
+
+def refused(text: str) -> None:
+    """SearchRefused if `text` cannot name a territory."""
+    if len(text) > MAX_TEXT:
+        raise SearchRefused(f"texte trop long ({len(text)} caractères) : au plus {MAX_TEXT}.",
+                            f"text too long ({len(text)} characters): at most {MAX_TEXT}.")
+    if not fold(text) and not compact(text):
+        raise SearchRefused("texte vide : donnez un nom ou un code de territoire, ex. « Saint-Denis » ou « 38100 ».",
+                            "empty text: give a territory's name or code, e.g. 'Saint-Denis' or '38100'.")
+
+
+def _table(text: str, found: list, lang: str) -> Table:
+    table = Table(*HEADERS[lang], title=f"« {text} »" if lang == "fr" else f"'{text}'")
+    for candidate in found:
+        place, target = candidate.territory, candidate.target
+        read = READINGS[lang][candidate.reading]
+        if candidate.reading in ("postal", "former"):
+            read += f" {candidate.code}"
+        table.add_row(LEVEL_NAMES[lang][place.level], place.code, place.name, place.departement or "", read,
+                      "" if target == place else target.title(lang))
+    return table
 
 
 COMMANDS = (territory,)
