@@ -10,7 +10,8 @@ do not matter. A text may also be a code: INSEE, SIREN (EPCI, EPT), postal, or a
 each reading is listed and labelled (« 38100 » is the INSEE code of Le Cheylas and a postal code of Grenoble).
 Candidates are ranked: exact (name or code), then name starting with the text, then a word of the name starting
 with it, then the text anywhere in the name; within each, larger population first. Homonyms are all listed with
-their département: `Search.single` chooses only when one territory is named exactly, never among homonyms.
+their département: `Search.single` chooses only when one territory is named (exactly, or alone), never among
+homonyms.
 An infra-communal territory or a former code leads to its current commune (`Candidate.target`).
 """
 
@@ -62,8 +63,9 @@ def fold(text: str) -> str:
 
 
 def compact(text: str) -> str:
-    """A code as typed, spaces and dots left out, upper case (« 38 100 » -> 38100, « 2a004 » -> 2A004)."""
-    return re.sub(r"[\s.]", "", text[:MAX_TEXT]).upper()
+    """A code as typed, in upper case with only its letters, digits and `/` (« 38 100 » -> 38100, « 2a004 » -> 2A004,
+    « commune/38151 » kept)."""
+    return re.sub(r"[^0-9A-Za-z/]", "", text[:MAX_TEXT]).upper()
 
 
 class Territory(NamedTuple):
@@ -236,8 +238,8 @@ class Search:
 
     @staticmethod
     def single(candidates: list[Candidate]) -> Candidate | None:
-        """The candidate to open without asking: the exact ones when they all lead to one territory (« 74011 »:
-        Annecy-le-Vieux, and a former code of Annecy); never one of several homonyms, nor one of the readings of
-        a code leading to different places (« 38100 »)."""
-        exact = [c for c in candidates if c.tier == "exact"]
+        """The candidate to open without asking: the only one, or the exact ones when they all lead to one
+        territory (« 74011 »: Annecy-le-Vieux, and a former code of Annecy); never one of several homonyms, nor
+        one of the readings of a code leading to different places (« 38100 »)."""
+        exact = [c for c in candidates if c.tier == "exact"] if len(candidates) > 1 else candidates
         return exact[0] if exact and len({c.target.key for c in exact}) == 1 else None

@@ -7,7 +7,7 @@ import streamlit as st
 from app.viewer.model import short
 from app.viewer.partners import PartnerGraph, code, to_csv
 from app.viewer.text import md
-from app.viewer.ui import graph, lang, t, unknown
+from app.viewer.ui import graph, lang, t, territory_field, unknown
 
 SHOWN = 30  # proposals shown (and exported) per kind
 FILTERS = (("theme", "themes", "Thématiques", "Themes"), ("determinant", "determinants", "Déterminants de santé",
@@ -25,14 +25,11 @@ st.caption(t("Dites où vous travaillez et sur quoi : le graphe propose des coor
 chosen = g.territory(params.get("territory", ""))
 if chosen is None and params.get("territory"):
     unknown(params["territory"])
-text = st.text_input(t("Territoire : nom ou code INSEE (commune, EPCI, département, région)",
-                       "Territory: name or INSEE code (municipality, EPCI, département, region)"), key="partner_search")
-if text:
-    found = g.search_territories(text)
-    if found:
-        chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
-    else:
-        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
+picked, text = territory_field("Territoire : nom ou code (commune, EPCI, département, région, code postal)",
+                               "Territory: name or code (municipality, EPCI, département, region, postal code)",
+                               "partner_search")
+if text:  # the search's answer, even none: no earlier territory stays under its warning
+    chosen = picked
 
 selected: dict[str, list[str]] = {}
 columns = st.columns(len(FILTERS))
