@@ -191,6 +191,8 @@ def test_a_shared_filter_link_restores_the_territory(app):
     at = app("coordinations", territoire="departement/13")
     assert at.text_input(key="filter.territoire").value == "departement/13" and "Aix-en-Provence" in "\n".join(
         link.label for link in at.page_link)
+    at = app("experiences", territoire="*" * 300 + "<b>")  # a hostile link: cut to the field's length, said unknown
+    assert not at.exception and "Aucun territoire ne correspond à" in at.warning[0].value
 
 
 def test_partner_finder_territory_field_uses_the_search(app):

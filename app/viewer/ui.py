@@ -184,7 +184,7 @@ def territory_field(label_fr: str, label_en: str, key: str, value: str = "") -> 
     One territory named exactly is taken, and said; several (homonyms, a postal code that is also an INSEE
     code) are listed with their département for the visitor to choose from: none is chosen for them. A text
     naming nothing is said so and gives None: no earlier answer stays under the warning."""
-    text = st.text_input(t(label_fr, label_en), value, key=key, max_chars=MAX_TEXT,
+    text = st.text_input(t(label_fr, label_en), value[:MAX_TEXT], key=key, max_chars=MAX_TEXT,  # a link's text, cut
                          placeholder=t("Nom, code INSEE ou code postal, ex. Saint-Denis ou 38100",
                                        "Name, INSEE or postal code, e.g. Saint-Denis or 38100"))
     if not text.strip():
