@@ -85,10 +85,14 @@ def test_levels_limit_and_nothing_found(search):
 def test_a_search_answers_well_under_100_ms(search):
     import time
 
+    # CPU time, the best of three: on a machine shared by several test runs, wall time measures the others too.
     for text in ("a", "saint", "Saint-Denis", "38100", "grenoble alpes"):
-        start = time.perf_counter()
-        search.search(text)
-        assert time.perf_counter() - start < 0.1, text
+        spent = []
+        for _ in range(3):
+            start = time.process_time()
+            search.search(text)
+            spent.append(time.process_time() - start)
+        assert min(spent) < 0.05, (text, spent)
 
 
 def test_the_cli_lists_every_case(seed_out):
