@@ -11,8 +11,7 @@ each reading is listed and labelled (« 38100 » is the INSEE code of Le Cheylas
 Candidates are ranked: exact (name or code), then name starting with the text, then a word of the name starting
 with it, then the text anywhere in the name; within each, larger population first. Homonyms are all listed with
 their département: `Search.single` chooses only when one territory is named (exactly, or alone), never among
-homonyms.
-An infra-communal territory or a former code leads to its current commune (`Candidate.target`).
+homonyms. A part of a commune or a former code leads to its current commune (`Candidate.target`).
 """
 
 from __future__ import annotations
