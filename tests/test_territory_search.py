@@ -189,8 +189,10 @@ def test_place_filters_search_by_name(app, page, text, expected):
     if expected is None:
         box = at.selectbox(key=f"filter.territoire.pick.{text}")
         assert box.value is None and "Saint-Denis (93) — 93066" in box.options
+        assert not [c for c in at.caption if "coordination(s)" in c.value]  # no list until the visitor chooses
         box.select_index(box.options.index("Saint-Denis (93) — 93066")).run()
         assert at.query_params["territoire"] == "commune/93066"
+        assert [c.value for c in at.caption if "coordination(s)" in c.value] == ["0 coordination(s)"]  # the list, now
 
 
 def test_a_shared_filter_link_restores_the_territory(app):
@@ -199,6 +201,7 @@ def test_a_shared_filter_link_restores_the_territory(app):
         link.label for link in at.page_link)
     at = app("experiences", territoire="*" * 300 + "<b>")  # a hostile link: cut to the field's length, said unknown
     assert not at.exception and "Aucun territoire ne correspond à" in at.warning[0].value
+    assert not [c for c in at.caption if "expérience(s)" in c.value]  # and no list under the warning
 
 
 def test_partner_finder_territory_field_uses_the_search(app):

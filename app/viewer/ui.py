@@ -216,13 +216,17 @@ def territory_field(label_fr: str, label_en: str, key: str, value: str = "") -> 
     return g.territory(found[picked].target.key), text
 
 
-def territory_filter(label_fr: str, label_en: str, param: str = "territoire") -> str | None:
+def territory_filter(label_fr: str, label_en: str, param: str = "territoire", halt: bool = False) -> str | None:
     """A place filter (territory_field): the chosen territory's key, or None when empty, unknown or not chosen yet.
+    `halt`: the page stops there while a text names no territory or awaits a choice (the filter is its last
+    field): no list stands under the warning as if it answered.
 
     The URL keeps the chosen territory's `level/code` (query parameter `param`), or the text while nothing is
     chosen: a shared link shows the same filter."""
     chosen, text = territory_field(label_fr, label_en, f"filter.{param}", st.query_params.get(param, ""))
     in_url(param, chosen.key if chosen else text.strip())
+    if halt and text.strip() and chosen is None:
+        st.stop()
     return chosen.key if chosen else None
 
 

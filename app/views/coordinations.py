@@ -27,7 +27,7 @@ if one is None:
     kind = url_select("Type", "Type", everything | g.choices(cards, "type", lang()), "type")
     theme = url_select("Thématique", "Theme", everything | g.choices(cards, "theme", lang()), "theme")
     territory = territory_filter("Territoire : nom ou code (ex. Bouches-du-Rhône, 13, 13100)",
-                                 "Territory: name or code (e.g. Bouches-du-Rhône, 13, 13100)")
+                                 "Territory: name or code (e.g. Bouches-du-Rhône, 13, 13100)", halt=True)
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
     for card in paged(shown, 100):
