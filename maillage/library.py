@@ -13,7 +13,7 @@ not keep the order of an ordered subquery), so the library sorts them, and a
 list reads the same on every engine (docs/engines.md).
 
 Checks (`params: {name: {check: ...}}`):
-  commune, departement, region, epci, qpv   an official code of that level (its
+  commune, departement, region, epci, ept, qpv   an official code of that level (its
         pattern and message come from the SHACL shapes); the IRI is minted
   territoire     `level/code` (`departement/38`) of any of those levels
   concept:SCHEME a concept of an SKOS scheme of ontology/vocabularies/, by
@@ -58,7 +58,7 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 IGEO_CODE = URIRef("http://rdf.insee.fr/def/geo#codeINSEE")
 PARAMETER = re.compile(r"\?(__?)([A-Za-z][A-Za-z0-9]*)_(iri|integer|xsd_[A-Za-z]+|[a-z]{2})\b")
 ENTITY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-LEVELS = ("commune", "departement", "region", "epci", "qpv")
+LEVELS = ("commune", "departement", "region", "epci", "ept", "qpv")
 LANGUAGES = ("fr", "en")  # of the labels (shapes: sh:languageIn ("fr" "en")); the first is the default
 LANG_VARIABLE, OTHER_LANG_VARIABLE = "_lang", "_otherLang"
 LANG_USE = re.compile(r"\?_(?:lang|otherLang)\b")

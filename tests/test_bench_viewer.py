@@ -32,6 +32,7 @@ def test_command_walks_a_small_synthetic_graph_and_prints_the_table(tmp_path, mo
     assert measure.blocked == []
     assert 0 < measure.healthy_s < measure.first_page_s
     [steps] = measure.rounds
-    assert [name for name, _ in steps][:2] == ["page Territoires", "Nom ou code INSEE du territoire = Grenoble"]
+    assert [name for name, _ in steps][:2] == ["page Territoires",
+                                               "Nom ou code du territoire (INSEE, SIREN, code postal) = Grenoble"]
     assert len(steps) == 11 and all(seconds > 0 for _, seconds in steps)
     assert 0 < measure.p95_s <= max(measure.times)

@@ -101,7 +101,7 @@ def accueil(walk: Walk) -> str:
 
 def territoires(walk: Walk, name: str) -> str:
     walk.page("Territoires")
-    walk.type_in("Nom ou code INSEE du territoire", name)
+    walk.type_in("Nom ou code du territoire (INSEE, SIREN, code postal)", name)
     return walk.tab.text()
 
 
@@ -118,14 +118,14 @@ def coordinations(walk: Walk) -> str:
 
 def partenaires(walk: Walk, territory: str, theme: str) -> str:
     walk.page("Trouver des partenaires")
-    walk.type_in("Territoire : nom ou code INSEE (commune, EPCI, département, région)", territory)
+    walk.type_in("Territoire : nom ou code (commune, EPCI, département, région, code postal)", territory)
     walk.add("Thématiques", theme)
     return walk.tab.text()
 
 
 def reseau(walk: Walk, territory: str) -> str:
     walk.page("Réseau")
-    walk.type_in("Territoire (niveau/code, ex. departement/13)", territory)
+    walk.type_in("Territoire : nom ou code (ex. Bouches-du-Rhône, 13, 13100)", territory)
     return walk.tab.text()
 
 

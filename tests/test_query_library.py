@@ -340,6 +340,25 @@ def test_territory_names(seed_store):
     assert by_key[("epci", "200040715")]["departement"] == "38"  # its communes' département
 
 
+def test_territory_search_names(seed_store):
+    rows = run_query(seed_store, "territory_search_names")
+    by_key = {(r["level"], r["code"]): r for r in rows}
+    assert len(by_key) == len(rows) > 38000  # one row per territory: the referential gives one population each
+    assert by_key[("commune-deleguee", "74011")]["name"] == "Annecy-le-Vieux"
+    assert short(by_key[("commune-deleguee", "74011")]["commune"]) == "territoire/commune/74010"
+    assert by_key[("commune-deleguee", "74011")]["departement"] == "74"
+    assert by_key[("ept", "200057867")]["name"] == "Plaine Commune" and by_key[("ept", "200057867")]["departement"] == "93"
+    assert by_key[("arrondissement-municipal", "13201")]["departement"] == "13"
+    assert int(by_key[("commune", "38185")]["population"]) > 150000 and by_key[("commune", "38185")]["commune"] is None
+    assert by_key[("region", "84")]["departement"] is None
+
+
+def test_territory_search_codes(seed_store):
+    rows = {(short(r["territory"]), r["kind"], r["code"]) for r in run_query(seed_store, "territory_search_codes")}
+    assert ("territoire/commune/38185", "postal", "38100") in rows and ("territoire/commune/74010", "former", "74011") in rows
+    assert sum(kind == "postal" for _, kind, _ in rows) > 35000 and sum(kind == "former" for _, kind, _ in rows) == 4240
+
+
 def test_territory_nesting(seed_store):
     rows = run_query(seed_store, "territory_nesting")
     assert [(r["level"], r["code"]) for r in rows] == [("commune", "38151"), ("departement", "38"), ("epci", "200040715"),

@@ -66,6 +66,17 @@ def test_referential_nesting_is_complete(referential: Referential):
         assert {m["code"] for m in epci["membres"]} <= communes, epci["code"]
 
 
+def test_postal_and_former_codes_are_on_current_communes_only(referential: Referential):
+    places = Places(referential, "https://example.org/")
+    assert places.by_ident["commune/38185"].postal_codes == ("38000", "38100")  # Grenoble
+    assert "74011" in places.by_ident["commune/74010"].former_codes  # Annecy-le-Vieux, merged into Annecy
+    assert places.by_ident["commune-deleguee/74011"].postal_codes == places.by_ident["commune-deleguee/74011"].former_codes == ()
+    # The package's current communes with postal codes (its 45 arrondissements' codes are their communes' too) and
+    # with former codes.
+    assert sum(bool(p.postal_codes) for p in places.by_ident.values()) == 34964
+    assert sum(bool(p.former_codes) for p in places.by_ident.values()) == 2667
+
+
 def test_seed_places_are_official_territories(referential: Referential):
     """Every place data/territories.yaml says a seed names is a territory of the referential, by code."""
     places = Places(referential, "https://w3id.org/maillage/id/")

@@ -23,7 +23,7 @@ def test_the_graph_is_opened_once_and_its_caches_filled(seed_out):
     viewer = opening.viewer
     assert opening.warmed.wait(timeout=120)
     # cached properties are stored on the instance; the pages' cached functions answer without computing
-    assert {"territories", "territory_index", "_folded_names", "experiences", "coordinations"} <= set(vars(viewer))
+    assert {"territories", "territory_search", "experiences", "coordinations"} <= set(vars(viewer))
     assert {"entities_by_type@fr", "entities_by_source@fr", "build_description"} <= set(viewer._answers)
     assert not viewer.store._early  # the cards took the answers their queries were given ahead (same parameters)
     hits = cached_network.cache_info().hits

@@ -14,7 +14,6 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from app.viewer.sharing import courtesy, giving_way, shared_property
 from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
@@ -22,16 +21,14 @@ from graph_builder.constants import MLG as MLG_NAMESPACE
 from graph_builder.publication.generations import resolve
 from maillage.library import LANG_USE, LANGUAGES, get_query
 from maillage.stores import QueryStore, open_store
+from maillage.territories import LEVEL_NAMES, Candidate, Search, Territory  # noqa: F401  (the pages' names)
 
 # The entity base of the graph this process shows: the build's own `--base` (its manifest.json), read when the
 # graph is opened (Viewer.open), else DEFAULT_BASE (an endpoint, a dump). One viewer process shows one graph.
 _entity_base = DEFAULT_BASE
 MLG = str(MLG_NAMESPACE)
 CARD_QUERIES = ("entity_value_labels", "entity_summaries")  # what Viewer.cards reads: the values' labels, the fields
-LEVEL_ORDER = ("commune", "epci", "departement", "region")
-LEVEL_NAMES = {"fr": {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région"},
-               "en": {"commune": "Municipality", "epci": "Intermunicipality", "departement": "Département",
-                      "region": "Region"}}
+LEVEL_ORDER = ("commune", "epci", "ept", "departement", "region")  # the levels of the viewer's territory pages
 
 
 def pick(values, lang: str = "fr") -> str:
@@ -142,28 +139,6 @@ class Card:
         return iri in self.fields.get(name, ())
 
 
-class Territory(NamedTuple):
-    """A territory of the index (a tuple: 36,000 of them are made at start, three times faster than as frozen
-    dataclasses)."""
-
-    iri: str
-    level: str
-    code: str
-    name: str
-    departement: str | None
-
-    def title(self, lang: str = "fr") -> str:
-        """The name, told apart from its homonyms by its département (communes) or level."""
-        if self.level == "commune":
-            return f"{self.name} ({self.departement or '?'}) — {self.code}"
-        return f"{self.name} — {LEVEL_NAMES[lang][self.level]} {self.code}"
-
-    @property
-    def key(self) -> str:
-        """`departement/38`: the form the query library's `territoire` check takes."""
-        return f"{self.level}/{self.code}"
-
-
 class Viewer:
     """The graph as the viewer reads it; never mutated (queries only)."""
 
@@ -237,39 +212,39 @@ class Viewer:
 
     # -- Territoires -----------------------------------------------------------------------------
     @shared_property
-    def territories(self) -> list[Territory]:
-        _, rows = get_query("territory_names").texts(self.store)  # 36,000 rows of texts: read fastest as CSV
-        return sorted((Territory(iri, level, code, name, departement or None)
-                       for iri, level, code, name, departement in rows), key=lambda t: (t.level, t.code))
+    def territory_search(self) -> Search:
+        """The territory search (maillage/territories.py) over this graph, its index read once per process."""
+        return Search.read(self.store, pace=lambda rows: giving_way(rows, 2000))
 
     @shared_property
+    def territories(self) -> list[Territory]:
+        """The territories with a page of their own (communes, EPCI, EPT, départements, régions), by level and code."""
+        return [t for t in self.territory_search.by_key.values() if t.level in LEVEL_ORDER]
+
+    @property
     def territory_index(self) -> dict[str, Territory]:
-        """Every territory by `level/code`."""
-        return {t.key: t for t in self.territories}
+        """Every territory by `level/code` (the parts of communes too: their key leads to their commune)."""
+        return self.territory_search.by_key
 
     def territory(self, key: str) -> Territory | None:
-        """A territory by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI; None for no key, without
-        waiting for the index (a page with no territory chosen)."""
-        return self.territory_index.get(key.removeprefix(_entity_base).removeprefix("territoire/")) if key else None
+        """A territory with a page by `level/code`, `territoire/level/code` (the viewer's URLs) or IRI: a part of a
+        commune (commune déléguée...) gives its commune; None for no key, without waiting for the index (a page
+        with no territory chosen)."""
+        if not key:
+            return None
+        found = self.territory_index.get(key.removeprefix(_entity_base).removeprefix("territoire/"))
+        return self.territory_search.target(found) if found is not None else None
 
-    def search_territories(self, text: str, limit: int = 30) -> list[Territory]:
-        """Territories whose official code is `text`, then whose name starts with it, then contains it."""
-        wanted = fold(text.strip())
-        if not wanted:
-            return []
-        exact = [t for t in self.territories if t.code.casefold() == wanted]
-        starts, within = [], []
-        for territory, name in self._folded_names:
-            if territory not in exact and wanted in name:
-                (starts if name.startswith(wanted) else within).append((territory, name))
-        rank = {level: i for i, level in enumerate(reversed(LEVEL_ORDER))}  # larger territories first
-        ordered = [t for group in (starts, within) for t, _ in sorted(group, key=lambda p: (rank[p[0].level], p[1], p[0].code))]
-        return (exact + ordered)[:limit]
+    def find_territories(self, text: str, limit: int = 30, levels=None) -> list[Candidate]:
+        """The candidates a searched text names, best first (Search.search): homonyms all listed, never chosen."""
+        return self.territory_search.search(text, limit=limit, levels=levels)
 
-    @shared_property
-    def _folded_names(self) -> list[tuple[Territory, str]]:
-        """Each territory with its name folded (see `fold`), once: a search reads all 36,000 of them."""
-        return [(t, fold(t.name)) for t in giving_way(self.territories, 2000)]
+    def search_territories(self, text: str, limit: int = 30, levels=None) -> list[Territory]:
+        """The territories (with a page) a searched text leads to, best first, each once."""
+        found = {}
+        for candidate in self.find_territories(text, limit, levels):
+            found.setdefault(candidate.target.key, candidate.target)
+        return list(found.values())
 
     def nesting(self, key: str) -> list[Territory]:
         """The territory and those containing it, from the commune up to the région."""

@@ -74,13 +74,13 @@ def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[For
 
 
 def territory_matches(viewer: Viewer, form_field: FormField, text: str, limit: int = 30) -> list[Territory]:
-    """Territories a territory field's text names: level/code or code exactly, else by name (of the wanted level)."""
+    """Territories a territory field's text names: level/code or code exactly, else by the territory search (of the
+    wanted level): homonyms all listed, for the visitor to choose."""
     text = text.strip().removeprefix(f"{entity_base()}territoire/")
     exact = viewer.territory(f"{form_field.level}/{text}" if form_field.level and "/" not in text else text)
     if exact is not None and (form_field.level is None or exact.level == form_field.level):
         return [exact]
-    found = viewer.search_territories(text, limit=limit * 4)
-    return [t for t in found if form_field.level is None or t.level == form_field.level][:limit]
+    return viewer.search_territories(text, limit=limit, levels=(form_field.level,) if form_field.level else None)
 
 
 def territory_value(form_field: FormField, territory: Territory) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.viewer.model import Viewer, entity_base, manifest, short
+from app.viewer.model import Search, Territory, Viewer, entity_base, manifest, short
 from app.viewer.text import date_text, md
 from app.viewer.warmup import begin, out_dir
 from graph_builder.problems import thousands
 from graph_builder.referential.geometry import Geometry, GeometryError, prepared, prepared_directory
 from graph_builder.referential.geometry import load as load_geometry
+from maillage.territories import MAX_TEXT
+
+SEARCH_LIMIT = 30  # candidates a territory field lists (Viewer.find_territories)
 
 
 @st.cache_resource(show_spinner=False)
@@ -185,16 +188,60 @@ def url_select(label_fr: str, label_en: str, options: dict[str, str], param: str
     return choice
 
 
-def territory_filter(label_fr: str, label_en: str, param: str = "territoire") -> str | None:
-    """A territory typed as level/code: its key, or None when empty or unknown (an unknown one is said so).
+def territory_field(label_fr: str, label_en: str, key: str, value: str = "",
+                    chosen: Territory | None = None) -> tuple[Territory | None, str]:
+    """A territory searched for by name or code (maillage/territories.py: case, accents, hyphens, « St », postal
+    and former codes, communes déléguées, EPT...): (the territory chosen or None, the text typed).
 
-    The text is kept in the URL (query parameter `param`)."""
-    place = st.text_input(t(label_fr, label_en), st.query_params.get(param, ""), key=f"filter.{param}").strip()
-    in_url(param, place)
-    territory = graph().territory(place) if place else None
-    if place and territory is None:
-        st.error(t(f"Territoire inconnu : « {md(place)} ».", f"Unknown territory: '{md(place)}'."))
-    return territory.key if territory else None
+    One territory named exactly is taken, and said; several (homonyms, a postal code that is also an INSEE
+    code) are listed with their département for the visitor to choose from: none is chosen for them. A text
+    naming nothing is said so and gives None: no earlier answer stays under the warning. `chosen`: the territory
+    a shared link chose, preselected among its homonyms (« Saint-Denis » of the link, not the list's first)."""
+    text = st.text_input(t(label_fr, label_en), value[:MAX_TEXT], key=key, max_chars=MAX_TEXT,  # a link's text, cut
+                         placeholder=t("Nom, code INSEE ou code postal, ex. Saint-Denis ou 38100",
+                                       "Name, INSEE or postal code, e.g. Saint-Denis or 38100"))
+    if not text.strip():
+        return None, ""
+    g = graph()
+    found = g.find_territories(text)
+    if not found:
+        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} » : essayez un autre nom, un code INSEE ou un "
+                     "code postal.", f"No territory matches '{md(text)}': try another name, an INSEE or postal code."))
+        return None, text
+    single = Search.single(found)
+    if len(found) == 1:
+        st.caption(md(single.label(lang())))
+        return g.territory(single.target.key), text
+    # Indexes as options: the choice is kept per text (a new text, a new choice) and never made for the visitor,
+    # except for the one territory the text names exactly (the others, near names, stay listed to switch to).
+    picked = st.selectbox(t(f"{len(found)} territoires correspondent : lequel ?",
+                            f"{len(found)} territories match: which one?"), range(len(found)),
+                          index=next((i for i, f in enumerate(found) if chosen is not None and f.target.key == chosen.key),
+                                     found.index(single) if single is not None else None),
+                          format_func=lambda i: found[i].label(lang()), key=f"{key}.pick.{text.strip()}",
+                          placeholder=t("Choisissez votre territoire…", "Choose your territory…"))
+    if len(found) == SEARCH_LIMIT:
+        st.caption(t(f"Les {SEARCH_LIMIT} meilleurs : précisez le nom pour voir les autres.",
+                     f"The best {SEARCH_LIMIT}: refine the name to see the others."))
+    if picked is None:
+        st.info(t("Plusieurs territoires portent ce nom ou ce code : choisissez le vôtre dans la liste.",
+                  "Several territories bear this name or code: choose yours in the list."))
+        return None, text
+    return g.territory(found[picked].target.key), text
+
+
+def territory_filter(label_fr: str, label_en: str, param: str = "territoire", halt: bool = False) -> str | None:
+    """A place filter (territory_field): the chosen territory's key, or None when empty, unknown or not chosen yet.
+    `halt`: the page stops there while a text names no territory or awaits a choice (the filter is its last
+    field): no list stands under the warning as if it answered.
+
+    The URL keeps the chosen territory's `level/code` (query parameter `param`), or the text while nothing is
+    chosen: a shared link shows the same filter."""
+    chosen, text = territory_field(label_fr, label_en, f"filter.{param}", st.query_params.get(param, ""))
+    in_url(param, chosen.key if chosen else text.strip())
+    if halt and text.strip() and chosen is None:
+        st.stop()
+    return chosen.key if chosen else None
 
 
 def open_on_click(key: str, target) -> None:

@@ -122,8 +122,7 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
     from maillage.library import LEVELS, code_rule, library
 
     soon = (  # the most used first: a territory search (index and folded names), then the cards
-        lambda: viewer.territory_index,  # a shared property: reading it fills it
-        lambda: viewer.search_territories("a"),  # the folded names a search reads
+        lambda: viewer.territories,  # shared properties: reading them fills them (the search's index first)
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)

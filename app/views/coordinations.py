@@ -29,7 +29,8 @@ if one is None:
     everything = {"": t("(tous)", "(all)")}
     kind = url_select("Type", "Type", everything | g.choices(cards, "type", lang()), "type")
     theme = url_select("Thématique", "Theme", everything | g.choices(cards, "theme", lang()), "theme")
-    territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
+    territory = territory_filter("Territoire : nom ou code (ex. Bouches-du-Rhône, 13, 13100)",
+                                 "Territory: name or code (e.g. Bouches-du-Rhône, 13, 13100)", halt=True)
     shown = g.filtered(cards, lang(), territory, type=kind, theme=theme)
     st.caption(t(f"{len(shown)} coordination(s)", f"{len(shown)} coordination(s)"))
     if not shown:

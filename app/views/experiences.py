@@ -33,7 +33,8 @@ if one is None:
                       everything | g.choices(cards, "ottawaAxis", lang()), "axe")
     kind = url_select("Type de coordination porteuse", "Type of the carrying coordination",
                       everything | g.choices(g.coordinations, "type", lang()), "type")
-    territory = territory_filter("Lieu (niveau/code, ex. departement/38)", "Place (level/code, e.g. departement/38)")
+    territory = territory_filter("Lieu : nom ou code (ex. Isère, 38, 38100)", "Place: name or code (e.g. Isère, 38, 38100)",
+                                 halt=True)
     shown = g.of_coordination_type(g.filtered(cards, lang(), territory, theme=theme, determinant=determinant,
                                               ottawaAxis=axis), kind)
     st.caption(t(f"{len(shown)} expérience(s)", f"{len(shown)} experience(s)"))

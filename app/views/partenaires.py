@@ -9,7 +9,7 @@ from app.viewer.downloads import MIME
 from app.viewer.model import short
 from app.viewer.partners import PartnerGraph, code, to_csv
 from app.viewer.text import md
-from app.viewer.ui import graph, lang, t, unknown
+from app.viewer.ui import graph, lang, t, territory_field, unknown
 from graph_builder.referential.geometry import prepared
 from maillage.proximity import BAND_NAMES, NEAR_KM, said
 
@@ -35,20 +35,12 @@ st.caption(t("Dites où vous travaillez et sur quoi : le graphe propose des coor
 chosen = g.territory(params.get("territory", ""))
 if chosen is None and params.get("territory"):
     unknown(params["territory"])
-if "partner_search" not in st.session_state and chosen is not None:  # a shared link fills the field, once
-    st.session_state["partner_search"] = chosen.name
-text = st.text_input(t("Territoire : nom ou code INSEE (commune, EPCI, département, région)",
-                       "Territory: name or INSEE code (municipality, EPCI, département, region)"), key="partner_search")
-if text:
-    found = g.search_territories(text)
-    if chosen is not None and text == chosen.name and chosen not in found:
-        found = [chosen, *found]  # the link's territory stays chosen, whatever the search finds for its name
-    if found:
-        # The link's territory is the one chosen among homonyms (« Saint-Denis »), never the search's first.
-        chosen = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()),
-                              index=found.index(chosen) if chosen in found else 0)
-    else:
-        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
+# A shared link fills the field with its territory's name and keeps that territory chosen among homonyms.
+picked, text = territory_field("Territoire : nom ou code (commune, EPCI, département, région, code postal)",
+                               "Territory: name or code (municipality, EPCI, département, region, postal code)",
+                               "partner_search", value=chosen.name if chosen is not None else "", chosen=chosen)
+if text:  # the search's answer, even none: no earlier territory stays under its warning
+    chosen = picked
 
 selected: dict[str, list[str]] = {}
 columns = st.columns(len(FILTERS))

@@ -67,10 +67,12 @@ with library_tab:
             values[field.parameter.name] = text
             if field.kind == "territory" and text.strip():
                 found = territory_matches(g, field, text)
-                if len(found) > 1:
-                    chosen = st.selectbox(t("Lequel ?", "Which one?"), found, key=f"{key}.pick", placeholder=choose(),
-                                          format_func=lambda x: x.title(lang()))
-                    values[field.parameter.name] = territory_value(field, chosen)
+                if len(found) > 1:  # homonyms: the visitor chooses, none is chosen for them
+                    chosen = st.selectbox(t("Lequel ?", "Which one?"), found, key=f"{key}.pick", index=None,
+                                          format_func=lambda x: x.title(lang()),
+                                          placeholder=choose())
+                    if chosen is not None:
+                        values[field.parameter.name] = territory_value(field, chosen)
                 elif found:
                     values[field.parameter.name] = territory_value(field, found[0])
                     st.caption(md(found[0].title(lang())))

@@ -25,7 +25,8 @@ st.title(t("Réseau des acteurs", "Network of actors"))
 names = KIND_NAMES[lang()]
 left, right = st.columns(2)
 with left:
-    territory = territory_filter("Territoire (niveau/code, ex. departement/13)", "Territory (level/code, e.g. departement/13)")
+    territory = territory_filter("Territoire : nom ou code (ex. Bouches-du-Rhône, 13, 13100)",
+                                 "Territory: name or code (e.g. Bouches-du-Rhône, 13, 13100)")
     kinds = st.multiselect(t("Afficher", "Show"), KINDS, default=list(KINDS), format_func=names.get, select_all=False,
                            placeholder=choose())
 with right:

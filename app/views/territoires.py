@@ -5,23 +5,35 @@ import streamlit as st
 from app.viewer.answers import elsewhere, uncovered_themes_answer
 from app.viewer.maps import territory_coverage
 from app.viewer.text import md
-from app.viewer.ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
+from app.viewer.ui import (
+    entity_link,
+    entity_links,
+    geometry,
+    graph,
+    lang,
+    paged,
+    t,
+    territory_field,
+    territory_map,
+    unknown,
+)
 
 g = graph()
 st.title(t("Territoires", "Territories"))
 chosen = g.territory(st.query_params.get("id", ""))
 if chosen is None and st.query_params.get("id"):
     unknown(st.query_params["id"])
-text = st.text_input(t("Nom ou code INSEE du territoire", "Name or INSEE code of the territory"), key="search")
-if text:
-    found = g.search_territories(text)
-    if not found:
-        st.warning(t(f"Aucun territoire ne correspond à « {md(text)} ».", f"No territory matches '{md(text)}'."))
-    else:
-        pick = st.selectbox(t("Territoire", "Territory"), found, format_func=lambda x: x.title(lang()))
-        if pick is not None and pick != chosen:
-            chosen = pick
-            st.query_params["id"] = f"territoire/{pick.key}"
+if st.session_state.get("search.id", "") != st.query_params.get("id", "") and st.session_state.get("search"):
+    st.session_state["search"] = ""  # a link (nesting, map) opened another territory: the search gives way to it
+picked, text = territory_field("Nom ou code du territoire (INSEE, SIREN, code postal)",
+                               "Name or code of the territory (INSEE, SIREN, postal code)", "search")
+if text:  # a search replaces the territory shown: nothing stale stays under a failed or undecided one
+    chosen = picked
+    if picked is None:
+        st.query_params.pop("id", None)
+    elif st.query_params.get("id") != f"territoire/{picked.key}":
+        st.query_params["id"] = f"territoire/{picked.key}"
+st.session_state["search.id"] = st.query_params.get("id", "")
 if chosen is not None:
     st.header(md(chosen.title(lang())))
     st.subheader(t("Emboîtement", "Nesting"))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, SDO
 
 from graph_builder.constants import IGEO, MLG
 from graph_builder.kinds import load_schema
@@ -64,6 +64,10 @@ class Place:
     population: int | None = None
     population_year: int | None = None
     departement: str | None = None
+    # A current commune's postal codes (La Poste's, as the package gives them) and the INSEE codes of the former
+    # communes merged into it: what a territory search reads (maillage/territories.py).
+    postal_codes: tuple[str, ...] = ()
+    former_codes: tuple[str, ...] = ()
 
     @property
     def ident(self) -> str:
@@ -116,8 +120,11 @@ def _places(referential: Referential) -> Iterator[Place]:
         else:
             parents = (f"commune/{commune['chefLieu']}",)
         population = commune.get("population")
+        current = level == "commune"  # the package repeats a commune's postal codes on none of its parts
         yield Place(level, commune["code"], commune["nom"], parents, population,
-                    _population_year(dep) if population is not None else None, dep)
+                    _population_year(dep) if population is not None else None, dep,
+                    tuple(sorted(set(commune.get("codesPostaux", ())))) if current else (),
+                    tuple(sorted(set(commune.get("anciensCodes", ())))) if current else ())
 
 
 class Places:
@@ -153,7 +160,7 @@ class Places:
         """How many triples `triples()` yields for all places, without making them."""
         fixed = len(self._typing(vocabulary)[1]) + 6  # level class, level, code, name, label, source
         return sum(fixed + len(place.parents) + (place.population is not None) + (place.population_year is not None)
-                   for place in self.by_ident.values())
+                   + len(place.postal_codes) + len(place.former_codes) for place in self.by_ident.values())
 
     def with_ancestors(self, idents: Iterable[str]) -> set[str]:
         """The given places (those of the referential) and every place above them."""
@@ -189,4 +196,8 @@ class Places:
                 yield subject, URIRef(MLG + "population"), Literal(place.population, datatype=XSD.integer)
             if place.population_year is not None:
                 yield subject, URIRef(MLG + "populationYear"), Literal(str(place.population_year), datatype=XSD.gYear)
+            for postal_code in place.postal_codes:
+                yield subject, SDO.postalCode, Literal(postal_code)
+            for former_code in place.former_codes:
+                yield subject, URIRef(MLG + "formerCodeINSEE"), Literal(former_code)
             yield subject, DCTERMS.source, source

@@ -72,7 +72,7 @@ def prepare(workdir: Path, scale: float, seed: int = 1, report=print) -> Path:
 def walk(steps: Walk) -> None:
     """One coordinator's round through the pages, on whatever the graph holds (first options, first links)."""
     steps.page("Territoires")
-    steps.type_in("Nom ou code INSEE du territoire", "Grenoble")
+    steps.type_in("Nom ou code du territoire (INSEE, SIREN, code postal)", "Grenoble")
     steps.page("Expériences")
     steps.choose("Thématique")
     steps.follow()
@@ -81,7 +81,7 @@ def walk(steps: Walk) -> None:
     steps.follow()
     steps.page("Accueil")
     steps.page("Coordinations")
-    steps.type_in("Territoire (niveau/code, ex. departement/13)", "departement/38")
+    steps.type_in("Territoire : nom ou code (ex. Bouches-du-Rhône, 13, 13100)", "departement/38")
 
 
 def run(out_dir: Path, scale: float, rounds: int = 2, report=print) -> ViewerMeasure:
