@@ -10,6 +10,7 @@ import pytest
 
 from graph_builder.referential.package import Referential, fetch, load
 from tests.conftest import ID, run_query
+from tests.test_downloads import downloads, read  # noqa: F401 (a fixture)
 
 MLG = "https://w3id.org/maillage/def/core#"
 
@@ -134,3 +135,41 @@ def test_epci_not_covered(seed_store, referential, communes, covered):
     assert "244200770" not in {r["code"] for r in run_query(seed_store, "epci_not_covered", territory="departement/42")}
     assert run_query(seed_store, "epci_not_covered", territory="epci/244200770") == []
     assert [r["code"] for r in run_query(seed_store, "epci_not_covered", territory="commune/13055")] == ["200054807"]
+
+
+# -- the viewer: the « Couverture » page and the territory page's panel (app/viewer/coverage.py) ----------------
+
+def test_the_coverage_page_gives_the_national_table_map_and_csv(app, seed_store, downloads):  # noqa: F811
+    at = app("couverture")
+    table = at.dataframe[0].value
+    assert len(table) == 109 and list(table.columns)[:2] == ["Code", "Département"]
+    bdr = table[table["Code"] == "13"].iloc[0]
+    query = run_query(seed_store, "population_covered")[0]  # the same figures as the library's
+    assert (bdr["Population couverte"], bdr["Part couverte (%)"]) == (int(query["coveredPopulation"]),
+                                                                       float(query["sharePercent"]))
+    assert any("France entière" in m.value for m in at.markdown)
+    assert at.get("plotly_chart")  # the map, drawn from the project's own outlines
+    at = app("couverture", niveau="region", type="CLS")
+    regions = at.dataframe[0].value
+    assert "Région" in regions.columns and set(regions["Population couverte"]) == {0}  # no CLS in the seeds
+    ile = regions[regions["Code"] == "11"].iloc[0]
+    assert ile["Population"] == int(run_query(seed_store, "population_covered", territory="region/11")[0]["population"])
+    files = {name: data for data, _, name in downloads if name and name.endswith(".csv")}
+    assert sorted(files) == ["couverture-departement-tous.csv", "couverture-region-CLS.csv"]
+    rows = read(files["couverture-departement-tous.csv"])  # `;`, UTF-8 with its BOM: French Excel
+    assert rows[0][:3] == ["Code", "Département", "Région"] and len(rows) == 110
+
+
+def test_the_territory_panel_gives_the_share_and_on_demand_the_gaps(app):
+    at = app("territoires", id="territoire/departement/13")
+    assert any("10,24\u00a0%" in m.value for m in at.markdown)  # 213 795 of 2 087 658
+    panel = at.dataframe[0].value
+    assert list(panel["Type"]) == ["Tous types", "ASV", "CLS", "CLSM", "CMT", "RTPS"]
+    at.toggle(key="coverage_gaps").set_value(True).run()
+    assert not at.exception
+    epci = at.dataframe[1].value
+    assert epci.iloc[0]["Code"] == "200054807"  # Aix-Marseille-Provence: the largest uncovered population
+    communes = at.dataframe[2].value
+    assert communes.iloc[0]["Commune"] == "Marseille" and len(communes) == 10
+    english = app("territoires", lang="en", id="territoire/departement/38")
+    assert any("**0.00%** of the population" in m.value for m in english.markdown)  # nothing known in the Isère

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.viewer.coverage import show_panel
 from app.viewer.maps import territory_coverage
 from app.viewer.text import md
 from app.viewer.ui import entity_link, entity_links, geometry, graph, lang, paged, t, territory_map, unknown
@@ -58,6 +59,7 @@ if chosen is not None:
     st.markdown(", ".join(md(theme) for theme in themes) if themes else t(
         "Aucune : chaque thématique est travaillée par une coordination connue.",
         "None: every theme is worked on by a known coordination."))
+    show_panel(g, chosen)  # app/viewer/coverage.py
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))
