@@ -173,3 +173,25 @@ def test_the_territory_panel_gives_the_share_and_on_demand_the_gaps(app):
     assert communes.iloc[0]["Commune"] == "Marseille" and len(communes) == 10
     english = app("territoires", lang="en", id="territoire/departement/38")
     assert any("**0.00%** of the population" in m.value for m in english.markdown)  # nothing known in the Isère
+
+
+@pytest.mark.parametrize(("name", "params", "said"), [
+    ("population_covered", {"territory": "departement/999"}, "Code département invalide"),
+    ("population_covered", {"territory": "region"}, "Attendu : niveau/code"),
+    ("communes_not_covered", {"coordinationType": "CLSS"}, "Vouliez-vous dire « CLS » ?"),
+    ("epci_not_covered", {"territory": "epci/24420077"}, "valeur refusée pour « territory »"),
+])
+def test_bad_parameters_are_refused_in_french_first(seed_store, name, params, said):
+    from maillage.library import LibraryError
+
+    with pytest.raises(LibraryError) as refused:
+        run_query(seed_store, name, **params)
+    assert said in refused.value.message("fr") and refused.value.message("en") != refused.value.message("fr")
+
+
+def test_an_unknown_territory_gets_no_row_and_a_commune_its_own_figures(seed_store, communes, covered):
+    assert run_query(seed_store, "population_covered", territory="commune/99999") == []  # no such commune: no row
+    assert run_query(seed_store, "population_covered", territory="qpv/QN01301Z") == []  # no QPV in the seeds
+    marseille = run_query(seed_store, "population_covered", territory="commune/13055")[0]
+    assert figures(marseille) == expected({"13055"}, communes, covered)  # uncovered: 0 %
+    assert figures(marseille)["sharePercent"] == 0

@@ -20,7 +20,7 @@ from app.viewer.ui import in_url, lang, t
 
 TYPES = ("ASV", "CLS", "CLSM", "CMT", "RTPS")  # the coordination-type vocabulary's notations
 ALL = "*"  # every type together
-LEVELS_WITH_COMMUNES = ("region", "departement", "epci", "ept", "commune")
+LEVELS_WITH_COMMUNES = ("region", "departement", "epci", "commune")  # the levels the queries' check takes, with communes
 SHOWN = 10  # uncovered EPCI and communes listed on the territory page (the CSV has them all)
 CAVEAT = ("Ce que le graphe connaît : une commune est couverte quand elle est le territoire d'une coordination connue "
           "ou qu'elle s'y trouve (son EPCI, son département, sa région) ; une coordination sur un quartier ou un "
@@ -147,8 +147,8 @@ def show_panel(viewer: Viewer, territory: Territory) -> None:
     communes not covered, largest first, with their CSV."""
     st.subheader(t("Population couverte", "Population covered"))
     if territory.level not in LEVELS_WITH_COMMUNES:
-        st.info(t("Pas de commune entière dans ce territoire : la couverture se lit sur sa commune.",
-                  "No whole commune in this territory: read the coverage on its commune."))
+        st.info(t("La couverture se lit sur les communes, EPCI, départements et régions.",
+                  "Coverage is read on communes, EPCI, départements and régions."))
         return
     found = by_type(viewer, territory.key)
     every = found.get(ALL)
