@@ -24,6 +24,7 @@ pages = [
     st.Page("views/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
     st.Page("views/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
     st.Page("views/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
+    st.Page("views/couverture.py", title=t("Couverture", "Coverage"), url_path="couverture"),
     st.Page("views/experiences.py", title=t("Expériences", "Experiences"), url_path="experiences"),
     st.Page("views/coordinations.py", title="Coordinations", url_path="coordinations"),
     st.Page("views/acteurs.py", title=t("Acteurs", "Actors"), url_path="acteurs"),

@@ -209,3 +209,25 @@ def clicked_territory(event) -> str | None:
         if data:
             return str(data)
     return None
+
+
+SHARE_BINS = ((0, "#e3e3fd"), (25, "#a9a9f2"), (50, "#5f5fd6"), (75, "#000091"))  # lower bound (%), colour: DSFR blues
+
+
+def share_figure(shapes: dict[str, dict], shares: dict[str, float | None], names: dict[str, str],
+                 points: dict[str, tuple[float, float]], level: str, labels: dict[str, str]) -> go.Figure:
+    """Territories of one `level` (`shapes`: code -> outline) shaded by the share of their population covered
+    (`shares`: code -> per cent, None without population), four bands of a quarter; a marker per territory
+    (hover: its name and share; a click opens its page). `labels`: `none` (no figure) and `unit` (« % »)."""
+    figure = go.Figure()
+    bands = [(low, high, colour) for (low, colour), (high, _) in zip(SHARE_BINS, (*SHARE_BINS[1:], (101, "")), strict=True)]
+    for low, high, colour in bands:
+        codes = {c: shapes[c] for c in shapes if shares.get(c) is not None and low <= shares[c] < high}
+        if codes:
+            figure.add_trace(_areas(codes, f"{low}–{min(high, 100)} {labels['unit']}", colour, "#ffffff", 0.5))
+    missing = {c: shapes[c] for c in shapes if shares.get(c) is None}
+    if missing:
+        figure.add_trace(_areas(missing, labels["none"], "#ffffff", LINE, 0.5))
+    figure.add_trace(_places([(f"{level}/{c}", f"{names.get(c, c)} — {labels['format'](shares.get(c))}", points[c])
+                              for c in sorted(shapes) if c in points], "", "#161616", 5, legend=False, opacity=0.5))
+    return _layout(figure, METROPOLE, 560)

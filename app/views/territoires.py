@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.viewer.answers import elsewhere, uncovered_themes_answer
+from app.viewer.coverage import show_panel
 from app.viewer.maps import territory_coverage
 from app.viewer.text import md
 from app.viewer.ui import (
@@ -68,6 +69,7 @@ if chosen is not None:
     st.subheader(t("Thématiques qu'aucune coordination connue ne travaille ici",
                    "Themes no known coordination works on here"))
     st.markdown(uncovered_themes_answer(g, chosen, len(found["coordination"]), lang()))
+    show_panel(g, chosen)  # app/viewer/coverage.py
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))
