@@ -84,8 +84,8 @@ def test_the_nearest_known_alternative_climbs_the_nesting(seed_store):
 
 def test_an_empty_territory_names_the_nearest_alternative_and_words_its_gaps_as_what_the_graph_knows(app):
     text = "\n".join(i.value for i in app("territoires", id="territoire/commune/38151").info)  # Échirolles
-    assert ("D'après le graphe : 0 à Échirolles ; 0 dans Grenoble-Alpes-Métropole ; 0 en Isère ; "
-            "2 en Auvergne-Rhône-Alpes (11 coordinations connues en tout).") in text
+    assert ("D'après le graphe : Échirolles : 0 ; Grenoble-Alpes-Métropole : 0 ; Isère : 0 ; "
+            "Auvergne-Rhône-Alpes : 2 (11 coordinations connues en tout).") in text
     seine_saint_denis = shown(app("territoires", id="territoire/departement/93"))
     assert "D'après les 11 coordinations connues du graphe (dont 2 ici), aucune ne travaille ici : " in seine_saint_denis
 
@@ -93,7 +93,7 @@ def test_an_empty_territory_names_the_nearest_alternative_and_words_its_gaps_as_
 def test_an_empty_filtered_list_says_where_the_graph_knows_some(app):
     at = app("coordinations", territoire="departement/38")
     assert "0 coordination(s)" in [caption.value for caption in at.caption]
-    assert "0 en Isère ; 2 en Auvergne-Rhône-Alpes" in at.info[0].value
+    assert "Isère : 0 ; Auvergne-Rhône-Alpes : 2" in at.info[0].value
     at = app("coordinations", territoire="departement/38", type="coordination-type/ASV")
     assert "ne répond à tous ces filtres" in at.info[0].value  # other filters: no alternative claimed
 

@@ -14,12 +14,10 @@ KINDS = {"coordination": ("coordinations connues", "coordinations"), "experience
          "actor": ("acteurs connus", "actors")}
 
 
-def _in(territory: Territory, lang: str) -> str:
-    """« à Échirolles », « dans Grenoble-Alpes-Métropole », « en Isère » (French articles before a département's or a
-    région's name, « dans les Bouches-du-Rhône », are not known here: « en » throughout)."""
-    if lang == "en":
-        return f"in {territory.name}"
-    return {"commune": "à", "epci": "dans"}.get(territory.level, "en") + f" {territory.name}"
+def _count_in(territory: Territory, count: int, lang: str) -> str:
+    """« Échirolles : 0 », « Bouches-du-Rhône : 2 »: the name then its count, never a preposition (« en Isère » but « dans
+    les Bouches-du-Rhône », « au Havre »: the article of each name is not in the referential)."""
+    return f"{territory.name} : {count}" if lang == "fr" else f"{territory.name}: {count}"
 
 
 def nearest_known(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr") -> list[tuple[Territory, int]]:
@@ -42,10 +40,10 @@ def known_in_all(viewer: Viewer, kind: str) -> int:
 
 
 def elsewhere(viewer: Viewer, territory: Territory, kind: str, lang: str = "fr") -> str:
-    """The nearest known alternative to an empty answer: « D'après le graphe : 0 à Échirolles ; 0 dans Grenoble-Alpes-
-    Métropole ; 1 en Isère (11 coordination(s) connues en tout). »"""
+    """The nearest known alternative to an empty answer: « D'après le graphe : Échirolles : 0 ; Grenoble-Alpes-Métropole :
+    0 ; Isère : 0 ; Auvergne-Rhône-Alpes : 2 (11 coordinations connues en tout). »"""
     counts = nearest_known(viewer, territory, kind, lang)
-    steps = " ; ".join(f"{count} {_in(place, lang)}" for place, count in counts)
+    steps = " ; ".join(_count_in(place, count, lang) for place, count in counts)
     total = known_in_all(viewer, kind)
     if lang == "en":
         return f"According to the graph: {md(steps)} ({total} {KINDS[kind][1]} known in all)."

@@ -156,8 +156,8 @@ def show_panel(viewer: Viewer, territory: Territory) -> None:
         st.info(t("Aucune commune connue dans ce territoire.", "No known commune in this territory."))
         return
     st.markdown(t(
-        f"**{percent(every.share)}** de la population ({number(every.covered_population)} habitants sur "
-        f"{number(every.population)}) vit dans une commune couverte par une coordination connue "
+        f"**{percent(every.share)}** de la population ({number(every.covered_population)} sur "
+        f"{number(every.population)} habitants) vit dans une commune couverte par une coordination connue "
         f"({every.covered_communes} commune(s) sur {every.communes}).",
         f"**{percent(every.share)}** of the population ({number(every.covered_population)} inhabitants out of "
         f"{number(every.population)}) lives in a commune covered by a known coordination "

@@ -17,7 +17,7 @@ level = choice("Par", "By", {"departement": t("département", "département"), "
                    "niveau")
 rows = national(g, kind, level)
 population, covered = sum(r.population for r in rows), sum(r.covered_population for r in rows)
-st.markdown(t(f"France entière : **{number(covered)}** habitants sur {number(population)} vivent dans une commune "
+st.markdown(t(f"France entière : **{number(covered)}** sur {number(population)} habitants vivent dans une commune "
               f"couverte ({type_label(kind)}).",
               f"All France: **{number(covered)}** inhabitants out of {number(population)} live in a covered commune "
               f"({type_label(kind)})."))
