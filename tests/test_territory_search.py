@@ -204,6 +204,14 @@ def test_a_shared_filter_link_restores_the_territory(app):
     assert not [c for c in at.caption if "expérience(s)" in c.value]  # and no list under the warning
 
 
+def test_the_network_is_not_drawn_under_a_place_that_names_nothing(app):
+    at = app("reseau", territoire="Nullepartville")
+    assert not at.exception and "Aucun territoire ne correspond à" in at.warning[0].value
+    assert not [c for c in at.caption if "nœud(s)" in c.value]  # no network under the warning
+    at.text_input(key="filter.territoire").input("Isère").run()
+    assert [c for c in at.caption if "nœud(s)" in c.value]  # drawn once the place names a territory
+
+
 def test_partner_finder_territory_field_uses_the_search(app):
     at = app("partenaires")
     at.text_input(key="partner_search").input("Saint-Denis").run()

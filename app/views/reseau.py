@@ -34,6 +34,8 @@ with right:
     theme = st.selectbox(t("Thématique", "Theme"), themes, format_func=themes.get, placeholder=choose())
     cap = st.slider(t("Nombre maximal de nœuds (les plus reliés d'abord)", "Most nodes shown (most connected first)"),
                     20, MAX_CAP, DEFAULT_CAP, step=10)
+if territory is None and st.session_state.get("filter.territoire", "").strip():
+    st.stop()  # the place names nothing yet (its warning, or a choice to make): no whole network as if it answered
 options, shown, total = view(g, lang(), tuple(kinds), territory, theme or None, cap)
 st.caption(t(f"{shown} nœud(s) affiché(s) sur {total} ; cliquez sur une coordination, une expérience ou un territoire "
              "pour ouvrir sa page.",
