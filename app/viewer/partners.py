@@ -2,7 +2,7 @@
 
 The RDF graph is read through two queries of the library (`partner_graph_edges`,
 `partner_graph_nodes`) plus the territory names the viewer already holds
-(`territory_names`), and turned into a networkx MultiDiGraph whose edges are
+(its territory search's index), and turned into a networkx MultiDiGraph whose edges are
 keyed by relation: `within` (official nesting, QPV -> commune -> EPCI ->
 département -> région), `covers` (coordination -> territory), `basedIn`
 (actor -> territory), `place` (experience -> territory), `theme`,
