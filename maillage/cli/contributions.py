@@ -48,6 +48,11 @@ OUT = click.option("--out", "out_dir", type=click.Path(path_type=Path), default=
                    show_default="build/", help="The built graph the proposals are checked against and rebuilt into.")
 
 
+def reviewed(command):
+    """The options of every review command: the proposal store, the reviewers' file, the reviewer's name."""
+    return STORE(REVIEWERS(REVIEWER(command)))
+
+
 def _store(store_dir: Path | None) -> ProposalStore:
     return ProposalStore(store_dir)
 
@@ -81,9 +86,7 @@ def contributions() -> None:
 
 
 @contributions.command("list")
-@STORE
-@REVIEWERS
-@REVIEWER
+@reviewed
 @click.option("--status", "wanted", type=click.Choice(sorted(STATUSES)), default=None, help="Only this status.")
 @LANG
 def list_(store_dir, reviewers_file, reviewer, wanted, lang):
@@ -111,9 +114,7 @@ def _open_graph(out_dir: Path) -> ox.Store | None:
 
 @contributions.command()
 @click.argument("ident")
-@STORE
-@REVIEWERS
-@REVIEWER
+@reviewed
 @OUT
 @settings_options
 def show(ident, store_dir, reviewers_file, reviewer, out_dir, data_dir, ontology_dir, shapes_dir, base, lang):
@@ -171,9 +172,7 @@ def show(ident, store_dir, reviewers_file, reviewer, out_dir, data_dir, ontology
 
 @contributions.command()
 @click.argument("ident")
-@STORE
-@REVIEWERS
-@REVIEWER
+@reviewed
 @OUT
 @settings_options
 def accept(ident, store_dir, reviewers_file, reviewer, out_dir, data_dir, ontology_dir, shapes_dir, base, lang):
@@ -218,37 +217,30 @@ def _decision(action, ident, store_dir, reviewers_file, reviewer, reason, lang, 
     err.print(done_fr if lang == "fr" else done_en, markup=False)
 
 
-@contributions.command()
-@click.argument("ident")
-@click.option("--reason", required=True, help="Why (told to the contributor).")
-@STORE
-@REVIEWERS
-@REVIEWER
-@LANG
-def reject(ident, reason, store_dir, reviewers_file, reviewer, lang):
-    """Reject a proposal, with the reason."""
-    _decision(review.reject, ident, store_dir, reviewers_file, reviewer, reason, lang,
-              f"Proposition {ident} refusée.", f"Proposal {ident} rejected.")
+def _decision_command(name: str, action, reason_help: str, summary: str, done_fr: str, done_en: str):
+    """A review decision with its reason (reject, ask): the same options, the same checks, its own words."""
+
+    @contributions.command(name, help=summary)
+    @click.argument("ident")
+    @click.option("--reason", required=True, help=reason_help)
+    @reviewed
+    @LANG
+    def decide(ident, reason, store_dir, reviewers_file, reviewer, lang):
+        _decision(action, ident, store_dir, reviewers_file, reviewer, reason, lang,
+                  done_fr.format(ident=ident), done_en.format(ident=ident))
+
+    return decide
 
 
-@contributions.command()
-@click.argument("ident")
-@click.option("--reason", required=True, help="The change asked for.")
-@STORE
-@REVIEWERS
-@REVIEWER
-@LANG
-def ask(ident, reason, store_dir, reviewers_file, reviewer, lang):
-    """Ask the contributor for a change."""
-    _decision(review.ask_changes, ident, store_dir, reviewers_file, reviewer, reason, lang,
-              f"Modification demandée pour {ident}.", f"Change asked for {ident}.")
+reject = _decision_command("reject", review.reject, "Why (told to the contributor).", "Reject a proposal, with the reason.",
+                           "Proposition {ident} refusée.", "Proposal {ident} rejected.")
+ask = _decision_command("ask", review.ask_changes, "The change asked for.", "Ask the contributor for a change.",
+                        "Modification demandée pour {ident}.", "Change asked for {ident}.")
 
 
 @contributions.command()
 @click.argument("email")
-@STORE
-@REVIEWERS
-@REVIEWER
+@reviewed
 @LANG
 def forget(email, store_dir, reviewers_file, reviewer, lang):
     """Erase a contributor's personal data (name, e-mail) from every proposal."""
