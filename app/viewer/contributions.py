@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from graph_builder.constants import ONTOLOGY_DIR, VOCABULARY_BASE
 from graph_builder.contributions.records import FILE, Statement, render, today
 from graph_builder.contributions.store import ProposalError, ProposalStore
 from graph_builder.problems import Problem
+from graph_builder.sources.directories import derive_id
 
 # How many proposals one session may send, and in how long (a person sends a few; a script, hundreds).
 RATE_LIMIT, RATE_WINDOW_S = 5, 600
@@ -33,9 +33,9 @@ NEW = "__nouvelle__"  # the form's choice « a structure not in the list », dec
 
 
 def slug(text: str) -> str:
-    """An id from a name: lowercase ASCII letters, digits and hyphens (as the directory import makes them)."""
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:80]
+    """An id from a name, as the directory import makes them (`derive_id`), cut to 80 characters (never ending
+    with the hyphen the cut may leave: the build refuses such an id)."""
+    return derive_id([text])[:80].rstrip("-")
 
 
 def lines(text: str) -> list[str]:

@@ -17,6 +17,7 @@ import streamlit as st
 from app.viewer.downloads import MIME, spreadsheet_csv
 from app.viewer.model import Territory, Viewer
 from app.viewer.ui import in_url, lang, t
+from graph_builder.problems import thousands
 
 TYPES = ("ASV", "CLS", "CLSM", "CMT", "RTPS")  # the coordination-type vocabulary's notations
 ALL = "*"  # every type together
@@ -56,9 +57,7 @@ def share(covered: int, population: int) -> Decimal | None:
 
 def number(value: int | None) -> str:
     """2 087 658 (French: a narrow no-break space between thousands) or 2,087,658."""
-    if value is None:
-        return "—"
-    return f"{value:,}".replace(",", "\u202f") if lang() == "fr" else f"{value:,}"
+    return "—" if value is None else thousands(value, lang())
 
 
 def percent(value: Decimal | float | None) -> str:

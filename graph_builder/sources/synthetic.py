@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import shutil
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,7 +34,7 @@ from rdflib import SKOS, Graph
 from graph_builder.constants import PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.problems import BilingualError
 from graph_builder.referential.package import Referential
-from graph_builder.sources.directories import write_rows
+from graph_builder.sources.directories import derive_id, write_rows
 
 # Counts at scale 1 ("national"): about the real number of each kind of coordination.
 BASE_COORDINATIONS = {"ASV": 300, "CLS": 600, "CLSM": 300, "RTPS": 40, "CMT": 30}
@@ -142,8 +140,8 @@ def at(name: str) -> str:
 
 
 def slug(text: str, limit: int = 48) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
+    """An id from a name, as the directory import makes them, cut to `limit` characters."""
+    return derive_id([text])[:limit].strip("-")
 
 
 PEOPLE = ["Jean Moulin", "Victor Hugo", "Jules Ferry", "Marie Curie", "Louise Michel", "Jean Jaurès", "Simone Veil",
