@@ -11,13 +11,11 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import SKOS
-
-from graph_builder.constants import ONTOLOGY_DIR, VOCABULARY_BASE
+from app.viewer.model import Viewer, pick
+from graph_builder.constants import VOCABULARY_BASE
 from graph_builder.contributions.records import FILE, Statement, render, today
 from graph_builder.contributions.store import ProposalError, ProposalStore
 from graph_builder.problems import Problem
@@ -43,18 +41,12 @@ def lines(text: str) -> list[str]:
     return [line for line in LINES.split(text.strip()) if line] if text and text.strip() else []
 
 
-@cache
-def concepts(scheme: str, lang: str = "fr") -> dict[str, str]:
-    """The codes of a SKOS scheme of ontology/vocabularies/ and their labels, sorted by label."""
-    from graph_builder.vocabulary import load_vocabulary
-
-    schemes = load_vocabulary(ONTOLOGY_DIR).schemes
+def concepts(viewer: Viewer, scheme: str, lang: str = "fr") -> dict[str, str]:
+    """The codes of a concept scheme and their labels in `lang` (else the other language), sorted by label: the
+    graph's own, as every other list of the viewer (`Viewer.concept_names`, read once per scheme and language)."""
     base = f"{VOCABULARY_BASE}{scheme}/"
-    found = {}
-    for concept in schemes.subjects(SKOS.inScheme, None):
-        if str(concept).startswith(base):
-            labels = {label.language: str(label) for label in schemes.objects(concept, SKOS.prefLabel)}
-            found[str(concept).removeprefix(base)] = labels.get(lang) or labels.get("fr") or str(concept)
+    found = {iri.removeprefix(base): pick(labels, lang)
+             for iri, labels in viewer.concept_names(f"{VOCABULARY_BASE}{scheme}", lang).items() if iri.startswith(base)}
     return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
 
 

@@ -94,7 +94,7 @@ def sent_within_limit() -> list[float] | None:
 def new_structure(prefix: str) -> c.NewStructure:
     st.markdown(t("**Nouvelle structure**", "**New structure**"))
     label = text(f"{prefix}.label", "Nom de la structure", "Structure's name")
-    kinds = choose(f"{prefix}.kind", "Type(s) de structure", "Kind(s) of structure", c.concepts("actor-kind", lang()),
+    kinds = choose(f"{prefix}.kind", "Type(s) de structure", "Kind(s) of structure", c.concepts(g, "actor-kind", lang()),
                    many=True)
     url = text(f"{prefix}.url", "Site web (facultatif)", "Website (optional)")
     email = text(f"{prefix}.email", "Contact publié de la structure (courriel institutionnel, facultatif)",
@@ -145,15 +145,15 @@ kind = st.radio(t("Que proposez-vous ?", "What do you propose?"), list(KINDS), k
 structure = None
 if kind == "coordination":
     st.header(t("La coordination", "The coordination"))
-    values = {"type": choose("coordination.type", "Type", "Type", c.concepts("coordination-type", lang())),
+    values = {"type": choose("coordination.type", "Type", "Type", c.concepts(g, "coordination-type", lang())),
               "label": text("coordination.label", "Nom", "Name")}
     values["territories"] = territories("coordination.territories", "Territoires d'intervention", "Territories")
     values["start"] = text("coordination.start", "Début (AAAA, AAAA-MM ou AAAA-MM-JJ)", "Start (YYYY, YYYY-MM or YYYY-MM-DD)")
     values["end"] = text("coordination.end", "Fin (facultatif)", "End (optional)")
-    values["themes"] = choose("coordination.themes", "Thématiques", "Themes", c.concepts("theme", lang()), many=True)
-    values["missions"] = choose("coordination.missions", "Missions", "Missions", c.concepts("mission", lang()), many=True)
+    values["themes"] = choose("coordination.themes", "Thématiques", "Themes", c.concepts(g, "theme", lang()), many=True)
+    values["missions"] = choose("coordination.missions", "Missions", "Missions", c.concepts(g, "mission", lang()), many=True)
     values["contact_role"] = choose("coordination.contact_role", "Rôle à contacter (jamais une personne nommée)",
-                                    "Role to contact (never a named person)", c.concepts("role", lang()))
+                                    "Role to contact (never a named person)", c.concepts(g, "role", lang()))
     values["objectives"] = text("coordination.objectives", "Objectifs (un par ligne, facultatif)",
                                 "Objectives (one per line, optional)", area=True)
     carrier = choose("coordination.porteur", "Structure porteuse", "Carrying structure",
@@ -174,11 +174,11 @@ elif kind == "experience":
     values = {"label": text("experience.label", "Titre", "Title"),
               "subject": text("experience.subject", "Objet du projet", "The project's subject", area=True)}
     values["places"] = territories("experience.places", "Lieux", "Places")
-    values["themes"] = choose("experience.themes", "Thématiques", "Themes", c.concepts("theme", lang()), many=True)
+    values["themes"] = choose("experience.themes", "Thématiques", "Themes", c.concepts(g, "theme", lang()), many=True)
     values["axes"] = choose("experience.axes", "Axes de la Charte d'Ottawa", "Ottawa Charter axes",
-                            c.concepts("ottawa-axis", lang()), many=True)
+                            c.concepts(g, "ottawa-axis", lang()), many=True)
     values["determinants"] = choose("experience.determinants", "Déterminants de santé", "Health determinants",
-                                    c.concepts("determinant", lang()), many=True)
+                                    c.concepts(g, "determinant", lang()), many=True)
     for name, fr, en in (("history", "Histoire du projet", "History"), ("results", "Résultats", "Results"),
                          ("good_practices", "Bonnes pratiques", "Good practices")):
         values[name] = text(f"experience.{name}", f"{fr} (un paragraphe par ligne, facultatif)",
@@ -201,7 +201,7 @@ elif kind == "annuaire":
 else:
     st.header(t("La structure", "The structure"))
     values = {"label": text("actor.label", "Nom", "Name"),
-              "kind": choose("actor.kind", "Type(s)", "Kind(s)", c.concepts("actor-kind", lang()), many=True)}
+              "kind": choose("actor.kind", "Type(s)", "Kind(s)", c.concepts(g, "actor-kind", lang()), many=True)}
     values["based_in"] = territories("actor.based_in", "Territoire d'implantation", "Where it is based", many=False)
     values["url"] = text("actor.url", "Site web (facultatif)", "Website (optional)")
     values["email"] = text("actor.email", "Contact publié (courriel institutionnel, facultatif)",
