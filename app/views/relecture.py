@@ -17,19 +17,18 @@ from graph_builder.contributions.records import SOURCE_KINDS, Statement, records
 from graph_builder.contributions.reviewers import Reviewers
 from graph_builder.contributions.store import STATUSES, ProposalError
 
-SESSION_FAILURES, LOCKOUT_S = 5, 600
+SESSION_FAILURES = 5  # failed sign-ins a session may make within the contributions' rate window (10 min)
 g = graph()
 st.title(t("Relecture des contributions", "Reviewing contributions"))
 reviewer = st.session_state.get("review.name")
 if reviewer is None:
     failures = st.session_state.setdefault("review.failures", [])
-    recent = [moment for moment in failures if time.time() - moment < LOCKOUT_S]
     with st.form("review.signin"):
         name = st.text_input(t("Nom de relecteur", "Reviewer name"))
         password = st.text_input(t("Mot de passe", "Password"), type="password")
         submitted = st.form_submit_button(t("Se connecter", "Sign in"))
     if submitted:
-        if len(recent) >= SESSION_FAILURES:
+        if not c.allowed(failures, limit=SESSION_FAILURES):
             st.error(t("Trop d'essais : réessayez dans dix minutes.", "Too many attempts: try again in ten minutes."))
         elif Reviewers(c.reviewers_file()).check(name, password):
             st.session_state["review.name"] = name
