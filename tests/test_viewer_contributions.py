@@ -4,6 +4,8 @@ sign-in."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.viewer.contributions import CHECK_LIMIT, RATE_LIMIT, RATE_WINDOW_S, allowed, field_of
@@ -166,8 +168,12 @@ def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert "Identifiants refusés." in errors(at) and not at.selectbox
     assert "mauvais" not in str(at.query_params)
+    at.session_state["review.failures"] = [time.time()] * 5  # a session that failed five times lately
     at.text_input[0].input("alice")
     at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert "Trop d'essais : réessayez dans dix minutes." in errors(at) and not at.selectbox  # even the right password
+    at.session_state["review.failures"] = []
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert any("Connecté(e) : alice" in c.value for c in at.caption)
