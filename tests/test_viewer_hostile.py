@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from app.viewer.text import WORD_JOINER, md, md_code, md_link, web_url
+from app.viewer.text import WORD_JOINER, md, md_link, web_url
 from graph_builder import Settings, build_graph
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.publication.outputs import write_outputs
@@ -51,12 +51,6 @@ def test_md_breaks_bare_addresses_that_gfm_would_link():
     for text in ("http://evil.example", "HTTPS://evil.example", "www.evil.example", "qui@evil.example"):
         escaped = md(text)
         assert WORD_JOINER in escaped and escaped.replace(WORD_JOINER, "").replace("\\", "") == text
-
-
-@pytest.mark.parametrize("text", ["schema:startDate", "a`b", "`[clic](http://evil.example)`", "``x``"])
-def test_md_code_is_read_literally(text):
-    shown, rendered = rendered_text(md_code(text))
-    assert shown == text and rendered.count("<code>") == 1 and "<a " not in rendered
 
 
 def test_links_only_to_checked_http_urls():

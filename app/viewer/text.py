@@ -36,13 +36,6 @@ def md(value: object) -> str:
     return BARE_LINK.sub(lambda m: m.group() + WORD_JOINER, text)
 
 
-def md_code(value: object) -> str:
-    """`value` as inline code (read literally by Markdown), fenced by more backticks than it holds in a row."""
-    text = str(value).replace("\n", " ")
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}" if text.startswith("`") or text.endswith("`") else f"{fence}{text}{fence}"
-
-
 def web_url(value: object) -> str | None:
     """`value` if it is an absolute http(s) URL safe to link to (no space, quote or angle bracket), else None."""
     text = str(value).strip()
