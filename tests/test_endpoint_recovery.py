@@ -1,11 +1,14 @@
 """The front recovers from a worker the system starves: the query is answered by another worker, the starved one goes.
 
 Under load, Oxigraph workers were seen answering 500 « Resource temporarily unavailable (os error 11) » (a thread
-refused near their address-space bound). That cannot be caused on purpose in a real worker, so the pool's only
-worker is first a process answering as such a worker answers; its replacement, and the answer, are real Oxigraph."""
+refused near their address-space bound), or ending at that bound during a small query. That cannot be caused on
+purpose in a real worker, so the pool's only worker is first a process answering (or ending) as such a worker
+does; its replacement, and the answer, are real Oxigraph."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 import threading
@@ -26,15 +29,21 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.te
 
 
 class Starved:
-    """An HTTP process that answers every query as a worker refused a thread answers; counts them."""
+    """An HTTP process that answers every query as a worker refused a thread answers, or (`dies`) ends under it
+    as a worker aborted at its memory bound does (no answer, and `ended` gives its exit code); counts them."""
 
-    def __init__(self) -> None:
+    def __init__(self, dies: bool = False) -> None:
         answered = self.answered = []
+        self.dies = dies
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 self.rfile.read(int(self.headers.get("content-length") or 0))
                 answered.append(self.path)
+                if dies:
+                    self.connection.shutdown(socket.SHUT_RDWR)  # the connection ends with no answer at all
+                    self.close_connection = True
+                    return
                 self.send_response(500)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(STARVED)))
@@ -44,6 +53,10 @@ class Starved:
             def log_message(self, *_args) -> None:
                 pass
 
+            def finish(self) -> None:
+                with contextlib.suppress(OSError):  # the socket a dying worker shut
+                    super().finish()
+
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
@@ -51,14 +64,15 @@ class Starved:
     def kill(self) -> None:
         self.http.shutdown()
 
-    def ended(self, _wait: float = 0.0) -> None:
-        return None
+    def ended(self, _wait: float = 0.0) -> int | None:
+        return -6 if self.dies and self.answered else None  # SIGABRT, as Oxigraph on a failed allocation
 
     def stop(self) -> None:
         self.kill()
 
 
-def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path, monkeypatch):
+@pytest.mark.parametrize("dies", [False, True], ids=["os-error-11", "ended-at-its-memory-bound"])
+def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path, monkeypatch, dies):
     from starlette.testclient import TestClient  # here, where the warning filter above applies
 
     # The checker's parser processes are spawned, and a spawned child first runs the parent's __main__: in a test
@@ -70,7 +84,7 @@ def test_a_starved_worker_is_replaced_and_the_query_answered_by_another(tmp_path
     location = tmp_path / "db"
     subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(dump)], check=True,
                    capture_output=True)
-    engines, checker, starved = EnginePool(location, size=1, timeout_s=10, memory_bytes=None), None, Starved()
+    engines, checker, starved = EnginePool(location, size=1, timeout_s=10, memory_bytes=None), None, Starved(dies)
     try:  # whatever fails below, every process started is stopped
         engines.start()
         checker = Checker(100, processes=1).start()

@@ -368,9 +368,14 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
                     except httpx.TransportError:
                         engines.retire(worker)
                         # A worker that ended during the query hit its memory bound (Oxigraph aborts on a failed allocation).
-                        if await asyncio.to_thread(worker.server.ended, 0.5) is not None:
-                            return memory_response(config.memory_bytes)
-                        return PlainTextResponse(STORE_DOWN, status_code=503)
+                        if await asyncio.to_thread(worker.server.ended, 0.5) is None:
+                            return PlainTextResponse(STORE_DOWN, status_code=503)
+                        if attempt == 0:
+                            # Its address space may have been near the bound before this query (threads and arenas of
+                            # earlier ones: a seed-size query was seen to end a worker under load), as for « os error
+                            # 12 » below: once more on another worker; a query that really needs that much ends it too.
+                            continue
+                        return memory_response(config.memory_bytes)
                     if CANCELLED in upstream.content[-200:]:
                         # Cancelled by Oxigraph's own timeout: ended for the client, but not always in the worker (an ORDER
                         # BY was seen to grow its worker afterwards, failing the next query there): that worker goes too.
