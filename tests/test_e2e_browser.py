@@ -281,6 +281,7 @@ def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
     assert hint.inner_text().startswith("Appuyez sur Entrée pour valider")  # then the count of characters typed
     # a multiple choice offers its options only: no « Select all » (which would add them all at a click)
     page.get_by_label("Thématiques", exact=True).click()
+    page.get_by_role("option").first.wait_for(timeout=5000)  # the list is drawn after the click
     options = page.get_by_role("option").all_inner_texts()
     assert options[0] == "Accès aux droits" and not [o for o in options if o.startswith("Select")], options
     page.keyboard.press("Escape")
