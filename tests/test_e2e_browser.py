@@ -273,18 +273,19 @@ def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
         # the select boxes drawn (their code loads on first use), with French placeholders and no English one
         page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0 && "
                                "document.querySelectorAll(\"[placeholder='Choisissez…']\").length > 0", timeout=10000)
+    # a multiple choice offers its options only: no « Select all » (which would add them all at a click); looked at
+    # before the field below is typed in (leaving that field reruns the page, which closed the list)
+    page.get_by_label("Thématiques", exact=True).click()
+    page.get_by_role("option").first.wait_for(timeout=5000)  # the list is drawn after the click
+    options = page.get_by_role("option").all_inner_texts()
+    assert options[0] == "Accès aux droits" and not [o for o in options if o.startswith("Select")], options
+    page.keyboard.press("Escape")
     # the hint under a field being typed in
     page.get_by_label("Territoire : nom ou code (commune, EPCI, département, région, code postal)", exact=True).fill("Gre")
     hint = page.get_by_test_id("InputInstructions")
     page.wait_for_function("document.querySelector('[data-testid=InputInstructions]')?.innerText.includes('Entrée')",
                            timeout=5000)
     assert hint.inner_text().startswith("Appuyez sur Entrée pour valider")  # then the count of characters typed
-    # a multiple choice offers its options only: no « Select all » (which would add them all at a click)
-    page.get_by_label("Thématiques", exact=True).click()
-    page.get_by_role("option").first.wait_for(timeout=5000)  # the list is drawn after the click
-    options = page.get_by_role("option").all_inner_texts()
-    assert options[0] == "Accès aux droits" and not [o for o in options if o.startswith("Select")], options
-    page.keyboard.press("Escape")
 
     # on a phone: the pages' button named, « Par où commencer » first
     tab = walk.tab
