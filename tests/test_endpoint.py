@@ -734,8 +734,13 @@ def test_every_parameterised_example_run_verbatim_gives_the_library_rows(endpoin
         node = URIRef(ID + f"query/{name}")
         assert served_catalogue.value(node, URIRef("https://schema.org/target")) == URIRef(endpoint + "/sparql")
         text = str(served_catalogue.value(node, URIRef(SHACL + "select")))
-        response = httpx.post(endpoint + "/sparql", data={"query": text}, timeout=30,
-                              headers={"Accept": "application/sparql-results+json", "Maillage-Complete-Answer": "yes"})
+        for _attempt in range(2):
+            response = httpx.post(endpoint + "/sparql", data={"query": text}, timeout=30,
+                                  headers={"Accept": "application/sparql-results+json", "Maillage-Complete-Answer": "yes"})
+            # This endpoint's deadline is 1 s of wall-clock time on a machine the whole suite loads: the national
+            # table (0.2 s embedded) went past it twice there. One more try; speed is the benchmarks' to measure.
+            if response.status_code != 504:
+                break
         assert response.status_code == 200, (name, response.text)
         variables, expected = query.json(seed_store)
         got = response.json()
