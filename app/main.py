@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.viewer.chrome import dress
-from app.viewer.ui import graph, lang, t
+from app.viewer.ui import first_view, graph, lang, t
 from app.viewer.warmup import VISITS
 from maillage.stores import StoreError
 
@@ -20,8 +20,9 @@ if st.session_state.get("lang") == "en":
     st.query_params["lang"] = "en"  # in the URL, so that a reload or a shared link keeps it
 else:
     st.query_params.pop("lang", None)
+home = st.Page("views/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True)
 pages = [
-    st.Page("views/accueil.py", title=t("Accueil", "Home"), url_path="accueil", default=True),
+    home,
     st.Page("views/partenaires.py", title=t("Trouver des partenaires", "Find partners"), url_path="partenaires"),
     st.Page("views/territoires.py", title=t("Territoires", "Territories"), url_path="territoires"),
     st.Page("views/couverture.py", title=t("Couverture", "Coverage"), url_path="couverture"),
@@ -36,7 +37,11 @@ pages = [
 ]
 page = st.navigation(pages)  # before the graph is open: the view shown meanwhile links to the pages
 try:
-    graph()
+    # Accueil is drawn from the answers kept with the build while the graph opens; the other pages wait for it.
+    if page is home:
+        first_view()
+    else:
+        graph()
 except StoreError as error:
     st.error(error.message(st.session_state.get("lang", "fr")))
     st.stop()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import pyoxigraph as ox
+
 from graph_builder.collector import kept_from_collection
 from graph_builder.incremental.rebuild import full_build_published, parsed_files, rebuild
 from graph_builder.kinds import load_schema
@@ -57,37 +59,40 @@ class BuildOutcome:
 
 
 def build(settings: Settings, out_dir: Path, *, full: bool = False, force: bool = False, stats: bool = False,
-          progress: Progress = _noop, on_full: Callable[[tuple[str, str]], None] = _noop) -> BuildOutcome:
+          progress: Progress = _noop, on_full: Callable[[tuple[str, str]], None] = _noop,
+          published: Callable[[ox.Store], None] = _noop) -> BuildOutcome:
     """Build the data of `settings` into `out_dir`, incrementally when possible; publish it if it conforms (or if
     `force`).
 
     `on_full` hears why an incremental build was not possible, before the full build starts. `stats`: count a
-    full build's classes and graphs. Raises BuildError when the ontology, vocabularies, shapes or data directory
-    cannot be read, OutputLocked (at once, nothing written) when another build is writing to `out_dir`. A disk
+    full build's classes and graphs. `published` is given a full build's dataset once it is published (the
+    query stage keeps answers with it: maillage/kept.py). Raises BuildError when the ontology, vocabularies, shapes
+    or data directory cannot be read, OutputLocked (at once, nothing written) when another build is writing to `out_dir`. A disk
     error (read-only directory, full disk) is the outcome's `write_error`: readers still see the previous build.
     """
     try:
         with locked(out_dir):
-            return _build(settings, out_dir, full, force, stats, progress, on_full)
+            return _build(settings, out_dir, full, force, stats, progress, on_full, published)
     except OSError as exc:
         return BuildOutcome("full" if full or force else "incremental", write_error=exc)
 
 
 def _build(settings: Settings, out_dir: Path, full: bool, force: bool, stats: bool, progress: Progress,
-           on_full: Callable[[tuple[str, str]], None]) -> BuildOutcome:
+           on_full: Callable[[tuple[str, str]], None], published: Callable[[ox.Store], None]) -> BuildOutcome:
     if not full and not force:
         rebuilt = rebuild(settings, out_dir, progress=progress)
         if rebuilt.full_reason is None:
             return BuildOutcome("incremental", problems=rebuilt.problems or [], changed=rebuilt.changed,
                                 manifest=rebuilt.manifest, refused=None if rebuilt.ok else "problems")
         on_full(rebuilt.full_reason)
-        outcome = _full_build(settings, out_dir, force, stats, progress)
+        outcome = _full_build(settings, out_dir, force, stats, progress, published)
         outcome.full_reason = rebuilt.full_reason
         return outcome
-    return _full_build(settings, out_dir, force, stats, progress)
+    return _full_build(settings, out_dir, force, stats, progress, published)
 
 
-def _full_build(settings: Settings, out_dir: Path, force: bool, stats: bool, progress: Progress) -> BuildOutcome:
+def _full_build(settings: Settings, out_dir: Path, force: bool, stats: bool, progress: Progress,
+                published: Callable[[ox.Store], None] = _noop) -> BuildOutcome:
     result = build_graph(settings, progress=progress, parsed=parsed_files(settings, out_dir))
     outcome = BuildOutcome("full", problems=result.problems, result=result)
     progress("écriture des fichiers")
@@ -103,5 +108,6 @@ def _full_build(settings: Settings, out_dir: Path, force: bool, stats: bool, pro
         else:
             if stats:
                 outcome.stats = compute_stats(store, load_schema().prefixes)
+            published(store)
             del store
     return outcome

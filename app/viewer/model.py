@@ -19,6 +19,7 @@ from app.viewer.sharing import courtesy, giving_way, shared_property
 from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
 from graph_builder.constants import MLG as MLG_NAMESPACE
 from graph_builder.publication.generations import resolve
+from maillage.kept import KeptStore
 from maillage.library import LANG_USE, LANGUAGES, get_query
 from maillage.stores import QueryStore, open_store
 from maillage.territories import LEVEL_NAMES, Candidate, Search, Territory  # noqa: F401  (the pages' names)
@@ -159,6 +160,15 @@ class Viewer:
         store = open_store(out_dir if folder is None else folder)
         store.courtesy = courtesy  # long answers read in the warm-up's thread give way to the visitors' pages
         return cls(store, folder)
+
+    @classmethod
+    def kept(cls, source: str) -> Viewer | None:
+        """A viewer that knows only the answers kept with the build `source` (maillage/kept.py): Accueil's, drawn
+        while the graph opens. None for an endpoint, or a build without them."""
+        if source.startswith(("http://", "https://")):
+            return None
+        store = KeptStore.of(source)
+        return None if store is None else cls(store, resolve(source))
 
     def run(self, name: str, **params):
         """The rows of a library query; `lang` (fr, en) gives its labels' language."""

@@ -30,6 +30,15 @@ def graph() -> Viewer:
     return viewer(out_dir())
 
 
+def first_view() -> Viewer:
+    """Accueil's graph: the opened one, else, while it opens, the answers kept with the build (maillage/kept.py:
+    Accueil is drawn at once instead of waiting seconds for the graph), else the opened one once open."""
+    opening = begin(out_dir())
+    if not opening.opened.is_set() and (kept := Viewer.kept(opening.source)) is not None:
+        return kept
+    return graph()
+
+
 def _while_opening(opening) -> None:
     """While the graph opens (seconds at national size, once per process), say so over the outline of France,
     with what the build's manifest says and where to start. Meanwhile the browser loads the code that draws the

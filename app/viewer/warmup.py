@@ -24,6 +24,7 @@ from app.viewer.model import Viewer
 from app.viewer.sharing import in_background, waiting
 from graph_builder.publication.generations import resolve
 from graph_builder.referential.geometry import Geometry, prepared
+from maillage.kept import keep_answers
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,8 @@ class Opening:
             first_page(self._viewer, geometry)
             kept()
             self.opened.set()
+            if self._viewer.folder is not None and Viewer.kept(self.source) is None:
+                keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
             with quick_switches():
                 warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy)
         except Exception:  # the pages report their own errors; a warm-up only saves time

@@ -6,9 +6,9 @@ import streamlit as st
 from app.viewer.answers import source_dates, what_the_graph_knows
 from app.viewer.maps import france_map
 from app.viewer.text import date_text, md
-from app.viewer.ui import entry_points, geometry, graph, lang, t, territory_map
+from app.viewer.ui import entry_points, first_view, geometry, lang, t, territory_map
 
-g = graph()
+g = first_view()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
 build = g.build()
 built = md(date_text(build.get("builtAt", ""), lang()))

@@ -34,6 +34,8 @@ from maillage.cli.common import (
     status,
     summary,
 )
+from maillage.kept import keep_answers
+from maillage.stores import OxigraphStore
 
 
 @click.command()
@@ -56,10 +58,14 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
     def announce_full(why: tuple[str, str]) -> None:
         err.print(TEXT[lang]["full"].format(why=why[0 if lang == "fr" else 1]))
 
+    def keep(store) -> None:  # the viewer's first page answered before the graph is open (maillage/kept.py)
+        progress("réponses gardées pour la première page")
+        keep_answers(OxigraphStore(store), out_dir)
+
     try:
         with status() as progress:
             outcome = build_and_publish(settings, out_dir, full=full, force=force, stats=True, progress=progress,
-                                        on_full=announce_full)
+                                        on_full=announce_full, published=keep)
     except BuildError as exc:
         exit_unreadable(exc, lang)
     except OutputLocked as exc:
