@@ -4,10 +4,10 @@ The graph is the backbone's national-size one: `maillage synthetic --out DIR/dat
 `maillage build --data DIR/data --out DIR/out` (kept in DIR and reused when its scale matches). Then
 the viewer's server (`maillage-viewer`) serves it on 127.0.0.1 and Debian's chromium, offline
 (viewer_browser), does what a coordinator does: opens each page, filters, searches a territory, opens an entity from its link.
-Measured: the first page after start (from launching the server until the first page is drawn, in
-a browser already open, target < 5 s) and each interaction (from the click to the end of the run it causes and its paint,
-target: 95th percentile < 1 s). The walk is done twice: the first round meets cold caches, as the
-first visitor after a start does; both rounds count in the percentile.
+Measured: the first page after start (from launching the server until the first page is drawn, in a browser
+already open; target < 2 s from the moment the server answers, issue 21) and each interaction (from the click to
+the end of the run it causes and its paint, target: 95th percentile < 1 s). The walk is done twice: the first
+round meets cold caches, as the first visitor after a start does; both rounds count in the percentile.
 
 The timings are not assertions: they depend on the machine, printed with them.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 from maillage.bench.browser import OfflineBrowser, ViewerServer, Walk
 from maillage.bench.build import machine
 
-FIRST_PAGE_TARGET_S = 5.0
+FIRST_PAGE_TARGET_S = 2.0  # once the server answers (its health check)
 INTERACTION_TARGET_S = 1.0
 
 
@@ -35,6 +35,11 @@ class ViewerMeasure:
     healthy_s: float = 0.0
     rounds: list[list[tuple[str, float]]] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+
+    @property
+    def after_ready_s(self) -> float:
+        """The first page's wait for a visitor who comes once the server answers."""
+        return self.first_page_s - self.healthy_s
 
     @property
     def times(self) -> list[float]:
@@ -122,8 +127,9 @@ def summary(measure: ViewerMeasure) -> str:
         return "atteint" if ok else "MANQUÉ"
 
     info = machine()
-    return (f"Première page après le lancement : {measure.first_page_s:.2f} s (serveur prêt à {measure.healthy_s:.2f} s ; "
-            f"cible < {FIRST_PAGE_TARGET_S:g} s : {verdict(measure.first_page_s < FIRST_PAGE_TARGET_S)}).\n"
+    return (f"Première page après le lancement : {measure.first_page_s:.2f} s (serveur prêt à {measure.healthy_s:.2f} s, "
+            f"puis {measure.after_ready_s:.2f} s ; cible < {FIRST_PAGE_TARGET_S:g} s une fois le serveur prêt : "
+            f"{verdict(measure.after_ready_s < FIRST_PAGE_TARGET_S)}).\n"
             f"Interactions : {len(measure.times)}, 95e centile {measure.p95_s:.2f} s, "
             f"maximum {max(measure.times, default=0):.2f} s "
             f"(cible < {INTERACTION_TARGET_S:g} s : {verdict(measure.p95_s < INTERACTION_TARGET_S)}).\n"
