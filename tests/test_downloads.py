@@ -70,11 +70,15 @@ def downloads(monkeypatch) -> list[tuple[bytes, str, str | None]]:
 
 def test_each_page_downloads_a_csv_for_french_excel(app, downloads):
     app("partenaires", territory="commune/67482", themes="sante-mentale")
+    app("coordinations", id="coordination/asv-vallees-gier-ondaine-andrezieux-boutheon")  # its 53 communes
     at = app("requetes")
     at.button(key="run-console").click().run()  # the example query: the coordinations and their labels
     assert not at.exception
     files = {name: (data, mime) for data, mime, name in downloads if name and name.endswith(".csv")}
-    assert sorted(files) == ["console.csv", "partenaires-commune-67482.csv"]
+    assert sorted(files) == ["communes-asv-vallees-gier-ondaine-andrezieux-boutheon.csv", "console.csv",
+                             "partenaires-commune-67482.csv"]
+    communes = read(files["communes-asv-vallees-gier-ondaine-andrezieux-boutheon.csv"][0])
+    assert communes[0] == ["Code INSEE", "Commune", "Population"] and len(communes) == 54
     for name, (data, mime) in files.items():
         rows = read(data)
         assert mime == "text/csv" and len(rows) > 1 and len(rows[0]) > 1, name  # `;` splits the header

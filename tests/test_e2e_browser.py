@@ -212,6 +212,19 @@ def test_network_node_clicked_opens_its_page(walk):
     assert re.search(STEERING_HEALTH_INSURANCE, walk.tab.text())
 
 
+def test_tables_offer_only_the_viewers_csv(walk):
+    """Streamlit's table tool bar has no « Download as CSV » (commas, formulas kept: .streamlit/config.toml); the
+    viewer's own CSV for French spreadsheets is beside the table."""
+    walk.page("Couverture")
+    table = walk.tab.page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    tools = walk.tab.page.locator("[data-testid='stElementToolbar'] button")
+    tools.first.wait_for()  # the tool bar is drawn (search, full screen)
+    labels = [tools.nth(i).get_attribute("aria-label") or tools.nth(i).inner_text() for i in range(tools.count())]
+    assert labels and not [label for label in labels if "CSV" in label], labels
+    assert walk.tab.page.get_by_role("button", name="Télécharger le tableau (CSV pour tableur)").count() == 1
+
+
 def test_queries_and_quality_pages(walk):
     walk.page("Requêtes")
     assert "Requêtes" in walk.tab.text()

@@ -36,7 +36,6 @@ STREAMLIT_WORDS = {
     "Open": "Ouvrir la liste",
     "Close": "Fermer",
     "Link to heading": "Lien vers ce titre",
-    "Download as CSV": "Télécharger en CSV",
     "Search": "Rechercher",
     "Show/hide columns": "Afficher ou masquer des colonnes",
     # the hint under a text field being typed in

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import streamlit as st
 
-from app.viewer.downloads import MIME, spreadsheet_csv
+from app.viewer.downloads import MIME, csv_table, spreadsheet_csv
 from app.viewer.model import Territory, Viewer
 from app.viewer.ui import in_url, lang, t
 from graph_builder.problems import thousands
@@ -119,12 +119,6 @@ def table(rows: list[Coverage], level: str) -> list[dict]:
                      t("Part couverte (%)", "Share covered (%)"): float(row.share) if row.share is not None else None})
         out.append(line)
     return out
-
-
-def csv_table(lines: list[dict]) -> tuple[list[str], list[list]]:
-    """A table's lines as (header, rows), for the viewer's CSV helper (app/viewer/downloads.py)."""
-    header = list(lines[0]) if lines else []
-    return header, [[line[column] for column in header] for line in lines]
 
 
 def type_label(kind: str) -> str:

@@ -30,3 +30,9 @@ def spreadsheet_csv(header: Sequence[object], rows: Iterable[Sequence[object]]) 
     for row in (header, *rows):
         writer.writerow([neutralise("" if cell is None else str(cell)) for cell in row])
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+def csv_table(lines: list[dict]) -> tuple[list[str], list[list]]:
+    """A table's lines ({column: cell}, as st.dataframe takes them) as (header, rows), for spreadsheet_csv."""
+    header = list(lines[0]) if lines else []
+    return header, [[line[column] for column in header] for line in lines]

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.viewer.actors import timeline
 from app.viewer.answers import nothing_found
+from app.viewer.downloads import MIME, csv_table, spreadsheet_csv
 from app.viewer.text import chronological, date_text, md, period_text, upper_first
 from app.viewer.ui import (
     correction_link,
@@ -84,9 +85,12 @@ else:
     communes = g.communes(one.iri)
     if communes:
         with st.expander(t(f"Communes couvertes ({len(communes)})", f"Communes covered ({len(communes)})")):
-            st.dataframe([{t("Code INSEE", "INSEE code"): c["code"], t("Commune", "Commune"): c["name"],
-                           t("Population", "Population"): c["population"]} for c in communes],
-                         hide_index=True)
+            lines = [{t("Code INSEE", "INSEE code"): c["code"], t("Commune", "Commune"): c["name"],
+                      t("Population", "Population"): c["population"]} for c in communes]
+            st.dataframe(lines, hide_index=True)
+            st.download_button(t("Télécharger la liste (CSV pour tableur)", "Download the list (CSV for spreadsheets)"),
+                               spreadsheet_csv(*csv_table(lines)), f"communes-{one.iri.rsplit('/', 1)[-1]}.csv", MIME,
+                               on_click="ignore")
     st.header(t("Programmes", "Programmes"))
     st.markdown("\n".join(f"- {md(lbl)}" for _, lbl in one.links("programme", lang())) or "—")
     st.header(t("Expériences", "Experiences"))

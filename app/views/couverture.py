@@ -3,8 +3,8 @@ or one; a table (CSV for spreadsheets) and a map (app/viewer/coverage.py, maps.p
 
 import streamlit as st
 
-from app.viewer.coverage import ALL, CAVEAT, TYPES, choice, csv_table, national, number, percent, table, type_label
-from app.viewer.downloads import MIME, spreadsheet_csv
+from app.viewer.coverage import ALL, CAVEAT, TYPES, choice, national, number, percent, table, type_label
+from app.viewer.downloads import MIME, csv_table, spreadsheet_csv
 from app.viewer.maps import share_figure
 from app.viewer.ui import geometry, graph, t, territory_map
 
