@@ -126,6 +126,8 @@ class NamedQuery:
         bound = {}
         for parameter in self.parameters:
             value = given.get(parameter.name, parameter.default)
+            if parameter.type == "xsd_date" and (value is None or str(value).strip() == ""):
+                value = parameter.default  # an empty day field means its default (`today`), never « any day »
             if value is None or value == "":
                 if parameter.required:
                     raise LibraryError(f"La requête {self.name} demande le paramètre « {parameter.name} » : "
