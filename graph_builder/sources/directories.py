@@ -234,6 +234,32 @@ def _ept_sirens() -> frozenset[str]:
     return frozenset(group["code"] for group in referential["ept"]) if referential else frozenset()
 
 
+@cache
+def _former_communes() -> dict[str, tuple[str, str]]:
+    """Former INSEE code -> (code, name) of the current commune it was merged into: the referential's
+    `anciensCodes` (4,240 codes, each in one current commune, none a current commune's code; no date given)."""
+    referential = _referential()
+    if not referential:
+        return {}
+    return {former: (commune["code"], commune["nom"]) for commune in referential["communes"]
+            if commune.get("type") == "commune-actuelle" for former in commune.get("anciensCodes", ())}
+
+
+def former_commune(ident: str) -> tuple[str, str, str] | None:
+    """For `commune/<former code>`: (the current commune's id, a French and an English warning), else None."""
+    level, _, code = ident.partition("/")
+    found = _former_communes().get(code) if level == "commune" else None
+    if found is None:
+        return None
+    current, name = found
+    return (f"commune/{current}",
+            f"« {code} » est un ancien code INSEE : cette commune a été fusionnée dans {name} ({current}), à laquelle "
+            f"la ligne est rattachée. Le référentiel ne donne pas la date du changement ; écrivez « {current} » pour "
+            "ne plus voir cet avertissement.",
+            f"'{code}' is a former INSEE code: this commune was merged into {name} ({current}), to which the line is "
+            f"attached. The referential gives no date for the change; write '{current}' to silence this warning.")
+
+
 def siren_level(code: str) -> str:
     """`ept` if the official referential has an EPT with this SIREN, else `epci`."""
     return "ept" if code in _ept_sirens() else "epci"
@@ -583,6 +609,9 @@ def rows_to_records(template: Template, rows: list[Row], display: str, source_id
                     if ident is None:
                         problems.append(Problem(display, line, label, column.field, fr, en, value=item))
                         continue
+                    if merged := former_commune(ident):  # the current commune, and the line says so
+                        ident, fr, en = merged
+                        problems.append(Problem(display, line, label, column.field, fr, en, "warning", value=item))
                     values.append(ident)
                 elif column.cell == "boolean":
                     if item.lower() not in BOOLEANS:
