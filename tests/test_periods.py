@@ -50,6 +50,17 @@ def test_the_other_queries_answer_at_the_day_too(seed_store):
     assert ARS in cosignatories["2015-01-01"] and DDASS not in cosignatories["2015-01-01"]
 
 
+def test_a_coordination_is_in_force_from_its_start(seed_store):
+    """The Aix-en-Provence ASV was set up in May 2003 (`start: "2003-05"`): absent before, present from 1 May."""
+    def found(name, at, **params):
+        return AIX in {str(row[0]) for row in get_query(name).run(seed_store, {**params, "at": at})}
+
+    for name, params in (("coordinations_in_territory", {"territory": "departement/13"}),
+                         ("coordinations_covering_commune", {"commune": "13001"})):
+        assert not found(name, "2003-04-30", **params) and found(name, "2003-05-01", **params), name
+        assert found(name, "today", **params), name
+
+
 def test_what_was_not_in_force_is_listed_apart_ended_or_not_yet_started(seed_store):
     query = get_query("participations_not_in_force")
     today = query.run(seed_store).dicts()
