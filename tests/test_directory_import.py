@@ -266,6 +266,9 @@ def test_territory_cells():
     assert canonical_territory("commune/13001") == "13001"
     ident, fr, _en = territory_id("Aix-en-Provence")
     assert ident is None and "écrivez « 13001 »" in fr  # one candidate: said, not guessed
+    ident, fr, en = territory_id("Annecy-le-Vieux")  # a former commune, now a commune déléguée of Annecy
+    assert ident is None and "ancienne commune : Annecy-le-Vieux (74011), aujourd'hui dans Annecy (74010" in fr
+    assert "écrivez « 74010 »" in fr and "former commune's name" in en
     ident, fr, _en = territory_id("6152")
     assert ident is None and "« 06152 »" in fr
     ident, fr, _en = territory_id("13")

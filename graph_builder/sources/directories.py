@@ -325,7 +325,7 @@ def territory_id(value: str) -> tuple[str | None, str, str]:
 
 def _name_instead_of_code(value: str) -> tuple[str, str]:
     """A commune's name where a code is expected: list the communes bearing it, never pick one."""
-    from graph_builder.referential.package import resolve_commune
+    from graph_builder.referential.package import resolve_commune, resolve_former_commune
 
     referential = _referential()
     candidates = resolve_commune(referential, value) if referential else []
@@ -340,6 +340,14 @@ def _name_instead_of_code(value: str) -> tuple[str, str]:
         return (f"{lead_fr} {len(candidates)} communes portent ce nom, écrivez le code de la bonne : "
                 f"{' ; '.join(listed)}.",
                 f"{lead_en} {len(candidates)} communes bear this name, write the right one's code: {'; '.join(listed)}.")
+    former = resolve_former_commune(referential, value) if referential else []
+    if former:  # a former commune the referential still names (commune déléguée or associée): its commune now
+        listed_fr = " ; ".join(f"{old.name} ({old.code}), aujourd'hui dans {now.describe()} : écrivez « {now.code} »"
+                               for old, now in former)
+        listed_en = "; ".join(f"{old.name} ({old.code}), now part of {now.describe()}: write '{now.code}'"
+                              for old, now in former)
+        return (f"{lead_fr} C'est le nom d'une ancienne commune : {listed_fr}.",
+                f"{lead_en} It is a former commune's name: {listed_en}.")
     return (f"{lead_fr} Aucune commune actuelle ne porte ce nom ; cherchez son code avec « maillage referential "
             "resolve NOM ».",
             f"{lead_en} No current commune bears this name; look its code up with 'maillage referential resolve NAME'.")
