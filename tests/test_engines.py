@@ -290,7 +290,7 @@ def test_basic_authentication_for_a_store_that_asks_for_it(small_build, tmp_path
 
 DATED = ("coordination_participants", "actor_participations", "actor_roles", "coordination_members_by_role",
          "participations_not_in_force", "coordinations_in_territory", "coordinations_covering_commune",
-         "coordinations_covering_territory")
+         "coordinations_covering_territory", "entities_in_territory")
 
 
 @pytest.mark.parametrize("name", DATED)

@@ -11,7 +11,8 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import SH
 
-from maillage.library import LibraryError, catalogue_graph, current_day, example_iri, get_query, published_text
+from maillage.library import (LibraryError, catalogue_graph, current_day, example_iri, get_query, library,
+                             published_text)
 from tests.conftest import ID
 
 DDASS, ARS = f"{ID}acteur/ddass", f"{ID}acteur/ars-provence-alpes-cote-d-azur"
@@ -56,7 +57,8 @@ def test_a_coordination_is_in_force_from_its_start(seed_store):
         return AIX in {str(row[0]) for row in get_query(name).run(seed_store, {**params, "at": at})}
 
     for name, params in (("coordinations_in_territory", {"territory": "departement/13"}),
-                         ("coordinations_covering_commune", {"commune": "13001"})):
+                         ("coordinations_covering_commune", {"commune": "13001"}),
+                         ("entities_in_territory", {"territory": "departement/13"})):
         assert not found(name, "2003-04-30", **params) and found(name, "2003-05-01", **params), name
         assert found(name, "today", **params), name
 
@@ -68,6 +70,17 @@ def test_what_was_not_in_force_is_listed_apart_ended_or_not_yet_started(seed_sto
     before = query.run(seed_store, {"entity": ARS, "at": "2009-12-31"}).dicts()
     assert [(r["coordination"], r["start"], r["end"]) for r in before] == [(AIX, "2010-07", None)]
     assert query.run(seed_store, {"entity": DDASS, "at": "2010-07-31"}).dicts() == []
+
+
+def test_every_dated_query_declares_at_with_today_as_default():
+    """A query reading `?__at_xsd_date` without its default would leave it unbound: every dated row would fail the
+    filter (an error), silently (found so on entities_in_territory while writing it)."""
+    dated = [query for query in library().values() if "__at_xsd_date" in query.text]
+    assert len(dated) >= 9
+    for query in dated:
+        assert query.parameter("at").default == "today", query.name
+        assert query.bindings()["__at_xsd_date"] == current_day().isoformat(), query.name
+        assert "« at »" in query.description or "at" in query.parameter("at").describe("fr"), query.name
 
 
 def test_at_defaults_to_today_and_an_empty_field_means_today(seed_store):

@@ -251,8 +251,8 @@ def test_values_given_as_codes_or_iris_bind_the_same_term(seed_store):
     query = get_query("coordinations_by_theme")
     assert query.bindings({"theme": "sante-mentale"}) == query.bindings({"theme": f"{ID}theme/sante-mentale"})
     commune = get_query("coordinations_covering_commune")
-    assert commune.bindings({"commune": "2A004"}) == {"_commune_iri": f"{ID}territoire/commune/2A004", "_lang": "fr",
-                                                      "_otherLang": "en"}
+    assert commune.bindings({"commune": "2A004", "at": "2010-07-01"}) == {
+        "_commune_iri": f"{ID}territoire/commune/2A004", "__at_xsd_date": "2010-07-01", "_lang": "fr", "_otherLang": "en"}
 
 
 def test_an_optional_parameter_left_out_matches_everything(seed_store):
