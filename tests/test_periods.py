@@ -123,3 +123,18 @@ def test_the_catalogue_binds_the_day_of_source_date_epoch_so_it_is_reproducible(
     assert graph.value(node, SH.defaultValue) == Literal("2010-07-02", datatype=XSD.date)
     assert graph.value(node, SH.datatype) == XSD.date
     assert graph.value(node, SH.optional) == Literal(True)
+
+
+def test_a_former_commune_code_given_to_a_query_resolves_to_its_current_commune(seed_store):
+    """01018 (Châtillon-en-Michaille) is a former code of Valserhône (01033): `maillage query` asks about 01033 and
+    says so; a current code is left as it is."""
+    from maillage.territories import current_communes
+
+    query = get_query("coordinations_covering_commune")
+    bound = query.bindings({"commune": "01018"})
+    resolved, replaced = current_communes(seed_store, bound, ID)
+    assert resolved["_commune_iri"] == f"{ID}territoire/commune/01033" and replaced == [("01018", "01033")]
+    assert {k: v for k, v in resolved.items() if k != "_commune_iri"} == {
+        k: v for k, v in bound.items() if k != "_commune_iri"}
+    current = query.bindings({"commune": "13001"})
+    assert current_communes(seed_store, current, ID) == (current, [])
