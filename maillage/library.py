@@ -349,7 +349,7 @@ def catalogue_day() -> date:
     return datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else current_day()
 
 
-TODAY_WORDS = ("today", "aujourd'hui", "aujourdhui")
+TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")  # the form's French default, typed any way
 DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
