@@ -322,9 +322,13 @@ def code_rule(level: str) -> tuple[re.Pattern, str, str]:
     raise LibraryError(f"pas de motif de code pour le niveau {level}", f"no code pattern for level {level}")
 
 
+SHOWN_VALUE = 80  # characters of a refused value repeated in its message (a megabyte pasted is not echoed back)
+
+
 def _bad(query: str, parameter: Parameter, value: Any, why_fr: str, why_en: str) -> LibraryError:
-    return LibraryError(f"{query} : valeur refusée pour « {parameter.name} » : {value!r}. {why_fr}",
-                        f"{query}: value refused for '{parameter.name}': {value!r}. {why_en}")
+    shown = repr(value) if len(str(value)) <= SHOWN_VALUE else repr(str(value)[:SHOWN_VALUE]) + "…"
+    return LibraryError(f"{query} : valeur refusée pour « {parameter.name} » : {shown}. {why_fr}",
+                        f"{query}: value refused for '{parameter.name}': {shown}. {why_en}")
 
 
 def _territory(query: str, parameter: Parameter, level: str, code: str, base: str) -> str:

@@ -140,3 +140,10 @@ def test_a_former_commune_code_given_to_a_query_resolves_to_its_current_commune(
         k: v for k, v in bound.items() if k != "_commune_iri"}
     current = query.bindings({"commune": "13001"})
     assert current_communes(seed_store, current, ID) == (current, [])
+
+
+def test_an_oversized_day_is_refused_without_being_echoed():
+    with pytest.raises(LibraryError) as refused:
+        get_query("coordination_participants").bindings({"at": "2010-07-01" + "9" * 1_000_000})
+    assert len(refused.value.message_fr) < 400 and "AAAA-MM-JJ" in refused.value.message_fr
+    assert "'2010-07-019999" in refused.value.message_fr and "…" in refused.value.message_fr
