@@ -299,7 +299,7 @@ def test_the_at_day_gives_the_same_rows_on_every_engine(name, engines):
     compared with a day, as text, alike on every engine (Virtuoso reads typed dates its own way)."""
     query = get_query(name)
     params = {"actor": "ddass"} if name.startswith("actor_") else {"role": "cosignataire"} if "by_role" in name else {}
-    for at in ("2003-04-30", "2003-05-01", "2009-06-01", "2010-07-01", "2010-07-31", "2010-08-01"):
+    for at in ("2003-04-30", "2003-05-01", "2010-07-31", "2010-08-01"):  # before, on a start's first day; last, after
         answers = {engine: query.run(store, {**params, "at": at}) for engine, store in engines.items()}
         embedded = answers.pop("embedded")
         for engine, rows in answers.items():
