@@ -21,6 +21,8 @@ Checks (`params: {name: {check: ...}}`):
   entity:KIND    an entity id (`asv-aix-en-provence`) under `<base>KIND/`
   iri            any absolute IRI (e.g. the entity whose sources are asked)
   min / max      bounds of an integer
+A date (`_xsd_date`) is a day, YYYY-MM-DD, or `today` (the default of `at`: the day the query runs, UTC; the
+catalogue publishes the day of SOURCE_DATE_EPOCH when set, so that its text is reproducible).
 A value may always be given as the full IRI. Values are bound as RDF terms
 (sparql.bind), never pasted into the query.
 
@@ -33,8 +35,10 @@ else the other (docs/queries.md, "Languages").
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -112,14 +116,18 @@ class NamedQuery:
             f"Paramètres : {', '.join(known) or 'aucun'}.",
             f"Unknown parameter for query {self.name}: '{name}'.{hint_en} Parameters: {', '.join(known) or 'none'}.")
 
-    def bindings(self, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> dict[str, Any]:
-        """The checked values of the parameters, by query variable: defaults, overridden by `values`."""
+    def bindings(self, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE,
+                 today: date | None = None) -> dict[str, Any]:
+        """The checked values of the parameters, by query variable: defaults, overridden by `values`; `today`
+        (default: the current UTC day) is the day a date parameter's `today` stands for."""
         given = {}
         for name, value in (values or {}).items():
             given[self.parameter(name).name] = value
         bound = {}
         for parameter in self.parameters:
             value = given.get(parameter.name, parameter.default)
+            if parameter.type == "xsd_date" and (value is None or str(value).strip() == ""):
+                value = parameter.default  # an empty day field means its default (`today`), never « any day »
             if value is None or value == "":
                 if parameter.required:
                     raise LibraryError(f"La requête {self.name} demande le paramètre « {parameter.name} » : "
@@ -127,7 +135,7 @@ class NamedQuery:
                                        f"Query {self.name} needs the parameter '{parameter.name}': "
                                        f"{parameter.describe('en')}")
                 continue
-            bound[parameter.variable] = checked_value(self.name, parameter, value, base)
+            bound[parameter.variable] = checked_value(self.name, parameter, value, base, today)
         lang = checked_lang(self.name, given.get(LANGUAGE.name))
         if LANG_USE.search(self.text):  # bound only in the queries that read them
             bound[LANG_VARIABLE], bound[OTHER_LANG_VARIABLE] = lang, other_lang(lang)
@@ -314,9 +322,13 @@ def code_rule(level: str) -> tuple[re.Pattern, str, str]:
     raise LibraryError(f"pas de motif de code pour le niveau {level}", f"no code pattern for level {level}")
 
 
+SHOWN_VALUE = 80  # characters of a refused value repeated in its message (a megabyte pasted is not echoed back)
+
+
 def _bad(query: str, parameter: Parameter, value: Any, why_fr: str, why_en: str) -> LibraryError:
-    return LibraryError(f"{query} : valeur refusée pour « {parameter.name} » : {value!r}. {why_fr}",
-                        f"{query}: value refused for '{parameter.name}': {value!r}. {why_en}")
+    shown = repr(value) if len(str(value)) <= SHOWN_VALUE else repr(str(value)[:SHOWN_VALUE]) + "…"
+    return LibraryError(f"{query} : valeur refusée pour « {parameter.name} » : {shown}. {why_fr}",
+                        f"{query}: value refused for '{parameter.name}': {shown}. {why_en}")
 
 
 def _territory(query: str, parameter: Parameter, level: str, code: str, base: str) -> str:
@@ -329,10 +341,49 @@ def _territory(query: str, parameter: Parameter, level: str, code: str, base: st
     return f"{base}territoire/{level}/{code}"
 
 
-def checked_value(query: str, parameter: Parameter, value: Any, base: str = DEFAULT_BASE) -> Any:
+def current_day() -> date:
+    """The day a date parameter's `today` stands for when a query runs: the current UTC day."""
+    return datetime.now(UTC).date()
+
+
+def catalogue_day() -> date:
+    """The day `today` stands for in the published catalogue: SOURCE_DATE_EPOCH's when set (reproducible
+    builds, as the graph's build time), else the current UTC day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else current_day()
+
+
+TODAY_WORDS = ("today", "aujourd'hui", "aujourd’hui", "aujourdhui")  # the form's French default, typed any way
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def checked_day(query: str, parameter: Parameter, value: Any, today: date | None = None) -> str:
+    """A day as xsd:date's lexical form (YYYY-MM-DD, a real day of the Gregorian calendar), `today` for the
+    current day; else LibraryError. A year or a month alone is refused: `at` is a day."""
+    text = str(value).strip()
+    if text.casefold() in TODAY_WORDS:
+        return (today or current_day()).isoformat()
+    expected_fr = "Une date AAAA-MM-JJ est attendue (ex. 2010-07-01), ou « today »."
+    expected_en = "A date YYYY-MM-DD is expected (e.g. 2010-07-01), or 'today'."
+    if not DAY.match(text):
+        raise _bad(query, parameter, value, expected_fr, expected_en)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise _bad(query, parameter, value, f"Ce jour n'existe pas. {expected_fr}",
+                   f"This day does not exist. {expected_en}") from None
+    if day.year < 1000:  # xsd:date years have at least 4 digits; earlier days are typing mistakes here
+        raise _bad(query, parameter, value, f"Année avant 1000. {expected_fr}", f"Year before 1000. {expected_en}")
+    return day.isoformat()
+
+
+def checked_value(query: str, parameter: Parameter, value: Any, base: str = DEFAULT_BASE,
+                  today: date | None = None) -> Any:
     """The value to bind for `parameter`, or LibraryError saying what is expected."""
     text = str(value).strip()
     check = parameter.check or ""
+    if parameter.type == "xsd_date":
+        return checked_day(query, parameter, value, today)
     if parameter.type == "integer":
         try:
             number = int(text)
@@ -388,7 +439,7 @@ SPEX = Namespace("https://purl.expasy.org/sparql-examples/ontology#")
 def published_text(query: NamedQuery, base: str = DEFAULT_BASE) -> str:
     """The query as the catalogue publishes it: its header left out, its parameters' defaults bound as RDF terms
     (sparql.bind, the library's own binding), so that it runs verbatim and answers its question."""
-    return bind(query_body(query.text), query.bindings(base=base))
+    return bind(query_body(query.text), query.bindings(base=base, today=catalogue_day()))
 
 
 def example_iri(name: str, base: str = DEFAULT_BASE) -> URIRef:
@@ -421,7 +472,7 @@ def catalogue_graph(queries: dict[str, NamedQuery] | None = None, target: str | 
         for tag in query.tags:
             graph.add((node, SCHEMA.keywords, Literal(tag, lang="fr")))
         graph.add((node, SCHEMA.target, endpoint))
-        defaults = query.bindings(base=base)
+        defaults = query.bindings(base=base, today=catalogue_day())
         for order, parameter in enumerate(query.parameters):
             graph.add((node, SH.parameter, _parameter_node(graph, node, order, parameter, defaults)))
     return graph

@@ -246,3 +246,25 @@ class Search:
         one of the readings of a code leading to different places (« 38100 »)."""
         exact = [c for c in candidates if c.tier == "exact"] if len(candidates) > 1 else candidates
         return exact[0] if exact and len({c.target.key for c in exact}) == 1 else None
+
+
+FORMER_CODE_QUERY = """PREFIX mlg: <https://w3id.org/maillage/def/core#>
+SELECT ?current WHERE { ?current mlg:formerCodeINSEE ?_code } ORDER BY ?current"""
+
+
+def current_communes(store: QueryStore, bindings: dict, base: str) -> tuple[dict, list[tuple[str, str]]]:
+    """The bound values of a query (`NamedQuery.bindings`) with each commune given by a former commune's INSEE code
+    (`mlg:formerCodeINSEE`, read from the referential: 4,240 codes, each in one current commune, none a current
+    commune's code) replaced by its current commune, and the (former code, current code) pairs replaced: the
+    referential gives no date for the change. One lookup per commune bound."""
+    prefix = f"{base}territoire/commune/"
+    resolved, replaced = dict(bindings), []
+    for variable, value in bindings.items():
+        if not (isinstance(value, str) and value.startswith(prefix)):
+            continue
+        code = value[len(prefix):]
+        found = [str(row[0]) for row in store.select(FORMER_CODE_QUERY, {"_code": code})]
+        if len(found) == 1 and found[0].startswith(prefix):
+            resolved[variable] = found[0]
+            replaced.append((code, found[0][len(prefix):]))
+    return resolved, replaced

@@ -26,6 +26,7 @@ from graph_builder.sources.directories import (
     TEMPLATE_COLUMNS,
     canonical_territory,
     load_templates,
+    read_directory,
     read_table,
     render_csv,
     stale_blank_templates,
@@ -225,7 +226,7 @@ def test_keep_good_imports_only_the_good_lines(tmp_path: Path):
     stored = (data / "directories" / "cls-erreurs.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(";", 1)[0] for line in stored[1:]] == ["asv-bon-test", "asv-autre-bon-test"]
     participations = (data / "directories" / "cls-erreurs-participations.csv").read_text(encoding="utf-8")
-    assert participations.splitlines()[1:] == ["asv-bon-test;ars-provence-alpes-cote-d-azur;financeur;oui;;"]
+    assert participations.splitlines()[1:] == ["asv-bon-test;ars-provence-alpes-cote-d-azur;financeur;oui;;;;"]
     assert build_with(data).ok
 
 
@@ -265,10 +266,33 @@ def test_territory_cells():
     assert canonical_territory("commune/13001") == "13001"
     ident, fr, _en = territory_id("Aix-en-Provence")
     assert ident is None and "écrivez « 13001 »" in fr  # one candidate: said, not guessed
+    ident, fr, en = territory_id("Annecy-le-Vieux")  # a former commune, now a commune déléguée of Annecy
+    assert ident is None and "ancienne commune : Annecy-le-Vieux (74011), aujourd'hui dans Annecy (74010" in fr
+    assert "écrivez « 74010 »" in fr and "former commune's name" in en
     ident, fr, _en = territory_id("6152")
     assert ident is None and "« 06152 »" in fr
     ident, fr, _en = territory_id("13")
     assert ident is None and "departement:13" in fr
+
+
+def test_a_former_commune_code_resolves_to_its_current_commune_with_a_french_warning(tmp_path: Path):
+    """01340 (Souclin) was merged into Arboys en Bugey (01015): the line is kept, attached to 01015, and says so."""
+    path = tmp_path / "anciennes.csv"
+    path.write_text("identifiant;type;nom;territoires;debut;fin\n"
+                    "asv-ancienne-test;ASV;ASV d'une ancienne commune;01340|13001;2012;2015-06\n", encoding="utf-8")
+    records, _, problems = read_directory(path, "anciennes.csv")
+    assert records[0].data["territories"] == ["commune/01015", "commune/13001"]
+    assert (records[0].data["start"], records[0].data["end"]) == ("2012", "2015-06")
+    [warning] = problems
+    assert warning.severity == "warning" and (warning.line, warning.field, warning.value) == (2, "territories", "01340")
+    assert warning.message_fr.startswith("« 01340 » est un ancien code INSEE : cette commune a été fusionnée dans "
+                                         "Arboys en Bugey (01015)")
+    assert "former INSEE code" in warning.message_en
+    participations = tmp_path / "participations.csv"
+    participations.write_text("coordination;acteur;role;debut;fin\nasv-ancienne-test;ddass;cosignataire;;2010-07\n",
+                              encoding="utf-8")
+    _, [attached], problems = read_directory(participations, "participations.csv")
+    assert problems == [] and attached.record.data["end"] == "2010-07" and "start" not in attached.record.data
 
 
 def test_template_headers():
@@ -276,7 +300,7 @@ def test_template_headers():
         "coordinations": "identifiant;type;nom;porteur;territoires;debut;fin;themes;missions;role_contact;source;"
                          "licence".split(";"),
         "acteurs": "identifiant;nom;types;territoire;site_web;courriel;source;licence".split(";"),
-        "participations": "coordination;acteur;role;contact;source;licence".split(";"),
+        "participations": "coordination;acteur;role;contact;debut;fin;source;licence".split(";"),
         "experiences": "identifiant;titre;objet;lieux;themes;axes;determinants;porteurs;role_contact;debut;"
                        "resultats;source;licence".split(";"),
         "qpv": "code;nom;communes;source;licence".split(";"),

@@ -18,6 +18,7 @@ SCHEMA = Namespace("https://schema.org/")
 # Queries whose expected answers are tested in test_competency.py, test_backbone.py and test_coverage.py.
 TESTED_ELSEWHERE = {"added_values", "communes_not_covered", "epci_not_covered", "population_covered",
                     "population_covered_by_departement", "communes_of_coordination", "coordination_members_by_role",
+                    "participations_not_in_force",  # tests/test_periods.py
                     "coordination_types_scale",
                     "experiences_of_capitalisation", "ottawa_axes", "regulatory_texts", "statistical_profile",
                     "territory_everything", "type_concluded_between", "types_with_mission", "types_with_theme"}
@@ -250,8 +251,8 @@ def test_values_given_as_codes_or_iris_bind_the_same_term(seed_store):
     query = get_query("coordinations_by_theme")
     assert query.bindings({"theme": "sante-mentale"}) == query.bindings({"theme": f"{ID}theme/sante-mentale"})
     commune = get_query("coordinations_covering_commune")
-    assert commune.bindings({"commune": "2A004"}) == {"_commune_iri": f"{ID}territoire/commune/2A004", "_lang": "fr",
-                                                      "_otherLang": "en"}
+    assert commune.bindings({"commune": "2A004", "at": "2010-07-01"}) == {
+        "_commune_iri": f"{ID}territoire/commune/2A004", "__at_xsd_date": "2010-07-01", "_lang": "fr", "_otherLang": "en"}
 
 
 def test_an_optional_parameter_left_out_matches_everything(seed_store):
@@ -413,7 +414,10 @@ def test_coordination_participants(seed_store):
     assert {short(r["role"]) for r in rows} >= {"role/porteur", "role/comite-pilotage", "role/cosignataire"}
     assert {r["source"] for r in rows} == {f"{ID}source/002"}
     dated = {(short(r["actor"]), r["start"], r["end"]) for r in rows if r["start"] or r["end"]}
-    assert dated == {("acteur/ddass", None, "2010-07"), ("acteur/ars-provence-alpes-cote-d-azur", "2010-07", None)}
+    assert dated == {("acteur/ars-provence-alpes-cote-d-azur", "2010-07", None)}  # in force today (`at`)
+    before = run_query(seed_store, "coordination_participants", at="2009-12-31")
+    assert {(short(r["actor"]), r["start"], r["end"]) for r in before if r["start"] or r["end"]} == {
+        ("acteur/ddass", None, "2010-07")}  # the DDASS until July 2010; tests/test_periods.py for the rest
 
 
 def test_coordination_timeline(seed_store):
@@ -437,7 +441,7 @@ def test_actor_participations(seed_store):
         ("coordination/asv-aix-en-provence", "role/comite-pilotage", "Membre du comité de pilotage"),
         ("coordination/asv-aix-en-provence", "role/cosignataire", "Cosignataire"),
         ("coordination/asv-aix-en-provence", "role/porteur", "Porteur")]
-    [ddass] = run_query(seed_store, "actor_participations", actor="ddass", lang="en")
+    [ddass] = run_query(seed_store, "actor_participations", actor="ddass", lang="en", at="2010-01-01")
     assert (ddass["roleLabel"], ddass["start"], ddass["end"]) == ("Co-signatory", None, "2010-07")
     assert run_query(seed_store, "actor_participations", actor="cget") == []
 

@@ -245,7 +245,8 @@ def planted_graph() -> tuple[Graph, set[Result]]:
         (SKOS.definition, Literal("d", lang="fr")), (SKOS.inScheme, ID["theme"]), (SKOS.notation, "x"))
     add(ID["source/999"], (RDF.type, MLG.SourceDocument), (DCTERMS.type, "x"), (DCTERMS.issued, "hier"))
     add(node("programme/plsp", MLG.LocalHealthProgramme), (RDFS.label, Literal("PLSP", lang="fr")),
-        (MLG.renewalPeriod, "3 ans"))
+        (MLG.renewalPeriod, "3 ans"), (SCHEMA.startDate, Literal("2010-07", datatype=XSD.gYearMonth)),
+        (SCHEMA.endDate, Literal("2009", datatype=XSD.gYear)))  # an end before its start (shapes/periods.ttl)
     expected |= {
         expect("experience/rang-zero", MLG.rank, "MinInclusive", MLGSH.Rank),
         expect("experience/rang-zero", MLG.place, "MinCount", MLGSH.ExperienceRulesShape),
@@ -255,6 +256,7 @@ def planted_graph() -> tuple[Graph, set[Result]]:
         expect("source/999", DCTERMS.title, "MinCount", MLGSH.SourceDocumentShape),
         expect("source/999", DCTERMS.issued, "Node", MLGSH.SourceDocumentShape),
         expect("programme/plsp", MLG.renewalPeriod, "Datatype", MLGSH.LocalHealthProgrammeShape),
+        expect("programme/plsp", SCHEMA.endDate, "SPARQL", MLGSH.EndAfterStartShape),
     }
     return graph, expected
 

@@ -129,6 +129,8 @@ def test_an_actor_page_lists_its_participations_roles_places_and_published_conta
 def test_an_ended_body_shows_it_was_replaced_and_its_participations_dates(app):
     at = app("acteurs", id="acteur/ddass")
     assert "- **Rôle** : Cosignataire (jusqu'en juillet 2010)" in shown(at) and "a été remplacé" in at.info[0].value
+    headers = [h.value for h in at.header]  # ended apart from the current ones (none left)
+    assert "Participe à (0)" in headers and "A participé à (1)" in headers
     assert links(at)["Agences régionales de santé"].endswith("id=acteur%2Fars")  # Remplacé par
     assert "- **Role**: Co-signatory (until July 2010)" in shown(app("acteurs", lang="en", id="acteur/ddass"))
 
@@ -146,6 +148,8 @@ def test_actors_are_linked_from_a_coordination_with_their_dates_and_the_history_
     assert "acteurs" in target and target.endswith("id=acteur%2Fddass")
     text = shown(at)
     assert "**Cosignataire** (jusqu'en juillet 2010) :" in text and "**Cosignataire** (depuis juillet 2010) :" in text
+    headers = [h.value for h in at.header]  # the DDASS listed apart, after the current partners
+    assert headers.index("Autres partenaires") < headers.index("Ont participé") and "À venir" not in headers
     assert "**Mise en place** : mai 2003" in text
     assert ("**Dates connues**\n\n- Mai 2003 : mise en place\n"
             "- De mai 2003 à janvier 2010 : rattaché à Service politique de la ville\n"

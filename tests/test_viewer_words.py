@@ -82,8 +82,10 @@ def test_every_query_parameter_has_a_french_and_an_english_label():
 
 
 def test_form_fields_are_named_from_the_headers(viewer):
-    [territory] = form_fields(viewer, get_query("coordinations_covering_territory"), "fr")
+    [territory, at] = form_fields(viewer, get_query("coordinations_covering_territory"), "fr")
     assert territory.label("fr") == "Territoire" and territory.label("en") == "Territory"
+    assert at.label("fr") == "En vigueur le (facultatif)" and (at.kind, at.default) == ("text", "aujourd'hui")
+    assert form_fields(viewer, get_query("coordinations_covering_territory"), "en")[1].default == "today"
     # the same name, another meaning: each query's header names its own parameter
     assert [f.label("fr") for f in form_fields(viewer, get_query("actors_in_territory"))] == ["Territoire", "Type d'acteur"]
     assert [f.label("fr") for f in form_fields(viewer, get_query("entity_cards"))] == ["Entité (facultatif)",

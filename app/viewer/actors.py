@@ -1,5 +1,8 @@
 """What the viewer says of an actor, and a coordination's dated history: plain data, read through the query library
-(actor_card, actor_participations, coordination_timeline) and the viewer's cards.
+(actor_card, actor_participations, participations_not_in_force, coordination_timeline) and the viewer's cards.
+
+Participations in force today (the library's `at` default) are listed apart from those that ended (« A participé à »,
+« Ont participé ») or have not started yet (« À venir »), as the queries answer them (docs/queries.md, « Dates »).
 
 Privacy rule (docs/viewer.md): an actor's page shows the contact an organisation publishes (schema:url, schema:email,
 schema:telephone, mlg:socialAccount of an mlg:Actor, stated in a public graph). Nothing of a person (schema:Person,
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from app.viewer.model import Card, Viewer, pick
 from app.viewer.text import date_key
+from maillage.library import current_day
 
 CONTACT_FIELDS = ("url", "email", "telephone", "socialAccount")
 
@@ -44,12 +48,24 @@ class Participation:
     territories: tuple[tuple[str, str], ...]
     themes: tuple[tuple[str, str], ...]
 
+    @property
+    def ended(self) -> bool:
+        return ended(self.end)
 
-def participations(viewer: Viewer, actor: str, lang: str = "fr") -> list[Participation]:
-    """The actor's participations in time order (by start, those without a start first as the oldest known, then
-    by coordination name and role)."""
+
+def ended(end: str | None) -> bool:
+    """Ended before today, by the queries' rule: « 2010-07 » ends with July 2010 (« 2010-07~ » < today's date)."""
+    return end is not None and f"{end}~" < current_day().isoformat()
+
+
+def participations(viewer: Viewer, actor: str, lang: str = "fr", in_force: bool = True) -> list[Participation]:
+    """The actor's participations in force today (`in_force`), else those that are not (ended, or not yet started),
+    in time order (by start, those without a start first as the oldest known, then by coordination name and role)."""
     rows = defaultdict(lambda: {"label": [], "role_label": []})
-    for coordination, label, role, role_label, start, end in viewer.run("actor_participations", actor=actor, lang=lang):
+    found_rows = viewer.run("actor_participations", actor=actor, lang=lang) if in_force else (
+        (coordination, label, role, role_label, start, end) for coordination, label, _, _, role, role_label, start, end
+        in viewer.run("participations_not_in_force", entity=actor, lang=lang))
+    for coordination, label, role, role_label, start, end in found_rows:
         row = rows[str(coordination), str(role)]
         row["label"].append(label)
         row["role_label"].append(role_label)
@@ -99,3 +115,25 @@ def timeline(viewer: Viewer, coordination: str, lang: str = "fr") -> list[Dated]
                            None if subject is None else str(subject), "" if label is None else str(label),
                            "" if role is None else str(role)))
     return sorted(found, key=lambda d: (date_key(d.start or d.end), d.kind != "setUp", date_key(d.end) if d.end else "~"))
+
+
+@dataclass(frozen=True)
+class FormerParticipant:
+    """An actor's participation in a coordination that is not in force today: ended, or not yet started."""
+
+    actor: str
+    label: str
+    role_label: str
+    start: str | None
+    end: str | None
+    ended: bool
+
+
+def participants_not_in_force(viewer: Viewer, coordination: str, lang: str = "fr") -> list[FormerParticipant]:
+    """The coordination's participations not in force today, by end (else start), then actor name."""
+    found = []
+    for _, _, actor, label, _, role_label, start, end in viewer.run("participations_not_in_force",
+                                                                     entity=coordination, lang=lang):
+        start, end = (None if start is None else str(start)), (None if end is None else str(end))
+        found.append(FormerParticipant(str(actor), str(label), str(role_label), start, end, ended(end)))
+    return sorted(found, key=lambda p: (date_key(p.end or p.start), p.label.casefold(), p.role_label))

@@ -414,8 +414,9 @@ class Viewer:
         return sorted(selected, key=lambda c: fold(c.text("label", lang)))
 
     def roles(self, coordination: str, lang: str = "fr") -> dict[str, tuple[str, list[tuple[str, str, str | None, str | None]]]]:
-        """Role IRI -> (role label, [(actor IRI, actor label, start, end)]) of a coordination's participations, in
-        `lang`; start and end are the participation's ISO dates when the source gives them, else None."""
+        """Role IRI -> (role label, [(actor IRI, actor label, start, end)]) of a coordination's participations in force
+        today (the query's `at` default), in `lang`; start and end are the participation's ISO dates when the source
+        gives them, else None."""
         roles, actors, pairs, dates = defaultdict(list), defaultdict(list), [], {}
         for actor, actor_label, role, role_label, _, start, end in self.run("coordination_participants",
                                                                            coordination=coordination, lang=lang):

@@ -67,6 +67,8 @@ def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[For
             fields.append(FormField(parameter, "concept", default, options=concept_options(viewer, scheme, lang)))
         elif parameter.type == "integer":
             fields.append(FormField(parameter, "integer", default))
+        elif parameter.type == "xsd_date":  # a day, or the word for today the library's check reads in either language
+            fields.append(FormField(parameter, "text", "aujourd'hui" if default == "today" and lang == "fr" else default))
         else:
             shown = default.removeprefix(entity_base()) if check.startswith("entity:") else default
             fields.append(FormField(parameter, "text", shown))

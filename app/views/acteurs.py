@@ -72,21 +72,32 @@ else:
     st.caption(t("Seules les coordonnées qu'une organisation publie sont montrées, jamais celles d'une personne.",
                  "Only the contact an organisation publishes is shown, never a person's."))
 
+    def participation_list(found_list) -> None:
+        """Each participation: its coordination linked, the role with its period, the coordination's type, themes
+        and places."""
+        for found in found_list:
+            period = period_text(found.start, found.end, lang())
+            entity_link("coordinations", found.coordination, found.label, bold=True)
+            st.markdown("\n".join(line for line in (
+                f"- **{t('Rôle', 'Role')}**{COLON}{md(found.role_label)}" + (f" ({md(period)})" if period else ""),
+                f"- **{t('Type', 'Type')}**{COLON}{', '.join(md(label) for _, label in found.types)}" if found.types else "",
+                f"- **{t('Thématiques', 'Themes')}**{COLON}{', '.join(md(label) for _, label in found.themes)}"
+                if found.themes else "") if line))
+            if found.territories:
+                entity_links("territoires", list(found.territories), f"**{t('Où', 'Where')}**{COLON.rstrip()}")
+
     taking_part = participations(g, one.iri, lang())
     st.header(t(f"Participe à ({len(taking_part)})", f"Takes part in ({len(taking_part)})"))
-    for found in taking_part:
-        period = period_text(found.start, found.end, lang())
-        entity_link("coordinations", found.coordination, found.label, bold=True)
-        st.markdown("\n".join(line for line in (
-            f"- **{t('Rôle', 'Role')}**{COLON}{md(found.role_label)}" + (f" ({md(period)})" if period else ""),
-            f"- **{t('Type', 'Type')}**{COLON}{', '.join(md(label) for _, label in found.types)}" if found.types else "",
-            f"- **{t('Thématiques', 'Themes')}**{COLON}{', '.join(md(label) for _, label in found.themes)}"
-            if found.themes else "") if line))
-        if found.territories:
-            entity_links("territoires", list(found.territories), f"**{t('Où', 'Where')}**{COLON.rstrip()}")
+    participation_list(taking_part)
     if not taking_part:
-        st.markdown(t("Le graphe ne connaît aucune participation de cet acteur à une coordination.",
-                      "The graph knows no participation of this actor in a coordination."))
+        st.markdown(t("Le graphe ne connaît aucune participation en cours de cet acteur à une coordination.",
+                      "The graph knows no current participation of this actor in a coordination."))
+    not_in_force = participations(g, one.iri, lang(), in_force=False)
+    for wanted, fr, en in ((True, "A participé à", "Took part in"), (False, "Participera à", "Will take part in")):
+        listed = [p for p in not_in_force if p.ended is wanted]
+        if listed:
+            st.header(t(f"{fr} ({len(listed)})", f"{en} ({len(listed)})"))
+            participation_list(listed)
 
     experiences = actor_experiences(g, one.iri, [p.coordination for p in taking_part])
     st.header(t(f"Expériences ({len(experiences)})", f"Experiences ({len(experiences)})"))

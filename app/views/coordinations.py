@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.viewer.actors import timeline
+from app.viewer.actors import participants_not_in_force, timeline
 from app.viewer.answers import nothing_found
 from app.viewer.downloads import MIME, csv_table, spreadsheet_csv
 from app.viewer.text import chronological, date_text, md, period_text, upper_first
@@ -62,13 +62,17 @@ else:
             + what.get(d.kind, lambda d: f"{md(d.label)}, {md(d.role_label.lower())}")(d) for d in dated))
     roles = g.roles(one.iri, lang())
 
+    def participant(role: str, iri: str, actor: str, start: str | None, end: str | None) -> None:
+        """An actor linked to its page, after its role and the participation's dates when known."""
+        period = period_text(start, end, lang())
+        entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({md(period)})" if period else "") + " :")
+
     def role_section(fr: str, en: str, *codes: str) -> None:
-        """The actors of the roles `codes`, linked to their pages, with the participation's dates when known."""
+        """The actors of the roles `codes` in force today."""
         st.header(t(fr, en))
         found = [(roles[ROLE + c][0], actor) for c in codes if ROLE + c in roles for actor in roles[ROLE + c][1]]
         for role, (iri, actor, start, end) in found:
-            period = period_text(start, end, lang())
-            entity_links("acteurs", [(iri, actor)], f"**{md(role)}**" + (f" ({md(period)})" if period else "") + " :")
+            participant(role, iri, actor, start, end)
         if not found:
             st.markdown("—")
 
@@ -76,6 +80,14 @@ else:
     role_section("Comité de pilotage", "Steering committee", "comite-pilotage")
     role_section("Coordination (rôle à contacter)", "Coordinator (role to contact)", "coordonnateur")
     role_section("Autres partenaires", "Other partners", "partenaire", "cosignataire")
+    # Participations not in force today, apart from the current ones above (docs/viewer.md, « Dates »).
+    not_in_force = participants_not_in_force(g, one.iri, lang())
+    for wanted, fr, en in ((True, "Ont participé", "Former participants"), (False, "À venir", "Upcoming")):
+        listed = [p for p in not_in_force if p.ended is wanted]
+        if listed:
+            st.header(t(fr, en))
+            for p in listed:
+                participant(p.role_label, p.actor, p.label, p.start, p.end)
     st.header(t("Missions", "Missions"))
     st.markdown(", ".join(md(lbl) for _, lbl in one.links("mission", lang())) or "—")
     st.header(t("Thématiques", "Themes"))

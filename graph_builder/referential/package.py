@@ -150,3 +150,20 @@ def resolve_commune(referential: Referential, name: str) -> list[Candidate]:
         if c.get("type") == "commune-actuelle" and _key(c["nom"]) == wanted
     ]
     return sorted(found, key=lambda c: c.code)
+
+
+def resolve_former_commune(referential: Referential, name: str) -> list[tuple[Candidate, Candidate]]:
+    """(former commune, current commune) for each commune déléguée or associée named `name`: a former commune the
+    referential still names, with the commune it is now part of (the referential gives no date of the change)."""
+    departements = {d["code"]: d["nom"] for d in referential["departements"]}
+    current = {c["code"]: c for c in referential["communes"] if c.get("type") == "commune-actuelle"}
+    wanted = _key(name)
+    found = []
+    for part in referential["communes"]:
+        if part.get("type") in ("commune-deleguee", "commune-associee") and _key(part["nom"]) == wanted \
+                and part.get("chefLieu") in current:
+            now = current[part["chefLieu"]]
+            dep = now.get("departement", "")
+            found.append((Candidate(part["code"], part["nom"], dep, departements.get(dep, "")),
+                          Candidate(now["code"], now["nom"], dep, departements.get(dep, ""))))
+    return sorted(found, key=lambda pair: (pair[1].code, pair[0].code))

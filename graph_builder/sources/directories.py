@@ -234,6 +234,32 @@ def _ept_sirens() -> frozenset[str]:
     return frozenset(group["code"] for group in referential["ept"]) if referential else frozenset()
 
 
+@cache
+def _former_communes() -> dict[str, tuple[str, str]]:
+    """Former INSEE code -> (code, name) of the current commune it was merged into: the referential's
+    `anciensCodes` (4,240 codes, each in one current commune, none a current commune's code; no date given)."""
+    referential = _referential()
+    if not referential:
+        return {}
+    return {former: (commune["code"], commune["nom"]) for commune in referential["communes"]
+            if commune.get("type") == "commune-actuelle" for former in commune.get("anciensCodes", ())}
+
+
+def former_commune(ident: str) -> tuple[str, str, str] | None:
+    """For `commune/<former code>`: (the current commune's id, a French and an English warning), else None."""
+    level, _, code = ident.partition("/")
+    found = _former_communes().get(code) if level == "commune" else None
+    if found is None:
+        return None
+    current, name = found
+    return (f"commune/{current}",
+            f"« {code} » est un ancien code INSEE : cette commune a été fusionnée dans {name} ({current}), à laquelle "
+            f"la ligne est rattachée. Le référentiel ne donne pas la date du changement ; écrivez « {current} » pour "
+            "ne plus voir cet avertissement.",
+            f"'{code}' is a former INSEE code: this commune was merged into {name} ({current}), to which the line is "
+            f"attached. The referential gives no date for the change; write '{current}' to silence this warning.")
+
+
 def siren_level(code: str) -> str:
     """`ept` if the official referential has an EPT with this SIREN, else `epci`."""
     return "ept" if code in _ept_sirens() else "epci"
@@ -299,7 +325,7 @@ def territory_id(value: str) -> tuple[str | None, str, str]:
 
 def _name_instead_of_code(value: str) -> tuple[str, str]:
     """A commune's name where a code is expected: list the communes bearing it, never pick one."""
-    from graph_builder.referential.package import resolve_commune
+    from graph_builder.referential.package import resolve_commune, resolve_former_commune
 
     referential = _referential()
     candidates = resolve_commune(referential, value) if referential else []
@@ -314,6 +340,14 @@ def _name_instead_of_code(value: str) -> tuple[str, str]:
         return (f"{lead_fr} {len(candidates)} communes portent ce nom, écrivez le code de la bonne : "
                 f"{' ; '.join(listed)}.",
                 f"{lead_en} {len(candidates)} communes bear this name, write the right one's code: {'; '.join(listed)}.")
+    former = resolve_former_commune(referential, value) if referential else []
+    if former:  # a former commune the referential still names (commune déléguée or associée): its commune now
+        listed_fr = " ; ".join(f"{old.name} ({old.code}), aujourd'hui dans {now.describe()} : écrivez « {now.code} »"
+                               for old, now in former)
+        listed_en = "; ".join(f"{old.name} ({old.code}), now part of {now.describe()}: write '{now.code}'"
+                              for old, now in former)
+        return (f"{lead_fr} C'est le nom d'une ancienne commune : {listed_fr}.",
+                f"{lead_en} It is a former commune's name: {listed_en}.")
     return (f"{lead_fr} Aucune commune actuelle ne porte ce nom ; cherchez son code avec « maillage referential "
             "resolve NOM ».",
             f"{lead_en} No current commune bears this name; look its code up with 'maillage referential resolve NAME'.")
@@ -583,6 +617,9 @@ def rows_to_records(template: Template, rows: list[Row], display: str, source_id
                     if ident is None:
                         problems.append(Problem(display, line, label, column.field, fr, en, value=item))
                         continue
+                    if merged := former_commune(ident):  # the current commune, and the line says so
+                        ident, fr, en = merged
+                        problems.append(Problem(display, line, label, column.field, fr, en, "warning", value=item))
                     values.append(ident)
                 elif column.cell == "boolean":
                     if item.lower() not in BOOLEANS:

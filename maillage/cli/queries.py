@@ -19,6 +19,7 @@ from maillage.cli.common import EXIT_UNREADABLE, EXIT_USAGE, err, fail
 from maillage.library import LANGUAGE, LibraryError, catalogue_graph, get_query, library, read_query
 from maillage.sparql import QueryRefused
 from maillage.stores import Rows, StoreError, open_store
+from maillage.territories import current_communes
 
 out = Console(soft_wrap=True)
 LANG = click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
@@ -108,6 +109,12 @@ def query(name, path, params, fmt, endpoint, out_dir, engine, base, lang):
         fail(exc, lang, EXIT_USAGE)
     try:
         store = open_store(endpoint or out_dir, backend=engine)
+        bindings, replaced = current_communes(store, bindings, base)
+        for former, current in replaced:  # said, since the rows are those of another code than the one given
+            err.print(f"« {former} » est un ancien code INSEE : la requête porte sur sa commune actuelle, {current} "
+                      "(date du changement inconnue du référentiel)." if lang == "fr" else
+                      f"'{former}' is a former INSEE code: the query is about its current commune, {current} "
+                      "(the referential gives no date for the change).")
         rows = store.select(named.text, bindings)
     except QueryRefused as exc:
         fail(exc, lang, EXIT_USAGE)
