@@ -1,0 +1,217 @@
+"""`maillage diff` and the Atom feeds: two real builds (the session's pristine build, then an incremental rebuild of an
+edited copy), compared from their dumps; the feeds read by an independent Atom parser (feedparser) and checked
+against RFC 4287's rules; served by the endpoint's own routes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from graph_builder.publication.generations import GENERATIONS, PREVIOUS
+from maillage.cli.main import main
+from maillage.diff import Build, as_text, diff
+from maillage.endpoint.app import FrontConfig, make_app
+from maillage.feeds import CHANGES, territory_feed, theme_feed
+from tests.conftest import EPOCH, ID
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE = "Atelier <script>alert(1)</script> & Cie de Nanterre"
+ADDED = f"{ID}coordination/asv-nanterre-hostile-test"
+CHANGED = f"{ID}coordination/cls-nanterre-test"
+NEW_LINE = (f"asv-nanterre-hostile-test;ASV;\"{HOSTILE}\";ville-nanterre-test;92050;2021;;nutrition;diagnostic;"
+            "porteur;;\n")
+
+
+@pytest.fixture(scope="module")
+def builds(pristine, tmp_path_factory) -> Path:
+    """A copy of the pristine build, rebuilt (incrementally) after one record was changed and one added: its
+    previous generation is the pristine build."""
+    folder = tmp_path_factory.mktemp("diff")
+    data, out = folder / "data", folder / "out"
+    shutil.copytree(pristine[0], data)
+    shutil.copytree(pristine[1], out, symlinks=True)
+    csv = data / "directories" / "cls-ars.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert "Contrat local de santé de Nanterre;" in text
+    csv.write_text(text.replace("Contrat local de santé de Nanterre;", "Contrat local de santé de la ville de Nanterre;")
+                   + NEW_LINE, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out), "--feeds"])
+    assert result.exit_code == 0, result.output
+    assert "Reconstruction incrémentale" in result.output
+    return out
+
+
+def _json(*args: str) -> dict:
+    result = CliRunner().invoke(main, ["diff", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def forward(builds) -> dict:
+    """`maillage diff --previous --format json` of the edited build (each diff of the seed build reads 2 x 420,000
+    quads: made once)."""
+    return _json("--previous", str(builds))
+
+
+def test_a_record_added_removed_and_changed_appear_as_such(builds, forward):
+    previous = builds / GENERATIONS / PREVIOUS
+    assert Build.previous(builds).folder == Build.open(previous).folder.resolve() == previous.resolve()
+    entities = {entity["iri"]: entity for entity in forward["entities"]}
+    assert entities[ADDED]["change"] == "added" and entities[ADDED]["label"] == HOSTILE
+    assert entities[ADDED]["kind"] == "coordination"
+    assert entities[CHANGED]["change"] == "changed"
+    [label] = [p for p in entities[CHANGED]["properties"] if p["property"].endswith("rdf-schema#label")]
+    assert label["removed"] == ['"Contrat local de santé de Nanterre"@fr']
+    assert label["added"] == ['"Contrat local de santé de la ville de Nanterre"@fr']
+    assert not any(entity["change"] == "removed" for entity in forward["entities"])
+    # Backwards, the added record is a removed one, with its facts read from the build that had it.
+    backward = _json(str(builds), str(previous))
+    gone = {entity["iri"]: entity for entity in backward["entities"]}[ADDED]
+    assert gone["change"] == "removed" and gone["label"] == HOSTILE and gone["territories"] == [f"{ID}territoire/commune/92050"]
+    assert backward["counts"] == {"added": forward["counts"]["removed"], "removed": forward["counts"]["added"],
+                                  "changed": forward["counts"]["changed"]}
+    # Nothing else: what did not change is not listed; a build compared with itself has no change.
+    assert set(entities) == {ADDED, CHANGED, f"{ADDED}/participation/ville-nanterre-test-porteur"}
+
+
+def test_changes_are_grouped_by_territory_with_its_nesting_and_by_theme(forward):
+    found = forward
+    territories = {group["iri"]: group for group in found["territories"]}
+    nanterre = territories[f"{ID}territoire/commune/92050"]
+    assert ADDED in nanterre["direct"] and CHANGED in nanterre["direct"]
+    assert nanterre["label"] == "Nanterre" and nanterre["level"] == "commune" and nanterre["code"] == "92050"
+    departement = territories[f"{ID}territoire/departement/92"]  # through the referential's nesting
+    assert ADDED in departement["entities"] and departement["direct"] == []
+    assert f"{ID}territoire/region/11" in territories
+    nutrition = {group["iri"]: group for group in found["themes"]}[f"{ID}theme/nutrition"]
+    assert ADDED in nutrition["direct"] and nutrition["label"] == "Nutrition"
+    # A total order: entities and groups by IRI, every list sorted.
+    assert [e["iri"] for e in found["entities"]] == sorted(e["iri"] for e in found["entities"])
+    assert [g["iri"] for g in found["territories"]] == sorted(territories)
+    assert all(group["entities"] == sorted(group["entities"]) for group in found["territories"] + found["themes"])
+
+
+def test_text_in_french_then_english(builds, forward):
+    french = CliRunner().invoke(main, ["diff", "--previous", str(builds)])
+    assert french.exit_code == 0, french.output
+    assert french.stdout == as_text(forward, "fr")
+    assert "2 entité(s) ajoutée(s), 0 retirée(s), 1 modifiée(s)." in french.stdout and "Par territoire" in french.stdout
+    assert f"+ coordination « {HOSTILE} » <{ADDED}>" in french.stdout
+    assert f"~ coordination « Contrat local de santé de la ville de Nanterre » <{CHANGED}> — modifié : " in french.stdout
+    assert "Nanterre (commune 92050)" in french.stdout and "Nutrition (nutrition)" in french.stdout
+    english = as_text(forward, "en")  # what `--lang en` prints
+    assert "2 entity(ies) added, 0 removed, 1 changed." in english and "By territory" in english
+    assert "— changed: label" in english
+    assert f"+ participation « {HOSTILE} › ville-nanterre-test-porteur »" in french.stdout  # a nested record, named
+
+
+def _valid_atom(body: bytes) -> ET.Element:
+    """RFC 4287's rules a reader relies on, checked on the document, then the same feed read by feedparser."""
+    root = ET.fromstring(body)
+    assert root.tag == f"{ATOM}feed"
+    for element in [root, *root.findall(f"{ATOM}entry")]:
+        for required in ("id", "title", "updated"):
+            assert len(element.findall(f"{ATOM}{required}")) == 1, (element.tag, required)
+        assert element.findtext(f"{ATOM}id").startswith("urn:uuid:")
+        assert "T" in element.findtext(f"{ATOM}updated")  # an RFC 3339 date-time
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "Maillage"  # entries inherit the feed's author
+    ids = [entry.findtext(f"{ATOM}id") for entry in root.findall(f"{ATOM}entry")]
+    assert len(ids) == len(set(ids))
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    return root
+
+
+def test_the_feeds_parse_as_atom_and_escape_the_data(builds):
+    assert len(list((builds / CHANGES).glob("*.json"))) == 1  # kept by `maillage build --feeds`
+    body = territory_feed(builds, ID, "departement", "92", "http://example.org/feeds/territory/departement/92.atom")
+    root = _valid_atom(body)
+    titles = [entry.findtext(f"{ATOM}title") for entry in root.findall(f"{ATOM}entry")]
+    assert f"Ajout : {HOSTILE} (coordination)" in titles
+    assert "Modification : Contrat local de santé de la ville de Nanterre (coordination)" in titles
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt; &amp; Cie" in body and b"<script>" not in body
+    entry = next(e for e in root.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title").startswith("Ajout"))
+    assert entry.find(f"{ATOM}link").get("href") == ADDED
+    parsed = feedparser.parse(body)
+    assert parsed.feed.title == "Maillage — ce qui change : Hauts-de-Seine (département 92)"
+    assert {e.link for e in parsed.entries} >= {ADDED, CHANGED}
+    # Stable across runs: the same diff written again gives the same feed, entry ids included.
+    again = CliRunner().invoke(main, ["diff", "--previous", str(builds), "--write-feeds"])
+    assert again.exit_code == 0, again.output
+    assert len(list((builds / CHANGES).glob("*.json"))) == 1
+    assert territory_feed(builds, ID, "departement", "92", "http://example.org/feeds/territory/departement/92.atom") == body
+    # A theme's feed; a territory without change has a valid feed without entries.
+    assert _valid_atom(theme_feed(builds, ID, "nutrition")).findall(f"{ATOM}entry")
+    quiet = _valid_atom(territory_feed(builds, ID, "departement", "2A", updated="2026-12-06T00:00:00+00:00"))
+    assert quiet.findall(f"{ATOM}entry") == []
+
+
+def test_the_endpoint_serves_the_feeds(builds):
+    """The routes of `maillage serve`'s front (its SPARQL workers are not needed for feeds, and not started)."""
+    config = FrontConfig(base=ID, timeout=5, limit=10, max_bytes=1000, out_dir=builds,
+                         built_at=Build.open(builds).built_at)
+    client = TestClient(make_app(config, store=None, engines=None, checker=None))
+    answer = client.get("/feeds/territory/commune/92050.atom")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/atom+xml")
+    root = _valid_atom(answer.content)
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == "http://testserver/feeds/territory/commune/92050.atom"
+    assert client.get("/feeds/theme/nutrition.atom").status_code == 200
+    for bad in ("/feeds/territory/%3Cscript%3E/1.atom", "/feeds/theme/a%20b.atom", "/feeds/territory/commune/x&y.atom"):
+        refused = client.get(bad)
+        assert refused.status_code == 404 and refused.text.startswith("Territoire illisible" if "territory" in bad
+                                                                         else "Thématique illisible"), bad
+
+
+def test_bad_builds_are_told_in_french_with_exit_codes(builds, tmp_path):
+    def run(*args: str):
+        return CliRunner().invoke(main, ["diff", *args])
+
+    missing = run(str(tmp_path / "nulle-part"), str(builds))
+    assert missing.exit_code == 3 and "ce dossier n'existe pas" in missing.stderr
+    assert "no such directory" in run(str(tmp_path / "nulle-part"), str(builds), "--lang", "en").stderr
+    (tmp_path / "vide").mkdir()
+    empty = run(str(tmp_path / "vide"), str(builds))
+    assert empty.exit_code == 3 and "aucune construction ici (maillage.nq manque)" in empty.stderr
+    assert run(str(builds)).exit_code == 2 and "Donnez deux dossiers" in run(str(builds)).stderr
+    assert run("--previous", str(builds), str(builds)).exit_code == 2
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "maillage.nq").write_bytes(b"")
+    first = run("--previous", str(single))
+    assert first.exit_code == 3 and "pas de construction précédente" in first.stderr
+    # A changed line that is not N-Quads: named, never a traceback.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "maillage.nq").write_bytes(f"<{ADDED}> <{ID}p> \"non fermé <{ID}graph/001> .\n".encode())
+    bad = run(str(broken), str(builds))
+    assert bad.exit_code == 3 and "ligne N-Quads illisible" in bad.stderr and "non fermé" in bad.stderr
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)
+
+
+def test_the_territory_page_links_its_feed(app, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_ENDPOINT_URL", "https://donnees.example.org/")
+    at = app("territoires", id="territoire/departement/38")
+    links = [m.value for m in at.markdown if "flux Atom" in m.value]
+    assert links and "(https://donnees.example.org/feeds/territory/departement/38.atom)" in links[0]
+    assert "Suivre ce territoire (flux Atom)" in links[0]
+
+
+def test_a_dump_out_of_order_gives_the_same_diff(builds, forward, tmp_path):
+    """Lines are compared as sets: a hand-made dump in another order (here reversed) says the same changes."""
+    folder = tmp_path / "reversed"
+    folder.mkdir()
+    lines = (Build.open(builds).dump).read_bytes().splitlines(keepends=True)
+    (folder / "maillage.nq").write_bytes(b"".join(reversed(lines)))
+    previous = Build.open(builds / GENERATIONS / PREVIOUS)
+    assert diff(previous, Build.open(folder)).as_json()["entities"] == forward["entities"]
