@@ -303,7 +303,7 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
     facts = {name: _facts(_parse(_lines_of(lines[name], wanted, skipped), build.dump))
              for name, build in (("old", old), ("new", new))}
     del lines
-    within = _nesting(index.nesting)
+    within = _nesting(set(index.nesting))  # mostly the same lines in both builds
     labels, property_labels = _terms(_parse(index.terms, new.dump), base)
 
     say("Regroupement par territoire et par thématique / grouping by territory and theme")
@@ -396,7 +396,7 @@ def _graphs(before: set, after: set) -> dict:
     return {"added": sorted(new - old), "removed": sorted(old - new)}
 
 
-def _nesting(lines: list[bytes]) -> dict[str, set[str]]:
+def _nesting(lines: Iterable[bytes]) -> dict[str, set[str]]:
     """Territory -> the territories directly containing it, from `<s> <igeo:subdivisionDirecteDe> <o> <g> .` lines
     (IRIs hold no space: split, not parsed)."""
     within: dict[str, set[str]] = {}

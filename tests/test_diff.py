@@ -12,7 +12,6 @@ from xml.etree import ElementTree as ET
 import feedparser
 import pytest
 from click.testing import CliRunner
-from starlette.testclient import TestClient
 
 from graph_builder.publication.generations import GENERATIONS, PREVIOUS
 from maillage.cli.main import main
@@ -21,6 +20,7 @@ from maillage.endpoint.app import FrontConfig, make_app
 from maillage.feeds import CHANGES, territory_feed, theme_feed
 from tests.conftest import EPOCH, ID
 
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE = "Atelier <script>alert(1)</script> & Cie de Nanterre"
 ADDED = f"{ID}coordination/asv-nanterre-hostile-test"
@@ -159,6 +159,8 @@ def test_the_feeds_parse_as_atom_and_escape_the_data(builds):
 
 def test_the_endpoint_serves_the_feeds(builds):
     """The routes of `maillage serve`'s front (its SPARQL workers are not needed for feeds, and not started)."""
+    from starlette.testclient import TestClient  # here, where the warning filter above applies
+
     config = FrontConfig(base=ID, timeout=5, limit=10, max_bytes=1000, out_dir=builds,
                          built_at=Build.open(builds).built_at)
     client = TestClient(make_app(config, store=None, engines=None, checker=None))
