@@ -35,6 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from graph_builder.constants import DEFAULT_BASE
 from graph_builder.kinds import load_schema
 from graph_builder.problems import BilingualError
 from graph_builder.publication.generations import GENERATIONS, PREVIOUS, resolve
@@ -274,7 +275,7 @@ def _parse(lines: list[bytes], path: Path) -> list[ox.Quad]:
 def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
     """What changed from `old` to `new`."""
     say = progress or (lambda step: None)
-    base = new.base or old.base or load_schema().base
+    base = new.base or old.base or DEFAULT_BASE  # a hand-made folder without manifest: the default base
     skipped_graphs = {f"{base}{name}".encode() for name in SKIPPED_GRAPHS}
 
     def skipped(graph: bytes) -> bool:

@@ -192,11 +192,15 @@ def test_bad_builds_are_told_in_french_with_exit_codes(builds, tmp_path):
     (single / "maillage.nq").write_bytes(b"")
     first = run("--previous", str(single))
     assert first.exit_code == 3 and "pas de construction précédente" in first.stderr
-    # A changed line that is not N-Quads: named, never a traceback.
-    broken = tmp_path / "broken"
+    not_a_folder = run(str(builds / "maillage.nq"), str(builds))
+    assert not_a_folder.exit_code == 3 and "ce n'est pas un dossier" in not_a_folder.stderr
+    # A changed line that is not N-Quads: named, never a traceback (small dumps: no need to read a whole build).
+    broken, fine = tmp_path / "broken", tmp_path / "fine"
     broken.mkdir()
+    fine.mkdir()
     (broken / "maillage.nq").write_bytes(f"<{ADDED}> <{ID}p> \"non fermé <{ID}graph/001> .\n".encode())
-    bad = run(str(broken), str(builds))
+    (fine / "maillage.nq").write_bytes(f"<{ADDED}> <{ID}p> \"fermé\" <{ID}graph/001> .\n".encode())
+    bad = run(str(broken), str(fine))
     assert bad.exit_code == 3 and "ligne N-Quads illisible" in bad.stderr and "non fermé" in bad.stderr
     assert bad.exception is None or isinstance(bad.exception, SystemExit)
 
