@@ -54,6 +54,7 @@ NAME = "http://rdf.insee.fr/def/geo#nom"
 THEME = "https://w3id.org/maillage/def/core#theme"
 PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+START, END = "https://schema.org/startDate", "https://schema.org/endDate"  # a coordination's period, as recorded
 # An entity's name for people, the first property found, in this order.
 LABELS = (PREF_LABEL, RDFS_LABEL, "https://schema.org/name", NAME, "http://purl.org/dc/terms/title",
           "http://xmlns.com/foaf/0.1/name")
@@ -152,11 +153,12 @@ class Entity:
     graphs: dict  # {"added": [...], "removed": [...]}: the graphs the entity's facts are in, when they differ
     territories: list[str]  # named by its facts (or its parents')
     themes: list[str]
+    dates: dict  # {"start": [...], "end": [...]}: its schema:startDate and endDate (lexical), in NEW (else OLD)
 
     def as_json(self) -> dict:
         return {"iri": self.iri, "change": self.change, "kind": self.kind, "types": self.types, "label": self.label,
                 "properties": self.properties, "graphs": self.graphs, "territories": self.territories,
-                "themes": self.themes}
+                "themes": self.themes, "dates": self.dates}
 
 
 @dataclass
@@ -309,7 +311,7 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
 
     say("Regroupement par territoire et par thématique / grouping by territory and theme")
     entities = []
-    for subject in sorted(s[1:-1].decode("utf-8", "replace") for s in touched):
+    for subject in sorted({_iri(raw, new.dump) for raw in touched}):
         before, after = facts["old"].get(subject, set()), facts["new"].get(subject, set())
         if before == after:  # lines differed in spelling only (a hand-made dump): the same facts
             continue
@@ -332,7 +334,9 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
             iri=subject, change=change, kind=kind_of(subject, base),
             types=sorted({o.value for p, o, _ in both if p.value == RDF_TYPE}),
             label=label, properties=_properties(before, after),
-            graphs=_graphs(before, after), territories=sorted(places), themes=sorted(themes)))
+            graphs=_graphs(before, after), territories=sorted(places), themes=sorted(themes),
+            dates={key: sorted({o.value for p, o, _ in (after or before) if p.value == prop})
+                   for key, prop in (("start", START), ("end", END))}))
     territories = _groups(entities, lambda e: e.territories, within)
     themes = _groups(entities, lambda e: e.themes, {})
     wanted = {f"<{group.iri}>".encode() for group in territories}
@@ -342,6 +346,15 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
     for group in themes:
         group.label = labels.get(group.iri)
     return Diff(old, new, base, entities, territories, themes, property_labels, counts)
+
+
+def _iri(raw: bytes, path: Path) -> str:
+    """The IRI a subject token (`<…>`, as written) names, escapes read; DiffError if it names none."""
+    try:
+        return next(iter(ox.parse(raw + b" <urn:p> <urn:o> .\n", format=ox.RdfFormat.N_TRIPLES))).subject.value
+    except (SyntaxError, StopIteration, AttributeError):
+        shown = raw.decode("utf-8", "replace")[:200]
+        raise DiffError(f"{path} : sujet illisible : {shown}", f"{path}: unreadable subject: {shown}") from None
 
 
 def _parents(iri: str, base: str) -> list[str]:

@@ -2,15 +2,16 @@
 
 Where the diffs are kept: `OUT/changes/<new build's date>-<its dump's sha256, 12 first>.json`, the JSON form of
 `maillage diff` (maillage/diff.py) between the build published before and the one published then; written by
-`maillage build` after each build that has a previous one (`.generations/previous`), or by
+`maillage build --feeds` after each build that has a previous one (`.generations/previous`), or by
 `maillage diff --write-feeds`. The last KEPT diffs stay, so that a feed reader polling once a month still sees
 what changed between its visits. `maillage serve` renders a feed on request from them (`feed`).
 
 A feed is valid Atom: an id (`urn:uuid:`, derived from the base IRI and the territory or theme: the same across
 runs), a French title, `updated` (the newest entry's date, else the build's), an author, a `self` link; each entry
 an id derived from the two builds' dumps and the entity (the same when the same diff is written again), a title
-« Ajout / Retrait / Modification : name (kind) », the new build's date, a link to the entity's IRI and a text
-summary of what changed. Data are text: ElementTree escapes them, and characters XML 1.0 cannot hold are dropped.
+« Ajout / Retrait / Modification : name (kind) » (« Fin » when an end date was given), the new build's date, a
+link to the entity's IRI and a text summary of what changed, with the entity's recorded start and end dates.
+Data are text: ElementTree escapes them, and characters XML 1.0 cannot hold are dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from graph_builder.files import atomic_write
-from maillage.diff import ADDED, CHANGED, REMOVED, Diff, changed_properties, group_title, kind_label
+from maillage.diff import ADDED, CHANGED, END, REMOVED, Diff, changed_properties, group_title, kind_label
 
 CHANGES = "changes"
 KEPT = 50  # diffs kept beside a build
@@ -32,7 +33,7 @@ NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LEVEL = re.compile(r"^[a-z][a-z-]{1,39}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 EPOCH = "1970-01-01T00:00:00Z"
-VERBS = {ADDED: "Ajout", REMOVED: "Retrait", CHANGED: "Modification"}
+VERBS = {ADDED: "Ajout", REMOVED: "Retrait", CHANGED: "Modification", "ended": "Fin"}
 SUMMARIES = {ADDED: "Apparaît dans le graphe.", REMOVED: "Ne figure plus dans le graphe.",
              CHANGED: "Modifié : {what}."}
 
@@ -134,13 +135,17 @@ def _entry(found: dict, entity: dict) -> ET.Element:
     old, new = found["old"].get("sha256") or "", found["new"].get("sha256") or ""
     _add(entry, "id", _urn(f"{old}|{new}|{change}|{entity['iri']}"))
     kind = kind_label(entity["kind"])
-    _add(entry, "title", f"{VERBS[change]} : {entity['label'] or entity['iri']} ({kind})")
+    ended = change == CHANGED and any(p["property"] == END and p["added"] for p in entity["properties"])
+    _add(entry, "title", f"{VERBS['ended' if ended else change]} : {entity['label'] or entity['iri']} ({kind})")
     when = found["new"].get("built_at") or EPOCH
     _add(entry, "updated", when)
     ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "href": _clean(entity["iri"])})
     ET.SubElement(entry, f"{{{ATOM}}}category", {"term": entity["kind"], "label": kind})
     what = ", ".join(changed_properties(entity, found.get("property_labels", {})))
-    summary = _add(entry, "summary", SUMMARIES[change].format(what=what))
+    dates = entity.get("dates") or {}
+    period = "".join(f" {name} : {', '.join(dates[key])}." for key, name in (("start", "Début"), ("end", "Fin"))
+                     if dates.get(key))
+    summary = _add(entry, "summary", SUMMARIES[change].format(what=what) + period)
     summary.set("type", "text")
     return entry
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from graph_builder.publication.generations import GENERATIONS, PREVIOUS
 from maillage.cli.main import main
-from maillage.diff import Build, as_text, diff
+from maillage.diff import Build, as_text
 from maillage.endpoint.app import FrontConfig, make_app
 from maillage.feeds import CHANGES, territory_feed, theme_feed
 from tests.conftest import EPOCH, ID
@@ -39,9 +39,10 @@ def builds(pristine, tmp_path_factory) -> Path:
     shutil.copytree(pristine[1], out, symlinks=True)
     csv = data / "directories" / "cls-ars.csv"
     text = csv.read_text(encoding="utf-8")
-    assert "Contrat local de santé de Nanterre;" in text
-    csv.write_text(text.replace("Contrat local de santé de Nanterre;", "Contrat local de santé de la ville de Nanterre;")
-                   + NEW_LINE, encoding="utf-8")
+    line = "Contrat local de santé de Nanterre;ville-nanterre-test;92050;2019-03;;"
+    assert line in text  # renamed, and given an end
+    csv.write_text(text.replace(line, "Contrat local de santé de la ville de Nanterre;ville-nanterre-test;92050;"
+                                      "2019-03;2024-12-31;") + NEW_LINE, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out), "--feeds"])
@@ -73,6 +74,9 @@ def test_a_record_added_removed_and_changed_appear_as_such(builds, forward):
     [label] = [p for p in entities[CHANGED]["properties"] if p["property"].endswith("rdf-schema#label")]
     assert label["removed"] == ['"Contrat local de santé de Nanterre"@fr']
     assert label["added"] == ['"Contrat local de santé de la ville de Nanterre"@fr']
+    [end] = [p for p in entities[CHANGED]["properties"] if p["property"] == "https://schema.org/endDate"]
+    assert end["removed"] == [] and end["added"][0].startswith('"2024-12-31"')
+    assert entities[CHANGED]["dates"] == {"start": ["2019-03"], "end": ["2024-12-31"]}
     assert not any(entity["change"] == "removed" for entity in forward["entities"])
     # Backwards, the added record is a removed one, with its facts read from the build that had it.
     backward = _json(str(builds), str(previous))
@@ -101,17 +105,25 @@ def test_changes_are_grouped_by_territory_with_its_nesting_and_by_theme(forward)
     assert all(group["entities"] == sorted(group["entities"]) for group in found["territories"] + found["themes"])
 
 
-def test_text_in_french_then_english(builds, forward):
-    french = CliRunner().invoke(main, ["diff", "--previous", str(builds)])
+def test_text_in_french_then_english_and_lines_in_any_order(builds, forward, tmp_path):
+    """The list for people; the new build given as a hand-made dump in another order (reversed): the same changes,
+    since lines are compared as sets."""
+    folder = tmp_path / "reversed"
+    folder.mkdir()
+    lines = Build.open(builds).dump.read_bytes().splitlines(keepends=True)
+    (folder / "maillage.nq").write_bytes(b"".join(reversed(lines)))
+    french = CliRunner().invoke(main, ["diff", str(builds / GENERATIONS / PREVIOUS), str(folder)])
     assert french.exit_code == 0, french.output
-    assert french.stdout == as_text(forward, "fr")
+    title, rest = french.stdout.split("\n", 1)
+    assert title.endswith(f"à {folder} (date inconnue)")  # no manifest beside the reversed dump
+    assert rest == as_text(forward, "fr").split("\n", 1)[1]
     assert "2 entité(s) ajoutée(s), 0 retirée(s), 1 modifiée(s)." in french.stdout and "Par territoire" in french.stdout
     assert f"+ coordination « {HOSTILE} » <{ADDED}>" in french.stdout
     assert f"~ coordination « Contrat local de santé de la ville de Nanterre » <{CHANGED}> — modifié : " in french.stdout
     assert "Nanterre (commune 92050)" in french.stdout and "Nutrition (nutrition)" in french.stdout
     english = as_text(forward, "en")  # what `--lang en` prints
     assert "2 entity(ies) added, 0 removed, 1 changed." in english and "By territory" in english
-    assert "— changed: label" in english
+    assert "— changed: end date, label" in english
     assert f"+ participation « {HOSTILE} › ville-nanterre-test-porteur »" in french.stdout  # a nested record, named
 
 
@@ -139,10 +151,12 @@ def test_the_feeds_parse_as_atom_and_escape_the_data(builds):
     root = _valid_atom(body)
     titles = [entry.findtext(f"{ATOM}title") for entry in root.findall(f"{ATOM}entry")]
     assert f"Ajout : {HOSTILE} (coordination)" in titles
-    assert "Modification : Contrat local de santé de la ville de Nanterre (coordination)" in titles
+    assert "Fin : Contrat local de santé de la ville de Nanterre (coordination)" in titles  # given an end date
     assert b"&lt;script&gt;alert(1)&lt;/script&gt; &amp; Cie" in body and b"<script>" not in body
     entry = next(e for e in root.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title").startswith("Ajout"))
     assert entry.find(f"{ATOM}link").get("href") == ADDED
+    ended = next(e for e in root.findall(f"{ATOM}entry") if e.findtext(f"{ATOM}title").startswith("Fin"))
+    assert ended.findtext(f"{ATOM}summary").endswith(" Début : 2019-03. Fin : 2024-12-31.")
     parsed = feedparser.parse(body)
     assert parsed.feed.title == "Maillage — ce qui change : Hauts-de-Seine (département 92)"
     assert {e.link for e in parsed.entries} >= {ADDED, CHANGED}
@@ -203,21 +217,3 @@ def test_bad_builds_are_told_in_french_with_exit_codes(builds, tmp_path):
     bad = run(str(broken), str(fine))
     assert bad.exit_code == 3 and "ligne N-Quads illisible" in bad.stderr and "non fermé" in bad.stderr
     assert bad.exception is None or isinstance(bad.exception, SystemExit)
-
-
-def test_the_territory_page_links_its_feed(app, monkeypatch):
-    monkeypatch.setenv("MAILLAGE_ENDPOINT_URL", "https://donnees.example.org/")
-    at = app("territoires", id="territoire/departement/38")
-    links = [m.value for m in at.markdown if "flux Atom" in m.value]
-    assert links and "(https://donnees.example.org/feeds/territory/departement/38.atom)" in links[0]
-    assert "Suivre ce territoire (flux Atom)" in links[0]
-
-
-def test_a_dump_out_of_order_gives_the_same_diff(builds, forward, tmp_path):
-    """Lines are compared as sets: a hand-made dump in another order (here reversed) says the same changes."""
-    folder = tmp_path / "reversed"
-    folder.mkdir()
-    lines = (Build.open(builds).dump).read_bytes().splitlines(keepends=True)
-    (folder / "maillage.nq").write_bytes(b"".join(reversed(lines)))
-    previous = Build.open(builds / GENERATIONS / PREVIOUS)
-    assert diff(previous, Build.open(folder)).as_json()["entities"] == forward["entities"]
