@@ -219,3 +219,17 @@ def test_bad_builds_are_told_in_french_with_exit_codes(builds, tmp_path):
     bad = run(str(broken), str(fine))
     assert bad.exit_code == 3 and "ligne N-Quads illisible" in bad.stderr and "non fermé" in bad.stderr
     assert bad.exception is None or isinstance(bad.exception, SystemExit)
+
+
+def test_a_feed_holds_any_text_and_skips_what_is_not_a_diff(forward, tmp_path):
+    """Names with characters XML 1.0 cannot hold, `]]>` and markup; a kept file that is not JSON: the feed stays valid
+    Atom (checked on a copy of the kept diff, no build needed)."""
+    (tmp_path / CHANGES).mkdir()
+    odd = json.loads(json.dumps(forward))
+    entity = next(e for e in odd["entities"] if e["iri"] == ADDED)
+    entity["label"] = "Nom\x01\x0b avec ]]> et <b>gras</b> & \ud800 fin"
+    (tmp_path / CHANGES / "20990101000000-aaaaaaaaaaaa.json").write_text(json.dumps(odd), encoding="utf-8")
+    (tmp_path / CHANGES / "20990102000000-bbbbbbbbbbbb.json").write_text("{pas du JSON", encoding="utf-8")
+    root = _valid_atom(territory_feed(tmp_path, ID, "commune", "92050"))
+    titles = [entry.findtext(f"{ATOM}title") for entry in root.findall(f"{ATOM}entry")]
+    assert "Ajout : Nom avec ]]> et <b>gras</b> &  fin (coordination)" in titles
