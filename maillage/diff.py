@@ -310,6 +310,19 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
     labels, property_labels = _terms(_parse(index.terms, new.dump), base)
 
     say("Regroupement par territoire et par thématique / grouping by territory and theme")
+    territory_prefix = f"{base}territoire/"
+    linked: dict[str, tuple[set[str], set[str]]] = {}
+
+    def links(member: str) -> tuple[set[str], set[str]]:
+        """The territories and themes `member`'s facts (of either build) name; once per member: a coordination is
+        the parent of each of its participations."""
+        if member not in linked:
+            known = facts["old"].get(member, set()) | facts["new"].get(member, set())
+            linked[member] = ({o.value for _, o, _ in known if isinstance(o, ox.NamedNode)
+                               and o.value.startswith(territory_prefix)},
+                              {o.value for p, o, _ in known if p.value == THEME})
+        return linked[member]
+
     entities = []
     for subject in sorted({_iri(raw, new.dump) for raw in touched}):
         before, after = facts["old"].get(subject, set()), facts["new"].get(subject, set())
@@ -320,10 +333,9 @@ def diff(old: Build, new: Build, progress: Progress | None = None) -> Diff:
         lineage = [subject, *_parents(subject, base)]
         places, themes = set(), set()
         for member in lineage:
-            known = facts["old"].get(member, set()) | facts["new"].get(member, set())
-            places |= {o.value for _, o, _ in known if isinstance(o, ox.NamedNode)
-                       and o.value.startswith(f"{base}territoire/")}
-            themes |= {o.value for p, o, _ in known if p.value == THEME}
+            member_places, member_themes = links(member)
+            places |= member_places
+            themes |= member_themes
         if subject.startswith(f"{base}territoire/"):
             places.add(subject)
         label = _label(after or before)
