@@ -82,7 +82,9 @@ def kept(out_dir: Path | str) -> list[dict]:
 
 def territory_feed(out_dir: Path | str, base: str, level: str, code: str, self_url: str | None = None,
                    updated: str | None = None) -> bytes:
-    """The feed of the territory `<base>territoire/<level>/<code>`: what changed on it or within it."""
+    """The feed of the territory `<base>territoire/<level>/<code>`: what changed on it or within it. Levels are
+    lower case and codes upper case in the referential (`departement/2A`): `Departement/2a` is the same feed."""
+    level, code = level.lower(), code.upper()
     if not LEVEL.match(level) or not CODE.match(code):
         raise FeedRefused("Territoire illisible : donnez un niveau et un code, ex. /feeds/territory/departement/38.atom\n"
                           "Unreadable territory: give a level and a code, e.g. /feeds/territory/departement/38.atom")
@@ -92,7 +94,8 @@ def territory_feed(out_dir: Path | str, base: str, level: str, code: str, self_u
 
 def theme_feed(out_dir: Path | str, base: str, code: str, self_url: str | None = None,
                updated: str | None = None) -> bytes:
-    """The feed of the theme `<base>theme/<code>`."""
+    """The feed of the theme `<base>theme/<code>` (codes are lower case: `Nutrition` is `nutrition`)."""
+    code = code.lower()
     if not CODE.match(code):
         raise FeedRefused("Thématique illisible : donnez son code, ex. /feeds/theme/nutrition.atom\n"
                           "Unreadable theme: give its code, e.g. /feeds/theme/nutrition.atom")

@@ -167,6 +167,9 @@ def test_the_feeds_parse_as_atom_and_escape_the_data(builds):
     # Stable across runs: the feed is made from the kept diff only, whose every field but the folders' paths is
     # the same for the same two builds (the backward diff, computed by another run, mirrors it exactly: see above).
     assert territory_feed(builds, ID, "departement", "92", "http://example.org/feeds/territory/departement/92.atom") == body
+    # Another spelling of the same territory is the same feed.
+    assert territory_feed(builds, ID, "Departement", "92", "http://example.org/feeds/territory/departement/92.atom") == body
+    assert theme_feed(builds, ID, "Nutrition") == theme_feed(builds, ID, "nutrition")
     # A theme's feed; a territory without change has a valid feed without entries.
     assert _valid_atom(theme_feed(builds, ID, "nutrition")).findall(f"{ATOM}entry")
     quiet = _valid_atom(territory_feed(builds, ID, "departement", "2A", updated="2026-12-06T00:00:00+00:00"))
