@@ -63,9 +63,12 @@ def test_territory_search_and_nesting(app):
     assert "Village 2 santé" in text
 
 
-def test_departement_page_lists_the_experiences_of_its_communes(app):
+def test_departement_page_lists_the_experiences_of_its_communes(app, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_ENDPOINT_URL", "https://donnees.example.org/")  # where its feed is served
     at = app("territoires", id="territoire/departement/38")
     assert "Village 2 santé, centre de santé autogéré et communautaire d'Échirolles" in shown(at)
+    # The link to the territory's Atom feed (app/viewer/feeds.py, docs/diff-and-feeds.md).
+    assert "[Suivre ce territoire (flux Atom)](https://donnees.example.org/feeds/territory/departement/38.atom)" in shown(at)
 
 
 def test_unknown_territory_name_says_so(app):

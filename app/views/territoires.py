@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.viewer.answers import elsewhere, uncovered_themes_answer
 from app.viewer.coverage import show_panel
+from app.viewer.feeds import show_feed_link
 from app.viewer.maps import territory_coverage
 from app.viewer.text import md
 from app.viewer.ui import (
@@ -37,6 +38,7 @@ if text:  # a search replaces the territory shown: nothing stale stays under a f
 st.session_state["search.id"] = st.query_params.get("id", "")
 if chosen is not None:
     st.header(md(chosen.title(lang())))
+    show_feed_link(chosen)  # app/viewer/feeds.py
     st.subheader(t("Emboîtement", "Nesting"))
     entity_links("territoires", [(n.iri, n.title(lang())) for n in g.nesting(chosen.key)])
     found, covering = g.around(chosen.key, lang()), g.covering(chosen.key, lang())

@@ -34,6 +34,7 @@ from maillage.cli.common import (
     status,
     summary,
 )
+from maillage.cli.diff import keep_changes
 from maillage.kept import keep_answers
 from maillage.stores import OxigraphStore
 
@@ -44,7 +45,9 @@ from maillage.stores import OxigraphStore
               show_default="build/", help="Output directory.")
 @click.option("--force", is_flag=True, help="Write the graph even if it violates the shapes.")
 @click.option("--full", is_flag=True, help="Rebuild everything, even if only a few records changed.")
-def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
+@click.option("--feeds", is_flag=True, help="Then keep what changed since the previous build in OUT/changes/, for "
+              "the Atom feeds of `maillage serve` (as `maillage diff --previous OUT --write-feeds`).")
+def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full, feeds):
     """Build, validate and write the graph (TriG, N-Quads, Turtle).
 
     After a successful build, only the records edited since are converted,
@@ -71,6 +74,8 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full):
     except OutputLocked as exc:
         exit_unreadable_bilingual(exc, EXIT_LOCKED)
     _report(outcome, out_dir, lang)
+    if feeds:
+        keep_changes(out_dir, lang)
 
 
 def _report(outcome: BuildOutcome, out_dir: Path, lang: str) -> None:

@@ -7,6 +7,7 @@ One module per group of commands, each command parsing its options and calling t
   publish.py      export, context, docs, serve, load                (graph_builder.publication, maillage.endpoint)
   queries.py      queries, query                                    (maillage.library, maillage.stores)
   territory.py    territory search                                  (maillage.territories)
+  diff.py         diff                                              (maillage.diff, maillage.feeds)
   bench.py        bench, bench-queries, bench-viewer                (maillage.bench)
   contributions.py  contributions list/show/accept/reject/ask/forget, reviewer add (graph_builder.contributions)
   common.py       consoles, exit codes, shared options and messages
@@ -20,7 +21,7 @@ import sys
 
 import click
 
-from maillage.cli import bench, build, contributions, data, publish, queries, referential, territory
+from maillage.cli import bench, build, contributions, data, diff, publish, queries, referential, territory
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,7 @@ def main() -> None:
     """Maillage: the knowledge graph of French local health coordination."""
 
 
-for _module in (build, data, referential, territory, publish, queries, bench, contributions):
+for _module in (build, data, referential, territory, diff, publish, queries, bench, contributions):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

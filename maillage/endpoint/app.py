@@ -22,6 +22,10 @@
   its graph in any RDF format above for machines.
 - `/.well-known/void`, `/.well-known/sparql-examples`: the dataset's VoID and
   the query catalogue, in the same RDF formats.
+- `/feeds/territory/<level>/<code>.atom`, `/feeds/theme/<code>.atom`: the Atom
+  feeds of what changed from one build to the next (maillage/feeds.py), from
+  the diffs kept beside the build (`changes/`); a territory or theme with no
+  change has a valid feed without entries.
 - `/`: what this endpoint is, with an example query.
 
 Concurrency and deadlines. The front's event loop only moves bytes: the
@@ -94,6 +98,7 @@ from maillage.endpoint.description import service_description
 from maillage.endpoint.engines import Busy, EnginePool, Worker
 from maillage.endpoint.entities import INCOMING_MAX, describe, jsonld_context
 from maillage.endpoint.guard import QueryRefused, count_results, update_refused
+from maillage.feeds import FeedRefused, territory_feed, theme_feed
 from maillage.library import EXAMPLES_GRAPH
 from maillage.stores import QueryStore, StoreError
 
@@ -158,6 +163,8 @@ class FrontConfig:
     # that is no reason to fail them; only a wait this long (a saturated endpoint) is answered 503.
     queue_s: float = 120.0
     public_url: str | None = None  # the endpoint's URL as clients reach it (service description); else the request's
+    out_dir: Path | None = None  # the build served: its kept diffs give the Atom feeds (maillage/feeds.py)
+    built_at: str | None = None  # its date, the `updated` of a feed without entries
 
 
 class AnswerTooLong(Exception):
@@ -504,6 +511,23 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
             "incoming_url": "/sparql?" + urlencode({"query": incoming_query(iri, min(INCOMING_MAX, config.limit))})},
             headers=headers)
 
+    def feed(request: Request) -> Response:
+        """An Atom feed of what changed (maillage/feeds.py), read from the diffs kept beside the build."""
+        params = request.path_params
+        self_url = str(request.url)
+        try:
+            if config.out_dir is None:
+                raise FeedRefused("Pas de flux : ce point d'accès ne sert pas de dossier de construction.\n"
+                                  "No feeds: this endpoint serves no build directory.")
+            if "level" in params:
+                body = territory_feed(config.out_dir, config.base, params["level"], params["code"], self_url,
+                                      config.built_at)
+            else:
+                body = theme_feed(config.out_dir, config.base, params["code"], self_url, config.built_at)
+        except FeedRefused as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=404)
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         engines.open()
@@ -525,6 +549,8 @@ def make_app(config: FrontConfig, store: QueryStore, engines: EnginePool, checke
         Route("/def/core", ontology),
         Route("/.well-known/void", void),
         Route("/.well-known/sparql-examples", examples),
+        Route("/feeds/territory/{level}/{code}.atom", feed),
+        Route("/feeds/theme/{code}.atom", feed),
     ]
     # Any request header a browser client sends (YASGUI, Comunica: Authorization, X-Requested-With, Cache-Control...):
     # nothing here depends on credentials, so none is refused.

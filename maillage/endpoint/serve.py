@@ -7,6 +7,7 @@ from pathlib import Path
 
 import uvicorn
 
+from maillage.diff import Build
 from maillage.endpoint.app import FrontConfig, make_app
 from maillage.endpoint.checker import MAX_QUERY_BYTES, Checker
 from maillage.endpoint.dataset import BuiltDataset
@@ -50,7 +51,7 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
         loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
         store = EndpointStore(f"http://{loopback}:{port}/sparql", timeout_s=timeout + 5)
         config = FrontConfig(base=dataset.base, timeout=timeout, limit=limit, max_bytes=max_bytes, memory_bytes=memory_bytes,
-                             public_url=public_url)
+                             public_url=public_url, out_dir=out_dir, built_at=Build.open(dataset.folder).built_at)
         app = make_app(config, store, engines, checker, on_shutdown=engines.stop)
         announce(f"http://{host}:{port}/sparql")
         # Stopping does not wait for queries still running past a few seconds (a long one could hold it minutes).
