@@ -15,6 +15,9 @@ Sizes:
   national      the curated data + synthetic directories at scale 1 (× --scale-factor)
   national2x    the same at scale 2
 
+After the full build and one record edited (`edit_s`, an incremental rebuild), a contribution is checked and
+accepted (maillage/bench/contributions.py): `check_s` and `accepted_s` (accepted → rebuilt → opened → found).
+
 Peak memory is the larger of the build process's and of its biggest worker
 process's (the referential may be validated in a worker). By default the
 user's cache is used as it is (a build reuses the referential's cached
@@ -64,6 +67,8 @@ COLUMNS = {  # key -> (French, English)
     "load_oxigraph_s": ("Chargement pyoxigraph (s)", "Load pyoxigraph (s)"),
     "load_rdflib_s": ("Chargement rdflib (s)", "Load rdflib (s)"),
     "edit_s": ("Édition d'un enregistrement (s)", "One record edited (s)"),
+    "check_s": ("Proposition vérifiée (s)", "Proposal checked (s)"),
+    "accepted_s": ("Acceptée → visible (s)", "Accepted → visible (s)"),
     "peak_rss_mb": ("Mémoire max (Mo)", "Peak memory (MB)"),
     "conforms": ("Conforme", "Conforms"),
 }
@@ -87,6 +92,9 @@ class Measure:
     load_oxigraph_s: float | None = None
     load_rdflib_s: float | None = None
     edit_s: float | None = None
+    check_s: float | None = None  # a contribution checked before sending (maillage/bench/contributions.py)
+    accepted_s: float | None = None  # an accepted contribution rebuilt incrementally, opened and found
+    accepted: dict = field(default_factory=dict)  # its parts: rebuild_s, open_s, kind, found
     peak_rss_mb: float | None = None
     quads: int | None = None
     loaded_quads: int | None = None
@@ -195,6 +203,15 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     report("édition d'un enregistrement")
     edit_one_record(data_dir)
     result["edit_s"] = timed_rebuild(data_dir, out_dir)
+    if (data_dir / "coordinations.yaml").exists():  # a contribution needs the curated data (not the referential alone)
+        from maillage.bench.contributions import check_seconds, timed_acceptance
+
+        report("contribution vérifiée")
+        result["check_s"] = check_seconds(data_dir, out_dir)
+        report("contribution acceptée")
+        accepted = result["accepted"] = timed_acceptance(data_dir, out_dir)
+        ok = accepted["kind"] == "incremental" and accepted["found"]
+        result["accepted_s"] = accepted["visible_s"] if ok else None
     result["rss_mb_after"]["workers"] = _rss_mb(resource.RUSAGE_CHILDREN)
     result["peak_rss_mb"] = max(_rss_mb(), result["rss_mb_after"]["workers"])
     return result
