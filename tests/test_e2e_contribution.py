@@ -74,7 +74,7 @@ def accept(walk: Walk) -> str:
     text = walk.tab.text()
     assert "Connecté(e) : alice" in text and "1 proposition(s) à relire sur 1" in text, text
     assert "Conforme aux règles du graphe." in text
-    walk.tab.settle(page.get_by_role("button", name="Accepter et publier").click)
+    walk.steps.append(("Accepter et publier", walk.tab.settle(page.get_by_role("button", name="Accepter et publier").click)))
     return walk.tab.text()
 
 
@@ -108,4 +108,5 @@ def test_a_cls_proposed_accepted_then_shown_with_its_source(viewer):
         assert f"1. {CLS}" in text and source in text, text
         assert not tab.exceptions(), tab.exceptions()
         tab.page.context.close()
+    print("\n".join(f"{seconds:6.2f} s  {name}" for name, seconds in walk.steps))  # pytest -s: where the time goes
     assert browser.blocked == [], f"requests to other hosts: {browser.blocked}"

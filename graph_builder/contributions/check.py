@@ -27,9 +27,9 @@ from graph_builder.contributions.records import FILE, Statement
 from graph_builder.conversion.records import Built, Entry, RecordConverter
 from graph_builder.incremental.rebuild import validate_around
 from graph_builder.pipeline import Inputs, Settings, read_inputs, read_records
-from graph_builder.referential.territories import Places
 from graph_builder.problems import Problem, blocking
 from graph_builder.publication.oxigraph_store import TermConverter
+from graph_builder.referential.territories import Places
 from graph_builder.sources.curated import read_data_file
 from graph_builder.sources.located import ParsedFiles
 
