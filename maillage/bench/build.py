@@ -15,8 +15,9 @@ Sizes:
   national      the curated data + synthetic directories at scale 1 (× --scale-factor)
   national2x    the same at scale 2
 
-After the full build and one record edited (`edit_s`, an incremental rebuild), a contribution is checked and
-accepted (maillage/bench/contributions.py): `check_s` and `accepted_s` (accepted → rebuilt → opened → found).
+After the full build and one record edited (`edit_s`, an incremental rebuild), at the national sizes (issue 20's
+targets are national), a contribution is checked and accepted (maillage/bench/contributions.py): `check_s` and
+`accepted_s` (accepted → rebuilt → opened → found).
 
 Peak memory is the larger of the build process's and of its biggest worker
 process's (the referential may be validated in a worker). By default the
@@ -144,8 +145,9 @@ def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
-def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _quiet) -> dict:
-    """Build, validate, dump and reload one data directory; times in seconds. Runs in the child."""
+def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _quiet, contribution: bool = False) -> dict:
+    """Build, validate, dump and reload one data directory (and a contribution checked and accepted, if asked);
+    times in seconds. Runs in the child."""
     from graph_builder.builder import build
     from graph_builder.incremental.state import state_dir
     from graph_builder.pipeline import Settings
@@ -203,7 +205,7 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     report("édition d'un enregistrement")
     edit_one_record(data_dir)
     result["edit_s"] = timed_rebuild(data_dir, out_dir)
-    if (data_dir / "coordinations.yaml").exists():  # a contribution needs the curated data (not the referential alone)
+    if contribution:
         from maillage.bench.contributions import check_seconds, timed_acceptance
 
         report("contribution vérifiée")
@@ -251,7 +253,7 @@ def _child_main(argv: list[str]) -> int:
     def report(step: str) -> None:
         print(f"STEP {step}", file=sys.stderr, flush=True)
 
-    result = measure(data_dir, out_dir, "--rdflib" in argv, report)
+    result = measure(data_dir, out_dir, "--rdflib" in argv, report, "--contribution" in argv)
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
@@ -283,10 +285,13 @@ def prepare(size: str, target: Path, referential, seed: int, scale_factor: float
     return target, round(time.perf_counter() - at, 3), rows, scale
 
 
-def run_child(data: Path, out: Path, rdflib_load: bool, env: dict[str, str], report: Report) -> dict:
+def run_child(data: Path, out: Path, rdflib_load: bool, env: dict[str, str], report: Report,
+              contribution: bool = False) -> dict:
     command = [sys.executable, "-m", "maillage.bench.build", str(data), str(out)]
     if rdflib_load:
         command.append("--rdflib")
+    if contribution:
+        command.append("--contribution")
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
         tail: list[str] = []
@@ -341,7 +346,7 @@ def run_bench(sizes: list[str], workdir: Path, seed: int = 1, scale_factor: floa
         measure_ = Measure(size=size, scale=scale, rows=rows, generation_s=generation)
         try:
             figures = run_child(data, root / "out", size in rdflib_sizes, env,
-                                lambda step, size=size: report(f"[{size}] {step}"))
+                                lambda step, size=size: report(f"[{size}] {step}"), contribution=size in SCALES)
         except (RuntimeError, json.JSONDecodeError, IndexError) as exc:
             measure_.error = str(exc)
             report(f"[{size}] échec : {exc}")
