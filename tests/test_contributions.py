@@ -179,3 +179,18 @@ def test_meta_is_json_and_public_fields_only(tmp_path):
     meta = json.loads((tmp_path / "propositions" / pid / "proposal.json").read_text(encoding="utf-8"))
     assert meta["status"] == "pending" and meta["licence_accepted"] is True
     assert "p7@exemple.fr" not in json.dumps(meta) and "p7@exemple.fr" not in ProposalStore(tmp_path).get(pid).records
+
+
+def test_the_data_placed_once_until_a_file_changes(graph, data_copy):
+    """A check reuses the data's placed records while the files stay as they were, and sees a file changed since:
+    the CLS's id, free at first, is taken once an accepted contribution with it joins the data."""
+    settings = Settings(data_dir=data_copy)
+    text = render("20261206-000000-00000000", STATEMENT, cls_records(), today())
+    assert check_proposal(settings, text, graph, STATEMENT).conforms
+    again = check_proposal(settings, text, graph, STATEMENT)
+    assert again.conforms
+    (data_copy / "contributions").mkdir()
+    (data_copy / "contributions" / "contribution-20261206-000000-00000001.yaml").write_text(
+        render("20261206-000000-00000001", STATEMENT, cls_records(), today()), encoding="utf-8")
+    taken = check_proposal(settings, text, graph, STATEMENT)
+    assert any(p.field == "id" and "existe déjà" in p.message_fr for p in taken.problems), taken.problems

@@ -228,3 +228,36 @@ def test_dumps_joined_with_or_without_the_kernel_copy(tmp_path, monkeypatch, ker
         expected = b"".join((fragments / f"{fragment_name(graph)}{suffix}").read_bytes() for graph in graphs)
         assert (staging / dump).read_bytes() == expected
         assert checksums[dump] == hashlib.sha256(expected).hexdigest()
+
+
+def test_accepted_contributions_rebuild_incrementally_as_a_full_build(built, tmp_path):
+    """Two accepted contributions (graph_builder/contributions/): new source documents with their records, a new CLS
+    with its carrier and a correction of a record another source describes; each goes to its own new named graph,
+    the sources and metadata graphs are updated, and the outputs equal a full build's. A source document edited
+    afterwards still needs a full build (its title names the facts of its graph everywhere)."""
+    from graph_builder import Settings
+    from graph_builder.contributions.records import Statement, render
+    from graph_builder.incremental.rebuild import rebuild
+    from tests.test_contributions import STATEMENT, cls_records
+
+    data = built[0]
+    folder = data / "contributions"
+    folder.mkdir(exist_ok=True)
+    correction = Statement("ville-aix-en-provence", "lien", "https://www.aixenprovence.fr/asv", True,
+                           target={"kind": "coordination", "id": "asv-aix-en-provence"}, revises=["002"])
+    aix = {"id": "asv-aix-en-provence", "label": "Atelier santé ville d'Aix-en-Provence", "type": "ASV",
+           "territories": ["commune/13001"], "end": "2030"}
+    for ident, statement, records in (("20261206-120000-0000abcd", STATEMENT, cls_records()),
+                                      ("20261206-120001-0000abce", correction, [("coordination", aix)])):
+        (folder / f"contribution-{ident}.yaml").write_text(
+            render(ident, statement, records, "2026-12-06", accepted_at="2026-12-06T12:00:00Z"), encoding="utf-8")
+    result = _build(data, built[1])
+    assert result.exit_code == 0, result.output
+    # 6: the two documents, the carrier, the CLS, the correction, and the Aix record of source 002, whose directory
+    # participations now attach to the correction (as a full build attaches them: its files changed).
+    assert "Reconstruction incrémentale : 6 enregistrement(s) modifié(s)" in result.output, result.output
+    _same_as_full(data, built[1], tmp_path)
+    _edit(folder / "contribution-20261206-120000-0000abcd.yaml", "Contribution de Ville de Grenoble",
+          "Contribution de la Ville de Grenoble")
+    assert rebuild(Settings(data_dir=data), built[1]).full_reason[0].endswith(
+        "ce type d'enregistrement demande une reconstruction complète")

@@ -346,6 +346,10 @@ def test_page_from_a_shared_link(app):  # noqa: F811
     assert (first.label, first.page, first.query_string) == (
         "1. Atelier santé ville de Strasbourg", "coordinations", "id=coordination%2Fasv-strasbourg")
     assert "Contact : Coordonnateur" in "\n".join(c.value for c in at.caption)
+    # Where each proposed coordination comes from, as on its card (a contribution names who and when).
+    sources = [c.value for c in at.caption if c.value.startswith("Source : ")]
+    assert sources[0] == "Source : Agir pour la prévention et la promotion de la santé dans les quartiers de la " \
+                         "politique de la ville", sources
 
 
 def test_page_pick_a_territory_and_a_theme(app):  # noqa: F811

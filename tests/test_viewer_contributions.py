@@ -168,6 +168,8 @@ def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert "Identifiants refusés." in errors(at) and not at.selectbox
     assert "mauvais" not in str(at.query_params)
+    # The same failure counter per reviewer name as the command line's: the next try of that name waits.
+    assert reviewers.Reviewers(tmp_path / "store" / "relecteurs.json").delay_for("alice") == 0.05
     at.session_state["review.failures"] = [time.time()] * 5  # a session that failed five times lately
     at.text_input[0].input("alice")
     at.text_input[1].input(PASSWORD)
@@ -177,6 +179,7 @@ def test_review_page_needs_a_reviewer(page, tmp_path, monkeypatch):
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert any("Connecté(e) : alice" in c.value for c in at.caption)
+    assert reviewers.Reviewers(tmp_path / "store" / "relecteurs.json").delay_for("alice") == 0  # reset by a success
     assert any("<b>x</b>;y;z" in c.value for c in at.code)  # the uploaded directory, as text
     assert any("camille@exemple.fr" in c.value.replace("\u2060", "") for c in at.caption)  # for reviewers only
 

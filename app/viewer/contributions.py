@@ -156,6 +156,15 @@ def store() -> ProposalStore:
     return ProposalStore()
 
 
+def settings():
+    """The build's settings with the data directory the viewer's contributions check against and are accepted into:
+    MAILLAGE_DATA, else the project's data/ (as `maillage build`'s default)."""
+    from graph_builder.pipeline import Settings
+
+    data = os.environ.get("MAILLAGE_DATA")
+    return Settings(data_dir=Path(data)) if data else Settings()
+
+
 def reviewers_file() -> Path:
     return Path(os.environ.get("MAILLAGE_REVIEWERS") or store().root / "relecteurs.json")
 
@@ -165,13 +174,12 @@ def check(statement: Statement, text: str, target: str, graph_store):
     import pyoxigraph as ox
 
     from graph_builder.contributions.check import check_proposal
-    from graph_builder.pipeline import Settings
 
     if not isinstance(graph_store, ox.Store):
         raise ProposalError("la vérification demande le graphe construit (dossier build/), pas un service distant",
                             "checking needs the built graph (build/ folder), not a remote endpoint")
     kind, _, ident = target.partition("/")
-    return check_proposal(Settings(), text, graph_store, statement, {"kind": kind, "id": ident} if target else None)
+    return check_proposal(settings(), text, graph_store, statement, {"kind": kind, "id": ident} if target else None)
 
 
 def send(statement: Statement, records: list[tuple[str, dict[str, Any]]], kind: str,
@@ -190,7 +198,6 @@ def check_upload(filename: str, content: bytes):
 
     from graph_builder.contributions.review import import_upload
     from graph_builder.contributions.store import MAX_UPLOAD_BYTES
-    from graph_builder.pipeline import Settings
 
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -199,13 +206,13 @@ def check_upload(filename: str, content: bytes):
     if len(content) > MAX_UPLOAD_BYTES:
         raise ProposalError(f"fichier trop volumineux ({len(content)} octets, {MAX_UPLOAD_BYTES} au plus)",
                             f"file too large ({len(content)} bytes, at most {MAX_UPLOAD_BYTES})")
-    settings = Settings()
+    current = settings()
     with tempfile.TemporaryDirectory(prefix="maillage-annuaire-") as folder:
-        data = Path(folder) / settings.data_dir.name
-        shutil.copytree(settings.data_dir, data, ignore=shutil.ignore_patterns("templates"))
+        data = Path(folder) / current.data_dir.name
+        shutil.copytree(current.data_dir, data, ignore=shutil.ignore_patterns("templates"))
         upload = Path(folder) / f"annuaire{suffix}"  # the visitor's file name is never used as a path
         upload.write_bytes(content)
-        return import_upload(upload, dataclasses.replace(settings, data_dir=data), "contribution-envoi"), \
+        return import_upload(upload, dataclasses.replace(current, data_dir=data), "contribution-envoi"), \
             f"annuaire{suffix}"
 
 

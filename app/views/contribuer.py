@@ -120,9 +120,8 @@ if target:
     kind_ = next((name for name, spec in load_schema().kinds.items() if spec.path == path_ and name in KINDS), "")
     target = f"{kind_}/{ident_}"
     from graph_builder.contributions.review import current_record
-    from graph_builder.pipeline import Settings
 
-    before = current_record(Settings(), kind_, ident_) if kind_ in KINDS else None
+    before = current_record(c.settings(), kind_, ident_) if kind_ in KINDS else None
     if before is None:
         st.error(t(f"Fiche à corriger introuvable : « {md(target)} ».", f"Card to correct not found: '{md(target)}'."))
         st.stop()

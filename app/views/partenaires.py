@@ -108,6 +108,10 @@ else:
                                     f"Contact : {partners.contact(proposal, 'fr')}",
                                     f"{upper(said(proposal.distance, 'en'))} · Reasons: {motifs} · "
                                     f"Contact: {partners.contact(proposal, 'en')}")))
+                    # Where the proposal comes from, as on its card: a contribution says who and when.
+                    card = g.coordinations.get(proposal.iri) if kind == "coordination" else None
+                    if card is not None and (named := [label for _, label in g.complete(card).links("source", lang())]):
+                        st.caption(md(t("Source : ", "Source: ") + " ; ".join(named)))
     st.download_button(t("Télécharger la liste (CSV pour tableur)", "Download the list (CSV for spreadsheets)"),
                        to_csv(partners, shown, lang()), file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv",
                        mime=MIME)

@@ -72,9 +72,7 @@ if proposal.meta.get("kind") == "annuaire":
         st.caption(t(f"Classeur joint : {upload.name} ({upload.stat().st_size} octets)",
                      f"Attached workbook: {upload.name} ({upload.stat().st_size} bytes)"))
 if statement.target:
-    from graph_builder.pipeline import Settings
-
-    before = review.current_record(Settings(), statement.target["kind"], statement.target["id"])
+    before = review.current_record(c.settings(), statement.target["kind"], statement.target["id"])
     after = next((data for kind, data in records_of(proposal.records) if kind == statement.target["kind"]), {})
     st.code("\n".join(review.difference(before, after)) or "—", language="diff")
 try:
@@ -97,10 +95,9 @@ if proposal.status in ("pending", "changes"):
         if accept.button(t("Accepter et publier", "Accept and publish"), type="primary"):
             from app.viewer.warmup import out_dir
             from graph_builder.builder import build
-            from graph_builder.pipeline import Settings
             from graph_builder.problems import blocking
 
-            settings = Settings()
+            settings = c.settings()
             with st.spinner(t("Publication et reconstruction du graphe…", "Publishing and rebuilding the graph…")):
                 review.accept(store, chosen, reviewer, settings,
                               lambda: blocking(build(settings, c.Path(out_dir())).problems))

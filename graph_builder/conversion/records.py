@@ -262,9 +262,13 @@ class RecordConverter:
                     )
 
     # -- pass 2: triples ---------------------------------------------------
-    def convert(self, entries: list[Entry], only: list[Entry] | None = None) -> Built:
-        """Index every entry; write the triples of `only` (an incremental rebuild's changed records), else of all."""
-        self.check_identity(entries)
+    def convert(self, entries: list[Entry], only: list[Entry] | None = None,
+                checked: list[Entry] | None = None) -> Built:
+        """Index every entry; write the triples of `only` (an incremental rebuild's changed records), else of all.
+
+        `checked`: the entries whose identity is checked against each other, by default all (a proposal's alone,
+        when the others are a built data directory's, checked by its build)."""
+        self.check_identity(entries if checked is None else checked)
         for entry in entries:
             self.built.index.setdefault(entry.iri, []).append(entry)
         for entry in entries if only is None else only:

@@ -82,6 +82,10 @@ from graph_builder.validation.shacl import SH, load_shapes, validate_graph
 # Records whose edit may change what other records mean (vocabularies, types, matrix, territories, sources,
 # persons): their edit needs a full build.
 FULL_KINDS = frozenset({"source_document", "coordination_type", "mission_assignment", "territory", "person"})
+# Of those, the kinds whose *new* records change nothing already built: no earlier record could cite a source
+# document that did not exist (that build failed and left no state), so an added one (an accepted contribution,
+# a new directory's sidecar) only adds its description to the sources graph, and its records their own graph.
+ADDABLE_KINDS = frozenset({"source_document"})
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # graph_builder/: the build's code
 IGEO_PARENT = ox.NamedNode("http://rdf.insee.fr/def/geo#subdivisionDirecteDe")
 TERRITORY = ox.NamedNode(str(MLG.territory))
@@ -457,7 +461,8 @@ def _changed(unit: Unit, saved: SavedUnit | None, edited: set[str]) -> bool:
 def _check_supported(reading: _Reading, state: BuildState) -> None:
     """Whether the changed units can be rebuilt alone."""
     for unit in reading.changed:
-        if unit.kind in FULL_KINDS or any(entry.kind.personal for entry in unit.entries):
+        added = unit.kind in ADDABLE_KINDS and unit.key not in state.units
+        if (unit.kind in FULL_KINDS and not added) or any(entry.kind.personal for entry in unit.entries):
             raise _FullBuildNeeded(
                 f"« {unit.entries[0].label} » : ce type d'enregistrement demande une reconstruction complète",
                 f"'{unit.entries[0].label}': this kind of record needs a full build")
@@ -465,7 +470,9 @@ def _check_supported(reading: _Reading, state: BuildState) -> None:
             raise _FullBuildNeeded("un enregistrement du graphe du référentiel a changé",
                                    "a record of the referential's graph changed")
     now = _id_uses(reading.converter.by_id)
-    if any(now.get(ident) != uses for ident, uses in state.by_id.items()):
+    # The same kind and IRI once more (a correction: the record again, under its contribution's source) names the
+    # same thing: references resolve to that IRI as before.
+    if any(set(now.get(ident, ())) != set(uses) for ident, uses in state.by_id.items()):
         raise _FullBuildNeeded("un identifiant a changé de sens", "an id now names something else")
     # Triples are removed by subject and graph: no other record may write the same subject in the same graph.
     keys = {unit.key for unit in reading.changed}

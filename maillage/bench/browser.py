@@ -60,15 +60,17 @@ class ViewerServer:
     `started` is when the process was launched, `healthy` when /_stcore/health first answered (monotonic s).
     """
 
-    def __init__(self, out_dir: str | Path, port: int | None = None, timeout_s: float = 120):
+    def __init__(self, out_dir: str | Path, port: int | None = None, timeout_s: float = 120,
+                 env: dict[str, str] | None = None):
         self.out_dir, self.port, self.timeout_s = str(out_dir), port or free_port(), timeout_s
+        self.env = env or {}  # more of the viewer's settings (MAILLAGE_DATA, MAILLAGE_CONTRIBUTIONS...)
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.started = self.healthy = 0.0
 
     def __enter__(self) -> ViewerServer:
         self._log = tempfile.NamedTemporaryFile("w+", prefix="maillage-streamlit-", suffix=".log")
-        env = dict(os.environ, MAILLAGE_OUT=self.out_dir)
+        env = dict(os.environ, MAILLAGE_OUT=self.out_dir, **self.env)
         command = [sys.executable, "-m", "app.viewer.launch", "--server.address", "127.0.0.1",
                    "--server.port", str(self.port)]
         self.started = time.monotonic()

@@ -15,6 +15,10 @@ Sizes:
   national      the curated data + synthetic directories at scale 1 (× --scale-factor)
   national2x    the same at scale 2
 
+After the full build and one record edited (`edit_s`, an incremental rebuild), at the national sizes (issue 20's
+targets are national), a contribution is checked and accepted (maillage/bench/contributions.py): `check_s` and
+`accepted_s` (accepted → rebuilt → opened → found).
+
 Peak memory is the larger of the build process's and of its biggest worker
 process's (the referential may be validated in a worker). By default the
 user's cache is used as it is (a build reuses the referential's cached
@@ -64,6 +68,8 @@ COLUMNS = {  # key -> (French, English)
     "load_oxigraph_s": ("Chargement pyoxigraph (s)", "Load pyoxigraph (s)"),
     "load_rdflib_s": ("Chargement rdflib (s)", "Load rdflib (s)"),
     "edit_s": ("Édition d'un enregistrement (s)", "One record edited (s)"),
+    "check_s": ("Proposition vérifiée (s)", "Proposal checked (s)"),
+    "accepted_s": ("Acceptée → visible (s)", "Accepted → visible (s)"),
     "peak_rss_mb": ("Mémoire max (Mo)", "Peak memory (MB)"),
     "conforms": ("Conforme", "Conforms"),
 }
@@ -87,6 +93,9 @@ class Measure:
     load_oxigraph_s: float | None = None
     load_rdflib_s: float | None = None
     edit_s: float | None = None
+    check_s: float | None = None  # a contribution checked before sending (maillage/bench/contributions.py)
+    accepted_s: float | None = None  # an accepted contribution rebuilt incrementally, opened and found
+    accepted: dict = field(default_factory=dict)  # its parts: rebuild_s, open_s, kind, found
     peak_rss_mb: float | None = None
     quads: int | None = None
     loaded_quads: int | None = None
@@ -136,8 +145,9 @@ def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
-def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _quiet) -> dict:
-    """Build, validate, dump and reload one data directory; times in seconds. Runs in the child."""
+def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _quiet, contribution: bool = False) -> dict:
+    """Build, validate, dump and reload one data directory (and a contribution checked and accepted, if asked);
+    times in seconds. Runs in the child."""
     from graph_builder.builder import build
     from graph_builder.incremental.state import state_dir
     from graph_builder.pipeline import Settings
@@ -195,6 +205,15 @@ def measure(data_dir: Path, out_dir: Path, rdflib_load: bool, report: Report = _
     report("édition d'un enregistrement")
     edit_one_record(data_dir)
     result["edit_s"] = timed_rebuild(data_dir, out_dir)
+    if contribution:
+        from maillage.bench.contributions import check_seconds, timed_acceptance
+
+        report("contribution vérifiée")
+        result["check_s"] = check_seconds(data_dir, out_dir)
+        report("contribution acceptée")
+        accepted = result["accepted"] = timed_acceptance(data_dir, out_dir)
+        ok = accepted["kind"] == "incremental" and accepted["found"]
+        result["accepted_s"] = accepted["visible_s"] if ok else None
     result["rss_mb_after"]["workers"] = _rss_mb(resource.RUSAGE_CHILDREN)
     result["peak_rss_mb"] = max(_rss_mb(), result["rss_mb_after"]["workers"])
     return result
@@ -234,7 +253,7 @@ def _child_main(argv: list[str]) -> int:
     def report(step: str) -> None:
         print(f"STEP {step}", file=sys.stderr, flush=True)
 
-    result = measure(data_dir, out_dir, "--rdflib" in argv, report)
+    result = measure(data_dir, out_dir, "--rdflib" in argv, report, "--contribution" in argv)
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
@@ -266,10 +285,13 @@ def prepare(size: str, target: Path, referential, seed: int, scale_factor: float
     return target, round(time.perf_counter() - at, 3), rows, scale
 
 
-def run_child(data: Path, out: Path, rdflib_load: bool, env: dict[str, str], report: Report) -> dict:
+def run_child(data: Path, out: Path, rdflib_load: bool, env: dict[str, str], report: Report,
+              contribution: bool = False) -> dict:
     command = [sys.executable, "-m", "maillage.bench.build", str(data), str(out)]
     if rdflib_load:
         command.append("--rdflib")
+    if contribution:
+        command.append("--contribution")
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
         tail: list[str] = []
@@ -324,7 +346,7 @@ def run_bench(sizes: list[str], workdir: Path, seed: int = 1, scale_factor: floa
         measure_ = Measure(size=size, scale=scale, rows=rows, generation_s=generation)
         try:
             figures = run_child(data, root / "out", size in rdflib_sizes, env,
-                                lambda step, size=size: report(f"[{size}] {step}"))
+                                lambda step, size=size: report(f"[{size}] {step}"), contribution=size in SCALES)
         except (RuntimeError, json.JSONDecodeError, IndexError) as exc:
             measure_.error = str(exc)
             report(f"[{size}] échec : {exc}")
