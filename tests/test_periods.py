@@ -11,8 +11,7 @@ import pytest
 from rdflib import XSD, Literal, URIRef
 from rdflib.namespace import SH
 
-from maillage.library import (QUERIES, LibraryError, catalogue_graph, current_day, example_iri, get_query,
-                             published_text)
+from maillage.library import QUERIES, LibraryError, catalogue_graph, current_day, example_iri, get_query, published_text
 from tests.conftest import ID
 
 DDASS, ARS = f"{ID}acteur/ddass", f"{ID}acteur/ars-provence-alpes-cote-d-azur"
