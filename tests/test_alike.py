@@ -161,6 +161,10 @@ def test_no_row_without_population_or_category(seed_store):
 def test_the_territory_page_lists_comparable_territories_and_what_they_did(app, seed_store):
     at = app("territoires", id="territoire/commune/38185")
     assert "Territoires comparables" in [h.value for h in at.subheader]
+    assert ("territoires", "id=territoire%2Fcommune%2F13001") not in {
+        (link.proto.page, link.proto.query_string) for link in at.get("page_link")}  # asked for, not before
+    at.toggle(key="alike_show").set_value(True).run()
+    assert not at.exception
     links = {(link.proto.page, link.proto.query_string) for link in at.get("page_link")}
     assert ("territoires", "id=territoire%2Fcommune%2F13001") in links  # Aix-en-Provence, comparable
     assert ("coordinations", "id=coordination%2Fasv-aix-en-provence") in links  # and its ASV
@@ -171,6 +175,7 @@ def test_the_territory_page_lists_comparable_territories_and_what_they_did(app, 
 
 def test_the_territory_page_says_honestly_when_nothing_is_known_there(app, seed_store):
     at = app("territoires", id="territoire/commune/01001", lang="en")
+    at.toggle(key="alike_show").set_value(True).run()
     known = int(seed_store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a "
                                   "<https://w3id.org/maillage/def/core#Coordination> }")[0][0])
     text = "\n".join(i.value for i in at.info)

@@ -105,6 +105,12 @@ def show_section(viewer: Viewer, territory: Territory) -> None:
         return
     language = lang()
     st.subheader(t("Territoires comparables", "Comparable territories"))
+    # On demand, as the coverage gaps: a small commune has thousands of peers (0.5 to 1 s at national size), and the
+    # page's first view stays as fast as before.
+    if not st.toggle(t("Voir les territoires de même catégorie et de population voisine, et ce qu'on y connaît",
+                       "Show the territories of the same category and a similar population, and what is known there"),
+                     key="alike_show"):
+        return
     found = comparables(viewer, territory)
     population = thousands(territory.population, language) if territory.population is not None else "?"
     if found:
