@@ -64,6 +64,7 @@ class IGEO(DefinedNamespace):
     nom: URIRef
     subdivisionDirecteDe: URIRef
     subdivisionDe: URIRef
+    typeDEPCI: URIRef
 
 
 class VCARD(DefinedNamespace):

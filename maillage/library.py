@@ -15,7 +15,8 @@ list reads the same on every engine (docs/engines.md).
 Checks (`params: {name: {check: ...}}`):
   commune, departement, region, epci, ept, qpv   an official code of that level (its
         pattern and message come from the SHACL shapes); the IRI is minted
-  territoire     `level/code` (`departement/38`) of any of those levels
+  territoire     `level/code` (`departement/38`) of any of those levels;
+        `territoire:commune,epci,ept` of those levels only
   concept:SCHEME a concept of an SKOS scheme of ontology/vocabularies/, by
         code (`sante-mentale`), notation (`4.6`) or IRI
   entity:KIND    an entity id (`asv-aix-en-provence`) under `<base>KIND/`
@@ -331,10 +332,11 @@ def _bad(query: str, parameter: Parameter, value: Any, why_fr: str, why_en: str)
                         f"{query}: value refused for '{parameter.name}': {shown}. {why_en}")
 
 
-def _territory(query: str, parameter: Parameter, level: str, code: str, base: str) -> str:
-    if level not in LEVELS:
-        raise _bad(query, parameter, f"{level}/{code}", f"Niveaux possibles : {', '.join(LEVELS)}.",
-                   f"Possible levels: {', '.join(LEVELS)}.")
+def _territory(query: str, parameter: Parameter, level: str, code: str, base: str,
+               levels: tuple[str, ...] = LEVELS) -> str:
+    if level not in levels:
+        raise _bad(query, parameter, f"{level}/{code}", f"Niveaux possibles : {', '.join(levels)}.",
+                   f"Possible levels: {', '.join(levels)}.")
     pattern, message_fr, message_en = code_rule(level)
     if not pattern.match(code):
         raise _bad(query, parameter, code, message_fr, message_en)
@@ -399,14 +401,17 @@ def checked_value(query: str, parameter: Parameter, value: Any, base: str = DEFA
         if text.startswith(f"{base}territoire/{check}/"):
             text = text.rsplit("/", 1)[1]
         return _territory(query, parameter, check, text, base)
-    if check == "territoire":
+    if check == "territoire" or check.startswith("territoire:"):
+        levels = tuple(check.split(":", 1)[1].split(",")) if ":" in check else LEVELS
         if text.startswith(f"{base}territoire/"):
             text = text[len(f"{base}territoire/"):]
         level, _, code = text.partition("/")
         if not code:
-            raise _bad(query, parameter, value, "Attendu : niveau/code, ex. departement/38 ou commune/38151.",
-                       "Expected: level/code, e.g. departement/38 or commune/38151.")
-        return _territory(query, parameter, level, code, base)
+            among_fr, among_en = ((f" ; niveaux possibles : {', '.join(levels)}", f"; possible levels: {', '.join(levels)}")
+                                  if levels != LEVELS else ("", ""))
+            raise _bad(query, parameter, value, f"Attendu : niveau/code, ex. departement/38 ou commune/38151{among_fr}.",
+                       f"Expected: level/code, e.g. departement/38 or commune/38151{among_en}.")
+        return _territory(query, parameter, level, code, base, levels)
     if check.startswith("concept:"):
         scheme = check.split(":", 1)[1]
         concepts = _concepts(scheme)

@@ -16,7 +16,7 @@ from tests.conftest import ID, run_query
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SCHEMA = Namespace("https://schema.org/")
 # Queries whose expected answers are tested in test_competency.py, test_backbone.py and test_coverage.py.
-TESTED_ELSEWHERE = {"added_values", "communes_not_covered", "epci_not_covered", "population_covered",
+TESTED_ELSEWHERE = {"added_values", "communes_not_covered", "comparable_territories", "epci_not_covered", "population_covered",
                     "population_covered_by_departement", "communes_of_coordination", "coordination_members_by_role",
                     "participations_not_in_force",  # tests/test_periods.py
                     "coordination_types_scale",

@@ -55,7 +55,7 @@ def form_fields(viewer: Viewer, query: NamedQuery, lang: str = "fr") -> list[For
     fields = []
     for parameter in query.parameters:
         check, default = parameter.check or "", parameter.default or ""
-        if check in LEVELS or check == "territoire":
+        if check in LEVELS or check.split(":", 1)[0] == "territoire":
             level = check if check in LEVELS else None
             shown = default.removeprefix(f"{entity_base()}territoire/")
             if level:

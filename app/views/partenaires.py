@@ -5,6 +5,7 @@ again. Logic: app/viewer/partners.py; distances: maillage/proximity.py."""
 
 import streamlit as st
 
+from app.viewer.alike import show_partners as show_comparable_partners
 from app.viewer.downloads import MIME
 from app.viewer.model import short
 from app.viewer.partners import PartnerGraph, code, to_csv
@@ -58,7 +59,15 @@ if "partner_type" not in st.session_state:
 own_type = st.selectbox(t("Votre type de coordination (facultatif)", "Your coordination type (optional)"), types,
                         format_func=types.get, key="partner_type")
 
-state = {"territory": chosen.key if chosen else None, "type": code(own_type) if own_type else None}
+if "partner_alike" not in st.session_state:
+    st.session_state["partner_alike"] = params.get("comparables") == "1"
+alike = st.checkbox(t("Territoires comparables : proposer aussi des coordinations de territoires de même catégorie et "
+                      "de population voisine (commune, EPCI ou EPT)",
+                      "Comparable territories: also propose coordinations of territories of the same category and a "
+                      "similar population (municipality, EPCI or EPT)"), key="partner_alike")
+
+state = {"territory": chosen.key if chosen else None, "type": code(own_type) if own_type else None,
+         "comparables": "1" if alike else None}
 state |= {param: [code(iri) for iri in selected[param]] for _, param, _, _ in FILTERS}
 state["lang"] = params.get("lang")  # the language a link asked for stays in the address
 st.query_params.from_dict({k: v for k, v in state.items() if v})
@@ -112,6 +121,8 @@ else:
                     card = g.coordinations.get(proposal.iri) if kind == "coordination" else None
                     if card is not None and (named := [label for _, label in g.complete(card).links("source", lang())]):
                         st.caption(md(t("Source : ", "Source: ") + " ; ".join(named)))
+    if alike:
+        show_comparable_partners(g, chosen)  # app/viewer/alike.py
     st.download_button(t("Télécharger la liste (CSV pour tableur)", "Download the list (CSV for spreadsheets)"),
                        to_csv(partners, shown, lang()), file_name=f"partenaires-{chosen.key.replace('/', '-')}.csv",
                        mime=MIME)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.viewer.alike import show_section as show_comparables
 from app.viewer.answers import elsewhere, uncovered_themes_answer
 from app.viewer.coverage import show_panel
 from app.viewer.feeds import show_feed_link
@@ -72,6 +73,7 @@ if chosen is not None:
                    "Themes no known coordination works on here"))
     st.markdown(uncovered_themes_answer(g, chosen, len(found["coordination"]), lang()))
     show_panel(g, chosen)  # app/viewer/coverage.py
+    show_comparables(g, chosen)  # app/viewer/alike.py
     geo = geometry()
     if geo is not None:
         st.subheader(t("Couverture alentour", "Coverage around"))

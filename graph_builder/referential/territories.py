@@ -19,6 +19,7 @@ own graph is written and validated once per referential version.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -52,6 +53,22 @@ POPULATION_YEAR = 2023
 POPULATION_YEAR_BY_DEPARTEMENT = {"976": 2017}
 COLLECTIVITES_OUTRE_MER = frozenset({"975", "977", "978", "984", "986", "987", "988", "989"})
 
+# An EPCI's or EPT's category: the package's `type` (the DGCL's list) -> the concept of the
+# vocabulary "epci-category", linked with INSEE's igeo:typeDEPCI. What comparable_territories compares.
+EPCI_CATEGORIES = {"CC": "cc", "CA": "ca", "CU": "cu", "METRO": "metropole", "MET69": "metropole-de-lyon",
+                   "EPT": "ept"}
+# A current commune's population group: the lower bounds of the fifteen groups of CGCT art. L. 2334-3, as the
+# vocabulary "commune-population-group" states them (schema:minValue; a test checks that both agree). Given as data
+# so that comparable_territories starts from the commune's group (a lookup), not from every population.
+POPULATION_GROUPS = (0, 500, 1000, 2000, 3500, 5000, 7500, 10000, 15000, 20000, 35000, 50000, 75000, 100000, 200000)
+
+
+def population_group(population: int) -> str:
+    """The code of the group of `population` (`2000-3499`, `200000-plus`)."""
+    index = bisect_right(POPULATION_GROUPS, population) - 1
+    low = POPULATION_GROUPS[index]
+    return f"{low}-{POPULATION_GROUPS[index + 1] - 1}" if index + 1 < len(POPULATION_GROUPS) else f"{low}-plus"
+
 
 @dataclass(frozen=True)
 class Place:
@@ -68,6 +85,8 @@ class Place:
     # communes merged into it: what a territory search reads (maillage/territories.py).
     postal_codes: tuple[str, ...] = ()
     former_codes: tuple[str, ...] = ()
+    category: str | None = None  # an EPCI's or EPT's code in EPCI_CATEGORIES' values
+    population_group: str | None = None  # a current commune's, `population_group`
 
     @property
     def ident(self) -> str:
@@ -105,7 +124,8 @@ def _places(referential: Referential) -> Iterator[Place]:
                 member_of.setdefault(code, []).append(f"{level}/{group['code']}")
             parents = _enclosing({departement_of[code] for code in members if code in departement_of}, region_of)
             yield Place(level, group["code"], group["nom"], parents, group.get("populationMunicipale"),
-                        POPULATION_YEAR if "populationMunicipale" in group else None)
+                        POPULATION_YEAR if "populationMunicipale" in group else None,
+                        category=EPCI_CATEGORIES.get(group.get("type", "")))
     for region in referential["regions"]:
         yield Place("region", region["code"], region["nom"])
     for dep in referential["departements"]:
@@ -124,7 +144,8 @@ def _places(referential: Referential) -> Iterator[Place]:
         yield Place(level, commune["code"], commune["nom"], parents, population,
                     _population_year(dep) if population is not None else None, dep,
                     tuple(sorted(set(commune.get("codesPostaux", ())))) if current else (),
-                    tuple(sorted(set(commune.get("anciensCodes", ())))) if current else ())
+                    tuple(sorted(set(commune.get("anciensCodes", ())))) if current else (),
+                    population_group=population_group(population) if current and population is not None else None)
 
 
 class Places:
@@ -160,7 +181,8 @@ class Places:
         """How many triples `triples()` yields for all places, without making them."""
         fixed = len(self._typing(vocabulary)[1]) + 6  # level class, level, code, name, label, source
         return sum(fixed + len(place.parents) + (place.population is not None) + (place.population_year is not None)
-                   + len(place.postal_codes) + len(place.former_codes) for place in self.by_ident.values())
+                   + len(place.postal_codes) + len(place.former_codes) + (place.category is not None)
+                   + (place.population_group is not None) for place in self.by_ident.values())
 
     def with_ancestors(self, idents: Iterable[str]) -> set[str]:
         """The given places (those of the referential) and every place above them."""
@@ -179,7 +201,8 @@ class Places:
         """Triples of the given places (all by default), in a stable order."""
         level_classes, territory_classes = self._typing(vocabulary)
         source = self.source_iri
-        level_base = f"{self.source_iri.rsplit('/source/', 1)[0]}/territory-level/"
+        vocabulary_base = self.source_iri.rsplit('/source/', 1)[0]
+        level_base = f"{vocabulary_base}/territory-level/"
         for ident in sorted(self.by_ident if idents is None else idents):
             place = self.by_ident[ident]
             subject = self.iri(ident)
@@ -200,4 +223,9 @@ class Places:
                 yield subject, SDO.postalCode, Literal(postal_code)
             for former_code in place.former_codes:
                 yield subject, URIRef(MLG + "formerCodeINSEE"), Literal(former_code)
+            if place.category is not None:
+                yield subject, IGEO.typeDEPCI, URIRef(f"{vocabulary_base}/epci-category/{place.category}")
+            if place.population_group is not None:
+                yield subject, URIRef(MLG + "populationGroup"), URIRef(
+                    f"{vocabulary_base}/commune-population-group/{place.population_group}")
             yield subject, DCTERMS.source, source
