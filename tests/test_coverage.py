@@ -26,12 +26,15 @@ def communes(referential) -> dict[str, dict]:
     return {c["code"]: c for c in referential["communes"] if c["type"] == "commune-actuelle"}
 
 
-@pytest.fixture(scope="module")
-def covered(seed_store, referential, communes) -> set[str]:
-    """Codes of the communes the seed coordinations cover, from their places (one plain read) expanded with the
-    referential's tables: a commune itself, an EPCI's members, a département's or a région's communes."""
-    places = {str(row[0])[len(f"{ID}territoire/"):]
-              for row in seed_store.select(f"SELECT DISTINCT ?p WHERE {{ ?c <{MLG}territory> ?p }}")}
+def covered_on(seed_store, referential, communes, day: str | None = None) -> set[str]:
+    """Codes of the communes the seed coordinations cover (those in force on `day`, ISO, when given: no date is in
+    force, a start on or before it, an end on or after it, each at its own precision), from their places (one plain
+    read) expanded with the referential's tables: a commune itself, an EPCI's members, a département's or a
+    région's communes."""
+    rows = seed_store.select(f"""SELECT DISTINCT ?c ?p ?start ?end WHERE {{ ?c <{MLG}territory> ?p
+        OPTIONAL {{ ?c <https://schema.org/startDate> ?start }} OPTIONAL {{ ?c <https://schema.org/endDate> ?end }} }}""")
+    places = {str(p)[len(f"{ID}territoire/"):] for _, p, start, end in rows
+              if day is None or ((start is None or str(start) <= day) and (end is None or str(end) + "~" >= day))}
     members = {e["code"]: {m["code"] for m in e["membres"]} for e in referential["epci"]}
     codes: set[str] = set()
     for place in places:
@@ -44,6 +47,13 @@ def covered(seed_store, referential, communes) -> set[str]:
             codes |= {c for c, commune in communes.items() if commune[level] == code}
         else:  # a part of a commune (QPV, arrondissement) covers no whole commune
             assert level in ("qpv", "arrondissement-municipal", "commune-deleguee"), place
+    return codes
+
+
+@pytest.fixture(scope="module")
+def covered(seed_store, referential, communes) -> set[str]:
+    """The communes the seed coordinations cover today (none of them has ended)."""
+    codes = covered_on(seed_store, referential, communes)
     assert codes, "the seeds place coordinations"
     return codes
 
@@ -135,6 +145,30 @@ def test_epci_not_covered(seed_store, referential, communes, covered):
     assert "244200770" not in {r["code"] for r in run_query(seed_store, "epci_not_covered", territory="departement/42")}
     assert run_query(seed_store, "epci_not_covered", territory="epci/244200770") == []
     assert [r["code"] for r in run_query(seed_store, "epci_not_covered", territory="commune/13055")] == ["200054807"]
+
+
+def test_only_the_coordinations_in_force_on_the_day_cover(seed_store, referential, communes, covered):
+    """`at`: before the Aix-en-Provence ASV was set up (May 2003) its commune is not covered; on 1 May 2003 (a start
+    given to the month) it is; today's figures are the default."""
+    before = "2003-04-30"
+    then = covered_on(seed_store, referential, communes, before)
+    assert "13001" in covered and "13001" not in then and then < covered
+    bdr = {code for code, commune in communes.items() if commune["departement"] == "13"}
+    rows = run_query(seed_store, "population_covered", territory="departement/13", at=before)
+    assert figures(rows[0]) == expected(bdr, communes, then) != expected(bdr, communes, covered)
+    assert figures(rows[0]) == figures(next(r for r in run_query(seed_store, "population_covered_by_departement",
+                                                                 at=before) if r["code"] == "13"))
+    assert "13001" in {r["code"] for r in run_query(seed_store, "communes_not_covered", territory="departement/13",
+                                                     at=before)}
+    assert "13001" not in {r["code"] for r in run_query(seed_store, "communes_not_covered", territory="departement/13",
+                                                         at="2003-05-01")}
+    aix_marseille = next(e for e in referential["epci"] if e["code"] == "200054807")
+    members = {m["code"] for m in aix_marseille["membres"]}
+    row = next(r for r in run_query(seed_store, "epci_not_covered", territory="departement/13", at=before)
+               if r["code"] == "200054807")
+    assert row["coveredPopulation"] == expected(members, communes, then)["coveredPopulation"]
+    assert run_query(seed_store, "population_covered", territory="departement/13") == \
+        run_query(seed_store, "population_covered", territory="departement/13", at="today")
 
 
 # -- the viewer: the « Couverture » page and the territory page's panel (app/viewer/coverage.py) ----------------

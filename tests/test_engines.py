@@ -290,7 +290,8 @@ def test_basic_authentication_for_a_store_that_asks_for_it(small_build, tmp_path
 
 DATED = ("coordination_participants", "actor_participations", "actor_roles", "coordination_members_by_role",
          "participations_not_in_force", "coordinations_in_territory", "coordinations_covering_commune",
-         "coordinations_covering_territory", "entities_in_territory")
+         "coordinations_covering_territory", "entities_in_territory", "population_covered",
+         "population_covered_by_departement", "communes_not_covered", "epci_not_covered")
 
 
 @pytest.mark.parametrize("name", DATED)
@@ -298,7 +299,8 @@ def test_the_at_day_gives_the_same_rows_on_every_engine(name, engines):
     """Each side of the Aix ASV's start (« 2003-05 »), the DDASS's end (« 2010-07 ») and the ARS's start: a month
     compared with a day, as text, alike on every engine (Virtuoso reads typed dates its own way)."""
     query = get_query(name)
-    params = {"actor": "ddass"} if name.startswith("actor_") else {"role": "cosignataire"} if "by_role" in name else {}
+    params = {"actor": "ddass"} if name.startswith("actor_") else {"role": "cosignataire"} if "by_role" in name else \
+        {"territory": "departement/13"} if name in ("population_covered", "communes_not_covered", "epci_not_covered") else {}
     for at in ("2003-04-30", "2003-05-01", "2010-07-31", "2010-08-01"):  # before, on a start's first day; last, after
         answers = {engine: query.run(store, {**params, "at": at}) for engine, store in engines.items()}
         embedded = answers.pop("embedded")

@@ -148,12 +148,14 @@ def test_one_row_per_fact_in_a_total_order(name, seed_store):
 
 
 def test_the_asked_language_is_given_and_a_missing_label_falls_back_to_the_other(seed_store):
-    """Aix-en-Provence's participants: the same facts in both languages, each actor named in English when it has an
-    English name, else in French; the roles (all bilingual) in the asked language."""
+    """Aix-en-Provence's participants on 15 July 2010 (the DDASS, until July 2010, and the ARS, since, both in force):
+    the same facts in both languages, each actor named in English when it has an English name, else in French; the
+    roles (all bilingual) in the asked language."""
     english = {str(actor) for actor, in seed_store.select(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?actor WHERE { "
         "?actor rdfs:label ?label FILTER (lang(?label) = 'en') }").values()}
-    answers = {lang: get_query("coordination_participants").run(seed_store, {"lang": lang}) for lang in LANGUAGES}
+    answers = {lang: get_query("coordination_participants").run(seed_store, {"lang": lang, "at": "2010-07-15"})
+               for lang in LANGUAGES}
     facts = {lang: [(row[0], row[2], row[4]) for row in rows] for lang, rows in answers.items()}
     assert facts["fr"] == facts["en"] and len(facts["fr"]) == 19
     assert {row[1].language for row in answers["fr"]} == {"fr"}

@@ -55,7 +55,7 @@ HEADERS = {
     "coordinations": ["identifiant", "type", "nom", "porteur", "territoires", "debut", "fin", "themes", "missions",
                       "role_contact", "source", "licence"],
     "acteurs": ["identifiant", "nom", "types", "territoire", "site_web", "courriel", "source", "licence"],
-    "participations": ["coordination", "acteur", "role", "contact", "source", "licence"],
+    "participations": ["coordination", "acteur", "role", "contact", "debut", "fin", "source", "licence"],
     "experiences": ["identifiant", "titre", "objet", "lieux", "themes", "axes", "determinants", "porteurs",
                     "role_contact", "debut", "resultats", "source", "licence"],
     "qpv": ["code", "nom", "communes", "source", "licence"],
