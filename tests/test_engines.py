@@ -291,7 +291,8 @@ def test_basic_authentication_for_a_store_that_asks_for_it(small_build, tmp_path
 DATED = ("coordination_participants", "actor_participations", "actor_roles", "coordination_members_by_role",
          "participations_not_in_force", "coordinations_in_territory", "coordinations_covering_commune",
          "coordinations_covering_territory", "entities_in_territory", "population_covered",
-         "population_covered_by_departement", "communes_not_covered", "epci_not_covered")
+         "population_covered_by_departement", "communes_not_covered", "epci_not_covered", "actors_in_territory",
+         "funders")
 
 
 @pytest.mark.parametrize("name", DATED)

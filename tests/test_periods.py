@@ -146,3 +146,19 @@ def test_an_oversized_day_is_refused_without_being_echoed():
         get_query("coordination_participants").bindings({"at": "2010-07-01" + "9" * 1_000_000})
     assert len(refused.value.message_fr) < 400 and "AAAA-MM-JJ" in refused.value.message_fr
     assert "'2010-07-019999" in refused.value.message_fr and "…" in refused.value.message_fr
+
+
+def test_the_partner_graph_follows_the_day(seed_store):
+    """partner_graph_edges (the partner finder's graph) links an actor to a coordination only while it takes part:
+    the DDASS until July 2010, the ARS since."""
+    aix = ID + "coordination/asv-aix-en-provence"
+    ddass, ars = ID + "acteur/ddass", ID + "acteur/ars-provence-alpes-cote-d-azur"
+    member_of = "http://www.w3.org/ns/org#memberOf"
+
+    def members(day: str) -> set[str]:
+        rows = get_query("partner_graph_edges").values(seed_store, {"at": day})
+        return {source for source, prop, target, _ in rows if prop == member_of and target == aix} & {ddass, ars}
+
+    assert members("2010-01-01") == {ddass}
+    assert members("2010-07-15") == {ddass, ars}
+    assert members("2010-08-01") == members("today") == {ars}
