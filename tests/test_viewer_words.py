@@ -87,7 +87,8 @@ def test_form_fields_are_named_from_the_headers(viewer):
     assert at.label("fr") == "En vigueur le (facultatif)" and (at.kind, at.default) == ("text", "aujourd'hui")
     assert form_fields(viewer, get_query("coordinations_covering_territory"), "en")[1].default == "today"
     # the same name, another meaning: each query's header names its own parameter
-    assert [f.label("fr") for f in form_fields(viewer, get_query("actors_in_territory"))] == ["Territoire", "Type d'acteur"]
+    assert [f.label("fr") for f in form_fields(viewer, get_query("actors_in_territory"))] == \
+        ["Territoire", "Type d'acteur", "En vigueur le (facultatif)"]
     assert [f.label("fr") for f in form_fields(viewer, get_query("entity_cards"))] == ["Entité (facultatif)",
                                                                                     "Classe des entités"]
 
