@@ -18,7 +18,7 @@ from pathlib import Path
 
 from graph_builder.files import atomic_write
 from graph_builder.publication.generations import resolve
-from maillage.library import LANG_USE, LANGUAGES, NamedQuery, get_query, read_header
+from maillage.library import QUERIES, NamedQuery, get_query, read_header
 from maillage.sparql import bind
 from maillage.stores import JsonAnswers, QueryStore, StoreError
 
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 def kept_queries(directory: Path | None = None) -> list[NamedQuery]:
     """The library's queries marked `kept: true`, by name; only their headers are read to find them (parsing every
     query takes seconds)."""
-    from maillage.library import QUERIES
-
     folder = directory or QUERIES
     names = sorted(path.stem for path in folder.glob("*.rq")
                    if read_header(path.read_text(encoding="utf-8")).get("kept") is True)
@@ -41,8 +39,7 @@ def kept_queries(directory: Path | None = None) -> list[NamedQuery]:
 def texts(query: NamedQuery) -> list[str]:
     """The texts a store receives for `query` with its defaults, in each language when it has labels (as
     QueryStore.select binds them)."""
-    languages = LANGUAGES if LANG_USE.search(query.text) else LANGUAGES[:1]
-    return [bind(query.text, query.bindings({"lang": lang})) for lang in languages]
+    return [bind(query.text, query.bindings({"lang": lang})) for lang in query.languages]
 
 
 def _key(text: str) -> str:

@@ -106,6 +106,11 @@ class NamedQuery:
     form: str
     lists: tuple[tuple[str, str], ...] = ()  # (column, separator) of the GROUP_CONCAT cells, sorted by `sorted_lists`
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages whose answers differ: both for a query that reads `?_lang`, the first alone otherwise."""
+        return LANGUAGES if LANG_USE.search(self.text) else LANGUAGES[:1]
+
     def parameter(self, name: str) -> Parameter:
         for parameter in (*self.parameters, LANGUAGE):
             if parameter.name == name:

@@ -177,8 +177,7 @@ class Viewer:
     def in_each_language(self, name: str, **params) -> list[tuple]:
         """The rows of a query asked in each language, one after the other (what is kept for every visitor); the
         rows of a query without labels once."""
-        languages = LANGUAGES if LANG_USE.search(get_query(name).text) else LANGUAGES[:1]
-        return [row for lang in languages for row in self.run(name, lang=lang, **params)]
+        return [row for lang in get_query(name).languages for row in self.run(name, lang=lang, **params)]
 
     def values(self, name: str, **params) -> list[tuple]:
         """The rows of a query as plain values (IRIs and texts as str, language tags dropped)."""
