@@ -288,7 +288,7 @@ def test_serve_answers_on_a_read_only_build(tmp_path):
     assert published(out)
     port = free_port()
     command = [*read_only(out), sys.executable, "-c", MAIN, "serve", "--out", str(out), "--port", str(port),
-               "--workers", "1", "--memory-gb", "3"]
+               "--workers", "1", "--memory-gb", "3", "--no-warm"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "MAILLAGE_CACHE": str(tmp_path / "cache")}, start_new_session=True)
     try:

@@ -2,8 +2,9 @@
 
 The graph is the national-size synthetic build of bench-viewer (`prepare`, reused while its scale is the same), or
 a build given with --out. Every client is a thread of the project's own client (stores.EndpointStore: complete
-answers, paged when over the cap) sending the library's queries (`queries/*.rq`, default parameters bound) one
-after another, each client from its own place in the list, for `duration` seconds; everything on 127.0.0.1.
+answers, paged when over the cap) sending the library's queries as the served catalogue publishes them (default
+parameters bound: what other systems run verbatim; the front checks them at start, --warm) one after another,
+each client from its own place in the list, for `duration` seconds; everything on 127.0.0.1.
 
 Three loads, one after the other:
   anchor    the same clients on a bare `oxigraph serve-read-only` on the same store directory
@@ -36,8 +37,7 @@ from maillage.cli.common import EXIT_UNREADABLE
 from maillage.endpoint.dataset import BuiltDataset, DatasetMissing
 from maillage.endpoint.oxigraph_server import OxigraphServer, free_port
 from maillage.endpoint.serve import served_store
-from maillage.library import library
-from maillage.sparql import bind
+from maillage.library import library, published_text
 from maillage.stores import EndpointStore, StoreError
 
 RUNAWAY = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10"
@@ -70,15 +70,16 @@ class Load:
         return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
 
 
-def workload() -> list[tuple[str, str]]:
-    """(name, text) of every library query, its default parameters bound."""
-    return [(query.name, bind(query.text, query.bindings())) for query in library().values()]
+def workload(base: str) -> list[tuple[str, str]]:
+    """(name, text) of every library query as the served catalogue publishes it (its defaults bound), the text
+    other systems run verbatim."""
+    return [(query.name, published_text(query, base)) for query in library().values()]
 
 
-def run_load(url: str, name: str, clients: int, duration: float, grace_s: float = 5.0) -> Load:
+def run_load(url: str, name: str, clients: int, duration: float, base: str, grace_s: float = 5.0) -> Load:
     """`clients` threads, each sending the workload in turn until `duration` has passed; a query still running
     `grace_s` after the end is abandoned, so that the load ends in bounded time."""
-    queries, load, lock = workload(), Load(name), threading.Lock()
+    queries, load, lock = workload(base), Load(name), threading.Lock()
     start = time.monotonic()
     end = start + duration
 
@@ -145,13 +146,15 @@ def _engines_of(process: subprocess.Popen) -> list[int]:
 
 
 def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_gb: float = 3.0,
-                max_mb: float = 64.0, wait: float = 300.0, public_url: str | None = None) -> tuple[subprocess.Popen, str]:
+                max_mb: float = 64.0, wait: float = 300.0, public_url: str | None = None,
+                warm: bool = True) -> tuple[subprocess.Popen, str]:
     """`maillage serve` over `out` on a free loopback port, once it answers: the process and its base URL.
-    `public_url`: its --public-url (by default its own URL)."""
+    `public_url`: its --public-url (by default its own URL); `warm`: its --warm (the catalogue checked at start)."""
     port = free_port()
     command = [sys.executable, "-c", "from maillage.cli.main import main; main()", "serve", "--out", str(out),
                "--port", str(port), "--timeout", f"{timeout:g}", "--limit", str(limit), "--workers", str(workers),
-               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}", *(["--public-url", public_url] if public_url else [])]
+               "--memory-gb", f"{memory_gb:g}", "--max-mb", f"{max_mb:g}", *(["--public-url", public_url] if public_url else []),
+               "--warm" if warm else "--no-warm"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait
@@ -207,27 +210,28 @@ def one_per_client(clients: int) -> int:
 
 def bench_endpoint(out: Path, *, clients: int = 50, duration: float = 60.0, runaway_every: float = 10.0,
                    timeout: float = 120.0, limit: int = 10000, workers: int | None = None, memory_gb: float = 1.0,
-                   max_mb: float = 64.0, public_url: str = PUBLIC_URL, report=print) -> list[Load]:
+                   max_mb: float = 64.0, public_url: str = PUBLIC_URL, warm: bool = True, report=print) -> list[Load]:
     workers = workers or one_per_client(clients)
     # The store the fronts serve (with the catalogue for one URL), so that it is loaded once for the three loads.
-    location = served_store(BuiltDataset.open(out), public_url)
+    dataset = BuiltDataset.open(out)
+    location = served_store(dataset, public_url)
     report(f"anchor: oxigraph serve-read-only, {clients} clients, {duration:g} s")
     with OxigraphServer(location) as bare:
-        loads = [run_load(f"{bare.url}/query", "anchor", clients, duration)]
+        loads = [run_load(f"{bare.url}/query", "anchor", clients, duration, dataset.base)]
     for name in ("front", "runaway"):
         # A fresh front for each load: the queries abandoned by the previous one do not weigh on it.
-        process, url = start_front(out, timeout, limit, workers, memory_gb, max_mb, public_url=public_url)
+        process, url = start_front(out, timeout, limit, workers, memory_gb, max_mb, public_url=public_url, warm=warm)
         try:
             report(f"{name}: maillage serve ({workers} workers), {clients} clients, {duration:g} s"
                    + (f", a runaway every {runaway_every:g} s" if name == "runaway" else ""))
-            loads.append(_front_load(process, url, name, clients, duration, runaway_every, timeout))
+            loads.append(_front_load(process, url, name, clients, duration, runaway_every, timeout, dataset.base))
         finally:
             stop_front(process)
     return loads
 
 
 def _front_load(process: subprocess.Popen, url: str, name: str, clients: int, duration: float, runaway_every: float,
-                timeout: float) -> Load:
+                timeout: float, base: str) -> Load:
     """One load on the front, the largest resident memory of its workers watched; runaways sent for "runaway"."""
     runaway, peak, watching = Load(name), [0.0], threading.Event()
     sender = with_runaways(url, runaway_every, duration, timeout, runaway) if name == "runaway" else None
@@ -238,7 +242,7 @@ def _front_load(process: subprocess.Popen, url: str, name: str, clients: int, du
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    measured = run_load(f"{url}/sparql", name, clients, duration)
+    measured = run_load(f"{url}/sparql", name, clients, duration, base)
     if sender is not None:
         sender.join()
     watching.set()
@@ -294,10 +298,13 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
 @click.option("--public-url", default=PUBLIC_URL, show_default=True,
               help="maillage serve --public-url: the store holds the catalogue for it (the one a serve of the same "
                    "build already uses, to share its store).")
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="maillage serve --warm: the catalogue (the load's queries) checked before the load, as after a "
+                   "front's first minute; --no-warm includes those parses in the load.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_every, timeout, limit, workers,
-                           memory_gb, max_mb, public_url, fmt, lang):
+                           memory_gb, max_mb, public_url, warm, fmt, lang):
     """`maillage serve` under concurrent library queries, with and without runaways, against bare Oxigraph."""
     def report(line: str) -> None:
         click.echo(line, err=True)
@@ -306,12 +313,13 @@ def bench_endpoint_command(out_dir, workdir, scale, clients, duration, runaway_e
     try:
         loads = bench_endpoint(out, clients=clients, duration=duration, runaway_every=runaway_every, timeout=timeout,
                                limit=limit, workers=workers, memory_gb=memory_gb, max_mb=max_mb, public_url=public_url,
-                               report=report)
+                               warm=warm, report=report)
     except DatasetMissing as exc:
         click.echo(exc.message(lang), err=True)
         sys.exit(EXIT_UNREADABLE)
     settings = {"clients": clients, "duration_s": duration, "timeout_s": timeout, "limit": limit, "max_mb": max_mb,
-                "workers": workers or one_per_client(clients), "memory_gb": memory_gb, "runaway_every_s": runaway_every}
+                "workers": workers or one_per_client(clients), "memory_gb": memory_gb, "runaway_every_s": runaway_every,
+                "warm": warm}
     info = machine()
     if fmt == "json":
         click.echo(json.dumps({"machine": info, "settings": settings, "loads": [

@@ -161,8 +161,11 @@ def _http_url(value: str | None) -> str | None:
 @click.option("--public-url", default=None, metavar="URL", callback=lambda ctx, param, value: _http_url(value),
               help="The endpoint's URL as clients reach it (behind a proxy): the query catalogue's schema:target, "
                    "the VoID's void:sparqlEndpoint (default: http://HOST:PORT/sparql).")
+@click.option("--warm/--no-warm", default=True, show_default=True,
+              help="Check the query catalogue's examples before serving (a few seconds), so that running them never "
+                   "waits for a parse.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, include_personal, public_url, lang):
+def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, include_personal, public_url, warm, lang):
     """Serve the built graph: read-only SPARQL endpoint (/sparql) and entity pages (/id/...)."""
     from maillage.endpoint.dataset import DatasetMissing
     from maillage.endpoint.oxigraph_server import OxigraphError
@@ -175,7 +178,7 @@ def serve(out_dir, host, port, timeout, limit, max_mb, workers, memory_gb, inclu
     try:
         run(out_dir, host=host, port=port, timeout=timeout, limit=limit, include_personal=include_personal,
             workers=workers, memory_bytes=int(memory_gb * (1 << 30)), max_bytes=int(max_mb * 1e6), public_url=public_url,
-            announce=announce,
+            warm=warm, announce=announce,
             note=lambda text: err.print(text, markup=False, highlight=False))
     except DatasetMissing as exc:
         err.print(exc.message(lang), style="red", markup=False)

@@ -14,7 +14,7 @@ from maillage.endpoint.dataset import BuiltDataset
 from maillage.endpoint.description import as_quads, examples_graph
 from maillage.endpoint.engines import MEMORY_BYTES, WORKERS, EnginePool
 from maillage.endpoint.oxigraph_server import free_port, prepare_store
-from maillage.library import EXAMPLES_GRAPH
+from maillage.library import EXAMPLES_GRAPH, library, published_text
 from maillage.stores import EndpointStore
 
 MAX_ANSWER_BYTES = 64_000_000  # the library's longest national answer (partner_graph_edges) is 61 MB of JSON
@@ -30,12 +30,13 @@ def served_store(dataset: BuiltDataset, public_url: str, include_personal: bool 
 def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: float = 10.0, limit: int = 10000,
           include_personal: bool = False, workers: int = WORKERS, memory_bytes: int | None = MEMORY_BYTES,
           max_bytes: int = MAX_ANSWER_BYTES, max_query_bytes: int = MAX_QUERY_BYTES, public_url: str | None = None,
-          announce: Callable[[str], None] = print, note: Callable[[str], None] = print) -> None:
+          warm: bool = True, announce: Callable[[str], None] = print, note: Callable[[str], None] = print) -> None:
     """Load (or reuse) the store of the build, start the Oxigraph workers and the parsers, serve the front until stopped.
 
     `announce` hears the endpoint's URL once it is served, `note` where the store is kept when not beside the build.
     `public_url`: the endpoint's URL as others reach it (behind a proxy), the catalogue's `schema:target` and
-    the VoID's `void:sparqlEndpoint`; by default `http://host:port/sparql`.
+    the VoID's `void:sparqlEndpoint`; by default `http://host:port/sparql`. `warm`: check the catalogue's examples
+    before serving (checker.py), so that running them never waits for a parse.
     """
     dataset = BuiltDataset.open(out_dir)
     port = port or free_port(host)
@@ -45,7 +46,8 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
         note(f"Dossier de construction en lecture seule : le store d'Oxigraph est gardé dans {location.parent}.\n"
                  f"Read-only build directory: Oxigraph's store is kept in {location.parent}.")
     engines = EnginePool(location, size=workers, timeout_s=timeout, memory_bytes=memory_bytes).start()
-    checker = Checker(limit, max_bytes=max_query_bytes).start()
+    examples = [published_text(query, dataset.base) for query in library().values()] if warm else []
+    checker = Checker(limit, max_bytes=max_query_bytes, warm=examples).start()
     try:
         # Entity pages read through the front itself: the same checks, workers and deadlines as any query.
         loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
