@@ -1,0 +1,223 @@
+"""An accepted correction replaces the value it corrects; the earlier value stays traceable in the history graph.
+
+One module fixture accepts three corrections of the Aix-en-Provence ASV into a copy of the pristine build
+(tests/conftest.py), each rebuilt incrementally as `maillage contributions accept` does: its label, start date and
+missions (a list); its label again; then the same values (a correction that changes nothing). The tests read the
+builds kept after each step, then one full build of the final data is compared byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from graph_builder import Settings
+from graph_builder.builder import build
+from graph_builder.contributions import review
+from graph_builder.contributions.check import check_proposal
+from graph_builder.contributions.records import Statement, render, today
+from graph_builder.contributions.store import ProposalStore
+from graph_builder.problems import blocking
+from maillage.cli.main import main
+from maillage.stores import EndpointStore, OxigraphStore
+from tests.conftest import EPOCH, ID, run_query, with_places
+
+AIX = f"{ID}coordination/asv-aix-en-provence"
+COORDINATION = "https://w3id.org/maillage/def/core#Coordination"
+HISTORY = f"{ID}graph/history"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+ORIGINAL, FIRST, SECOND = ("Atelier santé ville d'Aix-en-Provence", "Atelier santé ville du Pays d'Aix",
+                           "Atelier santé ville d'Aix-en-Provence et du Pays d'Aix")
+TIMES = ("2026-12-06T10:00:00Z", "2026-12-06T11:00:00Z", "2026-12-06T12:00:00Z")
+
+
+def aix(label: str, start: str = "2004", missions: tuple[str, ...] = ("diagnostic",)) -> list[tuple[str, dict]]:
+    """The ASV's record as the correction form makes it (its own fields; the type and territory unchanged)."""
+    return [("coordination", {"id": "asv-aix-en-provence", "label": label, "type": "ASV",
+                              "territories": ["commune/13001"], "start": start, "missions": list(missions)})]
+
+
+def correction(revises: list[str]) -> Statement:
+    return Statement("ville-aix-en-provence", "lien", "https://www.aixenprovence.fr/asv", True,
+                     target={"kind": "coordination", "id": "asv-aix-en-provence"}, revises=revises,
+                     structure_label="Ville d'Aix-en-Provence")
+
+
+@pytest.fixture(scope="module")
+def steps(pristine, tmp_path_factory):
+    """The pristine build, then the build after each accepted correction (a copy of its outputs per step):
+    {"data", "out", "ids", "dumps": [before, after 1, after 2, after 3]}."""
+    folder = tmp_path_factory.mktemp("revise")
+    data, out = folder / "data", folder / "out"
+    shutil.copytree(pristine[0], data)
+    shutil.copytree(pristine[1], out, symlinks=True)
+    store = ProposalStore(folder / "store")
+    settings = Settings(data_dir=data)
+    dumps, ids = [pristine[1] / "maillage.nq"], []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        for n, (records, when) in enumerate(zip((aix(FIRST), aix(SECOND), aix(SECOND)), TIMES, strict=True)):
+            revises = review.current_record(settings, "coordination", "asv-aix-en-provence")["source"]
+            statement = correction(revises if isinstance(revises, list) else [revises])
+            pid = store.submit(lambda p, s=statement, r=records: render(p, s, r, today()),
+                               statement.as_meta("correction"))
+            outcomes = []
+
+            def rebuild(outcomes=outcomes):
+                outcomes.append(build(settings, out))
+                return blocking(outcomes[-1].problems)
+
+            patch.setattr(review, "now_utc", lambda when=when: when)
+            review.accept(store, pid, "alice", settings, rebuild)
+            assert outcomes[-1].kind == "incremental", outcomes[-1].full_reason
+            ids.append(pid)
+            dumps.append(folder / f"maillage-{n + 1}.nq")
+            shutil.copy(out / "maillage.nq", dumps[-1])
+    return {"data": data, "out": out, "ids": ids, "dumps": dumps}
+
+
+@pytest.fixture(scope="module")
+def stores(steps):
+    """The embedded store over each step's dump (the library's reader of a built graph)."""
+    return [OxigraphStore.from_file(dump, trusted=True) for dump in steps["dumps"]]
+
+
+def card(store, field: str) -> list[str]:
+    """The values of a field of the ASV's card, as the viewer's card reads them (entity_cards)."""
+    return [row["value"] for row in run_query(store, "entity_cards", kind=COORDINATION, entity=AIX, lang="fr")
+            if row["field"] == field]
+
+
+def title(ident: str) -> str:
+    return f"Contribution de Ville d'Aix-en-Provence du {int(ident[6:8])} décembre {ident[:4]}"
+
+
+def test_a_correction_replaces_the_label_the_date_and_the_list(steps, stores):
+    before, first = stores[0], stores[1]
+    assert card(before, "label") == [ORIGINAL] and card(before, "start") == ["2003-05"]
+    assert card(first, "label") == [FIRST]
+    assert card(first, "start") == ["2004"]
+    assert card(first, "mission") == [f"{ID}mission/diagnostic"]  # the correction's list replaces the earlier one
+    # A field the correction leaves as it was keeps its earlier value and source: the type, from both.
+    rows = run_query(first, "sources_of_entity", entity=AIX)
+    typed = {row["graph"] for row in rows if row["property"].endswith("#coordinationType")}
+    assert typed == {f"{ID}graph/002", f"{ID}graph/contribution-{steps['ids'][0]}"}
+    labels = [(row["value"], row["graph"]) for row in rows if row["property"] == LABEL]
+    assert labels == [(FIRST, f"{ID}graph/contribution-{steps['ids'][0]}")]
+    # The English label is not replaced by a French one.
+    english = run_query(first, "entity_cards", kind=COORDINATION, entity=AIX, lang="en")
+    assert [r["value"] for r in english if r["field"] == "label"] == ["Aix-en-Provence City Health Workshop (ASV)"]
+
+
+def test_the_earlier_values_are_in_the_history_with_their_source(steps, stores):
+    rows = run_query(stores[1], "entity_history", entity=AIX)
+    replaced = {(row["property"].rsplit("/", 1)[-1].rsplit("#", 1)[-1], row["value"]) for row in rows}
+    assert replaced == {("label", ORIGINAL), ("startDate", "2003-05"), ("mission", f"{ID}mission/programme")}
+    assert {row["source"] for row in rows} == {"https://w3id.org/maillage/id/source/002"}
+    assert {row["replacedAt"] for row in rows} == {TIMES[0]}
+    assert {row["replacedByTitle"] for row in rows} == {title(steps["ids"][0])}
+    assert all(row["sourceTitle"] for row in rows)
+    # The history is read by no query of current facts: a reified statement asserts nothing.
+    for store in stores[1:]:
+        found = store.store.query(f"ASK {{ <{AIX}> <{LABEL}> \"{ORIGINAL}\"@fr }}", use_default_graph_as_union=True)
+        assert not bool(found)
+
+
+def test_the_latest_accepted_correction_wins(steps, stores):
+    second = stores[2]
+    assert card(second, "label") == [SECOND]
+    assert card(second, "start") == ["2004"]  # given again by the second: still the first's, the same value
+    rows = run_query(second, "entity_history", entity=AIX)
+    labels = [(row["value"], row["source"].rsplit("/", 1)[-1], row["replacedAt"]) for row in rows
+              if row["property"] == LABEL]
+    assert labels == [(ORIGINAL, "002", TIMES[0]), (FIRST, f"contribution-{steps['ids'][0]}", TIMES[1])]
+
+
+def _union(dump) -> set[bytes]:
+    """The distinct triples of a dump's named graphs (its lines without their graph), the build's own description
+    (the metadata graph: sizes, dates) left out."""
+    metadata = f"<{ID}graph/metadata>".encode()
+    return {line.rsplit(b" ", 2)[0] for line in dump.read_bytes().splitlines()
+            if line and line.rsplit(b" ", 2)[1] != metadata}
+
+
+def test_a_correction_that_changes_nothing_adds_only_its_provenance(steps, stores):
+    before, after = _union(steps["dumps"][2]), _union(steps["dumps"][3])
+    assert before <= after
+    new = steps["ids"][2]
+    added = after - before
+    document = f"<{ID}source/contribution-{new}>".encode()
+    # Its document (described in the sources graph) and the ASV's link to it: nothing else.
+    assert added and all(document in line for line in added), sorted(added)[:20]
+    assert f"<{AIX}> <http://purl.org/dc/terms/source> {document.decode()}".encode() in added
+    assert card(stores[3], "label") == [SECOND]
+
+
+def test_full_build_equals_the_incremental_rebuilds(steps, tmp_path, monkeypatch):
+    from tests.test_incremental import _same_as_full
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    _same_as_full(steps["data"], steps["out"], tmp_path)
+
+
+def test_the_oxigraph_server_sees_one_label(steps, tmp_path):
+    """The Oxigraph server (union default graph) over the build after the second correction, without the
+    referential's places (loaded in a second): the card's query gives the embedded store's rows."""
+    from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
+
+    (tmp_path / "small").mkdir()
+    shutil.copy(steps["dumps"][2], tmp_path / "full.nq")
+    (tmp_path / "build").mkdir()
+    shutil.copy(steps["dumps"][2], tmp_path / "build" / "maillage.nq")
+    shutil.copy(steps["out"] / "manifest.json", tmp_path / "build" / "manifest.json")
+    small = with_places(tmp_path / "build", set(), tmp_path / "small")
+    location = tmp_path / "db"
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(small / "maillage.nq")],
+                   check=True, capture_output=True)
+    embedded = OxigraphStore.from_file(small / "maillage.nq", trusted=True)
+    with OxigraphServer(location, timeout_s=30) as server:
+        remote = EndpointStore(f"{server.url}/query")
+        for name in ("entity_cards", "entity_history"):
+            params = {"kind": COORDINATION} if name == "entity_cards" else {}
+            assert run_query(remote, name, entity=AIX, **params) == run_query(embedded, name, entity=AIX, **params)
+        assert card(remote, "label") == [SECOND]
+
+
+def test_diff_shows_the_record_changed(steps):
+    result = CliRunner().invoke(main, ["diff", str(steps["dumps"][0].parent), str(steps["out"]), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    found = {entity["iri"]: entity for entity in json.loads(result.output)["entities"]}
+    assert found[AIX]["change"] == "changed"
+    assert not any("/historique/" in iri or "/correction/" in iri for iri in found)
+    label = next(p for p in found[AIX]["properties"] if p["property"] == LABEL)
+    assert [SECOND in v for v in label["added"]] == [True] and [ORIGINAL in v for v in label["removed"]] == [True]
+
+
+def test_a_label_correction_passes_the_check(seed_store):
+    """Before, the check refused it (« un seul nom par langue »: the earlier label and the correction's)."""
+    text = render("20261206-000000-00000000", correction(["002"]), aix(FIRST), today())
+    check = check_proposal(Settings(), text, seed_store.store, correction(["002"]),
+                           {"kind": "coordination", "id": "asv-aix-en-provence"})
+    assert check.conforms, [p.format() for p in check.problems]
+
+
+def test_the_shapes_catch_two_values_of_a_single_valued_field(data_copy):
+    """Two curated sources that disagree (no correction between them) are reported: the double label as before, and
+    the fields the shapes did not bound (a coordination's role to contact)."""
+    from tests.conftest import build_with
+
+    path = data_copy / "coordinations.yaml"
+    text = path.read_text(encoding="utf-8")
+    label = '    label: "Atelier santé ville d\'Aix-en-Provence"\n'
+    assert text.count(label) == 1 and "\ncoordination:\n" in text
+    text = text.replace(label, label + "    contact_role: porteur\n")
+    extra = ("  - id: asv-aix-en-provence\n    source: \"001\"\n    label: \"ASV d'Aix\"\n    type: ASV\n"
+             "    contact_role: coordonnateur\n")
+    path.write_text(text.replace("\ncoordination:\n", f"\ncoordination:\n{extra}", 1), encoding="utf-8")
+    fields = {(p.record, p.field) for p in build_with(data_copy).problems if p.severity == "violation"}
+    assert {("coordination asv-aix-en-provence", "label"), ("coordination asv-aix-en-provence", "contact_role")} <= fields
