@@ -7,10 +7,10 @@ builds kept after each step, then one full build of the final data is compared b
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -189,8 +189,6 @@ def test_the_oxigraph_server_sees_one_label(steps, tmp_path):
 def test_diff_shows_the_record_changed(steps):
     result = CliRunner().invoke(main, ["diff", str(steps["dumps"][0].parent), str(steps["out"]), "--format", "json"])
     assert result.exit_code == 0, result.output
-    import json
-
     found = {entity["iri"]: entity for entity in json.loads(result.output)["entities"]}
     assert found[AIX]["change"] == "changed"
     assert not any("/historique/" in iri or "/correction/" in iri for iri in found)
@@ -221,3 +219,31 @@ def test_the_shapes_catch_two_values_of_a_single_valued_field(data_copy):
     path.write_text(text.replace("\ncoordination:\n", f"\ncoordination:\n{extra}", 1), encoding="utf-8")
     fields = {(p.record, p.field) for p in build_with(data_copy).problems if p.severity == "violation"}
     assert {("coordination asv-aix-en-provence", "label"), ("coordination asv-aix-en-provence", "contact_role")} <= fields
+
+
+def test_the_card_shows_the_corrected_label_its_source_and_history(steps, monkeypatch):
+    """The viewer on the build after the second correction: the corrected name, « Source : contribution de … », and
+    the replaced names with their sources and dates (text only)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import MAIN
+
+    monkeypatch.setenv("MAILLAGE_OUT", str(steps["out"]))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.session_state["lang"] = "fr"
+    at.run()
+    at.switch_page("views/coordinations.py")
+    at.query_params["id"] = "coordination/asv-aix-en-provence"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == SECOND
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")  # Markdown's escapes
+    first, second = (f"{title(pid)} (source/contribution-{pid})" for pid in steps["ids"][:2])
+    lines = [line for line in text.splitlines() if line.startswith("**Corrigé**")]
+    assert len(lines) == 2 and lines[1] == f"**Corrigé** (libellé) — Source : {second}", lines
+    assert lines[0].endswith(f" — Source : {first}") and "date de début" in lines[0], lines
+    history = next(e for e in at.expander if e.label == "Historique des corrections")
+    shown = "\n".join(m.value for m in history.markdown).replace("\\", "")
+    assert f"libellé : « {ORIGINAL} » — source : " in shown, shown
+    assert f"« {FIRST} » — source : {title(steps['ids'][0])}" in shown, shown
+    assert f"remplacé le 6 décembre 2026 par {title(steps['ids'][0])}" in shown, shown

@@ -134,11 +134,11 @@ def revise(built: Built, subjects: set[URIRef] | None = None) -> int:
         return 0
     documents = {entry.ident: entry.iri for entry in built.entries
                  if entry.kind.name == "source_document" and entry.parent is None}
+    corrected = {entry.iri for entry in built.entries
+                 if entry.parent is None and any(source in found for source in entry.sources)}
     replaced = 0
-    for subject in sorted(subjects if subjects is not None else built.index):
+    for subject in sorted(corrected if subjects is None else corrected & subjects):
         top = [entry for entry in built.index.get(subject, ()) if entry.parent is None]
-        if not any(source in found for entry in top for source in entry.sources):
-            continue
         names = sorted({name for entry in top for name in graph_names(entry)
                         if name in built.graphs and name not in built.personal_graphs})
         descriptions = {name: set(built.graphs[name].predicate_objects(subject)) for name in names}
