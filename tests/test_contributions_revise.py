@@ -163,27 +163,49 @@ def test_full_build_equals_the_incremental_rebuilds(steps, tmp_path, monkeypatch
     _same_as_full(steps["data"], steps["out"], tmp_path)
 
 
-def test_the_oxigraph_server_sees_one_label(steps, tmp_path):
-    """The Oxigraph server (union default graph) over the build after the second correction, without the
-    referential's places (loaded in a second): the card's query gives the embedded store's rows."""
+@pytest.fixture(scope="module")
+def small(steps, tmp_path_factory):
+    """The build after the second correction without the referential's places (loaded in seconds), and the
+    embedded store over it: what the servers are compared with."""
+    folder = tmp_path_factory.mktemp("revise-small")
+    (folder / "build").mkdir()
+    (folder / "small").mkdir()
+    shutil.copy(steps["dumps"][2], folder / "build" / "maillage.nq")
+    shutil.copy(steps["out"] / "manifest.json", folder / "build" / "manifest.json")
+    built = with_places(folder / "build", set(), folder / "small")
+    return built, OxigraphStore.from_file(built / "maillage.nq", trusted=True)
+
+
+def _same_answers(remote, embedded) -> None:
+    """The card's query and the history's give the embedded store's rows (one label, the second correction's)."""
+    for name, params in (("entity_cards", {"kind": COORDINATION}), ("entity_history", {})):
+        assert run_query(remote, name, entity=AIX, **params) == run_query(embedded, name, entity=AIX, **params), name
+    assert card(remote, "label") == [SECOND]
+    assert len(run_query(remote, "entity_history", entity=AIX)) == 4
+
+
+def test_the_oxigraph_server_sees_one_label(small, tmp_path):
+    """The Oxigraph server (union default graph, as `maillage serve` runs it)."""
     from maillage.endpoint.oxigraph_server import OxigraphServer, oxigraph_binary
 
-    (tmp_path / "small").mkdir()
-    shutil.copy(steps["dumps"][2], tmp_path / "full.nq")
-    (tmp_path / "build").mkdir()
-    shutil.copy(steps["dumps"][2], tmp_path / "build" / "maillage.nq")
-    shutil.copy(steps["out"] / "manifest.json", tmp_path / "build" / "manifest.json")
-    small = with_places(tmp_path / "build", set(), tmp_path / "small")
     location = tmp_path / "db"
-    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(small / "maillage.nq")],
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(small[0] / "maillage.nq")],
                    check=True, capture_output=True)
-    embedded = OxigraphStore.from_file(small / "maillage.nq", trusted=True)
     with OxigraphServer(location, timeout_s=30) as server:
-        remote = EndpointStore(f"{server.url}/query")
-        for name in ("entity_cards", "entity_history"):
-            params = {"kind": COORDINATION} if name == "entity_cards" else {}
-            assert run_query(remote, name, entity=AIX, **params) == run_query(embedded, name, entity=AIX, **params)
-        assert card(remote, "label") == [SECOND]
+        _same_answers(EndpointStore(f"{server.url}/query"), small[1])
+
+
+def test_virtuoso_sees_one_label(small, tmp_path):
+    """Virtuoso (Debian's, its default graph the union of the loaded graphs, docs/engines.md), loaded by `maillage
+    load`: a private instance, the session's holds the library build the engines test compares."""
+    from tests.virtuoso import Virtuoso
+
+    (tmp_path / "virtuoso").mkdir()
+    with Virtuoso(tmp_path / "virtuoso") as server:
+        loaded = CliRunner().invoke(main, ["load", "--endpoint", server.graph_store, "--out", str(small[0])],
+                                    env={"MAILLAGE_LOAD_USER": server.user, "MAILLAGE_LOAD_PASSWORD": server.password})
+        assert loaded.exit_code == 0, loaded.output
+        _same_answers(EndpointStore(server.sparql), small[1])
 
 
 def test_diff_shows_the_record_changed(steps):
