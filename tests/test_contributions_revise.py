@@ -134,6 +134,11 @@ def test_the_latest_accepted_correction_wins(steps, stores):
     labels = [(row["value"], row["source"].rsplit("/", 1)[-1], row["replacedAt"]) for row in rows
               if row["property"] == LABEL]
     assert labels == [(ORIGINAL, "002", TIMES[0]), (FIRST, f"contribution-{steps['ids'][0]}", TIMES[1])]
+    # The next correction's form starts from the current values, every source of the card named as revised.
+    current = review.current_record(Settings(data_dir=steps["data"]), "coordination", "asv-aix-en-provence")
+    assert current["label"] == SECOND and current["start"] == "2004" and current["missions"] == ["diagnostic"]
+    assert current["source"] == ["002", *(f"contribution-{pid}" for pid in steps["ids"])]
+    assert current["label_en"] == "Aix-en-Provence City Health Workshop (ASV)"
 
 
 def _union(dump) -> set[bytes]:
