@@ -22,7 +22,7 @@ asserts nothing: every query reads the union of the named graphs, history includ
 no engine needs to be told to leave a graph out (docs/contributions.md says why this design).
 
 The history is a function of the data (the accepted contribution files), as the rest of the graph: a full build and
-an incremental rebuild write it the same (tests/test_incremental.py). The data's own history is its versions.
+an incremental rebuild write it the same (tests/test_contributions_revise.py). The data's own history is its versions.
 """
 
 from __future__ import annotations
