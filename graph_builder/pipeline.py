@@ -20,6 +20,7 @@ from graph_builder.constants import DATA_DIR, DEFAULT_BASE, ONTOLOGY_DIR, SHAPES
 from graph_builder.conversion.metadata import describe, describe_referential
 from graph_builder.conversion.privacy import personal_leaks
 from graph_builder.conversion.records import Built, convert_records
+from graph_builder.conversion.revisions import revise
 from graph_builder.kinds import Schema, load_schema
 from graph_builder.problems import BuildError, Problem, blocking
 from graph_builder.referential.check import ReferentialCheck
@@ -242,6 +243,7 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
         progress("conversion en RDF")
         dataset = Dataset()
         built = convert_records(records, schema, vocabulary, settings.base, places, dataset, settings.graph_iri)
+        revise(built)  # an accepted correction's values replace those it corrects (the replaced: graph/history)
     problems = problems + input_problems(built, schema)
 
     # Until validation, the dataset holds only data (validated as the union of its graphs, without a copy):

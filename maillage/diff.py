@@ -47,7 +47,9 @@ DUMP = "maillage.nq"
 MANIFEST = "manifest.json"
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 CHANGES = (ADDED, REMOVED, CHANGED)
-SKIPPED_GRAPHS = ("graph/metadata", "graph/ontology", "graph/vocabularies")  # after the base; and …/personal
+# After the base; and …/personal. The history graph (the values corrections replaced) mirrors the changes of the
+# entities' facts, which the diff shows.
+SKIPPED_GRAPHS = ("graph/metadata", "graph/ontology", "graph/vocabularies", "graph/history")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 WITHIN = "http://rdf.insee.fr/def/geo#subdivisionDirecteDe"
 NAME = "http://rdf.insee.fr/def/geo#nom"

@@ -64,12 +64,17 @@ def engines(library_build, virtuoso, tmp_path_factory):
                "oxigraph-server": EndpointStore(f"{server.url}/query"), "virtuoso": EndpointStore(virtuoso.sparql)}
 
 
+# What only accepted corrections write (the seed has none): empty here, compared on the Oxigraph server and Virtuoso
+# over a corrected build by tests/test_contributions_revise.py.
+EMPTY_ON_THE_SEED = {"entity_history"}
+
+
 @pytest.mark.parametrize("name", sorted(library()))
 def test_every_library_query_gives_the_same_rows_in_the_same_order_on_every_engine(name, engines):
     query = get_query(name)
     answers = {engine: query.run(store) for engine, store in engines.items()}
     embedded = answers.pop("embedded")
-    assert len(embedded) > 0, name  # every default answer says something on the library build
+    assert len(embedded) > 0 or name in EMPTY_ON_THE_SEED, name  # every other default answer says something here
     for engine, rows in answers.items():
         assert rows.variables == embedded.variables, engine
         if "ORDER BY" in query.text:

@@ -19,6 +19,7 @@ SCHEMA = Namespace("https://schema.org/")
 TESTED_ELSEWHERE = {"added_values", "communes_not_covered", "comparable_territories", "epci_not_covered", "population_covered",
                     "population_covered_by_departement", "communes_of_coordination", "coordination_members_by_role",
                     "participations_not_in_force",  # tests/test_periods.py
+                    "entity_history",  # tests/test_contributions_revise.py (the seed has no correction)
                     "coordination_types_scale",
                     "experiences_of_capitalisation", "ottawa_axes", "regulatory_texts", "statistical_profile",
                     "territory_everything", "type_concluded_between", "types_with_mission", "types_with_theme"}

@@ -4,6 +4,7 @@ contact the organisation publishes (never a person's: app/viewer/actors.py)."""
 
 import streamlit as st
 
+from app.viewer import revisions
 from app.viewer.actors import CONTACT_FIELDS, actor_experiences, actor_facts, participations
 from app.viewer.model import fold
 from app.viewer.text import date_text, mail_link, md, md_link, period_text
@@ -114,4 +115,5 @@ else:
     actor_links("funder", "Financé par", "Funded by")
     st.header(t("Sources", "Sources"))
     st.markdown("\n".join(f"- {md(v)}" for v in values("source")) or "—")
+    revisions.show(g, one.iri, lang(), t)
     sources_link(one.iri)

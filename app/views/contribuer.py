@@ -134,10 +134,12 @@ if target:
                 st.session_state[key(f"{kind_}.{name}")] = str(value)
         st.session_state[key("prefilled")] = target
         st.session_state[key("kind")] = kind_
-    st.info(t(f"Correction de la fiche « {md(before.get('label', ident_))} » : modifiez ce qui doit l'être ; la "
-              "fiche actuelle et sa source restent dans l'historique.",
-              f"Correcting the card '{md(before.get('label', ident_))}': change what must be; the current card and "
-              "its source stay in the history."))
+    st.info(t(f"Correction de la fiche « {md(before.get('label', ident_))} » : modifiez ce qui doit l'être. Une fois "
+              "acceptée, chaque valeur changée remplace l'actuelle, qui reste lisible avec sa source dans "
+              "l'historique des corrections de la fiche ; un champ laissé tel quel garde sa source.",
+              f"Correcting the card '{md(before.get('label', ident_))}': change what must be. Once accepted, each "
+              "value changed replaces the current one, which stays readable with its source in the card's correction "
+              "history; a field left as it is keeps its source."))
 
 kind = st.radio(t("Que proposez-vous ?", "What do you propose?"), list(KINDS), key=key("kind"), horizontal=True,
                 format_func=lambda k: t(*KINDS[k]), disabled=bool(target))

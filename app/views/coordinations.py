@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.viewer import revisions
 from app.viewer.actors import participants_not_in_force, timeline
 from app.viewer.answers import nothing_found
 from app.viewer.downloads import MIME, csv_table, spreadsheet_csv
@@ -120,5 +121,6 @@ else:
         st.markdown(f"- {md(lbl)}")
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
+    revisions.show(g, one.iri, lang(), t)
     sources_link(one.iri)
     correction_link(one.iri)

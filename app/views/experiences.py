@@ -3,6 +3,7 @@ and coordination type; the filters live in the URL, so that a filtered view can 
 
 import streamlit as st
 
+from app.viewer import revisions
 from app.viewer.answers import nothing_found
 from app.viewer.model import short
 from app.viewer.text import date_text, md
@@ -77,5 +78,6 @@ else:
     st.markdown(f"**{t('Source', 'Source')}** : {labels(one, 'source')}")
     if one.text("passage", lang()):
         st.markdown(f"> {md(one.text('passage', lang()))}")
+    revisions.show(g, one.iri, lang(), t)
     sources_link(one.iri)
     correction_link(one.iri)

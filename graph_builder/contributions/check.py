@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import XSD, BNode, Literal, URIRef
 
 from graph_builder.contributions.records import FILE, Statement
-from graph_builder.conversion.records import Built, Entry, RecordConverter
+from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
+from graph_builder.conversion.revisions import HISTORY, correctable, superseded
 from graph_builder.incremental.rebuild import validate_around
 from graph_builder.pipeline import Inputs, Settings, read_inputs, read_records
 from graph_builder.problems import Problem, blocking
@@ -137,7 +139,46 @@ def check_proposal(settings: Settings, text: str, store: ox.Store, statement: St
         terms = TermConverter()
         added = [q for name, graph in built.graphs.items() for q in terms.quads(graph, settings.graph_iri(name))]
         changed = {ox.NamedNode(str(entry.iri)) for entry in mine}
-        outcome, _focus = validate_around(settings, store, set(), added, changed, built, inputs.schema)
+        replaced = _replaced(settings, store, [e for e in mine if (e.kind.name, e.ident) in data.existing], built)
+        outcome, _focus = validate_around(settings, store, replaced, added, changed, built, inputs.schema)
         mine_iris = {str(entry.iri) for entry in mine}
         problems += [p for p in outcome.problems if p.file == FILE or p.focus in mine_iris]
     return Check(sorted(set(problems)), time.perf_counter() - started)
+
+
+def _term(term):
+    """An Oxigraph term as rdflib's converter writes it (a plain string without datatype)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value) if term.datatype.value == str(XSD.string) else \
+            Literal(term.value, datatype=URIRef(term.datatype.value))
+    return BNode(term.value)
+
+
+def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built: Built) -> set[ox.Quad]:
+    """The quads of the built graph a correction replaces once accepted (conversion/revisions.py): the proposal
+    comes after every accepted correction, whose values the store already holds as current."""
+    skip = {str(settings.graph_iri(name)) for name in ("metadata", "ontology", HISTORY)}
+    replaced = set()
+    for entry in corrected:
+        if entry.parent is not None:
+            continue
+        descriptions: dict[str, set] = {}
+        quads = {}
+        for quad in store.quads_for_pattern(ox.NamedNode(str(entry.iri)), None, None, None):
+            graph = quad.graph_name.value
+            if graph in skip or graph.endswith("/personal"):
+                continue
+            fact = (_term(quad.predicate), _term(quad.object))
+            descriptions.setdefault(graph, set()).add(fact)
+            quads[(graph, *fact)] = quad
+        mine = [name for name in graph_names(entry) if name in built.graphs]
+        for name in mine:
+            descriptions[name] = set(built.graphs[name].predicate_objects(entry.iri))
+        for graph, predicate, value, _by in superseded(descriptions, mine, correctable(entry.kind)):
+            if (graph, predicate, value) in quads:
+                replaced.add(quads[(graph, predicate, value)])
+    return replaced

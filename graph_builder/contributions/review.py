@@ -113,12 +113,42 @@ def ask_changes(store: ProposalStore, ident: str, reviewer: str, reason: str) ->
 
 
 def current_record(settings: Settings, kind: str, ident: str) -> dict[str, Any] | None:
-    """A record of the data as its curated file gives it (the first one with that kind and id), sources included."""
+    """A record as the graph now holds it, sources included: its records of every source merged, the accepted
+    corrections last, in the order they were accepted, each field they give replacing the earlier one (as the
+    build replaces the values: conversion/revisions.py); None when the data has no such record."""
     records, _problems = read_data_dir(settings.data_dir)
-    for record in records:
-        if record.kind == kind and str(record.data.get("id")) == ident:
-            return {k: _plain_value(v) for k, v in record.data.items()}
-    return None
+    found = [r for r in records if r.kind == kind and str(r.data.get("id")) == ident]
+    if not found:
+        return None
+    accepted = {str(r.data.get("id")): str(r.data.get("generated") or "~") for r in records
+                if r.kind == "source_document" and r.data.get("revises")}
+
+    def correction(record) -> tuple[str, str] | None:
+        sources = record.data.get("source")
+        mine = [str(s) for s in (sources if isinstance(sources, list) else [sources]) if str(s) in accepted]
+        return (accepted[mine[0]], mine[0]) if mine else None
+
+    ordered = [r for r in found if correction(r) is None] + sorted(
+        (r for r in found if correction(r) is not None), key=correction)
+    merged: dict[str, Any] = {}
+    for record in ordered:
+        replaces = correction(record) is not None
+        for name, value in ((k, _plain_value(v)) for k, v in record.data.items()):
+            nested = isinstance(value, list) and value and isinstance(value[0], dict)
+            if name not in merged:
+                merged[name] = value
+            elif name == "source" or nested or not replaces:  # several sources: their values side by side
+                merged[name] = _joined(merged[name], value)
+            else:
+                merged[name] = value
+    return merged
+
+
+def _joined(first: Any, second: Any) -> Any:
+    """Two sources' values of one field, each once, in order (a single value stays single when they agree)."""
+    values = (first if isinstance(first, list) else [first]) + (second if isinstance(second, list) else [second])
+    unique = [v for n, v in enumerate(values) if v not in values[:n]]
+    return unique[0] if len(unique) == 1 and not isinstance(first, list) else unique
 
 
 def _plain_value(value: Any) -> Any:

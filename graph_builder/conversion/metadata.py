@@ -139,6 +139,11 @@ def subset_texts(name: URIRef, base: str, source: URIRef | None, personal: bool)
         "sources": (("Documents sources", "Source documents"),
                     ("Les documents dont chaque fait du graphe est tiré : titre, éditeur, date, adresse.",
                      "The documents each fact of the graph is taken from: title, publisher, date, address.")),
+        "history": (("Historique des corrections", "Correction history"),
+                    ("Les valeurs qu'une contribution acceptée a corrigées, chacune avec sa source, la date et la "
+                     "correction qui l'a remplacée (déclarations réifiées, PROV-O) : aucune n'est un fait actuel.",
+                     "The values an accepted contribution corrected, each with its source, the date and the "
+                     "correction that replaced it (reified statements, PROV-O): none is a current fact.")),
     }
     if ident in fixed:
         return fixed[ident]

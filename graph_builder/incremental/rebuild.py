@@ -37,6 +37,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 from graph_builder.collector import collected_apart, paused_gc
 from graph_builder.constants import MLG
 from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
+from graph_builder.conversion.revisions import HISTORY, corrections, revise
 from graph_builder.incremental.state import (
     DIRTY,
     FORMAT,
@@ -90,6 +91,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # graph_builder/: the buil
 IGEO_PARENT = ox.NamedNode("http://rdf.insee.fr/def/geo#subdivisionDirecteDe")
 TERRITORY = ox.NamedNode(str(MLG.territory))
 TYPE = ox.NamedNode(str(RDF.type))
+RDF_SUBJECT = ox.NamedNode(str(RDF.subject))
+INVALIDATED_BY = ox.NamedNode("http://www.w3.org/ns/prov#wasInvalidatedBy")
 SHARED_CLASSES = (MLG.CoordinationType, MLG.MissionAssignment)  # read by every coordination's shapes
 Progress = Callable[[str], None]
 
@@ -446,7 +449,26 @@ def _read(settings: Settings, out_dir: Path, state: BuildState, progress: Progre
                                f"{len(removed)} record(s) removed or given another id")
     edited = {name for name in state.files.keys() | parsed.keys.keys() if state.files.get(name) != parsed.keys.get(name)}
     changed = [unit for key, unit in units.items() if _changed(unit, state.units.get(key), edited)]
-    return _Reading(inputs, parsed, problems, places, converter, entries, units, edited, changed)
+    return _Reading(inputs, parsed, problems, places, converter, entries, units, edited,
+                    _with_corrected(units, changed, entries))
+
+
+def _with_corrected(units: dict[str, Unit], changed: list[Unit], entries: list[Entry]) -> list[Unit]:
+    """The changed units, and every other description of an entity a correction describes among them: which of
+    its values are current depends on all of them (conversion/revisions.py), so all are converted again."""
+    found = corrections(entries)
+    if not found:
+        return changed
+    keys = {unit.key for unit in changed}
+    wanted = {unit.iris[0] for unit in changed}
+    described: dict[str, list[Unit]] = {}
+    for unit in units.values():
+        if unit.iris[0] in wanted:
+            described.setdefault(unit.iris[0], []).append(unit)
+    more = [other for same in described.values()
+            if len(same) > 1 and any(source in found for unit in same for source in unit.entries[0].sources)
+            for other in same if other.key not in keys]
+    return changed + more
 
 
 def _changed(unit: Unit, saved: SavedUnit | None, edited: set[str]) -> bool:
@@ -494,6 +516,7 @@ def _convert(reading: _Reading) -> Built:
     built = reading.converter.convert(reading.entries, only=only)
     if input_problems(built, reading.inputs.schema):
         raise _FullBuildNeeded("l'édition soulève des problèmes de saisie", "the edit raises input problems")
+    revise(built, {unit.entries[0].iri for unit in reading.changed})
     return built
 
 
@@ -520,8 +543,17 @@ def _delta(settings: Settings, out_dir: Path, state: BuildState, changed: list[U
         iris, graphs = unit.written(state.units.get(unit.key))
         subjects |= {ox.NamedNode(iri) for iri in iris}
         touched |= graphs
+    # The history of the entities converted again is written again with them (conversion/revisions.py): the
+    # statements about them, and the corrections that replaced those.
+    history = ox.NamedNode(str(graph_iri(HISTORY)))
+    replaced = {q.subject for unit in changed for q in store.quads_for_pattern(
+        None, RDF_SUBJECT, ox.NamedNode(unit.iris[0]), history)}
+    replaced |= {q.object for node in replaced for q in store.quads_for_pattern(node, INVALIDATED_BY, None, history)}
+    if replaced or HISTORY in built.graphs:
+        touched.add(HISTORY)
     touched_iris = {ox.NamedNode(str(graph_iri(name))) for name in touched}
     deleted = {q for s in subjects for g in touched_iris for q in store.quads_for_pattern(s, None, None, g)}
+    deleted |= {q for node in replaced for q in store.quads_for_pattern(node, None, None, history)}
     added = [q for name, graph in built.graphs.items() for q in terms.quads(graph, graph_iri(name))]
     return _Delta(store, terms, subjects, touched, touched_iris, deleted, added)
 
