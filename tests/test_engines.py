@@ -312,3 +312,17 @@ def test_the_at_day_gives_the_same_rows_on_every_engine(name, engines):
         embedded = answers.pop("embedded")
         for engine, rows in answers.items():
             assert list(rows) == list(embedded), (engine, at)
+
+
+@pytest.mark.parametrize("name", ["population_covered", "communes_not_covered", "epci_not_covered",
+                                  "population_covered_by_departement"])
+def test_a_chosen_coordination_type_gives_the_same_rows_on_every_engine(name, engines):
+    """The coverage queries with a type chosen (compared in a FILTER with COALESCE, unbound when none is chosen):
+    some rows, the same on every engine."""
+    query = get_query(name)
+    params = {} if name.endswith("by_departement") else {"territory": "departement/13"}
+    answers = {engine: query.run(store, {**params, "coordinationType": "CLS"}) for engine, store in engines.items()}
+    embedded = answers.pop("embedded")
+    assert list(embedded), name
+    for engine, rows in answers.items():
+        assert list(rows) == list(embedded), engine
