@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
-    """What Accueil shows: the build, the counts and the map's spots (maps.spots)."""
-    from app.viewer.maps import spots
+    """What Accueil shows: the build, the counts and the map's spots (francemap.spots) and outlines."""
+    from app.viewer.francemap import drawing, spots
 
     def counts() -> None:
         viewer.build()
@@ -43,6 +43,7 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
     counting.start()
     if geometry is not None:
         spots(viewer, geometry)
+        drawing(geometry)
     else:
         viewer.plain("departements_map")
     counting.join()

@@ -4,9 +4,9 @@ contribute, where to start."""
 import streamlit as st
 
 from app.viewer.answers import source_dates, what_the_graph_knows
-from app.viewer.maps import france_map
+from app.viewer.francemap import LINKS_SCRIPT, accueil_map
 from app.viewer.text import date_text, md
-from app.viewer.ui import entry_points, first_view, geometry, lang, t, territory_map
+from app.viewer.ui import entry_points, first_view, geometry, lang, t
 
 g = first_view()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
@@ -42,15 +42,11 @@ with right:
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()
 if geo is not None:
-    figure, missing = france_map(g, geo, {"coordinations": "Coordinations",
-                                          "experiences": t("Expériences", "Experiences")})
-    territory_map(figure, "france", t("Carte de France des coordinations et des expériences connues, par territoire",
-                                      "Map of France of the known coordinations and experiences, by territory"))
-    st.caption(t("Par département, un cercle d'autant plus grand qu'il en compte (une coordination d'EPCI compte dans "
-                 "le département de ses communes) ; cliquez un cercle ou un point gris pour ouvrir la page du département. "
-                 "Outre-mer : déplacez la carte." + (f" {missing} coordination(s) ou expérience(s) sans position connue."
-                                                  if missing else ""),
-                 "Per département, a circle the larger the more it holds (an EPCI's coordination counts in its "
-                 "communes' département); click a circle or a grey dot to open the département's page. "
-                 "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
-                                             if missing else "")))
+    # SVG, each département a link, its texts escaped (app/viewer/francemap.py): no chart library on the first page.
+    drawn, missing = accueil_map(g, geo, lang())
+    st.markdown(drawn, unsafe_allow_html=True)
+    with st.sidebar:  # kept out of the main area's flow, as the viewer's own script (chrome.py)
+        st.html(LINKS_SCRIPT, unsafe_allow_javascript=True, width="content")
+    if missing:
+        st.caption(t(f"{missing} coordination(s) ou expérience(s) sans position connue.",
+                     f"{missing} coordination(s) or experience(s) with no known position."))
