@@ -29,6 +29,7 @@ from graph_builder.referential.geometry import Geometry
 METROPOLE = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: metropolitan France and Corsica
 OVERSEAS = ("971", "972", "973", "974", "976")  # drawn in insets, in this order
 SCALE = 60  # map units (about a pixel at the map's usual width) per degree of latitude
+TOLERANCE = 0.8  # map units: an outline's points closer than this to the simplified line are left out
 INSET = (112, 96, 12)  # an overseas inset's width, height, and the gap between insets (units)
 # DSFR's colours: greys, then blues for more coordinations; red (Marianne) for experiences.
 NONE_FILL, LINE, RED = "#f6f6f6", "#6a6a6a", "#c9191e"
@@ -94,16 +95,23 @@ def rings(shape: dict) -> list[list]:
 
 
 def _path(rings: list[list], project) -> str:
-    """Rings as path data: whole units, relative moves (a sign separates numbers), repeated points dropped. At a
-    unit per pixel, France's 96 départements take about 55 KB."""
+    """Rings as path data: points within TOLERANCE of the line through their neighbours left out (Douglas-Peucker,
+    shapely), whole units, relative moves (a sign separates numbers). France's 96 départements take about 40 KB:
+    the less markup, the sooner the browser has read and drawn it."""
+    import shapely
+
     parts = []
     for ring in rings:
+        projected = [project(lon, lat) for lon, lat in ring]
+        if len(projected) < 4:
+            continue
+        simple = shapely.simplify(shapely.LinearRing(projected), TOLERANCE, preserve_topology=True)
         points = []
-        for lon, lat in ring:
-            point = project(lon, lat)
+        for x, y in simple.coords:
+            point = (round(x), round(y))
             if not points or point != points[-1]:
                 points.append(point)
-        if len(points) < 4:  # a ring smaller than a unit or two: an islet invisible at this scale
+        if len(points) < 4:  # a ring of a unit or two: an islet invisible at this scale
             continue
         (x, y), moves = points[0], []
         for px, py in points[1:-1]:
@@ -114,15 +122,20 @@ def _path(rings: list[list], project) -> str:
 
 
 def _projection(bounds: tuple[float, float, float, float], scale: float, left: float = 0, top: float = 0):
-    """(lon, lat) -> whole map units: a degree of longitude drawn cos(latitude) times a degree of latitude, at the
-    middle latitude of `bounds` (west, south, east, north), its north-west corner at (left, top)."""
+    """(lon, lat) -> map units: a degree of longitude drawn cos(latitude) times a degree of latitude, at the middle
+    latitude of `bounds` (west, south, east, north), its north-west corner at (left, top)."""
     west, south, _, north = bounds
     stretch = math.cos(math.radians((south + north) / 2))
 
-    def project(lon: float, lat: float) -> tuple[int, int]:
-        return round(left + (lon - west) * stretch * scale), round(top + (north - lat) * scale)
+    def project(lon: float, lat: float) -> tuple[float, float]:
+        return left + (lon - west) * stretch * scale, top + (north - lat) * scale
 
     return project
+
+
+def _centre(project, point: tuple[float, float]) -> tuple[int, int]:
+    x, y = project(*point)
+    return round(x), round(y)
 
 
 def _bounds(rings: list[list]) -> tuple[float, float, float, float]:
@@ -146,7 +159,7 @@ def drawing(geometry: Geometry) -> Drawing:
             continue
         paths[code] = _path(rings(outlines[code]), project)
         if (point := geometry.point(f"departement/{code}")) is not None:
-            centres[code] = project(*point)
+            centres[code] = _centre(project, point)
     left = 0
     for code in (c for c in OVERSEAS if c in outlines):
         shapes = rings(outlines[code])
@@ -161,7 +174,7 @@ def drawing(geometry: Geometry) -> Drawing:
         inset_project = _projection(bounds, fit, inner_left, inner_top)
         paths[code] = _path(shapes, inset_project)
         if (point := geometry.point(f"departement/{code}")) is not None:
-            centres[code] = inset_project(*point)
+            centres[code] = _centre(inset_project, point)
         insets[code] = (left, top, frame_w, frame_h)
         left += frame_w + gap
     height = top + (INSET[1] if insets else 0)
@@ -276,12 +289,12 @@ def legend(bounds: list[tuple[int, int]], lang: str = "fr") -> str:
     swatches = " ".join(f'<span style="white-space:nowrap">{_swatch(fill)} {as_text(label)}</span>' for fill, label in items)
     dot = (f'<svg width="14" height="14" aria-hidden="true" style="vertical-align:-2px"><circle cx="7" cy="7" r="6" '
            f'fill="{RED}"/></svg>')
-    return (f'<figcaption style="font-size:.9rem">{"Coordinations par département" if fr else "Coordinations per département"}'
-            f" : {swatches}<br>{dot} " + ("expériences : un cercle d'autant plus grand qu'il y en a. Une coordination "
-                                           "d'EPCI compte dans le département de ses communes ; cliquez un département "
-                                           "pour ouvrir sa page." if fr else
-                                           "experiences: a circle the larger the more there are. An EPCI's coordination "
-                                           "counts in its communes' département; click a département to open its page.") + "</figcaption>")
+    title = "Coordinations par département :" if fr else "Coordinations per département:"
+    circles = ("expériences : un cercle d'autant plus grand qu'il y en a. Une coordination d'EPCI compte dans le "
+               "département de ses communes ; cliquez un département pour ouvrir sa page." if fr else
+               "experiences: a circle the larger the more there are. An EPCI's coordination counts in its communes' "
+               "département; click a département to open its page.")
+    return f'<figcaption style="font-size:.9rem">{title} {swatches}<br>{dot} {circles}</figcaption>'
 
 
 def _wide(found: list[Spot], lang: str) -> str:
@@ -298,10 +311,20 @@ def _plain_link(level: str, code: str, label: str, lang: str) -> str:
     return f'<a href="{as_text(territory_href(level, code, lang))}" data-maillage-page="territoires">{as_text(label)}</a>'
 
 
+_MAPS: dict[tuple, tuple[str, int]] = {}
+
+
 def accueil_map(viewer: Viewer, geometry: Geometry, lang: str = "fr") -> tuple[str, int]:
-    """Accueil's map as HTML (france_svg) and the number of coordinations and experiences it cannot place."""
-    found, names, missing = spots(viewer, geometry)
-    return france_svg(found, names, drawing(geometry), lang), missing
+    """Accueil's map as HTML (france_svg) and the number of coordinations and experiences it cannot place; made once
+    per build and language (the answers kept with a build and its opened graph give the same map: tests/test_kept.py),
+    so that the warm-up can make it before the first visitor comes (warmup.first_page_ahead)."""
+    key = (viewer.folder if viewer.folder is not None else viewer, geometry, lang)
+    if key not in _MAPS:
+        if len(_MAPS) > 8:  # builds published while the viewer runs (accepted contributions): the old ones' maps
+            _MAPS.clear()
+        found, names, missing = spots(viewer, geometry)
+        _MAPS[key] = france_svg(found, names, drawing(geometry), lang), missing
+    return _MAPS[key]
 
 
 # Followed in the open session, as Streamlit's own page links are: the address changed, then Streamlit told (it

@@ -5,8 +5,9 @@ import streamlit as st
 
 from app.viewer.answers import source_dates, what_the_graph_knows
 from app.viewer.francemap import LINKS_SCRIPT, accueil_map
-from app.viewer.text import date_text, md
+from app.viewer.text import date_text, markdown_table, md
 from app.viewer.ui import entry_points, first_view, geometry, lang, t
+from graph_builder.problems import thousands
 
 g = first_view()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
@@ -28,17 +29,18 @@ contribute = t("Vous en connaissez une qui manque, ou un fait à corriger ? Prop
                "You know one that is missing, or a fact to correct? Propose it from the 'Contribute' page.")
 st.page_link("views/contribuer.py", label=contribute, icon=":material/edit:")
 left, right = st.columns(2)
+# Markdown tables, the graph's names as text (markdown_table): the first page needs no table code of its own.
+number = t("Nombre", "Count")
 with left:
     st.subheader(t("Entités par type", "Entities by type"))
-    # st.table reads Markdown in its cells: names from the graph are escaped.
-    st.table({t("Type", "Type"): [md(n) for n, _ in g.counts_by_type(lang())],
-              t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
+    st.markdown(markdown_table({t("Type", "Type"): [n for n, _ in g.counts_by_type(lang())],
+                                number: [thousands(c, lang()) for _, c in g.counts_by_type(lang())]}, right=(number,)))
 with right:
     st.subheader(t("Entités par source", "Entities by source"))
     sources = source_dates(g, lang())
-    st.table({t("Document source", "Source document"): [md(title) for title, _, _ in sources],
-              t("Date", "Date"): [md(date_text(date, lang())) if date else "—" for _, _, date in sources],
-              t("Nombre", "Count"): [count for _, count, _ in sources]})
+    st.markdown(markdown_table({t("Document source", "Source document"): [title for title, _, _ in sources],
+                                t("Date", "Date"): [date_text(date, lang()) if date else "—" for _, _, date in sources],
+                                number: [thousands(count, lang()) for _, count, _ in sources]}, right=(number,)))
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()
 if geo is not None:
