@@ -16,7 +16,7 @@ from shapely.geometry import Point, shape
 from streamlit.testing.v1 import AppTest
 
 from app.viewer import warmup
-from app.viewer.francemap import Spot, accueil_map, as_text, classes, drawing, france_svg, spots
+from app.viewer.francemap import BLUES, NONE_FILL, Spot, accueil_map, as_text, classes, drawing, france_svg, spots
 from app.viewer.maps import clicked_territory, territory_coverage
 from app.viewer.model import Viewer
 from app.viewer.network import (
@@ -160,7 +160,7 @@ def test_france_map_fills_by_class_with_a_legend(viewer, geo):
     html, _ = accueil_map(viewer, geo, "fr")
     legend = re.sub(r"<[^>]+>", "", html[html.index("<figcaption"):])
     assert "Coordinations par département : aucune 1 2" in re.sub(r"\s+", " ", legend)
-    assert 'fill="#f6f6f6"' in html and 'fill="#000091"' in html  # none, and the most (the darkest blue)
+    assert f'fill="{NONE_FILL}"' in html and f'fill="{BLUES[-1]}"' in html  # none, and the most (the darkest blue)
     assert html.count("<circle ") == 1 + len({s.code for s in spots(viewer, geo)[0] if s.experiences and
                                              s.key.startswith("departement/")})  # the legend's circle, then one each
 

@@ -153,7 +153,6 @@ def import_drawing_libraries() -> None:
 def first_page_ahead(source: str) -> None:
     """Accueil made ready from the answers kept with the build (its queries read, France's outlines projected, its
     map drawn), while the graph opens and before the first visitor comes, who would otherwise wait for it."""
-    from app.viewer.answers import source_dates
     from app.viewer.francemap import accueil_map
 
     try:
@@ -162,7 +161,7 @@ def first_page_ahead(source: str) -> None:
             return
         kept.build()
         kept.counts_by_type()
-        source_dates(kept, "fr")
+        kept.counts_by_source()  # its query is the one answers.source_dates reads
         if (geometry := prepared()) is not None:
             accueil_map(kept, geometry, "fr")
     except Exception:  # the page reports its own errors; this only saves time
