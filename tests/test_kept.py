@@ -62,7 +62,7 @@ def test_the_build_keeps_the_search_index_as_texts(built):
     assert kept.by_key == real.by_key and kept.names == real.names and kept.by_other == real.by_other
     for text in ("Saint-Denis", "38100", "Annecy-le-Vieux", "Plaine Commune"):
         assert kept.search(text) == real.search(text), text
-    assert Viewer.open(out).territory_search is kept  # the viewer asks no query for it
+    assert Viewer(store, resolve(out)).territory_search is kept  # the viewer asks no query for it
 
 
 def test_kept_texts_of_another_dump_are_ignored(built, tmp_path):

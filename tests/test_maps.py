@@ -33,7 +33,7 @@ from app.viewer.network import (
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.publication.generations import resolve
 from graph_builder.referential import geometry
-from maillage.kept import KEPT_FILE, keep_answers
+from maillage.kept import KEPT_FILE
 from tests.conftest import run_query
 
 LABELS = {"coordinations": "Coordinations", "experiences": "Expériences", "covered": "couverte",
@@ -182,12 +182,12 @@ def test_france_map_names_are_shown_as_text(geo):
     assert MarkdownIt("commonmark").render(html).rstrip("\n") == html
 
 
-def test_accueil_draws_the_map_from_the_kept_answers_names_as_text(seed_store, seed_out, tmp_path, monkeypatch):
-    """A test graph's answers (the kept ones, a département renamed): Accueil draws its map from them while the
-    graph opens, the name as text."""
-    for name in ("manifest.json", "maillage.nq"):
-        shutil.copy(resolve(seed_out) / name, tmp_path / name)
-    kept = json.loads(keep_answers(seed_store, tmp_path).read_text(encoding="utf-8"))
+def test_accueil_draws_the_map_from_the_kept_answers_names_as_text(pristine, tmp_path, monkeypatch):
+    """A test graph's answers (the kept ones of the pristine build, a département renamed): Accueil draws its map
+    from them while the graph opens, the name as text."""
+    for name in ("manifest.json", KEPT_FILE):
+        shutil.copy(resolve(pristine[1]) / name, tmp_path / name)
+    kept = json.loads((tmp_path / KEPT_FILE).read_text(encoding="utf-8"))
     for answer in kept["answers"].values():
         for row in answer["results"]["bindings"]:
             if row.get("name", {}).get("value") == "Calvados":
