@@ -303,9 +303,11 @@ def _wide(found: list[Spot], lang: str) -> str:
     wide = [s for s in found if s.key.startswith("region/")]
     if not wide:
         return ""
-    items = ", ".join(_plain_link("region", s.code, spot_name(s.name, s.code, s.coordinations, s.experiences, lang), lang)
-                      for s in wide)
-    return f'<p style="font-size:.9rem">{"À l’échelle d’une région" if lang == "fr" else "Région-wide"} : {items}</p>'
+    links = [_plain_link("region", s.code, spot_name(s.name, s.code, s.coordinations, s.experiences, lang), lang)
+             for s in wide]
+    items = (" ; " if lang == "fr" else "; ").join(links)
+    title = "À l’échelle d’une région :" if lang == "fr" else "Region-wide:"
+    return f'<p style="font-size:.9rem">{title} {items}</p>'
 
 
 def _plain_link(level: str, code: str, label: str, lang: str) -> str:
