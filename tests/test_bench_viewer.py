@@ -27,10 +27,11 @@ def test_command_walks_a_small_synthetic_graph_and_prints_the_table(tmp_path, mo
     assert result.exit_code == 0, result.output
     assert "Première page après le lancement" in result.output and "95e centile" in result.output
     assert "Requêtes vers d'autres hôtes bloquées : 0." in result.output
+    assert "Ancre, même lancement" in result.output and "charge au départ (uptime)" in result.output
 
     [measure] = measures
     assert measure.blocked == []
-    assert 0 < measure.healthy_s < measure.first_page_s
+    assert 0 < measure.healthy_s < measure.first_page_s and measure.again_s > 0
     [steps] = measure.rounds
     assert [name for name, _ in steps][:2] == ["page Territoires",
                                                "Nom ou code du territoire (INSEE, SIREN, code postal) = Grenoble"]

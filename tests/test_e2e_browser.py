@@ -237,6 +237,28 @@ def test_queries_and_quality_pages(walk):
 # -- French and accessible beyond axe-core (app/viewer/chrome.py, theme.css) ------------------------------
 
 ENGLISH_PLACEHOLDERS = "[placeholder='Choose an option'], [placeholder='Choose options']"
+def test_the_france_maps_departements_are_links_reached_by_the_keyboard(walk):
+    """Accueil's map (SVG, app/viewer/francemap.py): a link per département, named with its counts, focusable with a
+    visible focus, which opens the département's page in the same session."""
+    tab, page = walk.tab, walk.tab.page
+    links = page.get_by_test_id("stMain").locator("svg a[href*='/departement/']")
+    assert links.count() == 101
+    bouches = links.and_(page.get_by_role("link", name="Bouches-du-Rhône (13) : 2 coordinations, 1 expérience"))
+    assert bouches.count() == 1
+    page.locator("svg a[href$='/departement/12']").focus()
+    page.keyboard.press("Tab")  # the next département, reached by the keyboard
+    assert bouches.evaluate("e => e === document.activeElement && e.matches(':focus-visible')")
+    outline = bouches.evaluate(FOCUS_STYLE)
+    assert outline[0] == "solid" and float(outline[1].removesuffix("px")) >= 2, outline
+    # (axe-core checks Accueil, map included, in test_accueil_shows_what_the_graph_holds)
+    page.evaluate("window.sameDocument = true")
+    page.keyboard.press("Enter")
+    # the page's title shown is enough (its coverage map, Plotly's first, takes seconds more to draw)
+    page.get_by_test_id("stMain").get_by_text("Bouches-du-Rhône — Département 13").first.wait_for()
+    assert tab.path() == "/territoires?id=territoire/departement/13"
+    assert page.evaluate("window.sameDocument === true")  # followed in the open session, not a new one
+
+
 FOCUS_STYLE = "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow]; }"
 
 

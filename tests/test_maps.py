@@ -4,13 +4,20 @@ Territoires maps and the Réseau network built from the seed graph, and their pa
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 import shapely
+from markdown_it import MarkdownIt
 from shapely.geometry import Point, shape
+from streamlit.testing.v1 import AppTest
 
-from app.viewer.maps import clicked_territory, france_map, spots, territory_coverage
+from app.viewer import warmup
+from app.viewer.francemap import BLUES, NONE_FILL, Spot, accueil_map, as_text, classes, drawing, france_svg, spots
+from app.viewer.maps import clicked_territory, territory_coverage
 from app.viewer.model import Viewer
 from app.viewer.network import (
     DEFAULT_CAP,
@@ -23,7 +30,11 @@ from app.viewer.network import (
     view,
     within_territory,
 )
+from graph_builder.constants import PROJECT_ROOT
+from graph_builder.publication.generations import resolve
 from graph_builder.referential import geometry
+from maillage.kept import KEPT_FILE
+from tests.conftest import run_query
 
 LABELS = {"coordinations": "Coordinations", "experiences": "Expériences", "covered": "couverte",
           "uncovered": "non couverte", "chosen": "choisi"}
@@ -85,19 +96,113 @@ def _shapes_drawn(trace) -> int:
     return int(np.isnan(trace.x).sum())
 
 
-def test_france_map_is_drawn_without_tiles_nor_webgl(viewer, geo):
-    figure, _ = france_map(viewer, geo, LABELS)
-    assert {trace.type for trace in figure.data} == {"scatter"}  # SVG: no map subplot, no tile, no WebGL
-    assert "map" not in figure.layout.to_plotly_json() and "geo" not in figure.layout.to_plotly_json()
-    outlines, departements, coordinations, experiences = figure.data
-    assert _shapes_drawn(outlines) >= 101 and outlines.fill == "toself"
-    assert len(departements.customdata) == 101 and "departement/2A" in departements.customdata
-    assert "departement/13" in coordinations.customdata
-    assert "departement/67" in experiences.customdata  # Strasbourg's, in the Bas-Rhin
-    bas_rhin = experiences.customdata.index("departement/67")
-    assert 7.2 < experiences.x[bas_rhin] < 7.9 and 48.2 < experiences.y[bas_rhin] < 49.0
-    assert experiences.text[bas_rhin] == "Bas-Rhin — Expériences : 1"
-    assert figure.layout.yaxis.scaleanchor == "x" and 1.4 < figure.layout.yaxis.scaleratio < 1.6  # 1 / cos(46°)
+class MapLinks(HTMLParser):
+    """The links of a map's HTML as a browser's parser reads them: (href, accessible name, tooltip, text), and
+    every element met."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.links, self.tags, self._open = [], [], None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "a":
+            self._open = {"href": dict(attrs)["href"], "name": dict(attrs).get("aria-label"), "title": "", "text": ""}
+            self.links.append(self._open)
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._open = None
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open["title" if self._in_title else "text"] += data
+
+
+LINK_NAME = re.compile(r"^(?P<name>.*) \((?P<code>\w+)\) : (?P<coordinations>\d+) coordinations?, "
+                       r"(?P<experiences>\d+) expériences?$", re.S)
+
+
+def test_france_map_one_link_per_departement_named_with_the_querys_counts(viewer, geo, seed_store):
+    html, missing = accueil_map(viewer, geo, "fr")
+    links = MapLinks(html).links
+    departements = [link for link in links if "/departement/" in link["href"]]
+    assert len(departements) == len(geo.level("departement")) == 101 and missing == 0
+    # counted apart from the map: the query's rows, per département
+    expected = {row["code"]: row for row in run_query(seed_store, "departements_map") if row["level"] == "departement"}
+    for link in departements:
+        found = LINK_NAME.match(link["name"]).groupdict()
+        row = expected[found["code"]]
+        assert (found["name"], found["coordinations"], found["experiences"]) == \
+            (row["name"], row["coordinations"], row["experiences"]), link
+        assert link["href"] == f"territoires?id=territoire/departement/{found['code']}" and link["title"] == link["name"]
+    # every département drawn; the referential's overseas collectivités (975, 977...) have no outline: what lies
+    # there is counted as not placed (`missing`)
+    assert sorted(LINK_NAME.match(link["name"])["code"] for link in departements) == sorted(geo.level("departement"))
+    assert set(geo.level("departement")) <= set(expected)
+    named = {LINK_NAME.match(link["name"])["code"]: link["name"] for link in departements}
+    assert named["13"] == "Bouches-du-Rhône (13) : 2 coordinations, 1 expérience"  # Aix's ASV, Martigues' one
+    assert named["42"] == "Loire (42) : 1 coordination, 1 expérience"  # an EPCI's, in its communes' département
+    assert named["2A"].startswith("Corse-du-Sud (2A) : 0 coordination")  # every département, even with nothing there
+    assert "script" not in MapLinks(html).tags  # SVG and HTML only, no chart library
+    english = MapLinks(accueil_map(viewer, geo, "en")[0]).links
+    assert "Bouches-du-Rhône (13): 2 coordinations, 1 experience" in {link["name"] for link in english}
+    assert all(link["href"].endswith("&lang=en") for link in english)  # a link opened in a new tab keeps the language
+
+
+def test_france_map_fills_by_class_with_a_legend(viewer, geo):
+    assert classes([0, 0]) == [] and classes([3]) == [(3, 3)]
+    assert classes([1, 2, 3, 4, 5, 6, 7, 8]) == [(1, 2), (3, 4), (5, 6), (7, 8)]
+    assert classes([1, 1, 1, 9]) == [(1, 1), (2, 9)]  # no empty class
+    html, _ = accueil_map(viewer, geo, "fr")
+    legend = re.sub(r"<[^>]+>", "", html[html.index("<figcaption"):])
+    assert "Coordinations par département : aucune 1 2" in re.sub(r"\s+", " ", legend)
+    assert f'fill="{NONE_FILL}"' in html and f'fill="{BLUES[-1]}"' in html  # none, and the most (the darkest blue)
+    assert html.count("<circle ") == 1 + len({s.code for s in spots(viewer, geo)[0] if s.experiences and
+                                             s.key.startswith("departement/")})  # the legend's circle, then one each
+
+
+HOSTILE = "<script>alert(1)</script> Calvados & Cie\n\n![x](http://127.0.0.1:9/x.png) [clic](http://evil.example)"
+
+
+def test_france_map_names_are_shown_as_text(geo):
+    found = [Spot("departement/14", HOSTILE, 0.0, 49.0, 3, 1), Spot("region/28", HOSTILE, 0.0, 49.0, 2, 0)]
+    html = france_svg(found, {"14": HOSTILE, "971": HOSTILE}, drawing(geo), "fr")
+    read = MapLinks(html)
+    assert "script" not in read.tags and "img" not in read.tags and "\n" not in html
+    calvados = next(link for link in read.links if link["href"].endswith("/departement/14"))
+    assert calvados["name"] == calvados["title"] == f"{HOSTILE} (14) : 3 coordinations, 1 expérience"
+    region = next(link for link in read.links if link["href"].endswith("/region/28"))
+    assert region["text"] == f"{HOSTILE} (28) : 2 coordinations, 0 expérience"
+    assert f">{as_text(HOSTILE)}</text>" in html  # an inset's name
+    # Markdown (st.markdown shows the map) reads it all as one block of HTML: no link or image made of a name
+    assert MarkdownIt("commonmark").render(html).rstrip("\n") == html
+
+
+def test_accueil_draws_the_map_from_the_kept_answers_names_as_text(pristine, tmp_path, monkeypatch):
+    """A test graph's answers (the kept ones of the pristine build, a département renamed): Accueil draws its map
+    from them while the graph opens, the name as text."""
+    for name in ("manifest.json", KEPT_FILE):
+        shutil.copy(resolve(pristine[1]) / name, tmp_path / name)
+    kept = json.loads((tmp_path / KEPT_FILE).read_text(encoding="utf-8"))
+    for answer in kept["answers"].values():
+        for row in answer["results"]["bindings"]:
+            if row.get("name", {}).get("value") == "Calvados":
+                row["name"]["value"] = HOSTILE
+    (tmp_path / KEPT_FILE).write_text(json.dumps(kept), encoding="utf-8")
+    monkeypatch.setitem(warmup._OPENINGS, str(tmp_path), warmup.Opening(str(tmp_path)))  # never opened
+    monkeypatch.setenv("MAILLAGE_OUT", str(tmp_path))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app" / "main.py"), default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    (drawn,) = [m.value for m in at.markdown if m.value.startswith("<figure")]
+    assert not at.get("plotly_chart")  # no chart library on the first page
+    names = {link["name"] for link in MapLinks(drawn).links}
+    assert f"{HOSTILE} (14) : 0 coordination, 0 expérience" in names and len(names) == 101
+    assert "<script>" not in drawn
 
 
 def test_coverage_of_a_commune_shows_its_departement(viewer, geo):
@@ -169,13 +274,6 @@ def test_echarts_options_and_click_targets(viewer):
 
 def plotly_specs(at) -> list[dict]:
     return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-
-
-def test_accueil_shows_the_map_of_france(app):  # noqa: F811
-    at = app()
-    (spec,) = plotly_specs(at)
-    assert "map" not in spec["layout"] and {trace["type"] for trace in spec["data"]} == {"scatter"}
-    assert "departement/13" in spec["data"][2]["customdata"]
 
 
 def test_territory_page_shows_the_coverage_map(app):  # noqa: F811

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -38,18 +40,25 @@ def test_list_cards_are_short_and_a_complete_card_adds_the_long_texts(seed_store
     assert set(viewer.complete(carried).links("theme")) == set(carried.links("theme"))
 
 
+def tables(at: AppTest) -> list[list[list[str]]]:
+    """The page's Markdown tables (Accueil's, app/viewer/text.markdown_table): rows of cells, the header row first."""
+    return [[[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+             for line in m.value.splitlines() if not line.startswith("|---")]
+            for m in at.markdown if m.value.startswith("| ")]
+
+
 def test_accueil_counts_build_date_and_vintage(app):
     at = app()
     assert "millésime 2026" in at.caption[0].value
-    types = at.table[0].value
-    assert dict(zip(types.iloc[:, 0], types.iloc[:, 1], strict=True))["Expérience de terrain"] == 13
+    types, sources = tables(at)
+    assert dict(types)["Expérience de terrain"] == "13" and types[0] == ["Type", "Nombre"]
     assert "Agir pour la prévention et la promotion de la santé dans les quartiers de la politique de la ville" in \
-        list(at.table[1].value.iloc[:, 0])
+        [row[0] for row in sources]
 
 
 def test_accueil_in_english(app):
     at = app(lang="en")
-    assert "Field experience" in list(at.table[0].value.iloc[:, 0])
+    assert "Field experience" in [row[0] for row in tables(at)[0]]
     assert at.title[0].value == "Maillage: local health coordination"
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from app.viewer import model, sharing, warmup
-from app.viewer.maps import spots
+from app.viewer.francemap import spots
 from app.viewer.network import cached_network
 from app.viewer.partners import PartnerGraph
 from graph_builder.referential.geometry import prepared

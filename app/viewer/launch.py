@@ -13,18 +13,19 @@ import sys
 import threading
 from pathlib import Path
 
-from app.viewer.warmup import begin, import_drawing_libraries, out_dir
+from app.viewer.warmup import begin, out_dir
 
 SERVER = Path(__file__).resolve().parent.parent / "server.py"
 OFFLINE = ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
 
 
 def main() -> None:
-    begin(out_dir(), imports=False)  # Oxigraph reads the graph while Streamlit starts
+    opening = begin(out_dir(), imports=False)  # Oxigraph reads the graph while Streamlit starts
     from streamlit.web import cli
 
-    # Once Streamlit is imported (see warmup.begin), beside its start: its server answers sooner.
-    threading.Thread(target=import_drawing_libraries, name="maillage-imports", daemon=True).start()
+    # Once Streamlit is imported (see warmup.begin), beside its start: its server answers sooner. Then Accueil is
+    # made from the answers kept with the build, before the first visitor comes (warmup.Opening.ahead).
+    threading.Thread(target=opening.ahead, name="maillage-imports", daemon=True).start()
 
     sys.argv = ["streamlit", "run", str(SERVER), *OFFLINE, *sys.argv[1:]]
     cli.main(prog_name="streamlit")

@@ -11,68 +11,27 @@ selects a place's marker, whose customdata is its territory's `level/code`, whic
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
 
+from app.viewer.francemap import METROPOLE, RED, rings
 from app.viewer.model import Territory, Viewer
 from graph_builder.referential.geometry import Geometry
 
-METROPOLE = (-5.3, 41.3, 9.7, 51.2)  # west, south, east, north: metropolitan France and Corsica
-BLUE, RED, GREY, LINE = "#000091", "#c9191e", "#e3e3fd", "#929292"  # DSFR's blue France, Marianne red, greys
-
-
-@dataclass(frozen=True)
-class Spot:
-    """A territory (a département, or a région) with the coordinations and experiences located there, and where
-    to draw it."""
-
-    key: str
-    name: str
-    lon: float
-    lat: float
-    coordinations: int
-    experiences: int
-
-
-@lru_cache(maxsize=4)
-def spots(viewer: Viewer, geometry: Geometry) -> tuple[list[Spot], dict[str, str], int]:
-    """Where the coordinations and experiences are, one spot per département (a région-wide one at its région:
-    query departements_map); every département's name; and how many coordinations and experiences cannot be
-    placed. At the scale of France, thousands of spots would hide each other and take the browser a second to
-    draw. One aggregate query: the first page need not wait for the index of the 36,000 territories."""
-    placed, names, missing = [], {}, 0
-    for _, level, code, name, coordinations, experiences in viewer.plain("departements_map"):
-        if level == "departement":
-            names[code] = name
-        if not (coordinations or experiences):
-            continue
-        point = geometry.point(f"{level}/{code}") if level else None
-        if point is None:
-            missing += coordinations + experiences
-            continue
-        placed.append(Spot(f"{level}/{code}", name, point[0], point[1], coordinations, experiences))
-    return placed, names, missing
-
-
-def _rings(shape: dict) -> list[list]:
-    """The outer rings of a GeoJSON Polygon or MultiPolygon (holes are enclaves, drawn as their own shapes)."""
-    if shape["type"] == "Polygon":
-        return [shape["coordinates"][0]]
-    return [polygon[0] for polygon in shape["coordinates"]]
+BLUE, GREY, LINE = "#000091", "#e3e3fd", "#929292"  # DSFR's blue France, greys
 
 
 def _areas(shapes: dict[str, dict], name: str, fill: str, line: str, width: float, legend: bool = True) -> go.Scatter:
     """The outlines of `shapes` (code -> GeoJSON) as one SVG path, filled; each ring ended by a gap (NaN).
     Coordinates go as a numpy array of 32-bit floats (a metre's precision): plotly checks a list point by point
     (0.3 s for a département's communes) and sends an array as binary, a third smaller than as text."""
-    rings = [ring for code in sorted(shapes) for ring in _rings(shapes[code])]
-    points = np.full((sum(len(ring) + 1 for ring in rings), 2), np.nan, dtype=np.float32)
+    drawn = [ring for code in sorted(shapes) for ring in rings(shapes[code])]
+    points = np.full((sum(len(ring) + 1 for ring in drawn), 2), np.nan, dtype=np.float32)
     start = 0
-    for ring in rings:
+    for ring in drawn:
         points[start:start + len(ring)] = ring
         start += len(ring) + 1
     return go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", fill="toself", fillcolor=fill,
@@ -103,38 +62,15 @@ def _layout(figure: go.Figure, bounds: tuple[float, float, float, float], height
     return figure
 
 
-def france_figure(found: list[Spot], geometry: Geometry, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
-    """Metropolitan France (pan for overseas): départements as background, a marker per département for the
-    coordinations and for the experiences located there, sized by their number. `labels`: the two traces'
-    names."""
-    departements = geometry.level("departement")
-    figure = go.Figure(_areas(departements, "", GREY, LINE, 0.6, legend=False))
-    figure.add_trace(_places([(f"departement/{code}", names.get(code, code), point) for code in sorted(departements)
-                              if (point := geometry.point(f"departement/{code}"))], "", LINE, 4, legend=False, opacity=0.6))
-    for kind, colour, shift in (("coordinations", BLUE, 0.0), ("experiences", RED, 0.12)):
-        shown = [s for s in found if getattr(s, kind)]
-        biggest = max((getattr(s, kind) for s in shown), default=1)
-        figure.add_trace(_places(
-            [(s.key, f"{s.name} — {labels[kind]} : {getattr(s, kind)}", (s.lon + shift, s.lat)) for s in shown],
-            labels[kind], colour, [6 + 24 * math.sqrt(getattr(s, kind) / biggest) for s in shown]))  # area ∝ number
-    return _layout(figure, METROPOLE, 560)
-
-
 def outline_figure(geometry: Geometry) -> go.Figure:
     """Metropolitan France's départements alone (what is shown while the graph opens)."""
     return _layout(go.Figure(_areas(geometry.level("departement"), "", GREY, LINE, 0.6, legend=False)), METROPOLE, 560)
 
 
-def france_map(viewer: Viewer, geometry: Geometry, labels: dict[str, str]) -> tuple[go.Figure, int]:
-    """The Accueil's map (see france_figure) and the number of places it cannot place."""
-    found, names, missing = spots(viewer, geometry)
-    return france_figure(found, geometry, names, labels), missing
-
-
 def _fit(shapes: list[dict]) -> tuple[float, float, float, float]:
     """The bounds (west, south, east, north) of `shapes` (GeoJSON), with a margin; metropolitan France if none."""
-    xs = [point[0] for shape in shapes for ring in _rings(shape) for point in ring]
-    ys = [point[1] for shape in shapes for ring in _rings(shape) for point in ring]
+    xs = [point[0] for shape in shapes for ring in rings(shape) for point in ring]
+    ys = [point[1] for shape in shapes for ring in rings(shape) for point in ring]
     if not xs:
         return METROPOLE
     margin = 0.05 * max(max(xs) - min(xs), max(ys) - min(ys), 0.02)

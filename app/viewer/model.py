@@ -19,7 +19,7 @@ from app.viewer.sharing import courtesy, giving_way, shared_property
 from graph_builder.constants import DEFAULT_BASE, VOCABULARY_BASE
 from graph_builder.constants import MLG as MLG_NAMESPACE
 from graph_builder.publication.generations import resolve
-from maillage.kept import KeptStore
+from maillage.kept import KeptStore, kept_search
 from maillage.library import LANG_USE, LANGUAGES, get_query
 from maillage.stores import QueryStore, open_store
 from maillage.territories import LEVEL_NAMES, Candidate, Search, Territory  # noqa: F401  (the pages' names)
@@ -222,8 +222,11 @@ class Viewer:
     # -- Territoires -----------------------------------------------------------------------------
     @shared_property
     def territory_search(self) -> Search:
-        """The territory search (maillage/territories.py) over this graph, its index read once per process."""
-        return Search.read(self.store, pace=lambda rows: giving_way(rows, 2000))
+        """The territory search (maillage/territories.py) over this graph, its index read once per process: from the
+        texts kept with the build (maillage/kept.py, no query: the first search need not wait seconds), else the graph."""
+        pace = lambda rows: giving_way(rows, 2000)  # noqa: E731
+        kept = kept_search(self.folder, pace) if self.folder is not None else None
+        return kept if kept is not None else Search.read(self.store, pace=pace)
 
     @shared_property
     def territories(self) -> list[Territory]:

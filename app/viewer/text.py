@@ -174,3 +174,19 @@ def chronological(texts: list[str]) -> list[str]:
         return 0, int(found.group(2)), _MONTH_NUMBERS.get((found.group(1) or "").casefold(), 0)
 
     return sorted(texts, key=when)
+
+
+def markdown_table(columns: dict[str, list], right: tuple[str, ...] = ()) -> str:
+    """A table as Markdown (GFM), each cell's value shown as text (`md`, a line break read as a space: a row is one
+    line); the columns named in `right` aligned right (counts). `st.markdown` draws it with the page's text, without
+    the code of `st.table` (its Arrow reader, a megabyte that a first page waited for)."""
+    names = list(columns)
+    rows = zip(*columns.values(), strict=True)
+
+    def cell(value: object) -> str:
+        return re.sub(r"\s*[\r\n]+\s*", " ", md(value)).strip() or " "
+
+    lines = ["| " + " | ".join(cell(name) for name in names) + " |",
+             "|" + "|".join("---:" if name in right else "---" for name in names) + "|"]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)

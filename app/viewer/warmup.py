@@ -24,14 +24,14 @@ from app.viewer.model import Viewer
 from app.viewer.sharing import in_background, waiting
 from graph_builder.publication.generations import resolve
 from graph_builder.referential.geometry import Geometry, prepared
-from maillage.kept import keep_answers
+from maillage.kept import all_kept, keep_answers, kept_search
 
 log = logging.getLogger(__name__)
 
 
 def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
-    """What Accueil shows: the build, the counts and the map's spots (maps.spots)."""
-    from app.viewer.maps import spots
+    """What Accueil shows: the build, the counts and the map (francemap.accueil_map)."""
+    from app.viewer.francemap import accueil_map
 
     def counts() -> None:
         viewer.build()
@@ -42,7 +42,7 @@ def first_page(viewer: Viewer, geometry: Geometry | None) -> None:
     counting = threading.Thread(target=counts, name="maillage-counts", daemon=True)
     counting.start()
     if geometry is not None:
-        spots(viewer, geometry)
+        accueil_map(viewer, geometry, "fr")
     else:
         viewer.plain("departements_map")
     counting.join()
@@ -61,6 +61,7 @@ class Visits:
         self._since = 0.0  # when the pages now running began
         self._last = 0.0
         self._lock = threading.Lock()
+        self.visited = threading.Event()  # set once a first page has been run
 
     @contextmanager
     def visiting(self):
@@ -75,6 +76,7 @@ class Visits:
             with self._lock:
                 self._running -= 1
                 self._last = time.monotonic()
+            self.visited.set()
 
     def pause(self) -> None:
         """Return once no page has run for `quiet_s` seconds."""
@@ -148,6 +150,24 @@ def import_drawing_libraries() -> None:
     import plotly.graph_objects  # noqa: F401
 
 
+def first_page_ahead(source: str) -> None:
+    """Accueil made ready from the answers kept with the build (its queries read, France's outlines projected, its
+    map drawn), while the graph opens and before the first visitor comes, who would otherwise wait for it."""
+    from app.viewer.francemap import accueil_map
+
+    try:
+        kept = Viewer.kept(source)
+        if kept is None:
+            return
+        kept.build()
+        kept.counts_by_type()
+        kept.counts_by_source()  # its query is the one answers.source_dates reads
+        if (geometry := prepared()) is not None:
+            accueil_map(kept, geometry, "fr")
+    except Exception:  # the page reports its own errors; this only saves time
+        log.exception("first page not made ahead")
+
+
 class Opening:
     """The graph of one build directory being opened, then warmed up, in a daemon thread."""
 
@@ -162,10 +182,10 @@ class Opening:
         self.thread = threading.Thread(target=self._run, name="maillage-warm-up", daemon=True)
 
     def _run(self) -> None:
-        # Oxigraph reads the dump without holding the GIL: meanwhile, the libraries the first page draws its
-        # tables and map with are imported (half a second otherwise spent by the first visitor).
+        # Oxigraph reads the dump without holding the GIL: meanwhile, Accueil is made from the kept answers and the
+        # libraries the other pages draw with are imported (Opening.ahead).
         if self.imports:
-            threading.Thread(target=import_drawing_libraries, name="maillage-imports", daemon=True).start()
+            threading.Thread(target=self.ahead, name="maillage-imports", daemon=True).start()
         try:
             self._viewer = Viewer.open(self.source)
         except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
@@ -178,7 +198,7 @@ class Opening:
             first_page(self._viewer, geometry)
             kept()
             self.opened.set()
-            if self._viewer.folder is not None and Viewer.kept(self.source) is None:
+            if self._viewer.folder is not None and not all_kept(self.source):
                 keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
             with quick_switches():
                 warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy)
@@ -187,6 +207,19 @@ class Opening:
         finally:
             self.opened.set()
             self.warmed.set()
+
+    def ahead(self) -> None:
+        """Accueil made from the kept answers (first_page_ahead), then the libraries other pages draw with imported
+        (Accueil needs neither: a second of Python a first visitor's page waited behind), then the territory search's
+        index made from the kept texts: beside the graph's opening, before anyone connects. Never while Streamlit is
+        being imported (see begin)."""
+        first_page_ahead(self.source)
+        # The rest once a first page has been run, or the graph opened: not beside the first visitor's page.
+        while not (VISITS.visited.wait(0.05) or self.opened.is_set()):
+            pass
+        import_drawing_libraries()
+        if not self.source.startswith(("http://", "https://")):
+            kept_search(self.source)  # the territory search's index, from the kept texts: ready for the first search
 
     @property
     def viewer(self) -> Viewer:
@@ -216,8 +249,9 @@ def forget(out_dir: str) -> None:
 def begin(out_dir: str, imports: bool = True) -> Opening:
     """The opening of `out_dir` (MAILLAGE_OUT), started on the first call of the process; a failed one
     (no build yet, say) is tried again, so that a reload after `maillage build` finds the graph. `imports`: the
-    drawing libraries imported meanwhile in another thread; not while Streamlit is being imported (plotly then
-    read a half-imported pandas and failed): serve.main imports them itself once Streamlit is."""
+    drawing libraries imported meanwhile in another thread, then Accueil made ahead (Opening.ahead); not while
+    Streamlit is being imported (plotly then read a half-imported pandas and failed): launch.main starts it once
+    Streamlit is."""
     with _LOCK:
         opening = _OPENINGS.get(out_dir)
         if opening is None or (opening.opened.is_set() and opening._viewer is None):

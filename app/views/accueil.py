@@ -4,9 +4,10 @@ contribute, where to start."""
 import streamlit as st
 
 from app.viewer.answers import source_dates, what_the_graph_knows
-from app.viewer.maps import france_map
-from app.viewer.text import date_text, md
-from app.viewer.ui import entry_points, first_view, geometry, lang, t, territory_map
+from app.viewer.francemap import LINKS_SCRIPT, accueil_map
+from app.viewer.text import date_text, markdown_table, md
+from app.viewer.ui import entry_points, first_view, geometry, lang, t
+from graph_builder.problems import thousands
 
 g = first_view()
 st.title(t("Maillage : la coordination locale en santé", "Maillage: local health coordination"))
@@ -28,29 +29,26 @@ contribute = t("Vous en connaissez une qui manque, ou un fait à corriger ? Prop
                "You know one that is missing, or a fact to correct? Propose it from the 'Contribute' page.")
 st.page_link("views/contribuer.py", label=contribute, icon=":material/edit:")
 left, right = st.columns(2)
+# Markdown tables, the graph's names as text (markdown_table): the first page needs no table code of its own.
+number = t("Nombre", "Count")
 with left:
     st.subheader(t("Entités par type", "Entities by type"))
-    # st.table reads Markdown in its cells: names from the graph are escaped.
-    st.table({t("Type", "Type"): [md(n) for n, _ in g.counts_by_type(lang())],
-              t("Nombre", "Count"): [c for _, c in g.counts_by_type(lang())]})
+    st.markdown(markdown_table({t("Type", "Type"): [n for n, _ in g.counts_by_type(lang())],
+                                number: [thousands(c, lang()) for _, c in g.counts_by_type(lang())]}, right=(number,)))
 with right:
     st.subheader(t("Entités par source", "Entities by source"))
     sources = source_dates(g, lang())
-    st.table({t("Document source", "Source document"): [md(title) for title, _, _ in sources],
-              t("Date", "Date"): [md(date_text(date, lang())) if date else "—" for _, _, date in sources],
-              t("Nombre", "Count"): [count for _, count, _ in sources]})
+    st.markdown(markdown_table({t("Document source", "Source document"): [title for title, _, _ in sources],
+                                t("Date", "Date"): [date_text(date, lang()) if date else "—" for _, _, date in sources],
+                                number: [thousands(count, lang()) for _, count, _ in sources]}, right=(number,)))
 st.header(t("Où sont les coordinations et les expériences", "Where the coordinations and experiences are"))
 geo = geometry()
 if geo is not None:
-    figure, missing = france_map(g, geo, {"coordinations": "Coordinations",
-                                          "experiences": t("Expériences", "Experiences")})
-    territory_map(figure, "france", t("Carte de France des coordinations et des expériences connues, par territoire",
-                                      "Map of France of the known coordinations and experiences, by territory"))
-    st.caption(t("Par département, un cercle d'autant plus grand qu'il en compte (une coordination d'EPCI compte dans "
-                 "le département de ses communes) ; cliquez un cercle ou un point gris pour ouvrir la page du département. "
-                 "Outre-mer : déplacez la carte." + (f" {missing} coordination(s) ou expérience(s) sans position connue."
-                                                  if missing else ""),
-                 "Per département, a circle the larger the more it holds (an EPCI's coordination counts in its "
-                 "communes' département); click a circle or a grey dot to open the département's page. "
-                 "Overseas: pan the map." + (f" {missing} coordination(s) or experience(s) with no known position."
-                                             if missing else "")))
+    # SVG, each département a link, its texts escaped (app/viewer/francemap.py): no chart library on the first page.
+    drawn, missing = accueil_map(g, geo, lang())
+    st.markdown(drawn, unsafe_allow_html=True)
+    with st.sidebar:  # kept out of the main area's flow, as the viewer's own script (chrome.py)
+        st.html(LINKS_SCRIPT, unsafe_allow_javascript=True, width="content")
+    if missing:
+        st.caption(t(f"{missing} coordination(s) ou expérience(s) sans position connue.",
+                     f"{missing} coordination(s) or experience(s) with no known position."))

@@ -7,7 +7,9 @@ the viewer's server (`maillage-viewer`) serves it on 127.0.0.1 and Debian's chro
 Measured: the first page after start (from launching the server until the first page is drawn, in a browser
 already open; target < 2 s from the moment the server answers, issue 21) and each interaction (from the click to
 the end of the run it causes and its paint, target: 95th percentile < 1 s). The walk is done twice: the first
-round meets cold caches, as the first visitor after a start does; both rounds count in the percentile.
+round meets cold caches, as the first visitor after a start does; both rounds count in the percentile. The anchor,
+measured in the same run: the first page opened again by another visitor once the server is warm (Streamlit's
+front end and the page alone), and the machine's load when the run began.
 
 The timings are not assertions: they depend on the machine, printed with them.
 """
@@ -15,6 +17,7 @@ The timings are not assertions: they depend on the machine, printed with them.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import time
@@ -35,6 +38,8 @@ class ViewerMeasure:
     healthy_s: float = 0.0
     rounds: list[list[tuple[str, float]]] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    again_s: float = 0.0  # the anchor: the first page opened again, by a new visitor, once everything is warm
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the machine's load averages (uptime) at the start
 
     @property
     def after_ready_s(self) -> float:
@@ -90,7 +95,7 @@ def walk(steps: Walk) -> None:
 
 
 def run(out_dir: Path, scale: float, rounds: int = 2, report=print) -> ViewerMeasure:
-    result = ViewerMeasure(scale=scale)
+    result = ViewerMeasure(scale=scale, load=os.getloadavg())
     server = ViewerServer(out_dir)
     # The visitor's browser is already running (its start is not the viewer's): chromium and the tab first.
     with OfflineBrowser() as browser:
@@ -105,6 +110,10 @@ def run(out_dir: Path, scale: float, rounds: int = 2, report=print) -> ViewerMea
                 walk(steps)
                 result.rounds.append(steps.steps)
                 report(f"tour {number + 1} : {len(steps.steps)} interactions")
+            # The anchor, in the same run: Accueil for another visitor (a new browser context and session) once the
+            # server is warm: what Streamlit's front end and the page cost alone, without the start.
+            result.again_s = browser.tab(server.url, timeout_s=300).open("/")
+            report(f"la même page, serveur prêt : {result.again_s:.2f} s")
         result.blocked = list(browser.blocked)
     return result
 
@@ -130,9 +139,12 @@ def summary(measure: ViewerMeasure) -> str:
     return (f"Première page après le lancement : {measure.first_page_s:.2f} s (serveur prêt à {measure.healthy_s:.2f} s, "
             f"puis {measure.after_ready_s:.2f} s ; cible < {FIRST_PAGE_TARGET_S:g} s une fois le serveur prêt : "
             f"{verdict(measure.after_ready_s < FIRST_PAGE_TARGET_S)}).\n"
+            f"Ancre, même lancement : la même page pour un autre visiteur, serveur prêt : {measure.again_s:.2f} s "
+            f"(rapport {measure.after_ready_s / measure.again_s if measure.again_s else 0:.2f}).\n"
             f"Interactions : {len(measure.times)}, 95e centile {measure.p95_s:.2f} s, "
             f"maximum {max(measure.times, default=0):.2f} s "
             f"(cible < {INTERACTION_TARGET_S:g} s : {verdict(measure.p95_s < INTERACTION_TARGET_S)}).\n"
             f"Requêtes vers d'autres hôtes bloquées : {len(measure.blocked)}.\n"
             f"Machine : {info['cpu']}, {info['cpus']} cœurs logiques, {info['memory_gb']} Go ; {info['system']} ; "
-            f"Python {info['python']}, pyoxigraph {info['pyoxigraph']}.")
+            f"Python {info['python']}, pyoxigraph {info['pyoxigraph']} ; charge au départ (uptime) : "
+            f"{', '.join(f'{load:.2f}' for load in measure.load)}.")
