@@ -25,6 +25,48 @@ QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
 EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the incremental builds: the same build time for each
 
+# What each file costs, in CPU seconds of the whole run (its servers included; docs/performance/tests.md, 6 December
+# 2026): pytest-xdist hands the costliest out first (longest first), so that the workers end together; the
+# files not listed (a few seconds each) come after, in their own order.
+COST_S = {
+    "test_incremental.py": 109, "test_endpoint.py": 99, "test_build.py": 78, "test_generations.py": 51,
+    "test_export.py": 50, "test_e2e_browser.py": 36, "test_bad_input.py": 34, "test_bench.py": 33,
+    "test_e2e_contribution.py": 31, "test_engines.py": 30, "test_viewer_hostile.py": 27, "test_bench_viewer.py": 24,
+    "test_query_languages.py": 21, "test_directory_import.py": 20, "test_no_federation.py": 14, "test_cli_queries.py": 13,
+    "test_viewer.py": 12, "test_viewer_people.py": 12, "test_territory_search.py": 11, "test_query_library.py": 11,
+    "test_synthetic.py": 10, "test_viewer_contributions.py": 9, "test_stores.py": 9, "test_partners.py": 9,
+    "test_periods.py": 9, "test_domain_rules.py": 8, "test_contributions.py": 8,
+}
+# Files whose tests share no state but their fixtures: each test may run on any worker, those that use one of the
+# file's own module or session fixtures together (that fixture is then made once). The others stay whole on one
+# worker (--dist loadgroup with every other test grouped by file, as --dist loadfile did).
+SPLIT = {"test_incremental.py", "test_build.py", "test_generations.py"}
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of `item`: its file, or for a SPLIT file the fixtures of the file it uses (None: alone)."""
+    if item.path.name not in SPLIT:
+        return item.path.stem
+    file = item.nodeid.split("::")[0]
+    own = sorted(name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+                 if defs[-1].scope != "function" and defs[-1].baseid == file)
+    return f"{item.path.stem}:{'+'.join(own)}" if own else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which appends the group to the test's id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    per_file: dict[str, int] = {}
+    for item in items:
+        per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
+        if (group := _group(item)) is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+    def cost(item: pytest.Item) -> float:  # a split test: its share of its file
+        file_cost = COST_S.get(item.path.name, 0)
+        return file_cost / per_file[item.path.name] if item.path.name in SPLIT and _group(item) is None else file_cost
+
+    items.sort(key=cost, reverse=True)  # stable: the order within a file (or among the unlisted) kept
+
 
 @pytest.fixture(scope="session")
 def seed_build() -> BuildResult:
