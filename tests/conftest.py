@@ -37,33 +37,51 @@ COST_S = {
     "test_synthetic.py": 10, "test_viewer_contributions.py": 9, "test_stores.py": 9, "test_partners.py": 9,
     "test_periods.py": 9, "test_domain_rules.py": 8, "test_contributions.py": 8,
 }
-# Files whose tests share no state but their fixtures: each test may run on any worker, those that use one of the
-# file's own module or session fixtures together (that fixture is then made once). The others stay whole on one
-# worker (--dist loadgroup with every other test grouped by file, as --dist loadfile did).
+# Files whose tests share no state but their fixtures: each test may run on any worker, those that use the file's
+# own module or session fixtures (or one another's, through these) together, so that each fixture is made once.
+# The other files stay whole on one worker (--dist loadgroup, every other test grouped by file, as --dist loadfile).
 SPLIT = {"test_incremental.py", "test_build.py", "test_generations.py"}
 
 
-def _group(item: pytest.Item) -> str | None:
-    """The xdist group of `item`: its file, or for a SPLIT file the fixtures of the file it uses (None: alone)."""
-    if item.path.name not in SPLIT:
-        return item.path.stem
+def _own_fixtures(item: pytest.Item) -> set[str]:
+    """The fixtures broader than a test that `item` needs (directly or not) from its own file."""
     file = item.nodeid.split("::")[0]
-    own = sorted(name for name, defs in item._fixtureinfo.name2fixturedefs.items()
-                 if defs[-1].scope != "function" and defs[-1].baseid == file)
-    return f"{item.path.stem}:{'+'.join(own)}" if own else None
+    return {name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+            if defs[-1].scope != "function" and defs[-1].baseid == file}
+
+
+def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
+    """Each test's xdist group (by id): its file's name; in a SPLIT file, None (alone) for a test that needs none of
+    the file's own fixtures, else the fixtures of its cluster (the tests linked by the fixtures they share)."""
+    groups: dict[str, str | None] = {}
+    clusters: list[tuple[set[str], list[str]]] = []  # (fixtures, test ids), disjoint
+    for item in items:
+        if item.path.name not in SPLIT:
+            groups[item.nodeid] = item.path.stem
+        elif not (own := _own_fixtures(item)):
+            groups[item.nodeid] = None
+        else:
+            linked = [c for c in clusters if c[0] & own]
+            merged = (own.union(*(c[0] for c in linked)), [item.nodeid, *(i for c in linked for i in c[1])])
+            clusters = [c for c in clusters if not c[0] & own] + [merged]
+    for fixtures, ids in clusters:
+        for nodeid in ids:
+            groups[nodeid] = f"{nodeid.split('::')[0].rsplit('/', 1)[-1][:-3]}:{'+'.join(sorted(fixtures))}"
+    return groups
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which appends the group to the test's id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = _groups(items)
     per_file: dict[str, int] = {}
     for item in items:
         per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
-        if (group := _group(item)) is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if groups[item.nodeid] is not None:
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 
-    def cost(item: pytest.Item) -> float:  # a split test: its share of its file
+    def cost(item: pytest.Item) -> float:  # a test alone: its share of its file
         file_cost = COST_S.get(item.path.name, 0)
-        return file_cost / per_file[item.path.name] if item.path.name in SPLIT and _group(item) is None else file_cost
+        return file_cost / per_file[item.path.name] if groups[item.nodeid] is None else file_cost
 
     items.sort(key=cost, reverse=True)  # stable: the order within a file (or among the unlisted) kept
 
