@@ -41,6 +41,9 @@ COST_S = {
 # own module or session fixtures (or one another's, through these) together, so that each fixture is made once.
 # The other files stay whole on one worker (--dist loadgroup, every other test grouped by file, as --dist loadfile).
 SPLIT = {"test_incremental.py", "test_build.py", "test_generations.py"}
+# Files that share a costly session fixture of this file run on one worker, which makes it once: the seed's
+# Oxigraph server (seed_endpoint, its store loaded from the 420,000 quads' dump).
+TOGETHER = {"test_cli_queries.py": "seed_endpoint", "test_stores.py": "seed_endpoint"}
 
 
 def _own_fixtures(item: pytest.Item) -> set[str]:
@@ -51,13 +54,14 @@ def _own_fixtures(item: pytest.Item) -> set[str]:
 
 
 def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
-    """Each test's xdist group (by id): its file's name; in a SPLIT file, None (alone) for a test that needs none of
-    the file's own fixtures, else the fixtures of its cluster (the tests linked by the fixtures they share)."""
+    """Each test's xdist group (by id): its file's name (or its TOGETHER name); in a SPLIT file, None (alone) for
+    a test that needs none of the file's own fixtures, else the fixtures of its cluster (the tests linked by the
+    fixtures they share)."""
     groups: dict[str, str | None] = {}
     clusters: list[tuple[set[str], list[str]]] = []  # (fixtures, test ids), disjoint
     for item in items:
         if item.path.name not in SPLIT:
-            groups[item.nodeid] = item.path.stem
+            groups[item.nodeid] = TOGETHER.get(item.path.name, item.path.stem)
         elif not (own := _own_fixtures(item)):
             groups[item.nodeid] = None
         else:
