@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import socket
@@ -39,11 +40,15 @@ COST_S = {
 }
 # Files whose tests share no state but their fixtures: each test may run on any worker, those that use the file's
 # own module or session fixtures (or one another's, through these) together, so that each fixture is made once.
-# The other files stay whole on one worker (--dist loadgroup, every other test grouped by file, as --dist loadfile).
+# The other files stay whole on one worker, as --dist loadfile keeps them.
 SPLIT = {"test_incremental.py", "test_build.py", "test_generations.py"}
 # Files that share a costly session fixture of this file run on one worker, which makes it once: the seed's
 # Oxigraph server (seed_endpoint, its store loaded from the 420,000 quads' dump).
 TOGETHER = {"test_cli_queries.py": "seed_endpoint", "test_stores.py": "seed_endpoint"}
+# Where the workers leave the groups for the controller's scheduler (in the run's base temporary directory). The
+# groups cannot travel in the tests' ids, as pytest-xdist's own `xdist_group` does: pytest 9 ignores the suffix
+# it writes there (--dist loadgroup then runs every test alone, each worker making every module fixture).
+GROUPS = "xdist-groups.json"
 
 
 def _own_fixtures(item: pytest.Item) -> set[str]:
@@ -54,14 +59,14 @@ def _own_fixtures(item: pytest.Item) -> set[str]:
 
 
 def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
-    """Each test's xdist group (by id): its file's name (or its TOGETHER name); in a SPLIT file, None (alone) for
-    a test that needs none of the file's own fixtures, else the fixtures of its cluster (the tests linked by the
-    fixtures they share)."""
+    """Each test's group (by id): its file (or its TOGETHER name); in a SPLIT file, None (alone) for a test that
+    needs none of the file's own fixtures, else the fixtures of its cluster (the tests linked by the fixtures they
+    share)."""
     groups: dict[str, str | None] = {}
     clusters: list[tuple[set[str], list[str]]] = []  # (fixtures, test ids), disjoint
     for item in items:
         if item.path.name not in SPLIT:
-            groups[item.nodeid] = TOGETHER.get(item.path.name, item.path.stem)
+            groups[item.nodeid] = TOGETHER.get(item.path.name, item.nodeid.split("::")[0])
         elif not (own := _own_fixtures(item)):
             groups[item.nodeid] = None
         else:
@@ -70,24 +75,46 @@ def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
             clusters = [c for c in clusters if not c[0] & own] + [merged]
     for fixtures, ids in clusters:
         for nodeid in ids:
-            groups[nodeid] = f"{nodeid.split('::')[0].rsplit('/', 1)[-1][:-3]}:{'+'.join(sorted(fixtures))}"
+            groups[nodeid] = f"{nodeid.split('::')[0]}:{'+'.join(sorted(fixtures))}"
     return groups
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which appends the group to the test's id
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     groups = _groups(items)
     per_file: dict[str, int] = {}
     for item in items:
         per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
-        if groups[item.nodeid] is not None:
-            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
 
     def cost(item: pytest.Item) -> float:  # a test alone: its share of its file
         file_cost = COST_S.get(item.path.name, 0)
         return file_cost / per_file[item.path.name] if groups[item.nodeid] is None else file_cost
 
     items.sort(key=cost, reverse=True)  # stable: the order within a file (or among the unlisted) kept
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects the same tests: the same groups
+        path = config._tmp_path_factory.getbasetemp().parent / GROUPS
+        written = path.with_name(f"{GROUPS}.{os.environ['PYTEST_XDIST_WORKER']}")
+        written.write_text(json.dumps(groups), encoding="utf-8")
+        os.replace(written, path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """--dist loadfile with the groups above (read once every worker has collected, when scheduling starts)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    path = config._tmp_path_factory.getbasetemp() / GROUPS
+
+    class Grouped(LoadScopeScheduling):
+        groups: dict[str, str | None] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                self.groups = json.loads(path.read_text(encoding="utf-8"))
+            return self.groups.get(nodeid) or nodeid
+
+    return Grouped(config, log)
 
 
 @pytest.fixture(scope="session")
