@@ -98,6 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         os.replace(written, path)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """--dist loadfile with the groups above (read once every worker has collected, when scheduling starts)."""
     if config.getvalue("dist") != "loadfile":
@@ -110,9 +111,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         groups: dict[str, str | None] | None = None
 
         def _split_scope(self, nodeid: str) -> str:
-            if self.groups is None:
-                self.groups = json.loads(path.read_text(encoding="utf-8"))
-            return self.groups.get(nodeid) or nodeid
+            if self.groups is None:  # none written (a worker's own plugins changed?): by file, as loadfile
+                self.groups = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+            return self.groups.get(nodeid, nodeid.split("::")[0]) or nodeid
 
     return Grouped(config, log)
 
