@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import socket
@@ -24,6 +25,97 @@ from maillage.library import get_query
 QUERIES = PROJECT_ROOT / "queries"
 ID = "https://w3id.org/maillage/id/"
 EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the incremental builds: the same build time for each
+
+# What each file costs, in CPU seconds of the whole run (its servers included; docs/performance/tests.md, 6 December
+# 2026): pytest-xdist hands the costliest out first (longest first), so that the workers end together; the
+# files not listed (a few seconds each) come after, in their own order.
+COST_S = {
+    "test_incremental.py": 109, "test_endpoint.py": 99, "test_build.py": 78, "test_generations.py": 51,
+    "test_export.py": 50, "test_e2e_browser.py": 36, "test_bad_input.py": 34, "test_bench.py": 33,
+    "test_e2e_contribution.py": 31, "test_engines.py": 30, "test_viewer_hostile.py": 27, "test_bench_viewer.py": 24,
+    "test_query_languages.py": 21, "test_directory_import.py": 20, "test_no_federation.py": 14, "test_cli_queries.py": 13,
+    "test_viewer.py": 12, "test_viewer_people.py": 12, "test_territory_search.py": 11, "test_query_library.py": 11,
+    "test_synthetic.py": 10, "test_viewer_contributions.py": 9, "test_stores.py": 9, "test_partners.py": 9,
+    "test_periods.py": 9, "test_domain_rules.py": 8, "test_contributions.py": 8,
+}
+# Files whose tests share no state but their fixtures: each test may run on any worker, those that use the file's
+# own module or session fixtures (or one another's, through these) together, so that each fixture is made once.
+# The other files stay whole on one worker, as --dist loadfile keeps them.
+SPLIT = {"test_incremental.py", "test_build.py", "test_generations.py"}
+# Files that share a costly session fixture of this file run on one worker, which makes it once: the seed's
+# Oxigraph server (seed_endpoint, its store loaded from the 420,000 quads' dump).
+TOGETHER = {"test_cli_queries.py": "seed_endpoint", "test_stores.py": "seed_endpoint"}
+# Where the workers leave the groups for the controller's scheduler (in the run's base temporary directory). The
+# groups cannot travel in the tests' ids, as pytest-xdist's own `xdist_group` does: pytest 9 ignores the suffix
+# it writes there (--dist loadgroup then runs every test alone, each worker making every module fixture).
+GROUPS = "xdist-groups.json"
+
+
+def _own_fixtures(item: pytest.Item) -> set[str]:
+    """The fixtures broader than a test that `item` needs (directly or not) from its own file."""
+    file = item.nodeid.split("::")[0]
+    return {name for name, defs in item._fixtureinfo.name2fixturedefs.items()
+            if defs[-1].scope != "function" and defs[-1].baseid == file}
+
+
+def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
+    """Each test's group (by id): its file (or its TOGETHER name); in a SPLIT file, None (alone) for a test that
+    needs none of the file's own fixtures, else the fixtures of its cluster (the tests linked by the fixtures they
+    share)."""
+    groups: dict[str, str | None] = {}
+    clusters: list[tuple[set[str], list[str]]] = []  # (fixtures, test ids), disjoint
+    for item in items:
+        if item.path.name not in SPLIT:
+            groups[item.nodeid] = TOGETHER.get(item.path.name, item.nodeid.split("::")[0])
+        elif not (own := _own_fixtures(item)):
+            groups[item.nodeid] = None
+        else:
+            linked = [c for c in clusters if c[0] & own]
+            merged = (own.union(*(c[0] for c in linked)), [item.nodeid, *(i for c in linked for i in c[1])])
+            clusters = [c for c in clusters if not c[0] & own] + [merged]
+    for fixtures, ids in clusters:
+        for nodeid in ids:
+            groups[nodeid] = f"{nodeid.split('::')[0]}:{'+'.join(sorted(fixtures))}"
+    return groups
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    groups = _groups(items)
+    per_file: dict[str, int] = {}
+    for item in items:
+        per_file[item.path.name] = per_file.get(item.path.name, 0) + 1
+
+    def cost(item: pytest.Item) -> float:  # a test alone: its share of its file
+        file_cost = COST_S.get(item.path.name, 0)
+        return file_cost / per_file[item.path.name] if groups[item.nodeid] is None else file_cost
+
+    items.sort(key=cost, reverse=True)  # stable: the order within a file (or among the unlisted) kept
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects the same tests: the same groups
+        path = config._tmp_path_factory.getbasetemp().parent / GROUPS
+        written = path.with_name(f"{GROUPS}.{os.environ['PYTEST_XDIST_WORKER']}")
+        written.write_text(json.dumps(groups), encoding="utf-8")
+        os.replace(written, path)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """--dist loadfile with the groups above (read once every worker has collected, when scheduling starts)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    path = config._tmp_path_factory.getbasetemp() / GROUPS
+
+    class Grouped(LoadScopeScheduling):
+        groups: dict[str, str | None] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # none written (a worker's own plugins changed?): by file, as loadfile
+                self.groups = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+            return self.groups.get(nodeid, nodeid.split("::")[0]) or nodeid
+
+    return Grouped(config, log)
 
 
 @pytest.fixture(scope="session")

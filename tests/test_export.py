@@ -75,6 +75,13 @@ def triples_of(quads: set[ox.Quad]) -> set[ox.Triple]:
     return {q.triple for q in quads}
 
 
+@pytest.fixture(scope="module")
+def seed_expected(seed_out) -> tuple[set[ox.Quad], set[ox.Triple]]:
+    """expected_quads(seed_out) and their triples, computed once for the checks that read the 420,000 quads."""
+    quads = expected_quads(seed_out)
+    return quads, triples_of(quads)
+
+
 def rdflib_quads(dataset: Dataset) -> set[ox.Quad]:
     convert = TermConverter()
     return {ox.Quad(convert(s), convert(p), convert(o), convert(g)) for s, p, o, g in dataset.quads((None, None, None, None))
@@ -96,12 +103,12 @@ def block_network(monkeypatch) -> None:
 
 # -- every dump re-parses to the store's graph ---------------------------------------------------
 
-def test_rapper_reparses_every_seed_dump_to_the_store_graph(seed_out, seed_export):
-    quads = expected_quads(seed_out)
+def test_rapper_reparses_every_seed_dump_to_the_store_graph(seed_expected, seed_export):
+    quads, triples = seed_expected
     assert len(quads) > 400_000  # the whole referential is published
     for name, syntax in (("maillage.ttl", "turtle"), ("maillage.nt", "ntriples")):
         parsed = {q.triple for q in ox.parse(rapper(seed_export / name, syntax, "ntriples"), format=ox.RdfFormat.N_TRIPLES)}
-        assert parsed == triples_of(quads), name
+        assert parsed == triples, name
     parsed = set(ox.parse(rapper(seed_export / "maillage.trig", "trig", "nquads"), format=ox.RdfFormat.N_QUADS))
     assert parsed == quads
     rapper(seed_export / "void.ttl", "turtle", "ntriples")
@@ -223,9 +230,9 @@ def test_a_failed_export_leaves_the_previous_one_untouched(small_build, tmp_path
 
 # -- VoID / DCAT -----------------------------------------------------------------------------------
 
-def test_void_counts_equal_the_real_counts(seed_out, seed_export):
+def test_void_counts_equal_the_real_counts(seed_expected, seed_export):
     triples = {q.triple for q in ox.parse(path=seed_export / "maillage.nt", format=ox.RdfFormat.N_TRIPLES)}
-    assert triples == triples_of(expected_quads(seed_out))
+    assert triples == seed_expected[1]
     rdf_type = ox.NamedNode(str(RDF.type))
     instances: dict[str, set] = {}
     properties: dict[str, int] = {}
@@ -253,7 +260,7 @@ def test_void_counts_equal_the_real_counts(seed_out, seed_export):
     assert by_property == properties
     # One subset per exported graph, with its own size.
     graph_sizes: dict[str, int] = {}
-    for quad in expected_quads(seed_out):
+    for quad in seed_expected[0]:
         graph_sizes[quad.graph_name.value] = graph_sizes.get(quad.graph_name.value, 0) + 1
     subsets = {str(s): number(s, VOID.triples) for s in void.objects(root, VOID.subset)}
     assert subsets == graph_sizes
