@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import XSD, BNode, Literal, URIRef
 
 from graph_builder.contributions.records import FILE, Statement
 from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
@@ -30,6 +29,7 @@ from graph_builder.conversion.revisions import HISTORY, correctable, superseded
 from graph_builder.incremental.rebuild import validate_around
 from graph_builder.pipeline import Inputs, Settings, read_inputs, read_records
 from graph_builder.problems import Problem, blocking
+from graph_builder.publication.export import RdflibConverter
 from graph_builder.publication.oxigraph_store import TermConverter
 from graph_builder.referential.territories import Places
 from graph_builder.sources.curated import read_data_file
@@ -146,22 +146,11 @@ def check_proposal(settings: Settings, text: str, store: ox.Store, statement: St
     return Check(sorted(set(problems)), time.perf_counter() - started)
 
 
-def _term(term):
-    """An Oxigraph term as rdflib's converter writes it (a plain string without datatype)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value) if term.datatype.value == str(XSD.string) else \
-            Literal(term.value, datatype=URIRef(term.datatype.value))
-    return BNode(term.value)
-
-
 def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built: Built) -> set[ox.Quad]:
     """The quads of the built graph a correction replaces once accepted (conversion/revisions.py): the proposal
     comes after every accepted correction, whose values the store already holds as current."""
     skip = {str(settings.graph_iri(name)) for name in ("metadata", "ontology", HISTORY)}
+    term = RdflibConverter()  # as the builder wrote them: "x", not "x"^^xsd:string
     replaced = set()
     for entry in corrected:
         if entry.parent is not None:
@@ -172,7 +161,7 @@ def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built
             graph = quad.graph_name.value
             if graph in skip or graph.endswith("/personal"):
                 continue
-            fact = (_term(quad.predicate), _term(quad.object))
+            fact = (term(quad.predicate), term(quad.object))
             descriptions.setdefault(graph, set()).add(fact)
             quads[(graph, *fact)] = quad
         mine = [name for name in graph_names(entry) if name in built.graphs]
