@@ -610,6 +610,9 @@ def test_bench_endpoint_runs_small_with_no_failure(seed_out, endpoint):
     runaways = next(line for line in result.stdout.splitlines() if line.startswith("Runaway queries: "))
     assert "504 in" in runaways or "500 in" in runaways
     assert "Machine:" in result.stdout and "bound: 1 GiB" in result.stdout
+    memory = [line for line in result.stdout.splitlines() if line.startswith("Largest resident memory")]
+    assert memory and len(memory) == len(set(memory)), memory  # one line per load watched, each naming its load
+    assert all(any(f"({name})" in line for name in rows) for line in memory), memory
 
 
 # --- a standard endpoint (issue 19, part 4) ----------------------------------------------------------------

@@ -267,9 +267,10 @@ def markdown(loads: list[Load], info: dict, settings: dict, lang: str = "fr") ->
         if load.runaways:
             lines.append(("Requêtes incontrôlées : " if fr else "Runaway queries: ") + "; ".join(load.runaways))
         if load.peak_rss_mb is not None:
-            lines.append((f"Mémoire résidente la plus haute d'un processus Oxigraph : {load.peak_rss_mb:.0f} Mo "
-                          f"(borne : {settings['memory_gb']:g} Gio d'espace d'adressage par processus)") if fr else
-                         (f"Largest resident memory of one Oxigraph process: {load.peak_rss_mb:.0f} MB "
+            lines.append((f"Mémoire résidente la plus haute d'un processus Oxigraph ({load.name}) : "
+                          f"{load.peak_rss_mb:.0f} Mo (borne : {settings['memory_gb']:g} Gio d'espace d'adressage par "
+                          "processus)") if fr else
+                         (f"Largest resident memory of one Oxigraph process ({load.name}): {load.peak_rss_mb:.0f} MB "
                           f"(bound: {settings['memory_gb']:g} GiB of address space per process)"))
         for failure in load.failures[:5]:
             lines.append(f"- {load.name}: {failure}")
