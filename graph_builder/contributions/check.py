@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from graph_builder.contributions.records import FILE, Statement
 from graph_builder.conversion.records import Built, Entry, RecordConverter, graph_names
-from graph_builder.conversion.revisions import HISTORY, correctable, superseded
+from graph_builder.conversion.revisions import HISTORY, cleared_aspects, correctable, corrections, superseded
 from graph_builder.incremental.rebuild import validate_around
 from graph_builder.pipeline import Inputs, Settings, read_inputs, read_records
 from graph_builder.problems import Problem, blocking
@@ -139,16 +139,19 @@ def check_proposal(settings: Settings, text: str, store: ox.Store, statement: St
         terms = TermConverter()
         added = [q for name, graph in built.graphs.items() for q in terms.quads(graph, settings.graph_iri(name))]
         changed = {ox.NamedNode(str(entry.iri)) for entry in mine}
-        replaced = _replaced(settings, store, [e for e in mine if (e.kind.name, e.ident) in data.existing], built)
+        replaced = _replaced(settings, store, [e for e in mine if (e.kind.name, e.ident) in data.existing], built,
+                             corrections(mine), problems)
         outcome, _focus = validate_around(settings, store, replaced, added, changed, built, inputs.schema)
         mine_iris = {str(entry.iri) for entry in mine}
         problems += [p for p in outcome.problems if p.file == FILE or p.focus in mine_iris]
     return Check(sorted(set(problems)), time.perf_counter() - started)
 
 
-def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built: Built) -> set[ox.Quad]:
-    """The quads of the built graph a correction replaces once accepted (conversion/revisions.py): the proposal
-    comes after every accepted correction, whose values the store already holds as current."""
+def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built: Built, found: dict,
+              problems: list[Problem]) -> set[ox.Quad]:
+    """The quads of the built graph a correction replaces or empties once accepted (conversion/revisions.py): the
+    proposal comes after every accepted correction, whose values the store already holds as current. `found`: the
+    proposal's corrections by source (its `clears`); a field to empty that the record has not goes to `problems`."""
     skip = {str(settings.graph_iri(name)) for name in ("metadata", "ontology", HISTORY)}
     term = RdflibConverter()  # as the builder wrote them: "x", not "x"^^xsd:string
     replaced = set()
@@ -167,7 +170,8 @@ def _replaced(settings: Settings, store: ox.Store, corrected: list[Entry], built
         mine = [name for name in graph_names(entry) if name in built.graphs]
         for name in mine:
             descriptions[name] = set(built.graphs[name].predicate_objects(entry.iri))
-        for graph, predicate, value, _by in superseded(descriptions, mine, correctable(entry.kind)):
+        cleared = {name: cleared_aspects(found[name], entry, problems) for name in mine if name in found}
+        for graph, predicate, value, _by in superseded(descriptions, mine, correctable(entry.kind), cleared):
             if (graph, predicate, value) in quads:
                 replaced.add(quads[(graph, predicate, value)])
     return replaced

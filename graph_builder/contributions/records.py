@@ -49,19 +49,20 @@ class Statement:
     target: dict[str, str] | None = None  # {"kind", "id"} of the record a correction changes
     revises: list[str] = field(default_factory=list)  # the sources of that record
     structure_label: str = ""  # the structure's name, for the contribution's title (« Contribution de … du … »)
+    clears: list[str] = field(default_factory=list)  # the fields a correction empties on that record
 
     def as_meta(self, kind: str) -> dict[str, Any]:
         return {"kind": kind, "structure": self.structure, "source": {"kind": self.source_kind,
                 "value": self.source_value}, "licence": LICENCE_URL, "licence_accepted": self.licence_accepted,
                 "role": self.role, "target": self.target, "revises": self.revises,
-                "structure_label": self.structure_label}
+                "structure_label": self.structure_label, "clears": self.clears}
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> Statement:
         source = meta.get("source") or {}
         return cls(meta.get("structure", ""), source.get("kind", ""), source.get("value", ""),
                    bool(meta.get("licence_accepted")), meta.get("role", ""), meta.get("target"),
-                   list(meta.get("revises") or []), meta.get("structure_label", ""))
+                   list(meta.get("revises") or []), meta.get("structure_label", ""), list(meta.get("clears") or []))
 
     def problems(self) -> list[Problem]:
         """What is missing or wrong in the statement, located on its field (« structure », « source », « licence »)."""
@@ -129,6 +130,8 @@ def contribution_document(ident: str, statement: Statement, title: str, submitte
         [f"Proposée par : {statement.role.strip()}."] if statement.role.strip() else [])
     if statement.revises:
         document["revises"] = list(statement.revises)
+        if statement.clears:
+            document["clears"] = list(statement.clears)
     if accepted_at:
         document["generated"] = accepted_at
     return document

@@ -122,6 +122,8 @@ def current_record(settings: Settings, kind: str, ident: str) -> dict[str, Any] 
         return None
     accepted = {str(r.data.get("id")): str(r.data.get("generated") or "~") for r in records
                 if r.kind == "source_document" and r.data.get("revises")}
+    clears = {str(r.data.get("id")): r.data.get("clears") or [] for r in records
+              if r.kind == "source_document" and r.data.get("revises")}
 
     def correction(record) -> tuple[str, str] | None:
         sources = record.data.get("source")
@@ -141,6 +143,10 @@ def current_record(settings: Settings, kind: str, ident: str) -> dict[str, Any] 
                 merged[name] = _joined(merged[name], value)
             else:
                 merged[name] = value
+        if replaces:  # the fields it empties, unless it gives them
+            for name in clears[correction(record)[1]]:
+                if str(name) not in record.data:
+                    merged.pop(str(name), None)
     return merged
 
 

@@ -13,6 +13,9 @@ list of themes: a property and, for texts, a language), the current graph keeps 
 - a value the correction gives again stays where it was, with its source (a field left as it was keeps its
   earlier source, and a correction that changes nothing changes nothing but its provenance);
 - a list is replaced as a whole (the correction's list);
+- a field the correction empties (its source document's `clears`: field names, `label_en` for an English text)
+  is replaced by nothing: its values go to the history and the current graph has none (a coordinator removes a
+  wrong e-mail or an end date that was never decided);
 - several corrections of one entity apply in the order they were accepted (prov:generatedAtTime, then their id):
   the latest that gives a property wins. A proposal being checked has no acceptance time yet: it comes last.
 
@@ -36,6 +39,7 @@ from rdflib.namespace import DCTERMS
 
 from graph_builder.conversion.records import Built, Entry, graph_names
 from graph_builder.kinds import KindSpec
+from graph_builder.problems import Problem
 
 HISTORY = "history"  # the history graph's name: <base>graph/history
 STATEMENT_SEGMENT, ACTIVITY_SEGMENT = "historique", "correction"  # <entity>/historique/<hash>, <entity>/correction/<id>
@@ -49,6 +53,9 @@ class Correction:
     source: str
     document: URIRef
     accepted: str
+    entry: Entry | None = None  # its source document's record (where its `clears` are written)
+    clears: tuple[str, ...] = ()  # the fields it empties (field names of the record it corrects)
+    revises: tuple[str, ...] = ()  # the sources it revises: those of the record it corrects
 
     @property
     def order(self) -> tuple[str, str]:
@@ -57,7 +64,9 @@ class Correction:
 
 def corrections(entries: Iterable[Entry]) -> dict[str, Correction]:
     """The sources that are corrections (a source document that revises others), by id."""
-    return {entry.ident: Correction(entry.ident, entry.iri, str(entry.record.data.get("generated") or "").strip())
+    return {entry.ident: Correction(entry.ident, entry.iri, str(entry.record.data.get("generated") or "").strip(),
+                                    entry, tuple(str(name).strip() for name in _listed(entry.record.data.get("clears"))),
+                                    tuple(str(source) for source in _listed(entry.record.data.get("revises"))))
             for entry in entries
             if entry.kind.name == "source_document" and entry.parent is None and entry.record.data.get("revises")}
 
@@ -69,21 +78,36 @@ def correctable(kind: KindSpec) -> frozenset[URIRef]:
                      if spec.predicate is not None and spec.type != "nested")
 
 
+def _listed(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def cleared_aspect(kind: KindSpec, name: str) -> tuple[str, str | None] | None:
+    """What emptying the field `name` of a `kind` record empties (its property and, for a text, its language: French,
+    or English for `<field>_en`), or None when `name` is no field a correction may empty."""
+    english = name.endswith("_en")
+    spec = kind.fields.get(name[:-3] if english else name)
+    if spec is None or spec.predicate is None or spec.type == "nested" or (english and spec.type != "text"):
+        return None
+    return str(spec.predicate), ("en" if english else "fr") if spec.type == "text" else None
+
+
 def _aspect(predicate, value) -> tuple[str, str | None]:
     """What one value is a value of: the property, and for a text its language (a French label does not replace an
     English one)."""
     return (str(predicate), getattr(value, "language", None) or None)
 
 
-def superseded(descriptions: dict[str, set[tuple]], order: list[str],
-               fields: frozenset) -> list[tuple[str, object, object, str]]:
+def superseded(descriptions: dict[str, set[tuple]], order: list[str], fields: frozenset,
+               cleared: dict[str, set[tuple]] | None = None) -> list[tuple[str, object, object, str]]:
     """The statements of one entity that are no longer current: (graph, property, value, the correction's graph
     that replaced it: the first accepted after the value was stated that gives the property without it).
     `descriptions`: each graph's (property, value) of the entity; `order`: its corrections' graphs, the first
-    accepted first (the other sources come before them all)."""
+    accepted first (the other sources come before them all); `cleared`: the aspects each correction's graph empties
+    (given with no value; a value the same correction gives wins)."""
     given: list[dict[tuple, set]] = []  # each correction's values, by aspect
     for name in order:
-        values: dict[tuple, set] = {}
+        values: dict[tuple, set] = {aspect: set() for aspect in (cleared or {}).get(name, ())}
         for predicate, value in descriptions.get(name, ()):
             if predicate in fields:
                 values.setdefault(_aspect(predicate, value), set()).add(value)
@@ -144,7 +168,10 @@ def revise(built: Built, subjects: set[URIRef] | None = None) -> int:
         descriptions = {name: set(built.graphs[name].predicate_objects(subject)) for name in names}
         order = sorted((name for name in names if name in found), key=lambda name: found[name].order)
         fields = correctable(top[0].kind)
-        for graph, predicate, value, winner in superseded(descriptions, order, fields):
+        # Emptied on the record it corrects (described by a source it revises), not on a record it adds beside.
+        cleared = {name: cleared_aspects(found[name], top[0], built.problems) for name in order
+                   if set(found[name].revises) & set(names)}
+        for graph, predicate, value, winner in superseded(descriptions, order, fields, cleared):
             built.graphs[graph].remove((subject, predicate, value))
             history = built.graph(HISTORY)
             for triple in history_triples(subject, graph, predicate, value, documents.get(graph), found[winner]):
@@ -152,3 +179,25 @@ def revise(built: Built, subjects: set[URIRef] | None = None) -> int:
             replaced += 1
     return replaced
 
+
+def cleared_aspects(correction: Correction, corrected: Entry, problems: list[Problem]) -> set[tuple]:
+    """The aspects `correction` empties on the record `corrected`; a name that is no field of its kind is a located
+    problem (the build, the incremental rebuild and the check before sending all say it)."""
+    aspects = set()
+    for name in correction.clears:
+        aspect = cleared_aspect(corrected.kind, name)
+        if aspect is not None:
+            aspects.add(aspect)
+            continue
+        record, known = correction.entry.record, sorted(
+            n for spec in corrected.kind.fields.values() if spec.predicate is not None and spec.type != "nested"
+            for n in ((spec.name, f"{spec.name}_en") if spec.type == "text" else (spec.name,)))
+        problems.append(Problem(
+            file=record.file, line=record.line_of("clears"), record=f"source_document {correction.source}",
+            field="clears",
+            message_fr=f"champ à vider inconnu pour « {corrected.kind.label_fr} » ({corrected.ident}) : « {name} ». "
+                       f"Champs possibles : {', '.join(known)}.",
+            message_en=f"unknown field to empty for '{corrected.kind.label_en}' ({corrected.ident}): '{name}'. "
+                       f"Possible fields: {', '.join(known)}.",
+            value=name))
+    return aspects
