@@ -1,9 +1,10 @@
 """An accepted correction replaces the value it corrects; the earlier value stays traceable in the history graph.
 
-One module fixture accepts three corrections of the Aix-en-Provence ASV into a copy of the pristine build
+One module fixture accepts four corrections of the Aix-en-Provence ASV into a copy of the pristine build
 (tests/conftest.py), each rebuilt incrementally as `maillage contributions accept` does: its label, start date and
-missions (a list); its label again; then the same values (a correction that changes nothing). The tests read the
-builds kept after each step, then one full build of the final data is compared byte for byte."""
+missions (a list); its label again; then the same values (a correction that changes nothing); then the same values
+with its objectives emptied (French and English). The tests read the builds kept after each step, then one full
+build of the final data is compared byte for byte."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ HISTORY = f"{ID}graph/history"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ORIGINAL, FIRST, SECOND = ("Atelier santé ville d'Aix-en-Provence", "Atelier santé ville du Pays d'Aix",
                            "Atelier santé ville d'Aix-en-Provence et du Pays d'Aix")
-TIMES = ("2026-12-06T10:00:00Z", "2026-12-06T11:00:00Z", "2026-12-06T12:00:00Z")
+TIMES = ("2026-12-06T10:00:00Z", "2026-12-06T11:00:00Z", "2026-12-06T12:00:00Z", "2026-12-06T13:00:00Z")
+CLEARS = ((), (), (), ("objectives", "objectives_en"))  # what each correction empties
+OBJECTIVES = "https://w3id.org/maillage/def/core#objective"
 
 
 def aix(label: str, start: str = "2004", missions: tuple[str, ...] = ("diagnostic",)) -> list[tuple[str, dict]]:
@@ -40,16 +43,16 @@ def aix(label: str, start: str = "2004", missions: tuple[str, ...] = ("diagnosti
                               "territories": ["commune/13001"], "start": start, "missions": list(missions)})]
 
 
-def correction(revises: list[str]) -> Statement:
+def correction(revises: list[str], clears: tuple[str, ...] = ()) -> Statement:
     return Statement("ville-aix-en-provence", "lien", "https://www.aixenprovence.fr/asv", True,
                      target={"kind": "coordination", "id": "asv-aix-en-provence"}, revises=revises,
-                     structure_label="Ville d'Aix-en-Provence")
+                     structure_label="Ville d'Aix-en-Provence", clears=list(clears))
 
 
 @pytest.fixture(scope="module")
 def steps(pristine, tmp_path_factory):
     """The pristine build, then the build after each accepted correction (a copy of its outputs per step):
-    {"data", "out", "ids", "dumps": [before, after 1, after 2, after 3]}."""
+    {"data", "out", "ids", "dumps": [before, after 1, after 2, after 3, after 4]}."""
     folder = tmp_path_factory.mktemp("revise")
     data, out = folder / "data", folder / "out"
     shutil.copytree(pristine[0], data)
@@ -59,9 +62,10 @@ def steps(pristine, tmp_path_factory):
     dumps, ids = [pristine[1] / "maillage.nq"], []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        for n, (records, when) in enumerate(zip((aix(FIRST), aix(SECOND), aix(SECOND)), TIMES, strict=True)):
+        for n, (records, when, clears) in enumerate(zip((aix(FIRST), aix(SECOND), aix(SECOND), aix(SECOND)), TIMES,
+                                                        CLEARS, strict=True)):
             revises = review.current_record(settings, "coordination", "asv-aix-en-provence")["source"]
-            statement = correction(revises if isinstance(revises, list) else [revises])
+            statement = correction(revises if isinstance(revises, list) else [revises], clears)
             pid = store.submit(lambda p, s=statement, r=records: render(p, s, r, today()),
                                statement.as_meta("correction"))
             outcomes = []
@@ -170,6 +174,49 @@ def test_a_correction_that_changes_nothing_adds_only_its_provenance(steps):
     assert f"<{AIX}> <http://purl.org/dc/terms/source> {document.decode()}".encode() in added
 
 
+def test_an_emptied_field_leaves_the_graph_for_the_history(steps, stores):
+    """The fourth correction empties the objectives (both languages): none is current, each is in the history with
+    its source, and the next correction's form starts without them."""
+    def objectives(store) -> set[str]:
+        return {str(row[0]) for row in store.select(f"SELECT ?o WHERE {{ <{AIX}> <{OBJECTIVES}> ?o }}")}
+
+    before = objectives(stores[3])
+    assert len(before) == 2 and objectives(stores[4]) == set()  # French and English, then none
+    rows = [row for row in run_query(stores[4], "entity_history", entity=AIX) if row["property"] == OBJECTIVES]
+    assert {row["value"] for row in rows} == before
+    assert {row["source"].rsplit("/", 1)[-1] for row in rows} == {"002"}
+    assert {row["replacedAt"] for row in rows} == {TIMES[3]} and {row["replacedByTitle"] for row in rows} == {
+        title(steps["ids"][3])}
+    assert card(stores[4], "label") == [SECOND]  # what it gives again stays
+    current = review.current_record(Settings(data_dir=steps["data"]), "coordination", "asv-aix-en-provence")
+    assert "objectives" not in current and "objectives_en" not in current and current["label"] == SECOND
+    assert current["history"]  # a field it neither gives nor empties keeps its value
+
+
+def test_a_field_to_empty_that_the_record_has_not_is_a_located_problem(seed_store):
+    text = render("20261206-000000-00000000", correction(["002"], ("objectifs", "end")), aix(FIRST), today())
+    check = check_proposal(Settings(), text, seed_store.store, correction(["002"], ("objectifs", "end")),
+                           {"kind": "coordination", "id": "asv-aix-en-provence"})
+    found = [p for p in check.problems if p.field == "clears"]
+    assert [p.value for p in found] == ["objectifs"], [p.format() for p in check.problems]  # « end » is a field
+    assert "champ à vider inconnu" in found[0].message("fr") and "objectives" in found[0].message("fr")
+    assert found[0].message("en").startswith("unknown field to empty") and blocking(found)
+
+
+def test_the_form_empties_what_the_contributor_left_blank():
+    """The correction form's fields left blank that the card holds are emptied; the fields the form does not show,
+    the nested records and the id never are."""
+    from app.viewer.contributions import actor_records, cleared_fields, coordination_records
+
+    before = {"id": "asv-x", "label": "ASV", "end": "2020", "objectives": ["a"], "description": ["d"],
+              "participations": [{"actor": "ars", "role": "porteur"}], "themes": []}
+    records = coordination_records({"id": "asv-x", "label": "ASV", "type": "ASV", "end": "", "objectives": ""}, None)
+    assert cleared_fields(before, records, "coordination") == ["end", "objectives"]
+    actor = {"id": "ars", "label": "ARS", "url": ["https://ars.example"], "email": ["contact@ars.example"]}
+    records = actor_records({"id": "ars", "label": "ARS", "kind": ["ars"], "url": "https://ars.example"})
+    assert cleared_fields(actor, records, "actor") == ["email"]
+
+
 def test_full_build_equals_the_incremental_rebuilds(steps, tmp_path, monkeypatch):
     from tests.test_incremental import _same_as_full
 
@@ -276,7 +323,9 @@ def test_the_card_shows_the_corrected_label_its_source_and_history(steps, monkey
     text = "\n".join(m.value for m in at.markdown).replace("\\", "")  # Markdown's escapes
     first, second = (f"{title(pid)} (source/contribution-{pid})" for pid in steps["ids"][:2])
     lines = [line for line in text.splitlines() if line.startswith("**Corrigé**")]
-    assert len(lines) == 2 and lines[1] == f"**Corrigé** (libellé) — Source : {second}", lines
+    fourth = f"{title(steps['ids'][3])} (source/contribution-{steps['ids'][3]})"
+    assert len(lines) == 3 and lines[1] == f"**Corrigé** (libellé) — Source : {second}", lines
+    assert lines[2].startswith("**Corrigé** (objecti") and lines[2].endswith(f" — Source : {fourth}"), lines
     assert lines[0].endswith(f" — Source : {first}") and "date de début" in lines[0], lines
     history = next(e for e in at.expander if e.label == "Historique des corrections")
     shown = "\n".join(m.value for m in history.markdown).replace("\\", "")

@@ -112,9 +112,22 @@ def actor_records(values: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     kind, data = structure.record()
     if values.get("id"):
         data["id"] = values["id"]
-    if values.get("description"):
-        data["description"] = lines(values["description"])
+    # Every field the form edits, empty ones too (the proposal drops them): a correction empties those left blank.
+    data.update({name: data.get(name, "") for name in ("based_in", "url", "email")})
+    data["description"] = lines(values.get("description", ""))
     return [(kind, data)]
+
+
+def cleared_fields(before: dict[str, Any], records: list[tuple[str, dict[str, Any]]], kind: str) -> list[str]:
+    """The fields a correction empties: those of the record the form edits (its keys, empty or not) that the card
+    holds and the form leaves blank. Nested records (participations) are added beside, never emptied."""
+    after = next((data for k, data in records if k == kind), {})
+    return [name for name, value in after.items() if value in ("", [], None) and name != "id"
+            and before.get(name) not in (None, "", []) and not _nested(before.get(name))]
+
+
+def _nested(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
 
 
 def proposal_text(statement: Statement, records: list[tuple[str, dict[str, Any]]]) -> str:
@@ -241,5 +254,5 @@ def difference_lines(before: dict[str, Any], records: list[tuple[str, dict[str, 
     return difference(before, {k: v for k, v in after.items() if v not in ("", [], None)})
 
 
-__all__ = ["FILE", "NewStructure", "Statement", "actor_records", "allowed", "by_field", "concepts",
+__all__ = ["FILE", "NewStructure", "Statement", "actor_records", "allowed", "by_field", "cleared_fields", "concepts",
            "coordination_records", "experience_records", "field_of", "lines", "proposal_text", "slug", "store"]

@@ -136,10 +136,12 @@ if target:
         st.session_state[key("kind")] = kind_
     st.info(t(f"Correction de la fiche « {md(before.get('label', ident_))} » : modifiez ce qui doit l'être. Une fois "
               "acceptée, chaque valeur changée remplace l'actuelle, qui reste lisible avec sa source dans "
-              "l'historique des corrections de la fiche ; un champ laissé tel quel garde sa source.",
+              "l'historique des corrections de la fiche ; un champ vidé perd sa valeur (lisible de même dans "
+              "l'historique) ; un champ laissé tel quel garde sa source.",
               f"Correcting the card '{md(before.get('label', ident_))}': change what must be. Once accepted, each "
               "value changed replaces the current one, which stays readable with its source in the card's correction "
-              "history; a field left as it is keeps its source."))
+              "history; a field emptied loses its value (readable there too); a field left as it is keeps its "
+              "source."))
 
 kind = st.radio(t("Que proposez-vous ?", "What do you propose?"), list(KINDS), key=key("kind"), horizontal=True,
                 format_func=lambda k: t(*KINDS[k]), disabled=bool(target))
@@ -278,7 +280,8 @@ revises = [revises] if isinstance(revises, str) else revises
 declared = {r[1]["id"]: r[1]["label"] for r in records if r[0] == "actor" and r[1].get("id")}
 statement = Statement(structure or "", source_kind or "", source_value, licence, role,
                       {"kind": kind, "id": target.partition("/")[2]} if target else None, revises,
-                      declared.get(structure or "") or actors("fr").get(structure or "", ""))
+                      declared.get(structure or "") or actors("fr").get(structure or "", ""),
+                      c.cleared_fields(before, records, kind) if before else [])
 try:
     proposal = c.proposal_text(statement, records)
 except ProposalError as error:
