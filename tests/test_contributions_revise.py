@@ -212,6 +212,8 @@ def test_the_form_empties_what_the_contributor_left_blank():
               "participations": [{"actor": "ars", "role": "porteur"}], "themes": []}
     records = coordination_records({"id": "asv-x", "label": "ASV", "type": "ASV", "end": "", "objectives": ""}, None)
     assert cleared_fields(before, records, "coordination") == ["end", "objectives"]
+    before["label_en"] = "Health workshop"  # the English name, shown by the form, emptied when left blank
+    assert cleared_fields(before, records, "coordination") == ["label_en", "end", "objectives"]
     actor = {"id": "ars", "label": "ARS", "url": ["https://ars.example"], "email": ["contact@ars.example"]}
     records = actor_records({"id": "ars", "label": "ARS", "kind": ["ars"], "url": "https://ars.example"})
     assert cleared_fields(actor, records, "actor") == ["email"]

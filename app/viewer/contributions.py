@@ -86,7 +86,8 @@ def coordination_records(values: dict[str, Any], new: NewStructure | None) -> li
         participations.append({"actor": carrier, "role": "porteur"})
     for actor in values.get("cosignataires", []):
         participations.append({"actor": new.ident if new and actor == NEW else actor, "role": "cosignataire"})
-    coordination = {"id": ident, "label": label, "type": values.get("type", ""),
+    coordination = {"id": ident, "label": label, "label_en": values.get("label_en", "").strip(),
+                    "type": values.get("type", ""),
                     "territories": values.get("territories", []), "start": values.get("start", ""),
                     "end": values.get("end", ""), "themes": values.get("themes", []),
                     "missions": values.get("missions", []), "contact_role": values.get("contact_role", ""),
@@ -97,6 +98,7 @@ def coordination_records(values: dict[str, Any], new: NewStructure | None) -> li
 def experience_records(values: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     label = values.get("label", "").strip()
     experience = {"id": values.get("id") or slug(f"experience {label}"), "label": label,
+                  "label_en": values.get("label_en", "").strip(),
                   "subject": values.get("subject", ""), "places": values.get("places", []),
                   "themes": values.get("themes", []), "axes": values.get("axes", []),
                   "determinants": values.get("determinants", []), "history": lines(values.get("history", "")),
@@ -114,6 +116,7 @@ def actor_records(values: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         data["id"] = values["id"]
     # Every field the form edits, empty ones too (the proposal drops them): a correction empties those left blank.
     data.update({name: data.get(name, "") for name in ("based_in", "url", "email")})
+    data["label_en"] = values.get("label_en", "").strip()
     data["description"] = lines(values.get("description", ""))
     return [(kind, data)]
 

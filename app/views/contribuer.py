@@ -41,6 +41,11 @@ def key(name: str) -> str:
     return f"contrib.{name}"
 
 
+# A correction of the French name leaves its English version as it was: the form shows it, to be updated or emptied.
+ENGLISH_HELP = ("La version anglaise du nom, s'il en a une : si vous corrigez le nom, corrigez-la aussi ou videz-la.",
+                "The name's English version, if it has one: if you correct the name, correct it too or empty it.")
+
+
 def text(name: str, fr: str, en: str, area: bool = False, help_fr: str = "", help_en: str = "") -> str:
     widget = st.text_area if area else st.text_input
     value = widget(t(fr, en), key=key(name), help=t(help_fr, help_en) or None)
@@ -149,7 +154,9 @@ structure = None
 if kind == "coordination":
     st.header(t("La coordination", "The coordination"))
     values = {"type": choose("coordination.type", "Type", "Type", c.concepts(g, "coordination-type", lang())),
-              "label": text("coordination.label", "Nom", "Name")}
+              "label": text("coordination.label", "Nom", "Name"),
+              "label_en": text("coordination.label_en", "Nom en anglais (facultatif)", "Name in English (optional)",
+                               help_fr=ENGLISH_HELP[0], help_en=ENGLISH_HELP[1])}
     values["territories"] = territories("coordination.territories", "Territoires d'intervention", "Territories")
     values["start"] = text("coordination.start", "Début (AAAA, AAAA-MM ou AAAA-MM-JJ)", "Start (YYYY, YYYY-MM or YYYY-MM-DD)")
     values["end"] = text("coordination.end", "Fin (facultatif)", "End (optional)")
@@ -175,6 +182,8 @@ if kind == "coordination":
 elif kind == "experience":
     st.header(t("L'expérience", "The experience"))
     values = {"label": text("experience.label", "Titre", "Title"),
+              "label_en": text("experience.label_en", "Titre en anglais (facultatif)", "Title in English (optional)",
+                               help_fr=ENGLISH_HELP[0], help_en=ENGLISH_HELP[1]),
               "subject": text("experience.subject", "Objet du projet", "The project's subject", area=True)}
     values["places"] = territories("experience.places", "Lieux", "Places")
     values["themes"] = choose("experience.themes", "Thématiques", "Themes", c.concepts(g, "theme", lang()), many=True)
@@ -204,6 +213,8 @@ elif kind == "annuaire":
 else:
     st.header(t("La structure", "The structure"))
     values = {"label": text("actor.label", "Nom", "Name"),
+              "label_en": text("actor.label_en", "Nom en anglais (facultatif)", "Name in English (optional)",
+                               help_fr=ENGLISH_HELP[0], help_en=ENGLISH_HELP[1]),
               "kind": choose("actor.kind", "Type(s)", "Kind(s)", c.concepts(g, "actor-kind", lang()), many=True)}
     values["based_in"] = territories("actor.based_in", "Territoire d'implantation", "Where it is based", many=False)
     values["url"] = text("actor.url", "Site web (facultatif)", "Website (optional)")
