@@ -291,7 +291,8 @@ def test_a_label_correction_passes_the_check(seed_store):
 
 def test_the_shapes_catch_two_values_of_a_single_valued_field(data_copy):
     """Two curated sources that disagree (no correction between them) are reported: the double label as before, and
-    the fields the shapes did not bound (a coordination's role to contact)."""
+    the fields the shapes did not bound (a coordination's role to contact); a document that empties a field without
+    correcting any source too."""
     from tests.conftest import build_with
 
     path = data_copy / "coordinations.yaml"
@@ -302,8 +303,13 @@ def test_the_shapes_catch_two_values_of_a_single_valued_field(data_copy):
     extra = ("  - id: asv-aix-en-provence\n    source: \"001\"\n    label: \"ASV d'Aix\"\n    type: ASV\n"
              "    contact_role: coordonnateur\n")
     path.write_text(text.replace("\ncoordination:\n", f"\ncoordination:\n{extra}", 1), encoding="utf-8")
+    sources = data_copy / "sources.yaml"  # and a field to empty in a document that corrects nothing
+    text = sources.read_text(encoding="utf-8")
+    assert text.count('  - id: "001"\n') == 1
+    sources.write_text(text.replace('  - id: "001"\n', '  - id: "001"\n    clears: [end]\n'), encoding="utf-8")
     fields = {(p.record, p.field) for p in build_with(data_copy).problems if p.severity == "violation"}
     assert {("coordination asv-aix-en-provence", "label"), ("coordination asv-aix-en-provence", "contact_role")} <= fields
+    assert ("source_document 001", "revises") in fields, sorted(fields)
 
 
 def test_the_card_shows_the_corrected_label_its_source_and_history(steps, monkeypatch):
