@@ -23,6 +23,9 @@ from graph_builder.constants import PROJECT_ROOT
 from maillage.library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
+# The library's query names, as maillage.library.library() names them (its top-level *.rq files), for parametrize:
+# without parsing every query at collection, in each worker (7 CPU s with rdflib's parser), whether or not it runs them.
+QUERY_NAMES = sorted(path.stem for path in QUERIES.glob("*.rq"))
 ID = "https://w3id.org/maillage/id/"
 EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the incremental builds: the same build time for each
 
