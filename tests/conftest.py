@@ -23,20 +23,27 @@ from graph_builder.constants import PROJECT_ROOT
 from maillage.library import get_query
 
 QUERIES = PROJECT_ROOT / "queries"
+# The library's query names, as maillage.library.library() names them (its top-level *.rq files), for parametrize:
+# without parsing every query at collection, in each worker (7 CPU s with rdflib's parser), whether or not it runs them.
+QUERY_NAMES = sorted(path.stem for path in QUERIES.glob("*.rq"))
 ID = "https://w3id.org/maillage/id/"
 EPOCH = "1700000000"  # SOURCE_DATE_EPOCH of the incremental builds: the same build time for each
 
-# What each file costs, in CPU seconds of the whole run (its servers included; docs/performance/tests.md, 6 December
-# 2026): pytest-xdist hands the costliest out first (longest first), so that the workers end together; the
-# files not listed (a few seconds each) come after, in their own order.
+# What each file costs, in CPU seconds of the whole run (its servers included; docs/performance/tests.md, the
+# evening of 6 December 2026, a loaded machine: the order matters, not the figures): pytest-xdist hands the costliest
+# out first (longest first), so that the workers end together; the files not listed (a few seconds each) come after,
+# in their own order.
 COST_S = {
-    "test_incremental.py": 109, "test_endpoint.py": 99, "test_build.py": 78, "test_generations.py": 51,
-    "test_export.py": 50, "test_e2e_browser.py": 36, "test_bad_input.py": 34, "test_bench.py": 33,
-    "test_e2e_contribution.py": 31, "test_engines.py": 30, "test_viewer_hostile.py": 27, "test_bench_viewer.py": 24,
-    "test_query_languages.py": 21, "test_directory_import.py": 20, "test_no_federation.py": 14, "test_cli_queries.py": 13,
-    "test_viewer.py": 12, "test_viewer_people.py": 12, "test_territory_search.py": 11, "test_query_library.py": 11,
-    "test_synthetic.py": 10, "test_viewer_contributions.py": 9, "test_stores.py": 9, "test_partners.py": 9,
-    "test_periods.py": 9, "test_domain_rules.py": 8, "test_contributions.py": 8,
+    "test_incremental.py": 120, "test_endpoint.py": 113, "test_build.py": 88, "test_generations.py": 67,
+    "test_e2e_browser.py": 63, "test_export.py": 58, "test_e2e_contribution.py": 44, "test_bad_input.py": 43,
+    "test_bench.py": 43, "test_contributions_revise.py": 38, "test_viewer_hostile.py": 38, "test_bench_viewer.py": 37,
+    "test_engines.py": 37, "test_directory_import.py": 28, "test_territory_search.py": 21, "test_query_languages.py": 19,
+    "test_viewer_people.py": 17, "test_query_library.py": 17, "test_synthetic.py": 16, "test_viewer.py": 16,
+    "test_kept.py": 15, "test_cli_queries.py": 14, "test_no_federation.py": 14, "test_viewer_contributions.py": 14,
+    "test_viewer_pages.py": 12, "test_diff.py": 11, "test_domain_rules.py": 11, "test_contributions.py": 11,
+    "test_import_robustness.py": 10, "test_contributions_review.py": 9, "test_import_fuzz.py": 9,
+    "test_shacl_engines.py": 8, "test_maps.py": 6, "test_backbone.py": 6, "test_ontology_reasoner.py": 6,
+    "test_stores.py": 5, "test_periods.py": 5, "test_referential.py": 5,
 }
 # Files whose tests share no state but their fixtures: each test may run on any worker, those that use the file's
 # own module or session fixtures (or one another's, through these) together, so that each fixture is made once.

@@ -31,7 +31,7 @@ from maillage.endpoint.dataset import BuiltDataset
 from maillage.library import get_query, library
 from maillage.sparql import bind
 from maillage.stores import EndpointStore, OxigraphStore, StoreError
-from tests.conftest import ID
+from tests.conftest import ID, QUERY_NAMES
 
 
 def load(url: str, build, *args: str, **env: str):
@@ -69,7 +69,11 @@ def engines(library_build, virtuoso, tmp_path_factory):
 EMPTY_ON_THE_SEED = {"entity_history"}
 
 
-@pytest.mark.parametrize("name", sorted(library()))
+def test_the_names_run_below_are_the_whole_library():
+    assert QUERY_NAMES == sorted(library())
+
+
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_every_library_query_gives_the_same_rows_in_the_same_order_on_every_engine(name, engines):
     query = get_query(name)
     answers = {engine: query.run(store) for engine, store in engines.items()}

@@ -19,10 +19,10 @@ from rdflib import XSD, Dataset, Literal, Variable
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from maillage.cli.main import main
-from maillage.library import LANG_USE, LANGUAGES, LibraryError, get_query, library
+from maillage.library import LANG_USE, LANGUAGES, LibraryError, get_query
 from maillage.sparql import bind, parse_read_query
 from maillage.stores import OxigraphStore, RdflibStore
-from tests.conftest import ID
+from tests.conftest import ID, QUERY_NAMES
 
 MLG = "https://w3id.org/maillage/def/core#"
 
@@ -115,7 +115,7 @@ def languages_asked(name: str) -> tuple[str, ...]:
     return get_query(name).languages
 
 
-@pytest.mark.parametrize("name", sorted(library()))
+@pytest.mark.parametrize("name", QUERY_NAMES)
 def test_one_row_per_fact_in_a_total_order(name, seed_store):
     keys = order_keys(name)
     for lang in languages_asked(name):

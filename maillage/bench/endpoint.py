@@ -166,7 +166,7 @@ def start_front(out: Path, timeout: float, limit: int, workers: int = 4, memory_
                 return process, url
         except httpx.TransportError:
             time.sleep(0.2)
-    process.kill()
+    stop_front(process)  # its workers too: killed alone, it left four Oxigraph servers behind (seen in the tests)
     raise click.ClickException(f"maillage serve did not answer within {wait:g} s")
 
 
