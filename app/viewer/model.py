@@ -152,12 +152,14 @@ class Viewer:
         self._choices: dict[tuple, dict[str, str]] = {}
 
     @classmethod
-    def open(cls, out_dir: str | Path) -> Viewer:
+    def open(cls, out_dir: str | Path, store: QueryStore | None = None) -> Viewer:
+        """The graph of a build directory or endpoint, read from its dump unless `store` (the build's graph, e.g.
+        its kept on-disk store: maillage.kept.KeptGraph) is given."""
         global _entity_base
         remote = str(out_dir).startswith(("http://", "https://"))
         folder = None if remote else resolve(out_dir)
         _entity_base = DEFAULT_BASE if folder is None else built_base(folder)
-        store = open_store(out_dir if folder is None else folder)
+        store = store or open_store(out_dir if folder is None else folder)
         store.courtesy = courtesy  # long answers read in the warm-up's thread give way to the visitors' pages
         return cls(store, folder)
 
