@@ -115,25 +115,30 @@ def kept() -> None:
 
 
 def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None,
-         geometry: Geometry | None = None) -> None:
+         geometry: Geometry | None = None, in_memory=lambda: None) -> None:
     """Fill the viewer's caches once the first page's are (first_page), most used first: each step, and each
     piece of their work (sharing.give_way), once no page is running (`courtesy()`: Python runs one thread at a
     time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one page reads
     (every query for Requêtes, the network, the partner graph: seconds each at national size), which that page
-    computes itself if it comes first, after a pause (`pause()`)."""
+    computes itself if it comes first, after a pause (`pause()`). The long answers (the cards) once the graph is read
+    into memory (`in_memory()`: a kept graph answers them from disk up to eight times slower)."""
     from app.viewer.network import cached_network
     from app.viewer.partners import PartnerGraph
     from maillage.library import LEVELS, code_rule, library
 
+    def cards_ahead() -> None:
+        in_memory()
+        for kind in ("FieldExperience", "Coordination"):  # their queries answered beside what follows
+            viewer.cards_ahead(kind)
+
     soon = (  # the most used first: a territory search (index and folded names), then the cards
         lambda: viewer.territories,  # shared properties: reading them fills them (the search's index first)
         lambda: territory_page_ahead(viewer, geometry, lang),  # what a first territory page does once
+        cards_ahead,
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
-    for kind in ("FieldExperience", "Coordination"):  # their queries answered beside the territory index's
-        viewer.cards_ahead(kind)
     with in_background(courtesy):
         for step in soon:
             courtesy()
@@ -226,20 +231,27 @@ class Opening:
             self.warmed.set()
             return
         try:
+            in_memory = lambda: None  # noqa: E731  (read from its dump: in memory already)
             if graph is not None:
                 self.opened.set()
                 threading.Thread(target=graph.read, name="maillage-memory", daemon=True).start()
+                in_memory = graph.in_memory.wait
+            threading.Thread(target=lambda: (in_memory(), self.in_memory.set()), daemon=True).start()
             geometry = prepared()
-            first_page(self._viewer, geometry)
-            kept()
+            if Viewer.kept(self.source) is None:  # Accueil's answers from the graph: none kept with the build
+                in_memory()  # (the map's aggregate took seconds on disk)
+                first_page(self._viewer, geometry)
+                kept()
             self.opened.set()
-            if graph is not None:
-                graph.in_memory.wait()  # the warm-up's long answers from memory
-            self.in_memory.set()
             if self._viewer.folder is not None and not all_kept(self.source):
+                in_memory()
                 keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
+            # Not beside Streamlit's start and a first visitor's page (Python runs one thread at a time): once a
+            # first page has been run, or the graph read if nobody came.
+            while not (VISITS.visited.wait(0.05) or self.in_memory.is_set()):
+                pass
             with quick_switches():
-                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy, geometry=geometry)
+                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy, geometry=geometry, in_memory=in_memory)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:
