@@ -93,6 +93,7 @@ _SCRIPT = """<script>
   };
   chrome.apply = () => {
     chrome.pending = false;
+    chrome.preload();
     if (document.documentElement.lang !== chrome.lang) document.documentElement.lang = chrome.lang;
     for (const name of ["aria-label", "placeholder", "title", "data-title"]) {
       for (const element of document.querySelectorAll(`[${name}]`)) {
@@ -115,18 +116,24 @@ _SCRIPT = """<script>
       if (!chrome.pending) { chrome.pending = true; requestAnimationFrame(chrome.apply); }
     });
     chrome.observer.observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
-                                            attributeFilter: ["aria-label", "placeholder", "title", "data-title"]});
+                                            attributeFilter: ["aria-label", "placeholder", "title", "data-title",
+                                                              "data-test-script-state"]});
   }
-  chrome.apply();
-  if (!chrome.preloading) {
+  // The code of the next pages' elements, once the first page is drawn (its run over, no element left waiting for
+  // its code): loaded one by one when the browser is idle, from the same URLs as Streamlit's own lazy imports, so
+  // that the module loaded here is the one Streamlit finds later.
+  chrome.preload = () => {
+    const drawn = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+      && !document.querySelector('[data-testid="stSkeleton"]');
+    if (chrome.preloading || !drawn) return;
     chrome.preloading = true;
     const index = document.querySelector('script[src*="/static/js/index."]');
     const chunks = index ? %(chunks)s.map((name) => new URL(name, index.src).href) : [];
     const idle = (then) => window.requestIdleCallback ? requestIdleCallback(then, {timeout: 3000}) : setTimeout(then, 200);
-    // The same URLs as Streamlit's own lazy imports: the module loaded here is the one it finds later.
     const next = () => { const chunk = chunks.shift(); if (chunk) idle(() => import(chunk).catch(() => {}).finally(next)); };
     next();
-  }
+  };
+  chrome.apply();
 })();
 </script>"""
 
