@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import defaultdict
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from app.viewer.sharing import courtesy, giving_way, shared_property
