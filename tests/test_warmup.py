@@ -17,7 +17,8 @@ from graph_builder.referential.geometry import prepared
 from maillage.stores import StoreError
 
 
-def test_the_graph_is_opened_once_and_its_caches_filled(seed_out):
+def test_the_graph_is_opened_once_and_its_caches_filled(seed_out, monkeypatch):
+    monkeypatch.setattr(warmup, "FIRST_VISIT_S", 0)  # no visitor here: warm up at once
     opening = warmup.begin(str(seed_out))
     assert warmup.begin(str(seed_out)) is opening  # a second page (or the server's start) joins the first opening
     viewer = opening.viewer

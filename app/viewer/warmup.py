@@ -92,6 +92,9 @@ class Visits:
 
 
 VISITS = Visits()
+# How long the warm-up waits for a first visitor's page before going on alone: the server answers 2.5 s after its
+# launch on a quiet machine, and a first page run beside the warm-up's Python took up to twice as long.
+FIRST_VISIT_S = 10.0
 
 
 @contextmanager
@@ -247,9 +250,8 @@ class Opening:
                 in_memory()
                 keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
             # Not beside Streamlit's start and a first visitor's page (Python runs one thread at a time): once a
-            # first page has been run, or the graph read if nobody came.
-            while not (VISITS.visited.wait(0.05) or self.in_memory.is_set()):
-                pass
+            # first page has been run, or a while after the start if nobody came.
+            VISITS.visited.wait(FIRST_VISIT_S)
             with quick_switches():
                 warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy, geometry=geometry, in_memory=in_memory)
         except Exception:  # the pages report their own errors; a warm-up only saves time
@@ -265,9 +267,8 @@ class Opening:
         index made from the kept texts: beside the graph's opening, before anyone connects. Never while Streamlit is
         being imported (see begin)."""
         first_page_ahead(self.source)
-        # The rest once a first page has been run, or the graph read: not beside the first visitor's page.
-        while not (VISITS.visited.wait(0.05) or self.in_memory.is_set()):
-            pass
+        # The rest once a first page has been run, or a while after the start: not beside the first visitor's page.
+        VISITS.visited.wait(FIRST_VISIT_S)
         if not self.source.startswith(("http://", "https://")):
             kept_search(self.source)  # the territory search's index, from the kept texts: ready for the first search
         import_drawing_libraries()
