@@ -136,10 +136,12 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
 
     soon = (  # the most used first: a territory search (index and folded names), then the cards
         lambda: viewer.territories,  # shared properties: reading them fills them (the search's index first)
-        lambda: territory_page_ahead(viewer, geometry, lang),  # what a first territory page does once
         cards_ahead,
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
+        # What a first territory page does once, after the cards: a first search does it itself, a first Expériences
+        # page cannot (measured under load, the cards after it: the first Expériences page 7 to 10 s instead of 1-2).
+        lambda: territory_page_ahead(viewer, geometry, lang),
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
     with in_background(courtesy):
