@@ -300,8 +300,11 @@ class KeptGraph(OxigraphStore):
         return None if disk is None else cls(disk, folder)
 
     def read(self) -> None:
-        """Read the dump into memory (Oxigraph does it without holding Python's lock), then answer from there."""
+        """Read the dump into memory (Oxigraph does it without holding Python's lock), then answer from there; if it
+        cannot be read (memory, a damaged dump), go on answering from disk."""
         try:
             self.store = OxigraphStore.from_file(dump_of(self.folder), trusted=True).store
+        except (OSError, ValueError, SyntaxError, StoreError, MemoryError) as error:
+            log.warning("graph kept on disk, not read into memory: %s", error)
         finally:
             self.in_memory.set()

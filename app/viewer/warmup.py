@@ -277,7 +277,8 @@ class Opening:
 
     @property
     def viewer(self) -> Viewer:
-        """The opened graph, once the first page's data is ready; the opening's error if it failed."""
+        """The opened graph, once it answers (at once from the graph kept on disk with the build); the opening's
+        error if it failed."""
         self.opened.wait()
         if self._viewer is None:
             raise self.error
