@@ -119,9 +119,10 @@ _SCRIPT = """<script>
                                             attributeFilter: ["aria-label", "placeholder", "title", "data-title",
                                                               "data-test-script-state"]});
   }
-  // The code of the next pages' elements, once the first page is drawn (its run over, no element left waiting for
-  // its code): loaded one by one when the browser is idle, from the same URLs as Streamlit's own lazy imports, so
-  // that the module loaded here is the one Streamlit finds later.
+  // The code of the next pages' elements, loaded one by one when the browser is idle, from the same URLs as
+  // Streamlit's own lazy imports (the module loaded here is the one Streamlit finds later). Not while the first page
+  // is drawn: once it is (its run over, no element waiting for its code), at the visitor's first click or key (the
+  // browser then waits for the server's next run) or 3 s later, whichever comes first.
   chrome.preload = () => {
     const drawn = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
       && !document.querySelector('[data-testid="stSkeleton"]');
@@ -131,7 +132,16 @@ _SCRIPT = """<script>
     const chunks = index ? %(chunks)s.map((name) => new URL(name, index.src).href) : [];
     const idle = (then) => window.requestIdleCallback ? requestIdleCallback(then, {timeout: 3000}) : setTimeout(then, 200);
     const next = () => { const chunk = chunks.shift(); if (chunk) idle(() => import(chunk).catch(() => {}).finally(next)); };
-    next();
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      clearTimeout(timer);
+      for (const kind of ["pointerdown", "keydown"]) document.removeEventListener(kind, start, true);
+      next();
+    };
+    const timer = setTimeout(start, 3000);
+    for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, start, true);
   };
   chrome.apply();
 })();
