@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.viewer.chrome import PRELOADED, preloaded_chunks
 from maillage.bench.browser import OfflineBrowser, ViewerServer, ViewerTab, Walk
 
 # axe-core, installed for this test only (tests/e2e/package-lock.json, `npm ci` by scripts/setup.sh test).
@@ -136,6 +137,12 @@ def test_accueil_shows_what_the_graph_holds(walk):
     assert "Maillage : la coordination locale en santé" in text
     assert "Expérience de terrain" in text and "millésime 2026" in text
     accessible(walk.tab)
+    # Once drawn, the tab loads the code of the next pages' elements (chrome.PRELOADED), Plotly last, from this server.
+    loaded = "() => performance.getEntriesByType('resource').map((entry) => entry.name)"
+    walk.tab.page.wait_for_function(f"() => ({loaded})().some((name) => name.includes('/static/js/PlotlyChart.'))",
+                                    timeout=30_000)
+    names = {name.rsplit("/", 1)[-1] for name in walk.tab.page.evaluate(loaded)}
+    assert set(preloaded_chunks()) <= names and len(preloaded_chunks()) == len(PRELOADED)
 
 
 def test_territoire_found_by_name_with_its_nesting_and_experiences(walk):

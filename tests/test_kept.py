@@ -1,13 +1,18 @@
 """Answers kept with a build (maillage/kept.py): written by `maillage build`, the same as the graph's, ignored when
-they do not belong to the dump, and Accueil drawn from them while the graph is still opening."""
+they do not belong to the dump, and Accueil drawn from them while the graph is still opening. The whole graph kept
+on disk the same way: the same rows as the dump's, every page answered from it while the dump is read, then from
+memory, never a partial graph."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
+import threading
 import time
+from collections import Counter
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,9 +21,25 @@ from app.viewer import warmup
 from app.viewer.model import Viewer
 from app.viewer.text import WORD_JOINER, markdown_table, md
 from graph_builder.constants import PROJECT_ROOT
+from graph_builder.incremental.state import state_dir
 from graph_builder.problems import thousands
 from graph_builder.publication.generations import resolve
-from maillage.kept import KEPT_FILE, TEXTS_FILE, KeptStore, all_kept, keep_answers, kept_queries, kept_search, texts
+from maillage.kept import (
+    KEPT_FILE,
+    STORE_DIR,
+    STORE_STAMP,
+    TEXTS_FILE,
+    KeptGraph,
+    KeptStore,
+    all_kept,
+    keep_answers,
+    keep_store,
+    kept_graph_store,
+    kept_queries,
+    kept_search,
+    texts,
+)
+from maillage.library import get_query, library
 from maillage.stores import StoreError, open_store
 
 
@@ -158,3 +179,152 @@ def test_markdown_tables_show_cells_as_text():
     assert cells == ["a | b", "ligne suivante", "<script>x</script>", "![x](http://127.0.0.1:9/x.png)", "**gras**", ""]
     assert "<img" not in rendered and "<strong>" not in rendered and "<script" not in rendered
     assert rendered.count('<td style="text-align:right">1\u202f234\u202f567</td>') == len(hostile)
+
+
+# -- the whole graph kept on disk ---------------------------------------------------------------------------------------
+
+def _files(folder):
+    """Every file under `folder` with its size and modification time: what a reader must leave as it was."""
+    return {path: (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*")}
+
+
+def test_the_build_keeps_its_graph_on_disk_without_copying_it(built):
+    """`maillage build` keeps the graph as an on-disk store in its generation, a backup of the build's own store:
+    its files hard links to that store's (no copy), its stamp naming the dump; opened read-only, it writes nothing."""
+    out, store = built
+    folder = resolve(out)
+    stamp = json.loads((folder / STORE_STAMP).read_text(encoding="utf-8"))
+    assert stamp["quads"] == json.loads((folder / "manifest.json").read_text())["quads"] > 400_000
+    own = {path.stat().st_ino for path in (state_dir(out) / "store").glob("*.sst")}
+    kept = list((folder / STORE_DIR).glob("*.sst"))
+    assert kept and {path.stat().st_ino for path in kept} <= own
+    before = _files(folder)
+    disk = kept_graph_store(out)
+    assert len(disk) == stamp["quads"]
+    graph = KeptGraph(disk, folder)
+    assert graph.select_values("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == \
+        store.select_values("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    del disk, graph
+    assert _files(folder) == before  # a published generation is never written by its readers
+
+
+@pytest.fixture(scope="module")
+def kept_library(library_build, tmp_path_factory):
+    """The library's build (conftest: the referential cut to what the queries read with their defaults) with its
+    graph kept on disk, and that graph read from its dump."""
+    out = tmp_path_factory.mktemp("kept-library")
+    for name in ("maillage.nq", "manifest.json"):
+        shutil.copy(library_build / name, out / name)
+    assert keep_store(out) == out / STORE_DIR
+    return out, open_store(out)
+
+
+def test_every_library_query_gives_the_same_rows_from_the_kept_graph_as_from_the_dump(kept_library):
+    """Read from disk, then from memory once the dump is read (KeptGraph.read): the same rows, in the same order,
+    for every query of the library with its defaults."""
+    out, store = kept_library
+    graph = KeptGraph.of(out)
+    disk = graph.store
+    wanted = {name: get_query(name).run(store) for name in sorted(library())}
+    for name, rows in wanted.items():
+        found = get_query(name).run(graph)
+        assert found.variables == rows.variables, name
+        assert (list(found) == list(rows)) if "ORDER BY" in get_query(name).text else Counter(found) == Counter(rows), name
+    graph.read()
+    assert graph.in_memory.is_set() and graph.store is not disk
+    for name in ("entities_by_type", "territory_nesting", "coordinations_by_theme"):
+        assert list(get_query(name).run(graph)) == list(wanted[name]), name
+
+
+def test_no_query_is_lost_or_partial_while_the_memory_store_takes_over(kept_library):
+    """Queries asked without a pause while the dump is read and the memory store takes over: every answer whole."""
+    out, store = kept_library
+    graph = KeptGraph.of(out)
+    query = get_query("entities_by_type")
+    wanted = list(query.run(store))
+    answers, stop = [], threading.Event()
+
+    def ask():
+        while not stop.is_set():
+            answers.append(list(query.run(graph)))
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        graph.read()
+        time.sleep(0.2)  # a few more from memory
+    finally:
+        stop.set()
+        asking.join()
+    assert len(answers) > 2 and all(found == wanted for found in answers)
+
+
+@pytest.mark.parametrize("damage", ["no stamp", "garbage", "other dump", "format", "no store"])
+def test_a_kept_graph_that_does_not_belong_to_the_dump_is_ignored(built, tmp_path, damage):
+    folder = resolve(built[0])
+    shutil.copy(folder / "manifest.json", tmp_path / "manifest.json")
+    os.symlink(folder / STORE_DIR, tmp_path / STORE_DIR)
+    stamp = json.loads((folder / STORE_STAMP).read_text(encoding="utf-8"))
+    body = {"no stamp": None, "garbage": "[", "other dump": json.dumps({**stamp, "dump": "0" * 64}),
+            "format": json.dumps({**stamp, "format": 99}), "no store": json.dumps(stamp)}[damage]
+    if body is not None:
+        (tmp_path / STORE_STAMP).write_text(body, encoding="utf-8")
+    if damage == "no store":
+        (tmp_path / STORE_DIR).unlink()
+    assert kept_graph_store(tmp_path) is None and KeptGraph.of(tmp_path) is None
+
+
+def test_without_the_builds_own_store_the_graph_is_kept_from_the_dump(small_build, tmp_path):
+    """A build directory without the builder's state (copied, or an older layout): the kept graph is loaded from the
+    dump, as many quads; kept once; a place it cannot be written leaves the build as it was."""
+    for name in ("maillage.nq", "manifest.json"):
+        shutil.copy(small_build / name, tmp_path / name)
+    assert not (tmp_path / ".maillage-state").exists()
+    made = keep_store(tmp_path)
+    assert made == tmp_path / STORE_DIR
+    assert len(kept_graph_store(tmp_path)) == len(open_store(tmp_path).store) > 5_000
+    assert keep_store(tmp_path) == made and not list(tmp_path.glob(f".{STORE_DIR}-*"))  # kept once, no scratch left
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    for name in ("maillage.nq", "manifest.json"):
+        shutil.copy(small_build / name, blocked / name)
+    (blocked / STORE_DIR).write_text("")  # the rename onto it fails, as on a read-only or full disk
+    assert keep_store(blocked) is None and kept_graph_store(blocked) is None
+    assert not list(blocked.glob(f".{STORE_DIR}-*"))
+
+
+def test_a_page_answered_from_the_kept_graph_shows_the_same_as_from_memory(built, monkeypatch):
+    """The viewer opens the kept graph at once: a territory's page is drawn while the dump is still being read (held
+    back here), and shows the same once the memory store has taken over."""
+    out, _ = built
+    release = threading.Event()
+    reading = KeptGraph.read
+
+    def held(graph):
+        release.wait(60)
+        reading(graph)
+
+    monkeypatch.setattr(KeptGraph, "read", held)
+    opening = warmup.Opening(str(out), imports=False)
+    monkeypatch.setitem(warmup._OPENINGS, str(out), opening)
+    monkeypatch.setenv("MAILLAGE_OUT", str(out))
+    opening.thread.start()
+    assert opening.opened.wait(30)
+
+    def page() -> tuple:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app" / "main.py"), default_timeout=60)
+        at.run()
+        at.switch_page("views/territoires.py")
+        at.query_params["id"] = "territoire/commune/13001"
+        at.run()
+        assert not at.exception and not at.error, (at.exception, at.error)
+        return [m.value for m in at.markdown], [link.label for link in at.page_link], [h.value for h in at.header]
+
+    try:
+        before = page()
+        assert not opening.in_memory.is_set() and isinstance(opening.viewer.store, KeptGraph)
+    finally:
+        release.set()
+    assert opening.in_memory.wait(60)
+    assert "Aix-en-Provence" in " ".join(before[2]) and len(before[1]) > 5
+    assert page() == before

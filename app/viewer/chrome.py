@@ -1,5 +1,6 @@
 """What the viewer sets around every page, once per run (app/main.py): its CSS (a visible keyboard focus, the phone's
-« Pages » button) and the page's language, with Streamlit's own accessible names in French.
+« Pages » button) and the page's language, with Streamlit's own accessible names in French; and, once per tab, the
+code of the elements the next pages draw loaded while the visitor reads the first one (PRELOADED).
 
 Streamlit writes `<html lang="en">` whatever the page says (RGAA 8.3) and names its own controls in English (the
 skip link, the sidebar's buttons, a select box's « Choose an option »...), with no setting for either. A script,
@@ -12,6 +13,7 @@ there instead (`placeholder=`, `select_all=False`); what stays in English is lis
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
@@ -61,6 +63,14 @@ STREAMLIT_WORDS = {
 # The words the phone's « Pages » button shows (theme.css), per language.
 PAGES_BUTTON = {"fr": "Pages", "en": "Pages"}
 
+# The code of Streamlit's elements that the pages after the first one draw, which Streamlit's front end loads only when
+# a first such element arrives (its Vite chunks, STREAMLIT_JS): measured at national size, a first territory page
+# was drawn 1.8 s after the end of its run (Plotly's 4.7 MB, the tables' Arrow reader), a second one at once. The
+# script loads them one by one while the browser is idle, the most needed first and Plotly last, once per tab.
+PRELOADED = ("TextInput", "Selectbox", "NumberInput", "Checkbox", "DownloadButton", "Multiselect", "DataFrame",
+             "PlotlyChart")
+STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
+
 _SCRIPT = """<script>
 (() => {
   const chrome = window.maillageChrome = window.maillageChrome || {};
@@ -83,6 +93,7 @@ _SCRIPT = """<script>
   };
   chrome.apply = () => {
     chrome.pending = false;
+    chrome.preload();
     if (document.documentElement.lang !== chrome.lang) document.documentElement.lang = chrome.lang;
     for (const name of ["aria-label", "placeholder", "title", "data-title"]) {
       for (const element of document.querySelectorAll(`[${name}]`)) {
@@ -105,17 +116,51 @@ _SCRIPT = """<script>
       if (!chrome.pending) { chrome.pending = true; requestAnimationFrame(chrome.apply); }
     });
     chrome.observer.observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true,
-                                            attributeFilter: ["aria-label", "placeholder", "title", "data-title"]});
+                                            attributeFilter: ["aria-label", "placeholder", "title", "data-title",
+                                                              "data-test-script-state"]});
   }
+  // The code of the next pages' elements, loaded one by one when the browser is idle, from the same URLs as
+  // Streamlit's own lazy imports (the module loaded here is the one Streamlit finds later). Not while the first page
+  // is drawn: once it is (its run over, no element waiting for its code), at the visitor's first click or key (the
+  // browser then waits for the server's next run) or 3 s later, whichever comes first.
+  chrome.preload = () => {
+    const drawn = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+      && !document.querySelector('[data-testid="stSkeleton"]');
+    if (chrome.preloading || !drawn) return;
+    chrome.preloading = true;
+    const index = document.querySelector('script[src*="/static/js/index."]');
+    const chunks = index ? %(chunks)s.map((name) => new URL(name, index.src).href) : [];
+    const idle = (then) => window.requestIdleCallback ? requestIdleCallback(then, {timeout: 3000}) : setTimeout(then, 200);
+    const next = () => { const chunk = chunks.shift(); if (chunk) idle(() => import(chunk).catch(() => {}).finally(next)); };
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      clearTimeout(timer);
+      for (const kind of ["pointerdown", "keydown"]) document.removeEventListener(kind, start, true);
+      next();
+    };
+    const timer = setTimeout(start, 3000);
+    for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, start, true);
+  };
   chrome.apply();
 })();
 </script>"""
 
 
+@cache
+def preloaded_chunks() -> tuple[str, ...]:
+    """The file names of the PRELOADED elements' chunks in the installed Streamlit (`Selectbox.<hash>.js`), in that
+    order; an element whose chunk is not found exactly once (another Streamlit) is left out: only slower."""
+    found = {name: sorted(STREAMLIT_JS.glob(f"{name}.*.js")) for name in PRELOADED}
+    return tuple(files[0].name for files in found.values() if len(files) == 1)
+
+
 def script(lang: str) -> str:
     """The page's script for `lang` (fr or en): the language and the words are data, serialised as JSON."""
     return _SCRIPT % {"lang": json.dumps(lang), "button": json.dumps(PAGES_BUTTON[lang]),
-                      "words": json.dumps(STREAMLIT_WORDS, ensure_ascii=False)}
+                      "words": json.dumps(STREAMLIT_WORDS, ensure_ascii=False),
+                      "chunks": json.dumps(list(preloaded_chunks()))}
 
 
 def dress(lang: str) -> None:

@@ -31,10 +31,10 @@ def graph() -> Viewer:
 
 
 def first_view() -> Viewer:
-    """Accueil's graph: the opened one, else, while it opens, the answers kept with the build (maillage/kept.py:
-    Accueil is drawn at once instead of waiting seconds for the graph), else the opened one once open."""
+    """Accueil's graph: the answers kept with the build (maillage/kept.py: the graph's own, Accueil drawn at once
+    instead of waiting seconds for the graph), else the opened graph."""
     opening = begin(out_dir())
-    if not opening.opened.is_set() and (kept := Viewer.kept(opening.source)) is not None:
+    if (kept := Viewer.kept(opening.source)) is not None:
         return kept
     return graph()
 

@@ -24,7 +24,7 @@ from app.viewer.model import Viewer
 from app.viewer.sharing import in_background, waiting
 from graph_builder.publication.generations import resolve
 from graph_builder.referential.geometry import Geometry, prepared
-from maillage.kept import all_kept, keep_answers, kept_search
+from maillage.kept import KeptGraph, all_kept, keep_answers, kept_search
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,9 @@ class Visits:
 
 
 VISITS = Visits()
+# How long the warm-up waits for a first visitor's page before going on alone: the server answers 2.5 s after its
+# launch on a quiet machine, and a first page run beside the warm-up's Python took up to twice as long.
+FIRST_VISIT_S = 10.0
 
 
 @contextmanager
@@ -114,24 +117,33 @@ def kept() -> None:
     gc.freeze()
 
 
-def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None) -> None:
+def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None,
+         geometry: Geometry | None = None, in_memory=lambda: None) -> None:
     """Fill the viewer's caches once the first page's are (first_page), most used first: each step, and each
     piece of their work (sharing.give_way), once no page is running (`courtesy()`: Python runs one thread at a
     time, and a visitor's first clicks came up to twice as slow beside a step), and the steps that one page reads
     (every query for Requêtes, the network, the partner graph: seconds each at national size), which that page
-    computes itself if it comes first, after a pause (`pause()`)."""
+    computes itself if it comes first, after a pause (`pause()`). The long answers (the cards) once the graph is read
+    into memory (`in_memory()`: a kept graph answers them from disk up to eight times slower)."""
     from app.viewer.network import cached_network
     from app.viewer.partners import PartnerGraph
     from maillage.library import LEVELS, code_rule, library
 
+    def cards_ahead() -> None:
+        in_memory()
+        for kind in ("FieldExperience", "Coordination"):  # their queries answered beside what follows
+            viewer.cards_ahead(kind)
+
     soon = (  # the most used first: a territory search (index and folded names), then the cards
         lambda: viewer.territories,  # shared properties: reading them fills them (the search's index first)
+        cards_ahead,
         lambda: viewer.experiences,  # the lists and filters of two pages: not worth a pause
         lambda: viewer.coordinations,
+        # What a first territory page does once, after the cards: a first search does it itself, a first Expériences
+        # page cannot (measured under load, the cards after it: the first Expériences page 7 to 10 s instead of 1-2).
+        lambda: territory_page_ahead(viewer, geometry, lang),
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
-    for kind in ("FieldExperience", "Coordination"):  # their queries answered beside the territory index's
-        viewer.cards_ahead(kind)
     with in_background(courtesy):
         for step in soon:
             courtesy()
@@ -148,6 +160,31 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
 def import_drawing_libraries() -> None:
     import pandas  # noqa: F401  (st.table, st.dataframe)
     import plotly.graph_objects  # noqa: F401
+
+
+def territory_page_ahead(viewer: Viewer, geometry: Geometry | None, lang: str = "fr") -> None:
+    """What a territory's page does only the first time, done once on one commune's page (its own answers are kept
+    as any page's): its queries read and checked (rdflib's parser, a tenth of a second each), the shapes' code
+    patterns, the first answers and Plotly's figure classes, its table's conversion to Arrow (pyarrow imported).
+    Measured: the first territory page's run took 1.5 s, the next 0.35 s."""
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    from app.viewer.answers import elsewhere, uncovered_themes_answer
+    from app.viewer.coverage import by_type
+    from app.viewer.maps import territory_coverage
+
+    chosen = next((place for place in viewer.territories if place.level == "commune"), None)
+    if chosen is None:
+        return
+    viewer.nesting(chosen.key)
+    found = viewer.around(chosen.key, lang)
+    viewer.covering(chosen.key, lang)
+    uncovered_themes_answer(viewer, chosen, len(found["coordination"]), lang)
+    elsewhere(viewer, chosen, "experience", lang)
+    rows = by_type(viewer, chosen.key)
+    convert_anything_to_arrow_bytes([{"type": kind, "communes": row.covered_communes} for kind, row in rows.items()])
+    if geometry is not None:
+        territory_coverage(viewer, geometry, chosen, {"covered": "", "uncovered": "", "chosen": chosen.name})
 
 
 def first_page_ahead(source: str) -> None:
@@ -175,7 +212,8 @@ class Opening:
         self.out_dir, self.imports = out_dir, imports
         # The build's generation, resolved once: the manifest shown while opening is the graph's that opens.
         self.source = out_dir if out_dir.startswith(("http://", "https://")) else str(resolve(out_dir))
-        self.opened = threading.Event()  # set once the graph and the first page's data are ready (or failed)
+        self.opened = threading.Event()  # set once the graph answers (or failed to open)
+        self.in_memory = threading.Event()  # set once it answers from memory, where its long answers are fastest
         self.warmed = threading.Event()  # set once every cache is filled (or the warm-up failed)
         self._viewer: Viewer | None = None
         self.error: Exception | None = None
@@ -187,25 +225,42 @@ class Opening:
         if self.imports:
             threading.Thread(target=self.ahead, name="maillage-imports", daemon=True).start()
         try:
-            self._viewer = Viewer.open(self.source)
+            # The graph kept on disk with the build answers at once (0.02 s to open at national size, against
+            # seconds to read the dump), while its dump is read into memory beside the first pages (KeptGraph).
+            graph = None if self.source.startswith(("http://", "https://")) else KeptGraph.of(self.source)
+            self._viewer = Viewer.open(self.source, graph)
         except Exception as error:  # given to the page that asks for the viewer (a StoreError says what to do)
             self.error = error
             self.opened.set()
+            self.in_memory.set()
             self.warmed.set()
             return
         try:
+            in_memory = lambda: None  # noqa: E731  (read from its dump: in memory already)
+            if graph is not None:
+                self.opened.set()
+                threading.Thread(target=graph.read, name="maillage-memory", daemon=True).start()
+                in_memory = graph.in_memory.wait
+            threading.Thread(target=lambda: (in_memory(), self.in_memory.set()), daemon=True).start()
             geometry = prepared()
-            first_page(self._viewer, geometry)
-            kept()
+            if Viewer.kept(self.source) is None:  # Accueil's answers from the graph: none kept with the build
+                in_memory()  # (the map's aggregate took seconds on disk)
+                first_page(self._viewer, geometry)
+                kept()
             self.opened.set()
             if self._viewer.folder is not None and not all_kept(self.source):
+                in_memory()
                 keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
+            # Not beside Streamlit's start and a first visitor's page (Python runs one thread at a time): once a
+            # first page has been run, or a while after the start if nobody came.
+            VISITS.visited.wait(FIRST_VISIT_S)
             with quick_switches():
-                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy)
+                warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy, geometry=geometry, in_memory=in_memory)
         except Exception:  # the pages report their own errors; a warm-up only saves time
             log.exception("viewer warm-up failed")
         finally:
             self.opened.set()
+            self.in_memory.set()
             self.warmed.set()
 
     def ahead(self) -> None:
@@ -214,16 +269,16 @@ class Opening:
         index made from the kept texts: beside the graph's opening, before anyone connects. Never while Streamlit is
         being imported (see begin)."""
         first_page_ahead(self.source)
-        # The rest once a first page has been run, or the graph opened: not beside the first visitor's page.
-        while not (VISITS.visited.wait(0.05) or self.opened.is_set()):
-            pass
-        import_drawing_libraries()
+        # The rest once a first page has been run, or a while after the start: not beside the first visitor's page.
+        VISITS.visited.wait(FIRST_VISIT_S)
         if not self.source.startswith(("http://", "https://")):
             kept_search(self.source)  # the territory search's index, from the kept texts: ready for the first search
+        import_drawing_libraries()
 
     @property
     def viewer(self) -> Viewer:
-        """The opened graph, once the first page's data is ready; the opening's error if it failed."""
+        """The opened graph, once it answers (at once from the graph kept on disk with the build); the opening's
+        error if it failed."""
         self.opened.wait()
         if self._viewer is None:
             raise self.error

@@ -35,7 +35,7 @@ from maillage.cli.common import (
     summary,
 )
 from maillage.cli.diff import keep_changes
-from maillage.kept import keep_answers
+from maillage.kept import keep_answers, keep_store
 from maillage.stores import OxigraphStore
 
 
@@ -64,6 +64,8 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full, 
     def keep(store) -> None:  # the viewer's first page answered before the graph is open (maillage/kept.py)
         progress("réponses gardées pour la première page")
         keep_answers(OxigraphStore(store), out_dir)
+        progress("graphe gardé sur disque pour la visionneuse")
+        keep_store(out_dir)
 
     try:
         with status() as progress:
@@ -73,6 +75,8 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full, 
         exit_unreadable(exc, lang)
     except OutputLocked as exc:
         exit_unreadable_bilingual(exc, EXIT_LOCKED)
+    if outcome.kind == "incremental" and outcome.written:
+        keep_store(out_dir)  # the rebuilt graph, for the viewer (a full build keeps it in `keep`)
     _report(outcome, out_dir, lang)
     if feeds:
         keep_changes(out_dir, lang)
