@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from app.viewer.model import Viewer
@@ -117,6 +118,11 @@ def kept() -> None:
     gc.freeze()
 
 
+# Steps that do ahead what a page does only the first time, (viewer, geometry, lang) -> None, handed in by the
+# pages' side (app/server.py: app.viewer.ahead), which this module never imports (the pages import it).
+PAGE_AHEAD: list[Callable[[Viewer, Geometry | None, str], None]] = []
+
+
 def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: None,
          geometry: Geometry | None = None, in_memory=lambda: None) -> None:
     """Fill the viewer's caches once the first page's are (first_page), most used first: each step, and each
@@ -141,7 +147,7 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
         lambda: viewer.coordinations,
         # What a first territory page does once, after the cards: a first search does it itself, a first Expériences
         # page cannot (measured under load, the cards after it: the first Expériences page 7 to 10 s instead of 1-2).
-        lambda: territory_page_ahead(viewer, geometry, lang),
+        lambda: [step(viewer, geometry, lang) for step in PAGE_AHEAD],
         lambda: [code_rule(level) for level in LEVELS],  # the code patterns of a territory parameter (from the shapes)
     )
     with in_background(courtesy):
@@ -160,31 +166,6 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
 def import_drawing_libraries() -> None:
     import pandas  # noqa: F401  (st.table, st.dataframe)
     import plotly.graph_objects  # noqa: F401
-
-
-def territory_page_ahead(viewer: Viewer, geometry: Geometry | None, lang: str = "fr") -> None:
-    """What a territory's page does only the first time, done once on one commune's page (its own answers are kept
-    as any page's): its queries read and checked (rdflib's parser, a tenth of a second each), the shapes' code
-    patterns, the first answers and Plotly's figure classes, its table's conversion to Arrow (pyarrow imported).
-    Measured: the first territory page's run took 1.5 s, the next 0.35 s."""
-    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-
-    from app.viewer.answers import elsewhere, uncovered_themes_answer
-    from app.viewer.coverage import by_type
-    from app.viewer.maps import territory_coverage
-
-    chosen = next((place for place in viewer.territories if place.level == "commune"), None)
-    if chosen is None:
-        return
-    viewer.nesting(chosen.key)
-    found = viewer.around(chosen.key, lang)
-    viewer.covering(chosen.key, lang)
-    uncovered_themes_answer(viewer, chosen, len(found["coordination"]), lang)
-    elsewhere(viewer, chosen, "experience", lang)
-    rows = by_type(viewer, chosen.key)
-    convert_anything_to_arrow_bytes([{"type": kind, "communes": row.covered_communes} for kind, row in rows.items()])
-    if geometry is not None:
-        territory_coverage(viewer, geometry, chosen, {"covered": "", "uncovered": "", "chosen": chosen.name})
 
 
 def first_page_ahead(source: str) -> None:
