@@ -127,6 +127,7 @@ class OfflineBrowser:
     def __init__(self, executable: str = CHROMIUM):
         self.executable = executable
         self.blocked: list[str] = []
+        self.served: list[str] = []  # every request to this machine, in order (what the viewer's pages loaded)
 
     def __enter__(self) -> OfflineBrowser:
         from playwright.sync_api import sync_playwright
@@ -147,6 +148,7 @@ class OfflineBrowser:
 
     def _route(self, route) -> None:
         if is_local(route.request.url):
+            self.served.append(route.request.url)
             route.continue_()
         else:
             self.blocked.append(route.request.url)
