@@ -16,7 +16,7 @@ from typing import Any
 
 from app.viewer.model import Viewer, pick
 from graph_builder.constants import VOCABULARY_BASE
-from graph_builder.contributions.records import FILE, Statement, render, today
+from graph_builder.contributions.records import FILE, Statement, nested, render, today
 from graph_builder.contributions.store import ProposalError, ProposalStore
 from graph_builder.problems import Problem
 from graph_builder.sources.directories import derive_id
@@ -126,11 +126,7 @@ def cleared_fields(before: dict[str, Any], records: list[tuple[str, dict[str, An
     holds and the form leaves blank. Nested records (participations) are added beside, never emptied."""
     after = next((data for k, data in records if k == kind), {})
     return [name for name, value in after.items() if value in ("", [], None) and name != "id"
-            and before.get(name) not in (None, "", []) and not _nested(before.get(name))]
-
-
-def _nested(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+            and before.get(name) not in (None, "", []) and not nested(before.get(name))]
 
 
 def proposal_text(statement: Statement, records: list[tuple[str, dict[str, Any]]]) -> str:

@@ -137,6 +137,12 @@ def contribution_document(ident: str, statement: Statement, title: str, submitte
     return document
 
 
+def nested(value: Any) -> bool:
+    """Whether a record's value is a list of nested records (participations, programmes...), which a correction
+    adds beside the earlier ones, never replaces nor empties."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
+
+
 def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}

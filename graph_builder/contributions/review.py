@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from graph_builder.contributions.records import dump, now_utc, plain, source_id
+from graph_builder.contributions.records import dump, nested, now_utc, plain, source_id
 from graph_builder.contributions.store import UPLOAD_NAMES, Proposal, ProposalError, ProposalStore
 from graph_builder.files import atomic_write
 from graph_builder.pipeline import Settings
@@ -136,10 +136,9 @@ def current_record(settings: Settings, kind: str, ident: str) -> dict[str, Any] 
     for record in ordered:
         replaces = correction(record) is not None
         for name, value in ((k, _plain_value(v)) for k, v in record.data.items()):
-            nested = isinstance(value, list) and value and isinstance(value[0], dict)
             if name not in merged:
                 merged[name] = value
-            elif name == "source" or nested or not replaces:  # several sources: their values side by side
+            elif name == "source" or nested(value) or not replaces:  # several sources: their values side by side
                 merged[name] = _joined(merged[name], value)
             else:
                 merged[name] = value
@@ -173,7 +172,7 @@ def difference(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str
         # Nested records (participations, programmes…) are compared by the reviewers on the card: a correction
         # describes the record's own fields.
         kept = {k: v for k, v in record.items() if k not in ("source", "passage", "note")
-                and not (isinstance(v, list) and v and isinstance(v[0], dict))}
+                and not nested(v)}
         return dump(kept).splitlines()
 
     return list(difflib.unified_diff(lines(before), lines(after), "fiche actuelle", "proposition", lineterm="", n=2))

@@ -71,11 +71,15 @@ def corrections(entries: Iterable[Entry]) -> dict[str, Correction]:
             if entry.kind.name == "source_document" and entry.parent is None and entry.record.data.get("revises")}
 
 
+def _own_fields(kind: KindSpec) -> dict:
+    """The fields of `kind` a correction replaces or empties, by name: its own fields with a property (not the
+    common provenance fields, not its nested records)."""
+    return {name: spec for name, spec in kind.fields.items() if spec.predicate is not None and spec.type != "nested"}
+
+
 def correctable(kind: KindSpec) -> frozenset[URIRef]:
-    """The properties a correction of a record of `kind` replaces: those of its own fields (not the common
-    provenance fields, not its nested records)."""
-    return frozenset(URIRef(spec.predicate) for spec in kind.fields.values()
-                     if spec.predicate is not None and spec.type != "nested")
+    """The properties a correction of a record of `kind` replaces (_own_fields)."""
+    return frozenset(URIRef(spec.predicate) for spec in _own_fields(kind).values())
 
 
 def _listed(value) -> list:
@@ -86,8 +90,8 @@ def cleared_aspect(kind: KindSpec, name: str) -> tuple[str, str | None] | None:
     """What emptying the field `name` of a `kind` record empties (its property and, for a text, its language: French,
     or English for `<field>_en`), or None when `name` is no field a correction may empty."""
     english = name.endswith("_en")
-    spec = kind.fields.get(name[:-3] if english else name)
-    if spec is None or spec.predicate is None or spec.type == "nested" or (english and spec.type != "text"):
+    spec = _own_fields(kind).get(name[:-3] if english else name)
+    if spec is None or (english and spec.type != "text"):
         return None
     return str(spec.predicate), ("en" if english else "fr") if spec.type == "text" else None
 
@@ -190,7 +194,7 @@ def cleared_aspects(correction: Correction, corrected: Entry, problems: list[Pro
             aspects.add(aspect)
             continue
         record, known = correction.entry.record, sorted(
-            n for spec in corrected.kind.fields.values() if spec.predicate is not None and spec.type != "nested"
+            n for spec in _own_fields(corrected.kind).values()
             for n in ((spec.name, f"{spec.name}_en") if spec.type == "text" else (spec.name,)))
         problems.append(Problem(
             file=record.file, line=record.line_of("clears"), record=f"source_document {correction.source}",
