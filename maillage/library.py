@@ -53,7 +53,7 @@ from rdflib.collection import Collection
 from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.conversion.metadata import SPARQL_ENDPOINT
 from graph_builder.problems import BilingualError, did_you_mean
-from maillage.sparql import bind, check_query, term
+from maillage.sparql import bind, check_query, checkable, term
 from maillage.stores import QueryStore, Rows
 
 QUERIES = PROJECT_ROOT / "queries"
@@ -258,7 +258,7 @@ def read_query(path: Path) -> NamedQuery:
     return NamedQuery(name=path.stem, path=path, text=text,
                       summary={"fr": header.get("summary", ""), "en": header.get("summary_en", "")},
                       description=" ".join(str(header.get("description", "")).split()),
-                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(text),
+                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(checkable(text)),
                       lists=tuple((str(name), str(separator)) for name, separator in (header.get("lists") or {}).items()))
 
 

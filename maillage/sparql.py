@@ -107,8 +107,9 @@ def bind(query: str, values: dict[str, str | int]) -> str:
 
     Only variable tokens are replaced (never text inside an IRI, a string or a comment), in the form the place
     needs: the bare term in a pattern or an expression, `(term AS ?name)` where the query projects the variable,
-    `(term)` in ORDER BY and GROUP BY. A parameter a query assigns (`AS ?name`, `VALUES ?name`) is a ValueError:
-    it cannot be a constant."""
+    `(term)` in ORDER BY and GROUP BY, a bare integer after LIMIT and OFFSET (SPARQL's grammar takes no term
+    there: an `_integer` parameter only, not negative). A parameter a query assigns (`AS ?name`, `VALUES ?name`)
+    is a ValueError: it cannot be a constant."""
     if not values:
         return query
     terms = {name: str(term(name, value)) for name, value in values.items()}
@@ -133,7 +134,9 @@ def bind(query: str, values: dict[str, str | int]) -> str:
             name, value = text[1:], terms[text[1:]]
             if previous in ("AS", "VALUES") or clause == "VALUES":
                 raise ValueError(f"the query assigns its parameter ?{name}: it cannot be bound to a constant")
-            if depth == 0 and clause == "SELECT":
+            if clause in ("LIMIT", "OFFSET"):
+                text = _count(name, values[name])
+            elif depth == 0 and clause == "SELECT":
                 text = f"({value} AS ?{name})"
             elif depth == 0 and clause in ("ORDER", "GROUP"):
                 text = f"({value})"
@@ -145,6 +148,25 @@ def bind(query: str, values: dict[str, str | int]) -> str:
             previous = text.upper() if keyword else text
         pieces.append(text)
     return "".join(pieces)
+
+
+def _count(name: str, value: str | int) -> str:
+    """A LIMIT's or OFFSET's number, as SPARQL writes it there (digits); ValueError for anything else."""
+    number = int(value) if name.endswith("_integer") else -1
+    if number < 0:
+        raise ValueError(f"?{name} after LIMIT or OFFSET takes a non-negative integer (an `_integer` parameter)")
+    return str(number)
+
+
+LIMIT_PARAMETER = re.compile(r"\b(?:LIMIT|OFFSET)\s+\?(_{1,2}[A-Za-z][A-Za-z0-9]*_integer)\b", re.IGNORECASE)
+
+
+def checkable(query: str) -> str:
+    """The query as `check_query` reads it: a parameter after LIMIT or OFFSET bound to 0 (by `bind`, token by token),
+    since SPARQL's grammar takes a number there, never a variable; whatever number is bound, the query's form, its
+    updates and SERVICE clauses are the same. A query without such a parameter is itself."""
+    names = {match.group(1) for match in LIMIT_PARAMETER.finditer(query)}
+    return bind(query, dict.fromkeys(names, 0)) if names else query
 
 
 def _holds_service(node) -> bool:

@@ -51,7 +51,7 @@ from rdflib.term import Node
 
 from graph_builder.problems import BilingualError
 from graph_builder.publication.generations import resolve
-from maillage.sparql import bind, check_query, parse_read_query
+from maillage.sparql import bind, check_query, checkable, parse_read_query
 
 Term = URIRef | Literal | BNode
 Triple = tuple[Term, Term, Term]
@@ -310,7 +310,7 @@ class QueryStore(ABC):
                               {"_subject_iri": iri})
 
     def _checked(self, query: str, params: dict[str, Any] | None, *forms: str) -> str:
-        form = check_query(query)
+        form = check_query(checkable(query))
         if form not in forms:
             raise StoreError(f"Cette requête est un {form}, pas un {' ni un '.join(forms)}.",
                              f"This query is a {form}, not a {' or '.join(forms)}.")

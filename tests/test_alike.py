@@ -54,6 +54,9 @@ def comparable(places, territory: str, band: int = 50) -> set[str]:
             if key.split("/")[0] == level and other == category and low <= people <= high and key != territory}
 
 
+ALL = 20000  # the query's largest `limit`: more than the largest category (18,264 communes of 0 to 499 inhabitants)
+
+
 def key(iri: str) -> str:
     return iri.removeprefix(f"{ID}territoire/")
 
@@ -70,12 +73,13 @@ def key(iri: str) -> str:
     ("ept/200057867", 400),  # Plaine Commune: the other EPT
 ])
 def test_category_and_band_hold_for_every_proposed_territory(seed_store, places, territory, band):
-    rows = run_query(seed_store, "comparable_territories", territory=territory, band=band)
+    rows = run_query(seed_store, "comparable_territories", territory=territory, band=band, limit=ALL)
     got = [key(r["territory"]) for r in rows]
     assert len(got) == len(set(got)), "one row per territory"
     want = comparable(places, territory, band)
     assert want, "the case has comparable territories"
     assert set(got) == want  # every proposed one meets the category and the band, and every one that does is there
+    assert {int(r["peers"]) for r in rows} == {len(want)}  # how many in all, said on every row
     chosen = places[territory][1]
     for row in rows:
         category, population = places[key(row["territory"])]
@@ -148,6 +152,31 @@ def test_bad_parameters_are_refused_in_french_first(seed_store, params, said):
     with pytest.raises(LibraryError) as refused:
         run_query(seed_store, "comparable_territories", **params)
     assert said in refused.value.message("fr") and refused.value.message("en") != refused.value.message("fr")
+
+
+@pytest.mark.parametrize("territory", ["commune/01001", "epci/200000172"])
+def test_the_first_of_the_ranking_and_how_many_there_are_in_all(seed_store, territory):
+    whole = run_query(seed_store, "comparable_territories", territory=territory, limit=ALL)
+    assert len(whole) > 100, "the case has more peers than the default limit"
+    first = run_query(seed_store, "comparable_territories", territory=territory)  # limit: 100 by default
+    assert first == whole[:100]  # the same ranking, cut after its first 100
+    assert {int(r["peers"]) for r in first} == {len(whole)}  # never cut silently: the number in all is said
+    assert run_query(seed_store, "comparable_territories", territory=territory, limit=7) == whole[:7]
+
+
+@pytest.mark.parametrize(("limit", "said"), [
+    ("0", "Attendu entre 1 et 20000"),
+    ("20001", "Attendu entre 1 et 20000"),
+    ("-5", "Attendu entre 1 et 20000"),
+    ("10 OFFSET 5", "Un nombre entier est attendu"),
+    ("2.5", "Un nombre entier est attendu"),
+])
+def test_a_bad_limit_is_refused_in_french_first(seed_store, limit, said):
+    from maillage.library import LibraryError
+
+    with pytest.raises(LibraryError) as refused:
+        run_query(seed_store, "comparable_territories", territory="commune/38185", limit=limit)
+    assert said in refused.value.message("fr") and "limit" in refused.value.message("fr")
 
 
 def test_no_row_without_population_or_category(seed_store):

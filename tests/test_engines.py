@@ -29,7 +29,7 @@ from rdflib import XSD, Literal, URIRef
 from maillage.cli.main import main
 from maillage.endpoint.dataset import BuiltDataset
 from maillage.library import get_query, library
-from maillage.sparql import bind
+from maillage.sparql import QueryRefused, bind, checkable
 from maillage.stores import EndpointStore, OxigraphStore, StoreError
 from tests.conftest import ID, QUERY_NAMES
 
@@ -127,6 +127,34 @@ def test_parameters_become_terms_where_the_query_uses_them_and_nowhere_else(engi
     assert bind(keywords, params).count(f" <{entity}>") == 4  # names that spell keywords change nothing
     with pytest.raises(ValueError, match="assigns its parameter"):
         bind("SELECT * WHERE { BIND (1 AS ?_n_integer) }", {"_n_integer": 2})
+
+
+LIMITED = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?entity ?_n_integer WHERE { ?entity rdfs:label ?label FILTER (STRLEN(?label) > ?_n_integer) }
+ORDER BY ?entity
+LIMIT ?_n_integer OFFSET ?_skip_integer"""
+
+
+def test_a_limit_and_an_offset_are_written_as_numbers_and_cut_the_same_rows_on_every_engine(engines):
+    """SPARQL takes a number after LIMIT and OFFSET, never a term: `bind` writes the integer there, the term
+    elsewhere; a query with such a parameter is checked (updates, SERVICE) before it is bound."""
+    params = {"_n_integer": 3, "_skip_integer": 1}
+    text = bind(LIMITED, params)
+    three = '"3"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    assert text.endswith("LIMIT 3 OFFSET 1") and f"> {three})" in text and f"({three} AS ?_n_integer)" in text
+    rows = {name: store.select(LIMITED, params) for name, store in engines.items()}
+    assert len(rows["embedded"]) == 3
+    assert rows["oxigraph-server"] == rows["embedded"] == rows["virtuoso"]
+    whole = engines["embedded"].select(LIMITED.rsplit("LIMIT", 1)[0], {"_n_integer": 3})
+    assert list(rows["embedded"]) == list(whole)[1:4]  # the ordered rows, the first skipped, then three
+    for wrong in ({"_n_integer": -1, "_skip_integer": 0}, {"_n_integer": "3 } ; DROP ALL", "_skip_integer": 0}):
+        with pytest.raises(ValueError):
+            bind(LIMITED, wrong)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        bind("SELECT * WHERE { ?s ?p ?o } LIMIT ?_n_iri", {"_n_iri": "urn:x:1"})
+    assert checkable(LIMITED).endswith("LIMIT 0 OFFSET 0") and checkable(BOUND) == BOUND
+    with pytest.raises(QueryRefused):  # what follows the limit's variable is checked too
+        engines["embedded"].select("SELECT * WHERE { ?s ?p ?o } LIMIT ?_n_integer SERVICE", {"_n_integer": 1})
 
 
 def test_ask_construct_and_describe_agree_on_every_engine(engines):

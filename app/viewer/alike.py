@@ -5,7 +5,8 @@ the command line and a notebook get the same territories in the same order.
 Comparable: the same category (a commune's population group of CGCT art. L. 2334-3, an EPCI's or EPT's category
 of the referential) and a population within the band [p / (1 + b/100), p × (1 + b/100)] (b = BAND per cent); those
 where the graph knows a coordination or an experience first, then by population gap, then by code. Only what the
-graph knows: an empty answer says so, with the number of coordinations the graph knows.
+graph knows: an empty answer says so, with the number of coordinations the graph knows. The first READ of the
+ranking are read (a small commune has thousands of peers), and the number of peers in all is said with them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ LEVELS = ("commune", "epci", "ept")  # what the query's `territory` check takes
 BAND = 50  # the query's default margin, per cent: from p / 1.5 to p × 1.5
 SHOWN = 10  # comparable territories listed with what is known there
 ALSO = 5  # comparable territories without anything known, named after them
+READ = 100  # the first of the ranking read (the query's `limit`): what the section and the partner finder show, and more
 
 
 @dataclass(frozen=True)
@@ -45,22 +47,41 @@ class Comparable:
         return bool(self.coordinations or self.experiences)
 
 
-def comparables(viewer: Viewer, territory: Territory, band: int = BAND) -> list[Comparable]:
-    """The territories comparable with `territory`, in the query's order; none for a level without category."""
+@dataclass(frozen=True)
+class Comparables:
+    """The first READ territories of the ranking and the number of comparable territories in all (`peers`)."""
+
+    first: tuple[Comparable, ...]
+    peers: int
+
+    @property
+    def known(self) -> list[Comparable]:
+        return [c for c in self.first if c.known]
+
+    @property
+    def all_known_read(self) -> bool:
+        """Whether every peer with something known is among the first read: they come first, so either one without
+        anything known was read after them, or every peer was read."""
+        return len(self.known) < len(self.first) or len(self.first) == self.peers
+
+
+def ranked(viewer: Viewer, territory: Territory, band: int = BAND) -> Comparables:
+    """The first READ comparable territories and how many there are in all."""
     if territory.level not in LEVELS:
-        return []
-    return list(_read(viewer, territory, band))
+        return Comparables((), 0)
+    return _read(viewer, territory, band)
 
 
-@lru_cache(maxsize=256)  # the page reruns on every click, and a small commune has thousands of peers (0.5 s and more)
-def _read(viewer: Viewer, territory: Territory, band: int) -> tuple[Comparable, ...]:
-    found = []
-    for row in viewer.run("comparable_territories", territory=territory.key, band=band).dicts():
+@lru_cache(maxsize=256)  # the page reruns on every click
+def _read(viewer: Viewer, territory: Territory, band: int) -> Comparables:
+    found, peers = [], 0
+    for row in viewer.run("comparable_territories", territory=territory.key, band=band, limit=READ).dicts():
         found.append(Comparable(str(row["territory"]), str(row["code"]), str(row["name"]), str(row["category"]),
                                 int(row["population"]), int(row["gap"]),
                                 tuple(str(row.get("coordinationList") or "").split()),
                                 tuple(str(row.get("experienceList") or "").split())))
-    return tuple(found)
+        peers = int(row["peers"])
+    return Comparables(tuple(found), peers)
 
 
 def category_name(viewer: Viewer, category: str, language: str = "fr") -> str:
@@ -69,8 +90,10 @@ def category_name(viewer: Viewer, category: str, language: str = "fr") -> str:
     return pick(names.get(category, []), language) or category.rsplit("/", 1)[-1]
 
 
-def empty_answer(viewer: Viewer, territory: Territory, found: list[Comparable], language: str = "fr") -> str:
-    """The honest answer when no comparable territory has anything known (or none is comparable at all)."""
+def empty_answer(viewer: Viewer, territory: Territory, found: list[Comparable], language: str = "fr",
+                 peers: int | None = None) -> str:
+    """The honest answer when no comparable territory has anything known (or none is comparable at all); `peers`:
+    how many are comparable in all (`found` are the first of them)."""
     known = thousands(len(viewer.coordinations), language)
     if territory.level not in LEVELS:
         return ("Territories are compared for a municipality, an EPCI or an EPT." if language == "en" else
@@ -80,7 +103,7 @@ def empty_answer(viewer: Viewer, territory: Territory, found: list[Comparable], 
                 f"or category known for {territory.name}; the graph knows {known} coordinations." if language == "en"
                 else f"Aucun territoire comparable : aucun de même catégorie dans la marge de population, ou pas de "
                 f"population ni de catégorie connue pour {territory.name} ; le graphe connaît {known} coordinations.")
-    many = thousands(len(found), language)
+    many = thousands(len(found) if peers is None else peers, language)
     return (f"No comparable territory with a known coordination or experience among the {many} of the same category "
             f"and a similar population; the graph knows {known} coordinations." if language == "en" else
             f"Aucun territoire comparable connu pour une coordination ou une expérience parmi les {many} de même "
@@ -111,7 +134,8 @@ def show_section(viewer: Viewer, territory: Territory) -> None:
                        "Show the territories of the same category and a similar population, and what is known there"),
                      key="alike_show"):
         return
-    found = comparables(viewer, territory)
+    answer = ranked(viewer, territory)
+    found = list(answer.first)
     population = thousands(territory.population, language) if territory.population is not None else "?"
     if found:
         st.caption(t(f"Même catégorie ({category_name(viewer, found[0].category, 'fr')}) et population voisine de "
@@ -122,9 +146,9 @@ def show_section(viewer: Viewer, territory: Territory) -> None:
                      f"{territory.name}'s ({population} inhabitants): between p / 1.5 and p × 1.5. First those where "
                      "the graph knows a coordination or an experience, then the closest in population. Only what the "
                      "graph knows."))
-    known = [c for c in found if c.known]
+    known = answer.known
     if not known:
-        st.info(empty_answer(viewer, territory, found, language))
+        st.info(empty_answer(viewer, territory, found, language, answer.peers))
     for comparable in known[:SHOWN]:
         with st.container(border=True):
             entity_link("territoires", comparable.iri, _title(viewer, comparable, language), bold=True)
@@ -137,13 +161,21 @@ def show_section(viewer: Viewer, territory: Territory) -> None:
             for iri, label in _names(viewer.experiences, comparable.experiences, language):
                 entity_link("experiences", iri, label)
     others = [c for c in found if not c.known]
-    if len(known) > SHOWN:
-        st.caption(t(f"Les {SHOWN} premiers sur {len(known)} où le graphe connaît quelque chose.",
-                     f"The first {SHOWN} of {len(known)} where the graph knows something."))
+    if not answer.all_known_read:  # the first READ of the ranking all hold something: how many more is not read
+        st.caption(t(f"Les {SHOWN} premiers sur {thousands(answer.peers, 'fr')} territoires comparables ; les "
+                     f"{thousands(len(found), 'fr')} premiers du classement ont tous une coordination ou une "
+                     "expérience connue, les suivants ne sont pas lus ici.",
+                     f"The first {SHOWN} of {thousands(answer.peers, 'en')} comparable territories; the first "
+                     f"{thousands(len(found), 'en')} of the ranking all have a known coordination or experience, the "
+                     "next ones are not read here."))
+    elif len(known) > SHOWN:
+        st.caption(t(f"Les {SHOWN} premiers sur {thousands(len(known), 'fr')} où le graphe connaît quelque chose.",
+                     f"The first {SHOWN} of {thousands(len(known), 'en')} where the graph knows something."))
     if others:
-        st.markdown(t(f"**Comparables, sans coordination ni expérience connue** ({thousands(len(others), 'fr')}), "
+        without = thousands(answer.peers - len(known), "fr"), thousands(answer.peers - len(known), "en")
+        st.markdown(t(f"**Comparables, sans coordination ni expérience connue** ({without[0]}), "
                       "les plus proches en population :",
-                      f"**Comparable, with no known coordination or experience** ({thousands(len(others), 'en')}), "
+                      f"**Comparable, with no known coordination or experience** ({without[1]}), "
                       "the closest in population:"))
         for comparable in others[:ALSO]:
             entity_link("territoires", comparable.iri, _title(viewer, comparable, language))
@@ -172,7 +204,8 @@ def show_partners(viewer: Viewer, territory: Territory) -> None:
     """The partner finder's section for its option « territoires comparables » (app/views/partenaires.py)."""
     language = lang()
     st.subheader(t("Dans des territoires comparables", "In comparable territories"))
-    found = comparables(viewer, territory)  # none for another level: empty_answer says which levels compare
+    answer = ranked(viewer, territory)  # none for another level: empty_answer says which levels compare
+    found = list(answer.first)
     proposals = partner_reasons(viewer, territory, found, language)
     if not proposals and any(c.known for c in found):  # experiences there, but no coordination
         known = thousands(len(viewer.coordinations), language)
@@ -181,7 +214,7 @@ def show_partners(viewer: Viewer, territory: Territory) -> None:
                   f"No known coordination in the comparable territories (experiences only); the graph knows {known} "
                   "coordinations."))
     elif not proposals:
-        st.info(empty_answer(viewer, territory, found, language))
+        st.info(empty_answer(viewer, territory, found, language, answer.peers))
     for rank, (iri, label, reason) in enumerate(proposals[:SHOWN * 3], start=1):
         with st.container(border=True):
             entity_link("coordinations", iri, f"{rank}. {label}")
