@@ -107,6 +107,31 @@ def test_bench_queries_prints_a_median_per_query(small_build):
     assert all(float(line.rsplit("|", 2)[1]) >= 0 for line in lines)
 
 
+def test_bench_queries_measures_cases_with_their_parameters_against_an_anchor(small_build):
+    """--case: a query with its parameters, measured in rounds with the anchor (first row, ratio 1), each row's
+    count of rows that of the library's own answer; a bad case is refused before anything is measured."""
+    from maillage.stores import dump_of, open_store
+
+    result = invoke("bench-queries", "--size", f"graines={small_build}", "--runs", "2",
+                    "--case", "comparable_territories:territory=commune/38185,limit=3", "--case", "funders")
+    assert result.exit_code == 0, result.output
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in result.output.splitlines()
+            if line.startswith("| `")]
+    assert [row[0] for row in rows] == ["`entities_in_territory:territory=departement/38`",
+                                        "`comparable_territories:territory=commune/38185,limit=3`", "`funders`"]
+    assert rows[0][3] == "1.00" and rows[0][4] == "ancre"
+    store = open_store(dump_of(small_build), backend="oxigraph")
+    assert int(rows[1][1]) == len(library()["comparable_territories"].run(store, {"territory": "commune/38185",
+                                                                                   "limit": 3}))
+    assert int(rows[2][1]) == len(library()["funders"].run(store))
+    assert all(float(row[2]) >= 0 for row in rows) and "Charge (1, 5, 15 min)" in result.output
+    for case, said in (("comparable_territories:territory=commune/38185,limit=0", "Attendu entre 1 et 20000"),
+                       ("comparable_territories:limit", "attendu paramètre=valeur"),
+                       ("nothing_of_the_kind", "requête inconnue")):
+        refused = invoke("bench-queries", "--size", f"graines={small_build}", "--case", case)
+        assert refused.exit_code == 2 and said in refused.output, refused.output
+
+
 def test_a_query_over_the_cap_is_stopped_and_reported():
     from maillage.bench.queries import _time
 

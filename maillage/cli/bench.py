@@ -71,10 +71,28 @@ def bench(sizes, scale_factor, seed, workdir, cold_cache, fmt, lang):
 @click.option("--cap", "cap_s", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds after which an rdflib query is stopped and reported as '> CAP s'.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--case", "cases", multiple=True, metavar="NAME[:PARAM=VALUE,...]",
+              help="Measure this query with these parameters (repeat it) on Oxigraph, in rounds with the anchor, "
+                   "instead of every query with its defaults; « issue22 » names issue 22's cases.")
+@click.option("--anchor", default=None, metavar="NAME[:PARAM=VALUE,...]",
+              help="With --case: the query every case is divided by, measured in the same rounds. "
+                   "Default: entities_in_territory:territory=departement/38.")
 @LANG
-def bench_queries(sizes, engines, runs, cap_s, fmt, lang):
+def bench_queries(sizes, engines, runs, cap_s, fmt, cases, anchor, lang):
     """Median latency of every library query on rdflib's memory store and on Oxigraph, per data size."""
-    from maillage.bench.queries import ENGINES, as_json, bench_size, machine, markdown, over_target
+    from maillage.bench.queries import (
+        ANCHOR,
+        ENGINES,
+        ISSUE_22_CASES,
+        as_json,
+        bench_cases,
+        bench_size,
+        cases_markdown,
+        machine,
+        markdown,
+        over_target,
+        read_case,
+    )
 
     chosen = [e.strip() for e in engines.split(",") if e.strip()]
     if not chosen or set(chosen) - set(ENGINES):
@@ -86,6 +104,22 @@ def bench_queries(sizes, engines, runs, cap_s, fmt, lang):
             raise click.BadParameter(f"attendu LABEL=DOSSIER, reçu « {item} »", param_hint="--size")
         pairs.append((label, Path(directory)))
     timings = []
+    if cases:
+        try:
+            chosen_cases = [read_case(text) for item in cases
+                            for text in (ISSUE_22_CASES if item.strip() == "issue22" else (item,))]
+            anchor_case = read_case(anchor or ANCHOR)
+        except ValueError as exc:  # LibraryError included: a bad parameter of a case
+            raise click.BadParameter(getattr(exc, "message_fr", str(exc)), param_hint="--case") from None
+        try:
+            for label, directory in pairs:
+                timings += bench_cases(label, directory, chosen_cases, anchor_case, runs=runs,
+                                       report=lambda line: err.print(line, markup=False, highlight=False))
+        except StoreError as exc:
+            fail(exc, lang, EXIT_UNREADABLE)
+        info = machine()
+        click.echo(as_json(timings, info) if fmt == "json" else cases_markdown(timings, info, lang), nl=False)
+        return
     try:
         for label, directory in pairs:
             timings += bench_size(label, directory, chosen, runs=runs, cap_s=cap_s,
