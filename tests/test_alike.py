@@ -13,7 +13,9 @@ import pytest
 from rdflib import SKOS, URIRef
 from rdflib.namespace import SDO
 
+from app.viewer.alike import READ, Comparable, Comparables
 from graph_builder.constants import ONTOLOGY_DIR, VOCABULARY_BASE
+from graph_builder.problems import thousands
 from graph_builder.referential.package import Referential, fetch, load
 from graph_builder.referential.territories import EPCI_CATEGORIES, POPULATION_GROUPS
 from tests.conftest import ID, run_query
@@ -211,6 +213,20 @@ def test_the_territory_page_says_honestly_when_nothing_is_known_there(app, seed_
     assert "No comparable territory with a known coordination or experience among the" in text
     assert f"the graph knows {known} coordinations" in text
     assert "Comparable, with no known coordination or experience" in shown(at)
+    # The number in all, not the 100 read (the query's first rows): hundreds of small communes.
+    peers = int(run_query(seed_store, "comparable_territories", territory="commune/01001")[0]["peers"])
+    assert peers > READ and f"among the {thousands(peers, 'en')} of the same category" in text
+    assert f"Comparable, with no known coordination or experience** ({thousands(peers, 'en')})" in shown(at)
+
+
+def test_the_section_knows_when_the_territories_read_are_all_those_with_something_known():
+    def found(*known: bool) -> tuple[Comparable, ...]:
+        return tuple(Comparable(f"t{i}", str(i), "n", "c", 1, 0, ("c",) if k else (), ()) for i, k in enumerate(known))
+
+    assert Comparables(found(True, True, False), 500).all_known_read  # one without anything known was read after
+    assert Comparables(found(True, True), 2).all_known_read  # every peer was read
+    assert not Comparables(found(True, True), 500).all_known_read  # how many more hold something is not read
+    assert Comparables(found(True, True), 500).known == list(found(True, True))
 
 
 def test_the_partner_finder_proposes_coordinations_of_comparable_territories(app):
