@@ -112,3 +112,21 @@ def test_package_code_reads_nothing_under_tests():
                    if isinstance(node, ast.Constant) and isinstance(node.value, str)
                    and re.fullmatch(r"tests(/\S*)?", node.value))
     assert found == []
+
+
+def test_the_lazy_command_table_is_every_module_command():
+    """maillage.cli.main imports a command's module only when it runs: its table must name every command of every
+    module of maillage.cli, each with its own module, and nothing else."""
+    import importlib
+
+    from maillage.cli.main import COMMANDS, main
+
+    defined = {}
+    for path in sorted((PROJECT_ROOT / "maillage" / "cli").glob("*.py")):
+        if path.stem == "main":  # the table itself
+            continue
+        module = importlib.import_module(f"maillage.cli.{path.stem}")
+        defined.update({command.name: path.stem for command in getattr(module, "COMMANDS", ())})
+    assert len(defined) > 20 and defined == COMMANDS
+    assert all(main.get_command(None, name).name == name for name in COMMANDS)
+    assert main.get_command(None, "nope") is None

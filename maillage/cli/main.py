@@ -16,23 +16,46 @@ Exit codes are listed in common.py.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
-from maillage.cli import bench, build, contributions, data, diff, publish, queries, referential, territory
+# Each command and the module of this package that defines it (in its COMMANDS): a module is imported when one of
+# its commands runs, not at every start (the benchmarks' module alone, with the endpoint's server and HTTP client it
+# imports, weighed 0.17 s of each `maillage build`). tests/test_layout.py checks this table against the modules.
+COMMANDS = {
+    "build": "build", "validate": "build", "stats": "build", "templates": "build",
+    "import": "data", "export-directory": "data", "synthetic": "data",
+    "referential": "referential", "geometry": "referential",
+    "territory": "territory",
+    "diff": "diff",
+    "export": "publish", "context": "publish", "docs": "publish", "serve": "publish", "load": "publish",
+    "queries": "queries", "query": "queries",
+    "bench": "bench", "bench-queries": "bench", "bench-viewer": "bench", "bench-endpoint": "bench",
+    "contributions": "contributions",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CommandGroup(click.Group):
+    """The group of COMMANDS, each looked up in its module when asked for (`maillage --help` asks for all)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        commands = importlib.import_module(f"maillage.cli.{module}").COMMANDS
+        return next(command for command in commands if command.name == cmd_name)
+
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="maillage")
 def main() -> None:
     """Maillage: the knowledge graph of French local health coordination."""
-
-
-for _module in (build, data, referential, territory, diff, publish, queries, bench, contributions):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
 
 
 def run() -> None:
