@@ -7,7 +7,9 @@ needs four small answers (the build's date, the counts by type and by source, th
 and language, the query's text as sent and its answer in SPARQL 1.1 Query Results JSON), and `KeptStore` answers
 exactly those texts from the file. The territory search's index (two queries of 40,000 rows, seconds at national
 size) is kept the same way, as texts (`kept: texts` in the header; `kept-texts.json`, the values as SPARQL CSV gives
-them), so that the viewer makes its index (`kept_search`) without asking the graph. The files are a cache: a build
+them), so that the viewer makes its index (`kept_search`) without asking the graph. `maillage build` also keeps these long
+answers in its cache, by the quads they were answered from (`_long_answer`): the next build of the same data reads
+them back instead of asking again. The files are a cache: a build
 that cannot write them, or a reader that finds them missing, damaged or made for another dump, goes to the graph as
 before (the viewer then writes them once open).
 
@@ -20,6 +22,7 @@ no copy), else loaded from the dump; `kept-store.json` says which dump it holds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -32,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph_builder.files import atomic_write
-from graph_builder.incremental.state import state_dir
+from graph_builder.incremental.state import fragment_name, state_dir
 from graph_builder.publication.generations import OutputLocked, locked, resolve
 from maillage.library import QUERIES, NamedQuery, get_query, read_header
 from maillage.sparql import bind
@@ -75,10 +78,11 @@ def dump_digest(folder: Path) -> str | None:
         return None
 
 
-def keep_answers(store: QueryStore, out_dir: Path | str) -> Path | None:
+def keep_answers(store: QueryStore, out_dir: Path | str, cache: Path | None = None) -> Path | None:
     """Answer the kept queries on `store` (the dataset `out_dir` publishes now) and write them into its current
     generation (KEPT_FILE, TEXTS_FILE); Accueil's file, or None when it could not be written (a cache: the build is
-    not failed for it)."""
+    not failed for it). With a `cache` folder, the long answers are kept there too, by what they are answered from
+    (`_long_answer`)."""
     folder = resolve(out_dir)
     digest = dump_digest(folder)
     if digest is None:
@@ -91,8 +95,7 @@ def keep_answers(store: QueryStore, out_dir: Path | str) -> Path | None:
     long = {}
     for query in kept_queries(kind="texts"):
         for text in texts(query):
-            variables, rows = store.select_texts(text)
-            long[_key(text)] = {"vars": variables, "rows": rows}
+            long[_key(text)] = _long_answer(store, text, folder, out_dir, cache)
     written = None
     for name, kept in ((TEXTS_FILE, long), (KEPT_FILE, answers)):  # Accueil's last: its presence says both are there
         body = json.dumps({"format": FORMAT, "dump": digest, "answers": kept}, ensure_ascii=False, sort_keys=True)
@@ -104,6 +107,55 @@ def keep_answers(store: QueryStore, out_dir: Path | str) -> Path | None:
             log.warning("kept answers not written in %s: %s", folder, error)
             return None
     return written
+
+
+# The search's index is the same for every build of the same territories and data: most builds (the next one after an
+# edit of a record, the tests' builds of the same data) answered its two queries again, 1.2 s of a 6 s seed build.
+CACHED_TEXTS = 8  # long answers kept in the cache, the most recently used
+
+
+def _long_answer(store: QueryStore, text: str, folder: Path, out_dir: Path | str, cache: Path | None) -> dict:
+    """The answer of `text` as texts, from `cache` when the same text was answered on the same quads before."""
+    key = None if cache is None else _graph_key(text, folder, Path(out_dir))
+    if key is not None:
+        try:
+            found = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
+            if isinstance(found.get("vars"), list) and isinstance(found.get("rows"), list):
+                with contextlib.suppress(OSError):
+                    os.utime(cache / f"{key}.json")  # recently used
+                return found
+        except (OSError, ValueError, AttributeError):
+            pass  # never answered, pruned, or damaged: answered again below
+    variables, rows = store.select_texts(text)
+    answer = {"vars": variables, "rows": rows}
+    if key is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only makes the next build slower
+            atomic_write(cache / f"{key}.json", json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+            for old in sorted(cache.glob("*.json"), key=lambda path: path.stat().st_mtime)[:-CACHED_TEXTS]:
+                old.unlink(missing_ok=True)
+    return answer
+
+
+def _graph_key(text: str, folder: Path, out_dir: Path) -> str | None:
+    """A digest of `text` and of every quad of the build but its metadata graph's (whose date changes at each build),
+    read from the graphs' sorted N-Quads the build has just written (`.maillage-state/fragments`, what the dumps are
+    made of); None when they are not there."""
+    try:
+        base = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["base"]
+        parts = sorted((state_dir(out_dir) / "fragments").glob("*.nq"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    metadata = f"{fragment_name(f'{base}graph/metadata')}.nq"
+    digest = hashlib.sha256(json.dumps([FORMAT, ox.__version__, text]).encode("utf-8"))
+    for part in parts:
+        if part.name != metadata:
+            digest.update(part.name.encode())
+            try:
+                with part.open("rb") as lines:
+                    digest.update(hashlib.file_digest(lines, "sha256").digest())
+            except OSError:
+                return None
+    return digest.hexdigest()[:32] if parts else None
 
 
 def _read(folder: Path, name: str) -> dict | None:

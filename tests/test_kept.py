@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 
+import pyoxigraph as ox
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,7 +22,7 @@ from app.viewer import warmup
 from app.viewer.model import Viewer
 from app.viewer.text import WORD_JOINER, markdown_table, md
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.incremental.state import state_dir
+from graph_builder.incremental.state import fragment_name, state_dir
 from graph_builder.problems import thousands
 from graph_builder.publication.generations import resolve
 from maillage.kept import (
@@ -31,6 +32,7 @@ from maillage.kept import (
     TEXTS_FILE,
     KeptGraph,
     KeptStore,
+    _long_answer,
     all_kept,
     keep_answers,
     keep_store,
@@ -40,7 +42,7 @@ from maillage.kept import (
     texts,
 )
 from maillage.library import get_query, library
-from maillage.stores import StoreError, open_store
+from maillage.stores import OxigraphStore, StoreError, open_store
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +130,46 @@ def test_a_build_that_cannot_write_them_is_not_failed(built, tmp_path):
         shutil.copy(resolve(built[0]) / name, tmp_path / name)
     (tmp_path / KEPT_FILE).mkdir()  # the rename onto it fails, as on a read-only or full disk
     assert keep_answers(built[1], tmp_path) is None
+
+
+def test_the_search_index_is_answered_once_for_the_same_quads(tmp_path):
+    """With a cache, a long answer is kept by its text and the quads the build wrote (its graphs' fragments), the
+    metadata graph's aside (its date changes at each build): the same quads again read it back, another quad in
+    any other graph answers it again, and without fragments nothing is kept."""
+    base = "https://example.org/id/"
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    fragments = state_dir(out) / "fragments"
+    fragments.mkdir(parents=True)
+    (out / "manifest.json").write_text(json.dumps({"base": base}), encoding="utf-8")
+    data, metadata = (fragments / f"{fragment_name(base + 'graph/' + name)}.nq" for name in ("001", "metadata"))
+    data.write_text("<https://example.org/a> <https://example.org/p> \"1\" <https://example.org/g> .\n")
+    metadata.write_text('<https://example.org/m> <https://example.org/at> "2026-12-07" .\n')
+    graph = ox.Store()
+    store = OxigraphStore(graph)
+    text = "SELECT ?o WHERE { ?s <https://example.org/p> ?o } ORDER BY ?o"
+
+    def add(value: str) -> None:
+        graph.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"),
+                          ox.Literal(value), ox.NamedNode("https://example.org/g")))
+
+    def answer() -> list:
+        return [row[0] for row in _long_answer(store, text, out, out, cache)["rows"]]
+
+    add("1")
+    assert answer() == ["1"] and len(list(cache.glob("*.json"))) == 1
+    add("2")  # the fragments unchanged: the kept answer is read back, no query
+    assert answer() == ["1"]
+    metadata.write_text('<https://example.org/m> <https://example.org/at> "2026-12-08" .\n')
+    assert answer() == ["1"]
+    data.write_text(data.read_text() + "<https://example.org/a> <https://example.org/p> \"2\" <https://example.org/g> .\n")
+    assert answer() == ["1", "2"] and len(list(cache.glob("*.json"))) == 2
+    for kept in cache.glob("*.json"):
+        kept.write_text("{damaged", encoding="utf-8")
+    add("3")
+    assert answer() == ["1", "2", "3"]  # a damaged entry is answered again
+    shutil.rmtree(fragments)
+    add("4")
+    assert answer() == ["1", "2", "3", "4"]
 
 
 def test_accueil_is_drawn_from_the_kept_answers_while_the_graph_opens(built, monkeypatch):

@@ -7,6 +7,7 @@ The file carries its FORMAT: a state of another format, or one that cannot be re
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,12 @@ FORMAT = 3
 
 def state_dir(out_dir: Path) -> Path:
     return out_dir.resolve() / STATE
+
+
+def fragment_name(graph: str) -> str:
+    """The name of a named graph's fragments in the state (`fragments/NAME.nq`, `.trig`, `.ttl`: what the dumps are
+    made of, publication.outputs)."""
+    return hashlib.sha256(graph.encode()).hexdigest()[:24]
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from rdflib import Graph, URIRef
 
 from graph_builder.constants import PROJECT_ROOT
 from graph_builder.files import atomic_write
+from graph_builder.incremental.state import fragment_name
 from graph_builder.pipeline import BuildResult
 from graph_builder.problems import Problem, blocking
 from graph_builder.publication.generations import generation, locked, publish, reached, scratch
@@ -62,10 +63,6 @@ def private_graphs(result: BuildResult) -> set[str]:
     """Graphs left out of the public Turtle: personal data, the ontology, the build's metadata."""
     graph_iri = result.settings.graph_iri
     return {str(g) for g in {*result.personal_graphs, graph_iri("ontology"), graph_iri("metadata")}}
-
-
-def fragment_name(graph: str) -> str:
-    return hashlib.sha256(graph.encode()).hexdigest()[:24]
 
 
 def nquads_lines(quads: Iterable[ox.Quad]) -> list[bytes]:

@@ -63,7 +63,7 @@ def build(data_dir, ontology_dir, shapes_dir, base, lang, out_dir, force, full, 
 
     def keep(store) -> None:  # the viewer's first page answered before the graph is open (maillage/kept.py)
         progress("réponses gardées pour la première page")
-        keep_answers(OxigraphStore(store), out_dir)
+        keep_answers(OxigraphStore(store), out_dir, cache=settings.cache / "kept-texts")
         progress("graphe gardé sur disque pour la visionneuse")
         keep_store(out_dir)
 
