@@ -45,13 +45,14 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import yaml
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
-# Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
 from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.conversion.metadata import SPARQL_ENDPOINT
+
+# Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
+from graph_builder.files import read_header
 from graph_builder.problems import BilingualError, did_you_mean
 from maillage.sparql import bind, check_query, checkable, term
 from maillage.stores import QueryStore, Rows
@@ -223,12 +224,6 @@ def checked_lang(query: str, value: Any) -> str:
         raise _bad(query, LANGUAGE, value, f"Langues possibles : {', '.join(LANGUAGES)}.",
                    f"Possible languages: {', '.join(LANGUAGES)}.")
     return text
-
-
-def read_header(text: str) -> dict:
-    """The grlc-style `#+ ` header of a query, as YAML."""
-    lines = [line[3:] for line in text.splitlines() if line.startswith("#+ ") or line == "#+"]
-    return yaml.safe_load("\n".join(lines)) or {}
 
 
 def read_query(path: Path) -> NamedQuery:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-import yaml
 
 from graph_builder.constants import PROJECT_ROOT
+from graph_builder.files import read_header
 from graph_builder.formulas import neutralise
 
 EXPORT_QUERIES = PROJECT_ROOT / "queries" / "export"
@@ -42,11 +42,6 @@ class TableQuery:
     @property
     def file_name(self) -> str:
         return f"{self.name}.csv"
-
-
-def read_header(text: str) -> dict:
-    """The `#+ ` lines of a query, read as YAML (grlc's convention)."""
-    return yaml.safe_load("\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ "))) or {}
 
 
 def table_queries(directory: Path = EXPORT_QUERIES) -> list[TableQuery]:
