@@ -8,12 +8,14 @@ way. `streamlit run app/main.py` works too, opening the graph at the first visit
 
 import streamlit as st
 
-from app.viewer.ahead import territory_page_ahead
+from app.viewer.ahead import entity_pages_ahead, territory_page_ahead
 from app.viewer.warmup import PAGE_AHEAD, begin, out_dir
 
-# A first territory page's one-time work, done by the warm-up (which cannot import the pages' modules).
-if territory_page_ahead not in PAGE_AHEAD:
-    PAGE_AHEAD.append(territory_page_ahead)
+# A first territory page's one-time work, then a first coordination's and experience's, done by the warm-up (which
+# cannot import the pages' modules).
+for step in (territory_page_ahead, entity_pages_ahead):
+    if step not in PAGE_AHEAD:
+        PAGE_AHEAD.append(step)
 # Begun when this module is imported, not in the App's lifespan: Streamlit's runtime is made first, and
 # making it scans every installed package for components (0.7 s) while the graph could already be loading.
 begin(out_dir())

@@ -110,3 +110,32 @@ def test_no_territory_asked_needs_no_index(seed_out):
     viewer = warmup.begin(str(seed_out)).viewer
     assert viewer.territory("") is None
     assert viewer.territory("territoire/commune/13001").name == "Aix-en-Provence"
+
+
+def test_a_first_coordination_and_experience_page_read_only_queries_read_ahead(app, seed_store, monkeypatch):
+    """The warm-up's entity_pages_ahead reads every query a coordination's page and an experience's page read, so
+    that the first visitor's click on one does not wait for rdflib's parser (a tenth of a second per query)."""
+    from app.viewer.ahead import entity_pages_ahead
+
+    library = sys.modules["maillage.library"]  # the module (the package's `library` is its function)
+    asked: list[tuple[str, str]] = []  # (thread, query file) of every query read, parsed or not
+    reading = library._read_once
+    monkeypatch.setattr(library, "_read_once", lambda path: (asked.append((threading.current_thread().name, path.stem)),
+                                                             reading(path))[1])
+
+    def read_by_pages() -> set[str]:
+        return {name for thread, name in asked if thread != "maillage-warm-up"}  # not the background's own
+
+    viewer = model.Viewer(seed_store)
+    entity_pages_ahead(viewer)
+    ahead = read_by_pages()
+    assert {"entity_cards", "coordination_timeline", "entity_history"} <= ahead
+    first_coordination, first_experience = next(iter(viewer.coordinations)), next(iter(viewer.experiences))
+    asked.clear()
+    app("coordinations", id=model.short(first_coordination))
+    app("experiences", id=model.short(first_experience))
+    pages = read_by_pages()
+    assert "entity_cards" in pages  # the pages were run and read their cards
+    own_steps = {"territory_search_names", "territory_search_codes", "entity_summaries", "entity_value_labels",
+                 "build_description", "entities_by_type", "entities_by_source"}  # the index, the cards, Accueil's
+    assert pages <= ahead | own_steps, pages - ahead
