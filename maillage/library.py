@@ -36,8 +36,10 @@ else the other (docs/queries.md, "Languages").
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -48,13 +50,13 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
+# Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
 from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.conversion.metadata import SPARQL_ENDPOINT
-
-# Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
-from graph_builder.files import read_header
+from graph_builder.files import atomic_write, read_header
 from graph_builder.problems import BilingualError, did_you_mean
-from maillage.sparql import bind, check_query, checkable, term
+from graph_builder.referential.package import default_cache
+from maillage.sparql import bind, check_query, checkable, checked_elsewhere, checker_version, term
 from maillage.stores import QueryStore, Rows
 
 QUERIES = PROJECT_ROOT / "queries"
@@ -253,8 +255,26 @@ def read_query(path: Path) -> NamedQuery:
     return NamedQuery(name=path.stem, path=path, text=text,
                       summary={"fr": header.get("summary", ""), "en": header.get("summary_en", "")},
                       description=" ".join(str(header.get("description", "")).split()),
-                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=check_query(checkable(text)),
+                      tags=tuple(header.get("tags") or ()), parameters=tuple(parameters), form=_checked_form(text),
                       lists=tuple((str(name), str(separator)) for name, separator in (header.get("lists") or {}).items()))
+
+
+def _checked_form(text: str) -> str:
+    """check_query's answer for a query file's text (`checkable`), kept in the cache folder by the text and the
+    checker's version: every process (the viewer, each `maillage` command and server, each test worker) parsed each
+    query it read again with rdflib's parser, 0.07 s apiece (4.6 s for the whole library), a visitor's first
+    territory page 1.6 s of it. What check_query refuses is never kept: it is refused again, with its message."""
+    text = checkable(text)
+    path = default_cache() / "checked-queries" / hashlib.sha256(f"{checker_version()}\n{text}".encode()).hexdigest()
+    try:
+        if checked_elsewhere(text, path.read_text(encoding="ascii")):
+            return check_query(text)
+    except (OSError, UnicodeDecodeError):
+        pass  # never checked with this code, or unreadable: checked below
+    form = check_query(text)
+    with suppress(OSError):  # a cache that cannot be written only makes the next process parse it again
+        atomic_write(path, form.encode("ascii"))
+    return form
 
 
 @cache

@@ -17,6 +17,9 @@ what every engine plans best: the value is used from the first join on.
 search) and refuses what a reader of the graph must not run: updates, and
 `SERVICE`, which would make the engine call another server (federation is
 refused everywhere: no network at run time).
+A query file's accepted check is kept in the cache folder (maillage.library), by its
+text and this module's code: the folder is the user's own, as trusted as the code
+installed; a query typed at the endpoint or the console is never kept there.
 
 The query checked is the query that runs, byte for byte: the check never
 rewrites it, so it must read it as Oxigraph (the engine) does. pyoxigraph
@@ -261,7 +264,35 @@ def parse_read_query(query: str) -> CompValue:
     return parsed[1]
 
 
-@lru_cache(maxsize=512)
 def check_query(query: str) -> str:
     """The query's form (SELECT, ASK, CONSTRUCT, DESCRIBE); QueryRefused for an update, SERVICE or bad syntax."""
+    known = _CHECKED.get(query)
+    return known if known is not None else _parsed_form(query)
+
+
+@lru_cache(maxsize=512)
+def _parsed_form(query: str) -> str:
     return FORMS[parse_read_query(query).name]
+
+
+_CHECKED: dict[str, str] = {}  # texts check_query found in another process, as the library keeps them (library.py)
+
+
+def checked_elsewhere(query: str, form: str) -> bool:
+    """Take `form` as check_query's answer for `query`, the same text check_query accepted in another process with the
+    same code (`checker_version`); False, and nothing taken, for what check_query never answers."""
+    if form not in FORMS.values():
+        return False
+    _CHECKED[query] = form
+    return True
+
+
+@lru_cache(maxsize=1)
+def checker_version() -> str:
+    """What check_query's answer depends on besides the text: this module's code and the parser's versions."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    code = Path(__file__).read_bytes()
+    return hashlib.sha256(code + f"{version('rdflib')} {version('pyparsing')} {ox.__version__}".encode()).hexdigest()

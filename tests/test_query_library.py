@@ -3,14 +3,17 @@ it runs the same on the embedded store, an Oxigraph server and Virtuoso: tests/t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 
 from maillage.library import LibraryError, catalogue_graph, get_query, library
-from maillage.sparql import check_query
+from maillage.sparql import QueryRefused, check_query
 from tests.conftest import ID, run_query
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -577,3 +580,52 @@ def test_fact_labels(seed_store):
     english = {(short(r["term"]), r["rank"]): (r["label"], r["role"])
                for r in run_query(seed_store, "fact_labels", entity=aix, lang="en")}
     assert english[(participation, "2")] == ("Health insurance (Assurance maladie)", "Steering committee member")
+
+
+# -- a query file's check kept across processes ---------------------------------------------------------------------
+
+COUNTED_PARSES = """
+import sys
+import maillage.sparql as sparql
+parses = []
+parse = sparql.parseQuery
+sparql.parseQuery = lambda text: parses.append(1) or parse(text)
+import pyoxigraph as ox
+from maillage.library import get_query, library
+from maillage.stores import OxigraphStore
+queries = library()
+get_query("ottawa_axes").run(OxigraphStore(ox.Store()))  # the run checks the text again: from the kept check
+print(len(queries), len(parses))
+"""
+
+
+def parses_in_a_new_process(cache) -> tuple[int, int]:
+    done = subprocess.run([sys.executable, "-c", COUNTED_PARSES], capture_output=True, text=True, check=True,
+                          env={**os.environ, "MAILLAGE_CACHE": str(cache)})
+    queries, parses = map(int, done.stdout.split())
+    return queries, parses
+
+
+def test_a_query_files_check_is_kept_for_the_next_process(tmp_path):
+    """The first process parses every query of the library (rdflib's parser) and keeps each accepted form in the
+    cache folder; the next one parses none, and runs them all the same. A kept entry that is no form check_query
+    answers is not taken: that query is parsed and checked again."""
+    queries, parses = parses_in_a_new_process(tmp_path)
+    kept = sorted((tmp_path / "checked-queries").iterdir())
+    assert queries > 60 and parses == queries and len(kept) == queries
+    assert {path.read_text(encoding="ascii") for path in kept} == {query.form for query in library().values()}
+    assert parses_in_a_new_process(tmp_path) == (queries, 0)
+    kept[0].write_text("DROP", encoding="ascii")
+    kept[1].write_text("{not a form", encoding="ascii")
+    assert parses_in_a_new_process(tmp_path) == (queries, 2)
+    assert kept[0].read_text(encoding="ascii") in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+
+
+def test_a_refused_query_file_is_never_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "federated.rq").write_text(
+        "#+ summary: Fédérée\nSELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(QueryRefused):
+            get_query("federated", tmp_path)
+    assert not (tmp_path / "cache" / "checked-queries").exists()
