@@ -179,9 +179,11 @@ class NamedQuery:
         """{column index: separator} of the list cells."""
         return {list(variables).index(name): separator for name, separator in self.lists if name in variables}
 
-    def ahead(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE) -> None:
-        """Start answering the query on `store` in another thread, for a `json` soon (QueryStore.ahead)."""
-        store.ahead(self.text, self.bindings(values, base))
+    def ahead(self, store: QueryStore, values: dict[str, Any] | None = None, base: str = DEFAULT_BASE,
+              texts: bool = False) -> None:
+        """Start answering the query on `store` in another thread, for a `json` soon (`texts` when `texts`:
+        QueryStore.ahead)."""
+        store.ahead(self.text, self.bindings(values, base), texts)
 
     def json(self, store: QueryStore, values: dict[str, Any] | None = None,
              base: str = DEFAULT_BASE) -> tuple[list[str], list[dict]]:

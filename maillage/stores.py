@@ -289,10 +289,10 @@ class QueryStore(ABC):
         answered in CSV where a backend can."""
         return csv_rows(self.select(query, params).to_csv())
 
-    def ahead(self, query: str, params: dict[str, Any] | None = None) -> None:
+    def ahead(self, query: str, params: dict[str, Any] | None = None, texts: bool = False) -> None:
         """Start answering a SELECT that will be asked soon, in another thread, where a backend answers without
         holding Python's lock: the next answer of the query with these parameters (`select`, `select_values` or
-        `select_json`) is that one. A hint: a backend that cannot only checks the query."""
+        `select_json`; `select_texts` when `texts`) is that one. A hint: a backend that cannot only checks the query."""
         self._checked(query, params, "SELECT")
 
     def ask(self, query: str, params: dict[str, Any] | None = None) -> bool:
@@ -400,7 +400,8 @@ class OxigraphStore(JsonAnswers):
 
     def __init__(self, store: ox.Store):
         self.store = store
-        self._early: dict[str, Future] = {}  # the answers `ahead` computes, by query text (with its parameters bound)
+        # The answers `ahead` computes, by form (JSON or CSV) and query text (with its parameters bound).
+        self._early: dict[tuple[ox.QueryResultsFormat, str], Future] = {}
         self._answering = ThreadPoolExecutor(1, thread_name_prefix="maillage-ahead")  # its thread starts on demand
 
     @classmethod
@@ -430,23 +431,28 @@ class OxigraphStore(JsonAnswers):
         Reading an answer row by row releases and takes back the GIL at each row: beside another busy Python
         thread (the viewer's warm-up, another visitor's page), each row then waits for Python's thread switch
         (5 ms). Measured on 36,000 rows: 0.55 s alone, 74 s beside a busy thread, 0.7 s serialised at once."""
-        early = self._early.pop(query, None)
-        variables, answer = early.result() if early is not None else self._serialized(query)
+        variables, answer = self._answer(query, ox.QueryResultsFormat.JSON)
         return variables, json_bindings(answer, self.courtesy())
 
-    def _serialized(self, query: str) -> tuple[list[str], bytes]:
-        solutions = self._run(query)
-        return [v.value for v in solutions.variables], solutions.serialize(format=ox.QueryResultsFormat.JSON)
+    def _answer(self, query: str, form: ox.QueryResultsFormat) -> tuple[list[str], bytes]:
+        """The answer made ahead in this form, else made now."""
+        early = self._early.pop((form, query), None)
+        return early.result() if early is not None else self._serialized(query, form)
 
-    def ahead(self, query, params=None):
+    def _serialized(self, query: str, form: ox.QueryResultsFormat) -> tuple[list[str], bytes]:
+        solutions = self._run(query)
+        return [v.value for v in solutions.variables], solutions.serialize(format=form)
+
+    def ahead(self, query, params=None, texts=False):
         """Oxigraph evaluates and serialises without holding Python's lock: the answer is made while Python does
         something else (the viewer's warm-up: its cards' queries beside the territory index). One query at a time,
         in the order asked."""
         text = self._checked(query, params, "SELECT")
-        self._early[text] = self._answering.submit(self._serialized, text)
+        form = ox.QueryResultsFormat.CSV if texts else ox.QueryResultsFormat.JSON
+        self._early[form, text] = self._answering.submit(self._serialized, text, form)
 
     def select_texts(self, query, params=None):
-        return csv_rows(self._run(self._checked(query, params, "SELECT")).serialize(format=ox.QueryResultsFormat.CSV))
+        return csv_rows(self._answer(self._checked(query, params, "SELECT"), ox.QueryResultsFormat.CSV)[1])
 
     def _ask(self, query):
         return bool(self._run(query))

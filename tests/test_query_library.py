@@ -407,6 +407,24 @@ def test_entity_summaries(seed_store):
                           if r["field"] in short_fields and r["valueLabel"] is not None}, kind
 
 
+def test_the_cards_in_every_language_are_each_language_s_rows_together(seed_store):
+    """What the viewer's cards read in one answer (entity_summaries_all_languages, entity_value_labels_all_languages)
+    is the union of the per-language answers it replaced, each row once, the tag saying IRI, language or none."""
+    def tagged(binding: dict) -> tuple[str, str]:
+        return binding["value"], ("@" + binding.get("xml:lang", "")) if binding["type"] == "literal" else ""
+
+    for kind in ("FieldExperience", "Coordination", "Actor"):  # an actor's card: its names only
+        iri = f"https://w3id.org/maillage/def/core#{kind}"
+        for one, each, keys, text in (("entity_summaries_all_languages", "entity_summaries", ("entity", "field"), "value"),
+                                      ("entity_value_labels_all_languages", "entity_value_labels", ("value",), "valueLabel")):
+            rows = get_query(one).texts(seed_store, {"kind": iri})[1]
+            expected = {(*(r[k]["value"] for k in keys), *tagged(r[text]))
+                        for lang in ("fr", "en") for r in get_query(each).json(seed_store, {"kind": iri, "lang": lang})[1]}
+            assert len(rows) == len(set(map(tuple, rows))) and set(map(tuple, rows)) == expected, (kind, one)
+            if kind != "Actor":  # texts in both languages, and entities or concepts among the fields' values
+                assert {row[-1] for row in rows} >= {"@fr", "@en"} | ({""} if text == "value" else set()), (kind, one)
+
+
 def test_entity_value_labels(seed_store):
     for lang, label in (("fr", "Santé mentale"), ("en", "Mental health")):
         labels = {(r["value"], r["valueLabel"]) for r in run_query(seed_store, "entity_value_labels", lang=lang)}

@@ -90,6 +90,23 @@ def test_an_answer_asked_ahead_is_the_same_and_taken_once(backends):
     assert not backends["oxigraph"]._early
 
 
+def test_a_text_answer_asked_ahead_is_the_same_and_taken_once(backends):
+    """An answer asked ahead as texts (the viewer's cards: select_texts) is the one select_texts gives, taken once;
+    one asked ahead as JSON is not taken by select_texts, nor the other way round."""
+    query = "SELECT ?p ?o WHERE { ?_s_iri ?p ?o } ORDER BY ?p ?o"
+    for name, store in backends.items():
+        expected = store.select_texts(query, {"_s_iri": ASV_AIX})
+        assert len(expected[1]) > 3, name
+        store.ahead(query, {"_s_iri": ASV_AIX}, texts=True)
+        assert store.select_texts(query, {"_s_iri": ASV_AIX}) == expected, name
+        assert store.select_texts(query, {"_s_iri": ASV_AIX}) == expected, name  # asked again: answered again
+        store.ahead(query, {"_s_iri": ASV_AIX}, texts=True)
+        store.ahead(query, {"_s_iri": ASV_AIX})
+        assert store.select_json(query, {"_s_iri": ASV_AIX})[0] == ["p", "o"], name
+        assert store.select_texts(query, {"_s_iri": ASV_AIX}) == expected, name
+    assert not backends["oxigraph"]._early
+
+
 def test_text_answers_are_the_same_on_every_backend(backends):
     """select_texts (what the viewer's territory index reads): CSV's texts, quotes, commas and lines kept, "" when
     unbound, the language and datatype dropped."""

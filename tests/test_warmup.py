@@ -136,6 +136,6 @@ def test_a_first_coordination_and_experience_page_read_only_queries_read_ahead(a
     app("experiences", id=model.short(first_experience))
     pages = read_by_pages()
     assert "entity_cards" in pages  # the pages were run and read their cards
-    own_steps = {"territory_search_names", "territory_search_codes", "entity_summaries", "entity_value_labels",
+    own_steps = {"territory_search_names", "territory_search_codes", *model.CARD_QUERIES,
                  "build_description", "entities_by_type", "entities_by_source"}  # the index, the cards, Accueil's
     assert pages <= ahead | own_steps, pages - ahead
