@@ -23,6 +23,8 @@ TESTED_ELSEWHERE = {"added_values", "communes_not_covered", "comparable_territor
                     "population_covered_by_departement", "communes_of_coordination", "coordination_members_by_role",
                     "participations_not_in_force",  # tests/test_periods.py
                     "entity_history",  # tests/test_contributions_revise.py (the seed has no correction)
+                    # test_the_cards_in_every_language_are_each_language_s_rows_together below
+                    "entity_summaries_all_languages", "entity_value_labels_all_languages",
                     "coordination_types_scale",
                     "experiences_of_capitalisation", "ottawa_axes", "regulatory_texts", "statistical_profile",
                     "territory_everything", "type_concluded_between", "types_with_mission", "types_with_theme"}
