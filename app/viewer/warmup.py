@@ -96,6 +96,15 @@ VISITS = Visits()
 # How long the warm-up waits for a first visitor's page before going on alone: the server answers 2.5 s after its
 # launch on a quiet machine, and a first page run beside the warm-up's Python took up to twice as long.
 FIRST_VISIT_S = 10.0
+# And how long after that first page's run: the run ends when the server has queued the page, well before the browser
+# has drawn it and loaded its elements' code, which the warm-up's Python slowed (measured with bench-viewer).
+AFTER_FIRST_VISIT_S = 1.0
+
+
+def after_first_visit() -> None:
+    """Return a while after a first page has been run, or a while after the start if nobody came."""
+    if VISITS.visited.wait(FIRST_VISIT_S):
+        time.sleep(AFTER_FIRST_VISIT_S)
 
 
 @contextmanager
@@ -234,7 +243,7 @@ class Opening:
                 keep_answers(self._viewer.store, self.source)  # the next start's Accueil, drawn before the graph opens
             # Not beside Streamlit's start and a first visitor's page (Python runs one thread at a time): once a
             # first page has been run, or a while after the start if nobody came.
-            VISITS.visited.wait(FIRST_VISIT_S)
+            after_first_visit()
             with quick_switches():
                 warm(self._viewer, pause=VISITS.pause, courtesy=VISITS.courtesy, geometry=geometry, in_memory=in_memory)
         except Exception:  # the pages report their own errors; a warm-up only saves time
@@ -251,7 +260,7 @@ class Opening:
         being imported (see begin)."""
         first_page_ahead(self.source)
         # The rest once a first page has been run, or a while after the start: not beside the first visitor's page.
-        VISITS.visited.wait(FIRST_VISIT_S)
+        after_first_visit()
         if not self.source.startswith(("http://", "https://")):
             kept_search(self.source)  # the territory search's index, from the kept texts: ready for the first search
         import_drawing_libraries()
