@@ -139,3 +139,12 @@ def test_a_first_coordination_and_experience_page_read_only_queries_read_ahead(a
     own_steps = {"territory_search_names", "territory_search_codes", *model.CARD_QUERIES,
                  "build_description", "entities_by_type", "entities_by_source"}  # the index, the cards, Accueil's
     assert pages <= ahead | own_steps, pages - ahead
+
+
+def test_cards_a_page_made_first_are_not_asked_again_ahead(seed_out):
+    """A visitor's page made the experiences' cards before the warm-up came to them (a warm-up starts a while after a
+    first page): their queries are not answered ahead again, for nobody to read."""
+    viewer = model.Viewer.open(seed_out)
+    assert len(viewer.experiences) > 5  # the page's
+    warmup.warm(viewer)
+    assert "coordinations" in vars(viewer) and not viewer.store._early

@@ -96,6 +96,11 @@ class shared_property:
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
 
+    def started(self, obj) -> bool:
+        """Whether the value is computed, or being computed by some thread, for `obj`."""
+        lock = obj.__dict__.get(f"_{self.name}_lock")
+        return self.name in obj.__dict__ or (lock is not None and lock.locked())
+
     def __get__(self, obj, owner=None):
         if obj is None:
             return self

@@ -146,8 +146,11 @@ def warm(viewer: Viewer, lang: str = "fr", pause=lambda: None, courtesy=lambda: 
 
     def cards_ahead() -> None:
         in_memory()
-        for kind in ("FieldExperience", "Coordination"):  # their queries answered beside what follows
-            viewer.cards_ahead(kind)
+        for kind, cards in (("FieldExperience", "experiences"), ("Coordination", "coordinations")):
+            # Their queries answered beside what follows; not for cards a page has made (or is making) meanwhile:
+            # nothing would read those answers (megabytes at national size).
+            if not getattr(Viewer, cards).started(viewer):
+                viewer.cards_ahead(kind)
 
     soon = (  # the most used first: a territory search (index and folded names), then the cards
         lambda: viewer.territories,  # shared properties: reading them fills them (the search's index first)
