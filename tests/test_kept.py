@@ -5,6 +5,7 @@ memory, never a partial graph."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -88,6 +89,23 @@ def test_the_build_keeps_the_search_index_as_texts(built):
     assert search is kept_search(out)  # made once per build
     assert {c.target.key for c in search.search("38100")} == {"commune/38100", "commune/38185"}  # Le Cheylas, Grenoble
     assert Viewer(store, resolve(out)).territory_search is search  # the viewer asks no query for it
+
+
+def test_kept_answers_for_other_query_texts_are_said_in_one_line(built, tmp_path, caplog):
+    """A build older than the viewer's queries (a kept query's text changed since): Accueil is not made ahead from
+    its kept answers, and the server's log says so in one line, not a traceback."""
+    folder = resolve(built[0])
+    shutil.copy(folder / "manifest.json", tmp_path / "manifest.json")
+    kept = json.loads((folder / KEPT_FILE).read_text(encoding="utf-8"))
+    map_text = texts(get_query("departements_map"))[0]
+    del kept["answers"][hashlib.sha256(map_text.encode("utf-8")).hexdigest()]
+    (tmp_path / KEPT_FILE).write_text(json.dumps(kept), encoding="utf-8")
+    with caplog.at_level("INFO", logger="app.viewer.warmup"):
+        warmup.first_page_ahead(str(tmp_path))
+    said = [record for record in caplog.records if record.name == "app.viewer.warmup"]
+    assert [record.getMessage() for record in said] == [
+        "first page not made ahead: This answer is not kept with the build: open the graph."]
+    assert said[0].exc_info is None
 
 
 def test_kept_texts_of_another_dump_are_ignored(built, tmp_path):

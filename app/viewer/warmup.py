@@ -26,6 +26,7 @@ from app.viewer.sharing import in_background, waiting
 from graph_builder.publication.generations import resolve
 from graph_builder.referential.geometry import Geometry, prepared
 from maillage.kept import KeptGraph, all_kept, keep_answers, kept_search
+from maillage.stores import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ def first_page_ahead(source: str) -> None:
         kept.counts_by_source()  # its query is the one answers.source_dates reads
         if (geometry := prepared()) is not None:
             accueil_map(kept, geometry, "fr")
+    except StoreError as error:  # kept for other query texts (a build older than the viewer's queries): the graph's
+        log.info("first page not made ahead: %s", error.message("en"))
     except Exception:  # the page reports its own errors; this only saves time
         log.exception("first page not made ahead")
 
