@@ -93,9 +93,10 @@ def keep_answers(store: QueryStore, out_dir: Path | str, cache: Path | None = No
             variables, bindings = store.select_json(text)
             answers[_key(text)] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
     long = {}
+    quads = None if cache is None else _quads_digest(folder, Path(out_dir))  # once for every long answer
     for query in kept_queries(kind="texts"):
         for text in texts(query):
-            long[_key(text)] = _long_answer(store, text, folder, out_dir, cache)
+            long[_key(text)] = _long_answer(store, text, quads, cache)
     written = None
     for name, kept in ((TEXTS_FILE, long), (KEPT_FILE, answers)):  # Accueil's last: its presence says both are there
         body = json.dumps({"format": FORMAT, "dump": digest, "answers": kept}, ensure_ascii=False, sort_keys=True)
@@ -114,9 +115,12 @@ def keep_answers(store: QueryStore, out_dir: Path | str, cache: Path | None = No
 CACHED_TEXTS = 8  # long answers kept in the cache, the most recently used
 
 
-def _long_answer(store: QueryStore, text: str, folder: Path, out_dir: Path | str, cache: Path | None) -> dict:
-    """The answer of `text` as texts, from `cache` when the same text was answered on the same quads before."""
-    key = None if cache is None else _graph_key(text, folder, Path(out_dir))
+def _long_answer(store: QueryStore, text: str, quads: str | None, cache: Path | None) -> dict:
+    """The answer of `text` as texts, from `cache` when the same text was answered on the same quads before (`quads`:
+    their digest, `_quads_digest`; None: nothing kept)."""
+    key = None
+    if cache is not None and quads is not None:
+        key = hashlib.sha256(json.dumps([FORMAT, ox.__version__, text, quads]).encode("utf-8")).hexdigest()[:32]
     if key is not None:
         try:
             found = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
@@ -136,17 +140,17 @@ def _long_answer(store: QueryStore, text: str, folder: Path, out_dir: Path | str
     return answer
 
 
-def _graph_key(text: str, folder: Path, out_dir: Path) -> str | None:
-    """A digest of `text` and of every quad of the build but its metadata graph's (whose date changes at each build),
-    read from the graphs' sorted N-Quads the build has just written (`.maillage-state/fragments`, what the dumps are
-    made of); None when they are not there."""
+def _quads_digest(folder: Path, out_dir: Path) -> str | None:
+    """A digest of every quad of the build but its metadata graph's (whose date changes at each build), read from the
+    graphs' sorted N-Quads the build has just written (`.maillage-state/fragments`, what the dumps are made of); None
+    when they are not there."""
     try:
         base = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["base"]
         parts = sorted((state_dir(out_dir) / "fragments").glob("*.nq"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     metadata = f"{fragment_name(f'{base}graph/metadata')}.nq"
-    digest = hashlib.sha256(json.dumps([FORMAT, ox.__version__, text]).encode("utf-8"))
+    digest = hashlib.sha256()
     for part in parts:
         if part.name != metadata:
             digest.update(part.name.encode())
@@ -155,7 +159,7 @@ def _graph_key(text: str, folder: Path, out_dir: Path) -> str | None:
                     digest.update(hashlib.file_digest(lines, "sha256").digest())
             except OSError:
                 return None
-    return digest.hexdigest()[:32] if parts else None
+    return digest.hexdigest() if parts else None
 
 
 def _read(folder: Path, name: str) -> dict | None:

@@ -34,6 +34,7 @@ from maillage.kept import (
     KeptGraph,
     KeptStore,
     _long_answer,
+    _quads_digest,
     all_kept,
     keep_answers,
     keep_store,
@@ -171,7 +172,7 @@ def test_the_search_index_is_answered_once_for_the_same_quads(tmp_path):
                           ox.Literal(value), ox.NamedNode("https://example.org/g")))
 
     def answer() -> list:
-        return [row[0] for row in _long_answer(store, text, out, out, cache)["rows"]]
+        return [row[0] for row in _long_answer(store, text, _quads_digest(out, out), cache)["rows"]]
 
     add("1")
     assert answer() == ["1"] and len(list(cache.glob("*.json"))) == 1
