@@ -107,7 +107,8 @@ def _full_build(settings: Settings, out_dir: Path, force: bool, stats: bool, pro
             outcome.write_error = exc
         else:
             if stats:
-                outcome.stats = compute_stats(store, load_schema().prefixes)
-            published(store)
+                outcome.stats = compute_stats(store.whole(), load_schema().prefixes)
+            if published is not _noop:
+                published(store.whole())
             del store
     return outcome

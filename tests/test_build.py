@@ -115,16 +115,34 @@ def test_build_is_deterministic_with_or_without_the_build_caches(tmp_path: Path,
     the same bytes, and the kept store (a copy of the cached referential's store) as complete each time."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     settings = Settings(cache_dir=_without_build_caches(tmp_path))
+    loaded = []  # builds that loaded the referential's places into the in-memory store
+    whole = oxigraph_store.DatasetStore.whole
+    monkeypatch.setattr(oxigraph_store.DatasetStore, "whole", lambda self: loaded.append(1) or whole(self))
     first = build(settings, tmp_path / "a", full=True).manifest
-    assert list((settings.cache / "fragments").glob("*.trig")), "the referential's documents kept"
+    assert list((settings.cache / "fragments").glob("places-*.nq")), "the referential graph's fragments kept"
     assert list((settings.cache / "graphs").glob("*-oxigraph-*")), "the referential's store kept"
+    assert loaded == [1]
     second = build(settings, tmp_path / "b", full=True).manifest
+    assert loaded == [1], "the second build took the referential graph's fragments from the cache, places unloaded"
     for name in ("maillage.nq", "maillage.trig", "maillage-public.ttl"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
         assert first["files"][name] == second["files"][name], name
     for out in ("a", "b"):
         assert len(ox.Store.read_only(str(state_dir(tmp_path / out) / "store"))) == first["quads"]
     assert first["built_at"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_the_referential_fragments_are_kept_by_what_they_are_made_of(seed_build):
+    """The key the referential graph's fragments are kept under changes with the dataset's own quads in that graph
+    (the records its sources cite from the referential), the prefixes and whether the graph is public."""
+    dataset = oxigraph_store.DatasetStore(seed_build)
+    key = outputs._places_key(dataset, True, {"ex": "urn:"})
+    assert key == outputs._places_key(dataset, True, {"ex": "urn:"})
+    assert key != outputs._places_key(dataset, False, {"ex": "urn:"})
+    assert key != outputs._places_key(dataset, True, {"ex": "urn:x"})
+    dataset.store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"),
+                              ox.NamedNode(dataset.referential)))
+    assert key != outputs._places_key(dataset, True, {"ex": "urn:"})
 
 
 def test_dumps_parse_and_agree(seed_out: Path):

@@ -73,7 +73,7 @@ from graph_builder.publication.outputs import (
     write_fragment,
     write_outputs,
 )
-from graph_builder.publication.oxigraph_store import TermConverter, build_store, referential_store
+from graph_builder.publication.oxigraph_store import DatasetStore, TermConverter, referential_store
 from graph_builder.referential.check import ReferentialCheck, cache_key
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
 from graph_builder.referential.territories import Places
@@ -189,8 +189,9 @@ def parsed_files(settings: Settings, out_dir: Path) -> ParsedFiles:
     return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings))
 
 
-def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[ox.Store, dict]:
-    """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from."""
+def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[DatasetStore, dict]:
+    """Write a full build's outputs (as publish.write_outputs) and the state the next rebuild starts from; the
+    dataset's in-memory store."""
     check_publishable(result, out_dir, force)  # a refused build leaves the previous outputs and state as they were
     state = state_dir(out_dir)
     (state / "state.json").unlink(missing_ok=True)  # from here on, a failure leaves no state: the next build is full
@@ -198,7 +199,7 @@ def full_build_published(result: BuildResult, out_dir: Path, force: bool = False
     shutil.rmtree(state / "fragments", ignore_errors=True)
     if result.parsed is not None:
         result.parsed.save()
-    store = build_store(result)
+    store = DatasetStore(result)
     # The store kept on disk: the referential's graph copied whole, the others bulk-loaded graph by graph as the
     # dumps' fragments are written (inserting quad by quad into an on-disk store took 70 s at national size).
     shutil.rmtree(state / "store", ignore_errors=True)
