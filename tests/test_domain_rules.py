@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.plugins.sparql import prepareQuery
 
 from graph_builder.kinds import load_schema
 from graph_builder.problems import blocking
+from graph_builder.validation import pyshacl_tuning
+from graph_builder.validation.pyshacl_tuning import ParsedOnceUnion
 from graph_builder.validation.shacl import load_shapes, validate_graph
 from tests.conftest import build_with, copy_data
 
@@ -134,9 +137,23 @@ def test_sparql_constraints_are_planned_from_this():
     assert len(selects) >= 10
     for select in selects:
         view.query(header_ + str(select), initBindings={"this": URIRef("urn:x")})
-    for prepared in view._prepared.values():
-        collect(prepared.algebra)
+    for select in selects:
+        collect(pyshacl_tuning._PREPARED[header_ + str(select)].algebra)
     assert first_patterns and all(Variable("this") in pattern for pattern in first_patterns), first_patterns
+
+
+def test_a_constraint_is_parsed_once_per_process_for_every_validation(seed_build, monkeypatch):
+    """The next validation's views (another build, a rebuild, a contribution) reuse the queries prepared before: no
+    parse, the same rows."""
+    text = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "SELECT ?label WHERE { $this rdfs:label ?label } ORDER BY ?label")
+    this = URIRef("https://w3id.org/maillage/id/coordination/asv-aix-en-provence")
+    first = [row.label for row in ParsedOnceUnion(seed_build.dataset).query(text, initBindings={"this": this})]
+    assert first
+    parsed = []
+    monkeypatch.setattr(pyshacl_tuning, "prepareQuery", lambda *args: parsed.append(args) or prepareQuery(*args))
+    again = [row.label for row in ParsedOnceUnion(seed_build.dataset).query(text, initBindings={"this": this})]
+    assert again == first and not parsed
 
 
 def test_pyshacl_parameter_lookup_is_hashed_and_unchanged(seed_build):
