@@ -97,7 +97,8 @@ def test_personal_data_only_in_personal_graphs(seed_build, seed_out: Path):
 
 def _without_build_caches(tmp_path: Path) -> Path:
     """A cache folder with the referential and what is derived from it once (its N-Triples, its validation), but
-    none of what builds keep to go faster (the referential's store, the large graphs' documents)."""
+    none of what builds keep to go faster (the referential's store, the large graphs' documents, the data files'
+    parses)."""
     cache = tmp_path / "cache"
     cache.mkdir()
     for item in default_cache().iterdir():
@@ -105,7 +106,7 @@ def _without_build_caches(tmp_path: Path) -> Path:
             (cache / "graphs").mkdir()
             for dump in item.glob("*.nt"):
                 (cache / "graphs" / dump.name).symlink_to(dump)
-        elif item.name != "fragments":
+        elif item.name not in ("fragments", "parsed"):
             (cache / item.name).symlink_to(item)
     return cache
 
@@ -122,6 +123,7 @@ def test_build_is_deterministic_with_or_without_the_build_caches(tmp_path: Path,
     assert list((settings.cache / "fragments").glob("places-*.nq")), "the referential graph's fragments kept"
     assert list((settings.cache / "graphs").glob("*-oxigraph-*")), "the referential's store kept"
     assert loaded == [1]
+    assert list((settings.cache / "parsed").iterdir()), "the data files' parses kept for a build elsewhere"
     second = build(settings, tmp_path / "b", full=True).manifest
     assert loaded == [1], "the second build took the referential graph's fragments from the cache, places unloaded"
     for name in ("maillage.nq", "maillage.trig", "maillage-public.ttl"):

@@ -216,6 +216,40 @@ def test_parsed_files_kept_by_content(tmp_path):
     assert read() == [{"id": "b"}] and len(calls) == 4
 
 
+def test_parses_shared_with_a_build_elsewhere(tmp_path, monkeypatch):
+    """A parse saved by one build is read by a build into another folder (the shared folder of the cache), kept in
+    that build's own folder too; a damaged shared parse is parsed again; the shared folder keeps the SHARED_KEPT
+    used last."""
+    from graph_builder.sources import located
+
+    shared = tmp_path / "shared"
+    calls = []
+
+    def parser(file: Path, display: str):
+        calls.append(display)
+        return read_data_file(file, display)
+
+    def read(name: str, path: Path):
+        parsed = ParsedFiles(tmp_path / name, "s", shared=shared)
+        records, _problems = parsed.parse(path, "data/a.yaml", parser)
+        parsed.save()
+        return [record.data for record in records]
+
+    path = tmp_path / "a.yaml"
+    path.write_text("experience:\n  - id: a\n", encoding="utf-8")
+    assert read("one", path) == [{"id": "a"}] and len(calls) == 1
+    assert read("two", path) == [{"id": "a"}] and len(calls) == 1  # from the shared folder
+    assert [p.name for p in (tmp_path / "two").iterdir()] == [p.name for p in shared.iterdir()]
+    kept = next(shared.iterdir())
+    kept.write_bytes(kept.read_bytes()[:-3])  # damaged
+    assert read("three", path) == [{"id": "a"}] and len(calls) == 2
+    monkeypatch.setattr(located, "SHARED_KEPT", 2)
+    for n in range(3):
+        path.write_text(f"experience:\n  - id: a{n}\n", encoding="utf-8")
+        assert read("four", path) == [{"id": f"a{n}"}]
+    assert len(list(shared.iterdir())) == 2
+
+
 @pytest.mark.parametrize("kernel_copy", [True, False])
 def test_dumps_joined_with_or_without_the_kernel_copy(tmp_path, monkeypatch, kernel_copy):
     if not kernel_copy:

@@ -185,8 +185,9 @@ def _id_uses(by_id: dict[str, list[Entry]]) -> dict[str, list[IdUse]]:
 
 
 def parsed_files(settings: Settings, out_dir: Path) -> ParsedFiles:
-    """The data files' parses kept in the state (valid for this code and referential only)."""
-    return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings))
+    """The data files' parses kept in the state (valid for this code and referential only), and in the cache folder
+    for a build into another directory."""
+    return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings), shared=settings.cache / "parsed")
 
 
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[DatasetStore, dict]:
