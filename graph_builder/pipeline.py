@@ -29,6 +29,7 @@ from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURC
 from graph_builder.referential.territories import Places
 from graph_builder.sources import read_data_dir
 from graph_builder.sources.located import ParsedFiles, RawRecord
+from graph_builder.validation.kept import keep_outcome, kept_outcome, outcome_key
 from graph_builder.validation.shacl import ValidationOutcome, load_shapes, validate_graph
 from graph_builder.vocabulary import Vocabulary, load_vocabulary
 
@@ -272,7 +273,13 @@ def build_graph(settings: Settings, progress: Progress = _noop, parsed: ParsedFi
                          built_at=inputs.built_at, places=places, vocabulary=vocabulary, personal_graphs=personal,
                          synthetic_graphs=synthetic, graph_sources=graph_sources, graph_sizes=sizes, parsed=parsed)
     progress("validation SHACL")
-    outcome = validate_graph(dataset, shapes, built, schema)
+    # Kept for the next build of the same data and code, when this one's parses are salted with its fingerprint.
+    key = outcome_key(parsed.salt, settings.data_dir) if parsed is not None and parsed.salt else None
+    outcome = kept_outcome(settings.cache / "validated", key) if key else None
+    if outcome is None:
+        outcome = validate_graph(dataset, shapes, built, schema)
+        if key:
+            keep_outcome(settings.cache / "validated", key, outcome)
     result.validation = outcome
     _fill(dataset, settings.graph_iri("ontology"), vocabulary.ontology)
     _fill(dataset, settings.graph_iri("metadata"), metadata)

@@ -90,6 +90,11 @@ class Problem(NoneSafeOrder):
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Problem:
+        """The problem `to_dict` gave (unknown keys left out)."""
+        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
+
 
 SEVERITY_LABELS = {
     "fr": {"error": "ERREUR", "violation": "NON CONFORME", "warning": "AVERTISSEMENT", "info": "INFO"},

@@ -14,9 +14,10 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, PROV, VOID
 
-from graph_builder import Settings, build, build_graph
+from graph_builder import Settings, build, build_graph, pipeline
 from graph_builder.constants import DEFAULT_BASE, ONTOLOGY_DIR, VOCABULARY_BASE
 from graph_builder.incremental.state import state_dir
 from graph_builder.problems import BuildError, blocking
@@ -24,7 +25,7 @@ from graph_builder.publication import outputs, oxigraph_store
 from graph_builder.referential.package import default_cache
 from graph_builder.vocabulary import load_vocabulary
 from maillage.cli.main import main
-from tests.conftest import rapper
+from tests.conftest import copy_data, rapper
 
 ID = "https://w3id.org/maillage/id/"
 MLG = "https://w3id.org/maillage/def/core#"
@@ -119,6 +120,9 @@ def test_build_is_deterministic_with_or_without_the_build_caches(tmp_path: Path,
     loaded = []  # builds that loaded the referential's places into the in-memory store
     whole = oxigraph_store.DatasetStore.whole
     monkeypatch.setattr(oxigraph_store.DatasetStore, "whole", lambda self: loaded.append(1) or whole(self))
+    validated = []  # builds that validated the data (the second reads the first's outcome)
+    validate = pipeline.validate_graph
+    monkeypatch.setattr(pipeline, "validate_graph", lambda *args: validated.append(1) or validate(*args))
     first = build(settings, tmp_path / "a", full=True).manifest
     assert list((settings.cache / "fragments").glob("places-*.nq")), "the referential graph's fragments kept"
     assert list((settings.cache / "graphs").glob("*-oxigraph-*")), "the referential's store kept"
@@ -126,12 +130,34 @@ def test_build_is_deterministic_with_or_without_the_build_caches(tmp_path: Path,
     assert list((settings.cache / "parsed").iterdir()), "the data files' parses kept for a build elsewhere"
     second = build(settings, tmp_path / "b", full=True).manifest
     assert loaded == [1], "the second build took the referential graph's fragments from the cache, places unloaded"
+    assert validated == [1], "the second build read the first one's validation"
+    assert (tmp_path / "a" / "validation.json").read_bytes() == (tmp_path / "b" / "validation.json").read_bytes()
+    assert isomorphic(Graph().parse(tmp_path / "a" / "validation.ttl"), Graph().parse(tmp_path / "b" / "validation.ttl"))
     for name in ("maillage.nq", "maillage.trig", "maillage-public.ttl"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
         assert first["files"][name] == second["files"][name], name
     for out in ("a", "b"):
         assert len(ox.Store.read_only(str(state_dir(tmp_path / out) / "store"))) == first["quads"]
     assert first["built_at"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_a_kept_validation_is_never_read_for_other_data(tmp_path: Path):
+    """The validation kept by a build of the data is not what a build of edited data reports: an experience without a
+    theme is a violation (refused), fixed again it conforms; a damaged kept outcome is validated again."""
+    data = copy_data(tmp_path / "data")
+    settings = Settings(data_dir=data, cache_dir=_without_build_caches(tmp_path))
+    assert build(settings, tmp_path / "a", full=True).ok
+    text = (data / "experiences.yaml").read_text(encoding="utf-8")
+    (data / "experiences.yaml").write_text(text.replace("    themes: [sante-mentale, petite-enfance]\n", "", 1),
+                                           encoding="utf-8")
+    edited = build(settings, tmp_path / "b", full=True)
+    assert edited.refused == "problems"
+    assert any(p.severity == "violation" and p.file == "data/experiences.yaml" for p in edited.problems)
+    (data / "experiences.yaml").write_text(text, encoding="utf-8")
+    for kept in (settings.cache / "validated").iterdir():
+        kept.write_bytes(kept.read_bytes()[:-10])  # damaged
+    again = build(settings, tmp_path / "c", full=True)
+    assert again.ok and not blocking(again.problems)
 
 
 def test_the_referential_fragments_are_kept_by_what_they_are_made_of(seed_build):

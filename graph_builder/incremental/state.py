@@ -102,12 +102,10 @@ class BuildState:
             by_id={ident: [IdUse(*use) for use in uses] for ident, uses in data["by_id"].items()},
             graphs={iri: GraphInfo(**info) for iri, info in data["graphs"].items()},
             prefixes=data["prefixes"],
-            problems=[_problem(problem) for problem in data["problems"]],
+            problems=[Problem.from_dict(problem) for problem in data["problems"]],
         )
 
 
-def _problem(data: dict) -> Problem:
-    return Problem(**{key: data.get(key) for key in Problem.__dataclass_fields__ if key in data})
 
 
 def read_state(out_dir: Path) -> BuildState | None:
