@@ -99,7 +99,7 @@ def test_personal_data_only_in_personal_graphs(seed_build, seed_out: Path):
 def _without_build_caches(tmp_path: Path) -> Path:
     """A cache folder with the referential and what is derived from it once (its N-Triples, its validation), but
     none of what builds keep to go faster (the referential's store, the large graphs' documents, the data files'
-    parses)."""
+    parses, the data's validations)."""
     cache = tmp_path / "cache"
     cache.mkdir()
     for item in default_cache().iterdir():
@@ -107,7 +107,7 @@ def _without_build_caches(tmp_path: Path) -> Path:
             (cache / "graphs").mkdir()
             for dump in item.glob("*.nt"):
                 (cache / "graphs" / dump.name).symlink_to(dump)
-        elif item.name not in ("fragments", "parsed"):
+        elif item.name not in ("fragments", "parsed", "validated"):
             (cache / item.name).symlink_to(item)
     return cache
 

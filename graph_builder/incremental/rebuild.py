@@ -27,7 +27,6 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +52,7 @@ from graph_builder.pipeline import (
     BuildResult,
     Inputs,
     Settings,
+    build_fingerprint,
     describe_build,
     graph_origins,
     input_problems,
@@ -74,7 +74,7 @@ from graph_builder.publication.outputs import (
     write_outputs,
 )
 from graph_builder.publication.oxigraph_store import DatasetStore, TermConverter, referential_store
-from graph_builder.referential.check import ReferentialCheck, cache_key
+from graph_builder.referential.check import ReferentialCheck
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
 from graph_builder.referential.territories import Places
 from graph_builder.sources.located import ParsedFiles, RawRecord
@@ -87,7 +87,6 @@ FULL_KINDS = frozenset({"source_document", "coordination_type", "mission_assignm
 # document that did not exist (that build failed and left no state), so an added one (an accepted contribution,
 # a new directory's sidecar) only adds its description to the sources graph, and its records their own graph.
 ADDABLE_KINDS = frozenset({"source_document"})
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # graph_builder/: the build's code
 IGEO_PARENT = ox.NamedNode("http://rdf.insee.fr/def/geo#subdivisionDirecteDe")
 TERRITORY = ox.NamedNode(str(MLG.territory))
 TYPE = ox.NamedNode(str(RDF.type))
@@ -101,20 +100,9 @@ def _noop(_step: str) -> None:
     return None
 
 
-def _files_digest(digest, folder: Path, patterns: Iterable[str]) -> None:
-    for pattern in patterns:
-        for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-
-
 def fingerprint(settings: Settings) -> str:
-    """Everything but the data that a build's output depends on."""
-    digest = hashlib.sha256(f"{FORMAT} {package_metadata.version('maillage')} {settings.base}".encode())
-    _files_digest(digest, PACKAGE_DIR, ("*.py", "*.yaml"))
-    _files_digest(digest, settings.ontology_dir, ("*",))
-    _files_digest(digest, settings.shapes_dir, ("*",))
-    digest.update(cache_key(settings.ontology_dir).encode())
-    return digest.hexdigest()
+    """Everything but the data that a build's output depends on, for this state's format."""
+    return hashlib.sha256(f"{FORMAT} {build_fingerprint(settings)}".encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
@@ -187,7 +175,7 @@ def _id_uses(by_id: dict[str, list[Entry]]) -> dict[str, list[IdUse]]:
 def parsed_files(settings: Settings, out_dir: Path) -> ParsedFiles:
     """The data files' parses kept in the state (valid for this code and referential only), and in the cache folder
     for a build into another directory."""
-    return ParsedFiles(state_dir(out_dir) / "parsed", fingerprint(settings), shared=settings.cache / "parsed")
+    return ParsedFiles(state_dir(out_dir) / "parsed", build_fingerprint(settings), shared=settings.cache / "parsed")
 
 
 def full_build_published(result: BuildResult, out_dir: Path, force: bool = False) -> tuple[DatasetStore, dict]:
