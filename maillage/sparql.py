@@ -130,7 +130,7 @@ def bind(query: str, values: dict[str, str | int]) -> str:
         elif kind == "other":
             if text == "{" and clause in ("SELECT", "VALUES"):
                 clause = ""
-            elif text == "}" and clause in ("ORDER", "GROUP"):
+            elif text == "}" and clause in ("ORDER", "GROUP", "LIMIT", "OFFSET"):  # a subquery ends
                 clause = ""
             depth += {"(": 1, ")": -1}.get(text, 0)
         elif kind == "var" and text[1:] in terms:

@@ -166,6 +166,51 @@ def test_the_first_of_the_ranking_and_how_many_there_are_in_all(seed_store, terr
     assert run_query(seed_store, "comparable_territories", territory=territory, limit=7) == whole[:7]
 
 
+@pytest.fixture(scope="module")
+def known_small_communes(seed_dump):
+    """The seed with field experiences placed on small communes (the seed holds none under 10,000 inhabitants):
+    commune 01001's nearest peers, two of them at the same gap, one beyond the others, and a commune of the next
+    group whose population lies in 01001's band, so that its narrow band holds more than a few known peers."""
+    import pyoxigraph as ox
+
+    from maillage.stores import OxigraphStore
+
+    store = ox.Store()
+    store.load(path=str(seed_dump), format=ox.RdfFormat.N_QUADS)
+    ranked = run_query(OxigraphStore(store), "comparable_territories", territory="commune/01001", limit=ALL)
+    by_gap = sorted(ranked, key=lambda row: (int(row["gap"]), row["code"]))
+    tied = next(i for i in range(1, len(by_gap)) if by_gap[i]["gap"] == by_gap[i - 1]["gap"])
+    chosen_rows = [by_gap[0], by_gap[tied], by_gap[tied - 1], by_gap[5], by_gap[40], by_gap[-1]]
+    high = int(ranked[0]["high"])
+    assert high >= 1000, "01001's band reaches the next group"
+    other_group = [row[0] for row in OxigraphStore(store).select(
+        "PREFIX mlg: <https://w3id.org/maillage/def/core#> SELECT ?t WHERE { ?t mlg:populationGroup ?g ; "
+        f"mlg:population ?p FILTER (?p >= 1000 && ?p <= {high}) }} ORDER BY ?t LIMIT 1")]
+    core, graph = "https://w3id.org/maillage/def/core#", ox.NamedNode("urn:test:known-small")
+    places = [ox.NamedNode(row["territory"]) for row in chosen_rows]
+    places += [ox.NamedNode(str(t)) for t in other_group]  # of the 1000–1999 group: not a peer
+    for number, place in enumerate(places):
+        experience = ox.NamedNode(f"urn:test:experience-{number}")
+        store.add(ox.Quad(experience, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                          ox.NamedNode(core + "FieldExperience"), graph))
+        store.add(ox.Quad(experience, ox.NamedNode(core + "place"), place, graph))
+    assert other_group
+    return OxigraphStore(store), {row["territory"] for row in chosen_rows}
+
+
+def test_when_enough_peers_hold_something_the_first_rows_are_still_those_of_the_whole_ranking(known_small_communes):
+    """A narrow band is read nearest first until `limit` peers where something is known are found, and then only those
+    within that reach are ranked: the rows must still be the whole ranking's first (two known peers at the same gap,
+    the code deciding; a known commune of another group with a population in the band never proposed)."""
+    store, known = known_small_communes
+    whole = run_query(store, "comparable_territories", territory="commune/01001", limit=ALL)
+    assert {row["territory"] for row in whole if row["known"] == "1"} == known
+    assert [row["known"] for row in whole[:len(known)]] == ["1"] * len(known)
+    for limit in range(1, len(known) + 3):
+        first = run_query(store, "comparable_territories", territory="commune/01001", limit=limit)
+        assert first == whole[:limit], limit
+
+
 @pytest.mark.parametrize(("limit", "said"), [
     ("0", "Attendu entre 1 et 20000"),
     ("20001", "Attendu entre 1 et 20000"),

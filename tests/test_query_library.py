@@ -306,7 +306,7 @@ def test_the_catalogue_binds_and_declares_every_parameter():
             if default is None:
                 assert not parameter.required and left, name
             elif re.search(rf"\bLIMIT\s+\?{re.escape(parameter.variable)}\b", query.text):  # a number there, no term
-                assert re.search(rf"\bLIMIT {default}\s*$", text) and not left, (name, default)
+                assert re.search(rf"\bLIMIT {default}\s*$", text, re.MULTILINE) and not left, (name, default)
             else:
                 assert default.n3() in text and not left, (name, default)
     assert declared >= 36
