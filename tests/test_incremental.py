@@ -240,6 +240,10 @@ def test_parses_shared_with_a_build_elsewhere(tmp_path, monkeypatch):
     assert read("one", path) == [{"id": "a"}] and len(calls) == 1
     assert read("two", path) == [{"id": "a"}] and len(calls) == 1  # from the shared folder
     assert [p.name for p in (tmp_path / "two").iterdir()] == [p.name for p in shared.iterdir()]
+    alone = ParsedFiles(None, "s", shared=shared)  # a build without an output directory (build_graph, validate)
+    assert [r.data for r in alone.parse(path, "data/a.yaml", parser)[0]] == [{"id": "a"}] and len(calls) == 1
+    alone.save()
+    assert alone.fresh == {}  # no pickle held for the build's lifetime
     kept = next(shared.iterdir())
     kept.write_bytes(kept.read_bytes()[:-3])  # damaged
     assert read("three", path) == [{"id": "a"}] and len(calls) == 2

@@ -81,7 +81,7 @@ class ParsedFiles:
         found = _read_kept(self.folder, key)
         if found is None and self.shared is not None:
             found = _read_kept(self.shared, key)
-            if found is not None:
+            if found is not None and self.folder is not None:
                 self.fresh[key] = found[1]  # kept in `folder` too by `save`
                 with suppress(OSError):
                     os.utime(self.shared / key)  # recently used
@@ -98,6 +98,7 @@ class ParsedFiles:
                     old.unlink(missing_ok=True)
         self._made = set()
         if self.folder is None:
+            self.fresh = {}  # nothing more to keep: the pickles are not held for the build's lifetime
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         for key, payload in self.fresh.items():
