@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from pathlib import Path
 
 import yaml
@@ -22,6 +23,27 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def used(path: Path) -> None:
+    """Mark a cached file as just used: its modification time, what `keep_latest` keeps by (a read-only cache stays
+    as it is)."""
+    with suppress(OSError):
+        os.utime(path)
+
+
+def keep_latest(paths: Iterable[Path], count: int, siblings: Iterable[str] = ()) -> None:
+    """Delete all but the `count` of `paths` used last (`used`), each with its `siblings` (the files of the same name
+    with these suffixes instead). A file another process removed meanwhile, or one that cannot be removed, is left to
+    the next call."""
+    dated = []
+    for path in paths:
+        with suppress(OSError):
+            dated.append((path.stat().st_mtime, path))
+    for _, path in sorted(dated, reverse=True)[count:]:
+        for old in (path, *(path.with_suffix(suffix) for suffix in siblings)):
+            with suppress(OSError):
+                old.unlink()
 
 
 def sync(path: Path) -> None:

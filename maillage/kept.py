@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph_builder.files import atomic_write
+from graph_builder.files import atomic_write, keep_latest, used
 from graph_builder.incremental.state import fragment_name, state_dir
 from graph_builder.publication.generations import OutputLocked, locked, resolve
 from maillage.library import QUERIES, NamedQuery, get_query, read_header
@@ -125,8 +125,7 @@ def _long_answer(store: QueryStore, text: str, quads: str | None, cache: Path | 
         try:
             found = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
             if isinstance(found.get("vars"), list) and isinstance(found.get("rows"), list):
-                with contextlib.suppress(OSError):
-                    os.utime(cache / f"{key}.json")  # recently used
+                used(cache / f"{key}.json")
                 return found
         except (OSError, ValueError, AttributeError):
             pass  # never answered, pruned, or damaged: answered again below
@@ -135,8 +134,7 @@ def _long_answer(store: QueryStore, text: str, quads: str | None, cache: Path | 
     if key is not None:
         with contextlib.suppress(OSError):  # a cache that cannot be written only makes the next build slower
             atomic_write(cache / f"{key}.json", json.dumps(answer, ensure_ascii=False).encode("utf-8"))
-            for old in sorted(cache.glob("*.json"), key=lambda path: path.stat().st_mtime)[:-CACHED_TEXTS]:
-                old.unlink(missing_ok=True)
+            keep_latest(cache.glob("*.json"), CACHED_TEXTS)
     return answer
 
 

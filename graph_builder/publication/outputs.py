@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from graph_builder.constants import PROJECT_ROOT
-from graph_builder.files import atomic_write
+from graph_builder.files import atomic_write, keep_latest, used
 from graph_builder.incremental.state import fragment_name
 from graph_builder.pipeline import BuildResult
 from graph_builder.problems import Problem, blocking
@@ -133,8 +133,7 @@ def _from_cache(cache: Path, key: str, suffixes: tuple[str, ...], fragment: Path
     except OSError:
         return False
     for suffix in suffixes:
-        with suppress(OSError):  # recently used (a read-only cache stays as it is)
-            os.utime(cache / f"{key}{suffix}")
+        used(cache / f"{key}{suffix}")
     return True
 
 
@@ -146,13 +145,7 @@ def _cache_key(sorted_nquads: bytes, prefixes: dict[str, str]) -> str:
 
 def _prune(cache: Path) -> None:
     """Keep the documents of the CACHED_KEPT graphs used last."""
-    keys: dict[str, float] = {}
-    for path in cache.glob("*.trig"):
-        with suppress(OSError):
-            keys[path.stem] = path.stat().st_mtime
-    for key in sorted(keys, key=keys.__getitem__, reverse=True)[CACHED_KEPT:]:
-        for suffix in (".nq", ".trig", ".ttl"):
-            (cache / f"{key}{suffix}").unlink(missing_ok=True)
+    keep_latest(cache.glob("*.trig"), CACHED_KEPT, siblings=(".nq", ".ttl"))
 
 
 def write_fragments(store: ox.Store, graphs: Iterable[str], public: Callable[[str], bool], prefixes: dict[str, str],

@@ -6,7 +6,6 @@ Shared by the curated YAML files (curated.py) and the directories (directories.p
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from collections.abc import Callable
 from contextlib import suppress
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from graph_builder.files import atomic_write
+from graph_builder.files import atomic_write, keep_latest, used
 
 
 @dataclass
@@ -83,8 +82,8 @@ class ParsedFiles:
             found = _read_kept(self.shared, key)
             if found is not None and self.folder is not None:
                 self.fresh[key] = found[1]  # kept in `folder` too by `save`
-                with suppress(OSError):
-                    os.utime(self.shared / key)  # recently used
+            if found is not None:
+                used(self.shared / key)
         return None if found is None else found[0]
 
     def save(self) -> None:
@@ -93,9 +92,7 @@ class ParsedFiles:
             with suppress(OSError):  # a cache that cannot be written only makes the next first build slower
                 for key in self._made:
                     atomic_write(self.shared / key, hashlib.sha256(self.fresh[key]).digest() + self.fresh[key])
-                kept = sorted(self.shared.iterdir(), key=lambda path: path.stat().st_mtime, reverse=True)
-                for old in kept[SHARED_KEPT:]:
-                    old.unlink(missing_ok=True)
+                keep_latest(self.shared.iterdir(), SHARED_KEPT)
         self._made = set()
         if self.folder is None:
             self.fresh = {}  # nothing more to keep: the pickles are not held for the build's lifetime

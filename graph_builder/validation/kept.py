@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
 
 from rdflib import Graph
 
-from graph_builder.files import atomic_write
+from graph_builder.files import atomic_write, keep_latest, used
 from graph_builder.problems import Problem
 from graph_builder.validation.shacl import ValidationOutcome
 
@@ -45,8 +44,7 @@ def kept_outcome(folder: Path, key: str) -> ValidationOutcome | None:
                                     report=Graph().parse(data=data["report"], format="nt"))
     except (OSError, ValueError, KeyError, TypeError, SyntaxError):
         return None
-    with suppress(OSError):
-        os.utime(folder / f"{key}.json")  # recently used
+    used(folder / f"{key}.json")
     return outcome
 
 
@@ -56,6 +54,4 @@ def keep_outcome(folder: Path, key: str, outcome: ValidationOutcome) -> None:
             "report": outcome.report.serialize(format="nt")}
     with suppress(OSError):
         atomic_write(folder / f"{key}.json", json.dumps(body, ensure_ascii=False).encode("utf-8"))
-        kept = sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
-        for old in kept[KEPT:]:
-            old.unlink(missing_ok=True)
+        keep_latest(folder.glob("*.json"), KEPT)
