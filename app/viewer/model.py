@@ -91,34 +91,23 @@ class Text(str):
 
 
 class _Values:
-    """The values of SPARQL JSON answers: a Text for a literal, the IRI (or blank node label) as a str otherwise;
-    each made once (a theme's label repeats thousands of times)."""
+    """The values of SPARQL answers: a Text for a literal, the IRI (or blank node label) as a str otherwise; each made
+    once (a theme's label repeats thousands of times)."""
 
     def __init__(self) -> None:
-        self._made: dict[tuple, str] = {}
+        self._made: dict[tuple[str, str], str] = {}
 
     def __call__(self, binding: dict) -> str:
-        key = (binding["value"], binding["type"], binding.get("xml:lang"))
-        found = self._made.get(key)
+        """A SPARQL JSON binding's value."""
+        return self.text(binding["value"], "@" + binding.get("xml:lang", "") if binding["type"] == "literal" else "")
+
+    def text(self, text: str, tag: str) -> str:
+        """A value of a CSV answer with a `tag` column (entity_summaries_all_languages): « @ » and its language for a
+        literal (« @ » alone without), empty for an IRI."""
+        found = self._made.get((text, tag))
         if found is None:
-            found = self._made[key] = (Text(binding["value"], binding.get("xml:lang")) if binding["type"] == "literal"
-                                       else binding["value"])
+            found = self._made[text, tag] = Text(text, tag[1:] or None) if tag else text
         return found
-
-
-def _texts():
-    """The values of a CSV answer with a `tag` column (entity_summaries_all_languages): a Text for a literal (tag
-    « @ » and its language, « @ » alone without), the IRI as a str otherwise; each made once (a theme's label
-    repeats thousands of times)."""
-    made: dict[tuple[str, str], str] = {}
-
-    def value(text: str, tag: str) -> str:
-        found = made.get((text, tag))
-        if found is None:
-            found = made[text, tag] = Text(text, tag[1:] or None) if tag else text
-        return found
-
-    return value
 
 
 def _sorted_fields(card: Card) -> Card:
@@ -336,7 +325,7 @@ class Viewer:
         answers read in turn (the values without a language came twice): the national experiences' cards in 0.74 s
         instead of 3.3 s under load (docs/performance/viewer.md)."""
         cards: dict[str, Card] = {}
-        value = _texts()
+        value = _Values().text
         labels: dict[str, list] = defaultdict(list)  # one dict for every card of the kind
         labels_query, summaries_query = map(get_query, CARD_QUERIES)
         for iri, label, tag in labels_query.texts(self.store, {"kind": f"{MLG}{kind}"})[1]:
