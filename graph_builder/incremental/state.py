@@ -106,8 +106,6 @@ class BuildState:
         )
 
 
-
-
 def read_state(out_dir: Path) -> BuildState | None:
     """The state kept in `out_dir`, or None if there is none this code can read."""
     try:
