@@ -156,17 +156,40 @@ def test_a_constraint_is_parsed_once_per_process_for_every_validation(seed_build
     assert again == first and not parsed
 
 
-def test_pyshacl_parameter_lookup_is_hashed_and_unchanged(seed_build):
-    """The hashed lookup (pyshacl_tuning.hash_constraint_parameters) is in place and holds pyshacl's own parameters."""
+def test_pyshacl_parameter_lookup_is_hashed_and_unchanged():
+    """The hashed lookup (pyshacl_tuning.hash_constraint_parameters) is in place after a validation and holds
+    pyshacl's own parameters."""
     import pyshacl.shape as shape_module
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
+    from rdflib import Graph
 
+    from graph_builder.conversion.records import Built
+    from graph_builder.pipeline import Settings
     from graph_builder.validation.pyshacl_tuning import HashedList
 
+    # A validation of this process puts it in place: a build may have taken its validation from the cache folder.
+    validate_graph(Graph(), load_shapes(Settings().shapes_dir), Built(), load_schema(), jobs=1)
     parameters, _map = shape_module.CONSTRAINT_PARAMS
     assert isinstance(parameters, HashedList)
     assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
     assert all(p in parameters for p in ALL_CONSTRAINT_PARAMETERS) and URIRef("urn:x") not in parameters
+
+
+def test_a_forked_validation_worker_inherits_what_earlier_ones_prepared(seed_build, monkeypatch):
+    """A two-process validation's forked worker prepares its share of the SPARQL constraints; the next one inherits
+    them from this process (pyshacl_tuning.before_fork) and prepares none: the same problems."""
+    from graph_builder.validation import shacl
+
+    monkeypatch.setattr(pyshacl_tuning, "_PREPARED", {})  # as in a process that never validated
+    monkeypatch.setattr(pyshacl_tuning, "_FORKED_TEXTS", set())
+    reported: list[set[str]] = []
+    monkeypatch.setattr(shacl, "remember_forked", lambda texts: reported.append(texts) or
+                        pyshacl_tuning.remember_forked(texts))
+    shapes, schema, data = load_shapes(seed_build.settings.shapes_dir), load_schema(), seed_build.data_graph()
+    first = validate_graph(data, shapes, seed_build.built, schema, jobs=2)
+    second = validate_graph(data, shapes, seed_build.built, schema, jobs=2)
+    assert reported[0] and not reported[0] & set(reported[1]) and reported[1] == set()
+    assert second.problems == first.problems and second.conforms is first.conforms
 
 
 def test_two_process_validation_reports_the_same(data_copy: Path):

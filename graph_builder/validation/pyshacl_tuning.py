@@ -65,6 +65,36 @@ def _reorder(node) -> None:
 # texts from one validation to the next (a build, each incremental rebuild, each contribution checked), and
 # parsing their eleven texts again took 0.35 s of each. A prepared query is not changed by its evaluations.
 _PREPARED: dict[str, Query] = {}
+# Texts a forked validation worker prepared (shacl.validate_graph): its preparations die with it, so every later
+# validation's worker parsed its share again (12 CPU s of the incremental tests). Prepared here before the next fork.
+_FORKED_TEXTS: set[str] = set()
+
+
+def prepared(text: str) -> Query:
+    """`text` parsed and planned once per process (see PreparedQueries)."""
+    query = _PREPARED.get(text)
+    if query is None:
+        query = prepareQuery(text)
+        if "$this" in text or "?this" in text:
+            _reorder(query.algebra)
+        _PREPARED[text] = query  # two threads may both prepare it: the same query either way
+    return query
+
+
+def prepared_texts() -> set[str]:
+    return set(_PREPARED)
+
+
+def remember_forked(texts: set[str]) -> None:
+    """Texts a forked worker prepared: prepared here at the next fork (`before_fork`), not now (a build's only
+    validation would parse them for nothing)."""
+    _FORKED_TEXTS.update(texts)
+
+
+def before_fork() -> None:
+    """Prepare the texts earlier forked workers reported, so that the next ones inherit them."""
+    for text in _FORKED_TEXTS:
+        prepared(text)
 
 
 class PreparedQueries:
@@ -78,13 +108,7 @@ class PreparedQueries:
 
     def query(self, query_object, *args, **kwargs):
         if isinstance(query_object, str):
-            prepared = _PREPARED.get(query_object)
-            if prepared is None:
-                prepared = prepareQuery(query_object)
-                if "$this" in query_object or "?this" in query_object:
-                    _reorder(prepared.algebra)
-                _PREPARED[query_object] = prepared  # two threads may both prepare it: the same query either way
-            query_object = prepared
+            query_object = prepared(query_object)
         return super().query(query_object, *args, **kwargs)  # type: ignore[misc]
 
 

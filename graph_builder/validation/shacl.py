@@ -25,7 +25,14 @@ from rdflib.term import Node
 from graph_builder.conversion.records import Built
 from graph_builder.kinds import Schema
 from graph_builder.problems import Problem
-from graph_builder.validation.pyshacl_tuning import ParsedOnce, ParsedOnceUnion, hash_constraint_parameters
+from graph_builder.validation.pyshacl_tuning import (
+    ParsedOnce,
+    ParsedOnceUnion,
+    before_fork,
+    hash_constraint_parameters,
+    prepared_texts,
+    remember_forked,
+)
 from graph_builder.vocabulary import parse_turtle
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -204,12 +211,15 @@ def _pyshacl(view: Graph, shapes: Graph, use_shapes: list[str] | None) -> tuple[
     return bool(conforms), report
 
 
-def _forked_group(group: list[str]) -> tuple[bool, bytes, list[Problem]]:
+def _forked_group(group: list[str]) -> tuple[bool, bytes, list[Problem], set[str]]:
     """A worker's share: its report as N-Triples, and its problems explained here, where the report's
-    blank nodes still match the shapes graph's (messages and shape names are looked up through them)."""
+    blank nodes still match the shapes graph's (messages and shape names are looked up through them); the
+    SPARQL texts it had to prepare (pyshacl_tuning.before_fork)."""
     data, shapes, built, schema = _FORKED["args"]
+    inherited = prepared_texts()
     conforms, report = _pyshacl(data, shapes, group)
-    return conforms, report.serialize(format="nt", encoding="utf-8"), explain(report, shapes, built, schema)
+    return (conforms, report.serialize(format="nt", encoding="utf-8"), explain(report, shapes, built, schema),
+            prepared_texts() - inherited)
 
 
 def _merged(reports: list[Graph], conforms: bool) -> Graph:
@@ -246,16 +256,18 @@ def validate_graph(data: Graph, shapes: Graph, built: Built, schema: Schema, job
         conforms, report = _pyshacl(view, shapes, None)
         return ValidationOutcome(conforms=conforms, problems=explain(report, shapes, built, schema), report=report)
     _FORKED["args"] = (view, shapes, built, schema)
+    before_fork()
     try:
         with ProcessPoolExecutor(len(groups) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
             others = [pool.submit(_forked_group, group) for group in groups[1:]]
             conforms, report = _pyshacl(view, shapes, groups[0])
             reports, problems = [report], explain(report, shapes, built, schema)
             for future in others:
-                group_conforms, triples, group_problems = future.result()
+                group_conforms, triples, group_problems, texts = future.result()
                 conforms = conforms and group_conforms
                 reports.append(Graph().parse(data=triples, format="nt"))
                 problems += group_problems
+                remember_forked(texts)
     finally:
         _FORKED.clear()
     return ValidationOutcome(conforms=conforms, problems=sorted(problems), report=_merged(reports, conforms))
