@@ -24,7 +24,7 @@ from graph_builder.kinds import load_schema
 from graph_builder.publication import tables as table_export
 from graph_builder.publication.export import ExportError, checked_url, export_dataset
 from graph_builder.publication.jsonld_context import CONTEXT_PATH, context_is_current, load_context
-from graph_builder.publication.oxigraph_store import TermConverter
+from graph_builder.terms import TermConverter
 from maillage.cli.main import main
 from tests.conftest import ID, rapper
 

@@ -29,11 +29,10 @@ from graph_builder.conversion.revisions import HISTORY, cleared_aspects, correct
 from graph_builder.incremental.rebuild import validate_around
 from graph_builder.pipeline import Inputs, Settings, read_inputs, read_records
 from graph_builder.problems import Problem, blocking
-from graph_builder.publication.export import RdflibConverter
-from graph_builder.publication.oxigraph_store import TermConverter
 from graph_builder.referential.territories import Places
 from graph_builder.sources.curated import read_data_file
 from graph_builder.sources.located import ParsedFiles
+from graph_builder.terms import RdflibConverter, TermConverter
 
 
 class _Remembered(ParsedFiles):

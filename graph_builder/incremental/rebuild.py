@@ -73,11 +73,12 @@ from graph_builder.publication.outputs import (
     write_fragment,
     write_outputs,
 )
-from graph_builder.publication.oxigraph_store import DatasetStore, TermConverter, referential_store
+from graph_builder.publication.oxigraph_store import DatasetStore, referential_store
 from graph_builder.referential.check import ReferentialCheck
 from graph_builder.referential.territories import SOURCE_ID as REFERENTIAL_SOURCE
 from graph_builder.referential.territories import Places
 from graph_builder.sources.located import ParsedFiles, RawRecord
+from graph_builder.terms import TermConverter
 from graph_builder.validation.shacl import SH, load_shapes, validate_graph
 
 # Records whose edit may change what other records mean (vocabularies, types, matrix, territories, sources,

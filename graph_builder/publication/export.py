@@ -31,9 +31,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, VOID
-from rdflib.term import Node
 
 from graph_builder.constants import MLG
 from graph_builder.conversion.metadata import (
@@ -50,6 +49,7 @@ from graph_builder.publication.generations import resolve
 from graph_builder.publication.jsonld_context import CONTEXT_PATH, load_context
 from graph_builder.publication.outputs import move_into_place, staged
 from graph_builder.publication.tables import TableQuery, table_csv, table_queries
+from graph_builder.terms import RdflibConverter
 
 SCHEMA = "https://schema.org/"
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -59,7 +59,6 @@ PERSON_CLASSES = {ox.NamedNode(f"{SCHEMA}Person"), ox.NamedNode(f"{FOAF}Person")
 CONTACT_PROPERTIES = {ox.NamedNode(iri) for iri in (
     f"{SCHEMA}email", f"{SCHEMA}telephone", f"{SCHEMA}faxNumber", f"{FOAF}mbox", f"{FOAF}phone")}
 PERSONAL_SUFFIX = "/personal"
-XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 @dataclass(frozen=True)
@@ -173,43 +172,6 @@ def sorted_triples(store: ox.Store) -> list[ox.Triple]:
 
 def sorted_quads(store: ox.Store) -> list[ox.Quad]:
     return sorted(store, key=lambda q: (q.graph_name.value, str(q.triple)))
-
-
-class RdflibConverter:
-    """Oxigraph terms -> rdflib terms, remembering each (IRIs and datatypes repeat a lot)."""
-
-    def __init__(self) -> None:
-        self._terms: dict = {}
-
-    def __call__(self, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> Node:
-        known = self._terms.get(term)
-        if known is not None:
-            return known
-        if isinstance(term, ox.NamedNode):
-            converted: Node = URIRef(term.value)
-        elif isinstance(term, ox.Literal):
-            if term.language:
-                converted = Literal(term.value, lang=term.language)
-            elif term.datatype == XSD_STRING:  # rdflib tells "x" from "x"^^xsd:string; RDF 1.1 does not
-                converted = Literal(term.value)
-            else:
-                converted = Literal(term.value, datatype=URIRef(term.datatype.value))
-        elif isinstance(term, ox.BlankNode):
-            converted = BNode(term.value)
-        else:
-            raise TypeError(f"unexpected RDF term {term!r}")
-        self._terms[term] = converted
-        return converted
-
-    def dataset(self, quads: Iterable[ox.Quad]) -> Dataset:
-        dataset = Dataset()
-        graphs: dict[ox.NamedNode, Graph] = {}
-        for quad in quads:
-            target = graphs.get(quad.graph_name)  # type: ignore[arg-type]
-            if target is None:
-                target = graphs[quad.graph_name] = dataset.graph(self(quad.graph_name))  # type: ignore[index]
-            target.add((self(quad.subject), self(quad.predicate), self(quad.object)))
-        return dataset
 
 
 def jsonld_bytes(quads: Iterable[ox.Quad], context: dict) -> bytes:

@@ -12,47 +12,15 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from graph_builder.files import atomic_write
 from graph_builder.referential.check import cache_key
-
-
-class TermConverter:
-    """rdflib terms -> Oxigraph terms, remembering IRIs and datatypes (they repeat a lot)."""
-
-    def __init__(self) -> None:
-        self._iris: dict[str, ox.NamedNode] = {}
-
-    def iri(self, value: str) -> ox.NamedNode:
-        node = self._iris.get(value)
-        if node is None:
-            node = self._iris[value] = ox.NamedNode(value)
-        return node
-
-    def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(term, URIRef):
-            return self.iri(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=self.iri(str(term.datatype)))
-            return ox.Literal(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        raise TypeError(f"unexpected RDF term {term!r}")
-
-    def quads(self, triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> Iterator[ox.Quad]:
-        name = self.iri(str(graph))
-        for s, p, o in triples:
-            yield ox.Quad(self(s), self(p), self(o), name)  # type: ignore[arg-type]
+from graph_builder.terms import TermConverter
 
 
 def referential_dump(result) -> Path:
