@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from maillage.endpoint.oxigraph_server import OxigraphServer
+from maillage.stores import tls_context
 
 # Queries in evaluation at once. One at a time per worker means first come, first served: a few long queries
 # (the library's national dumps take 10-40 s) hold workers while short ones wait. Measured at national size, 50
@@ -46,8 +47,8 @@ class Worker:
     retired: bool = False
 
     def __post_init__(self) -> None:
-        # One connection at a time: a worker evaluates one query at a time.
-        self.client = httpx.AsyncClient(base_url=self.server.url, timeout=None,
+        # One connection at a time: a worker evaluates one query at a time. The process's SSL context, not one more.
+        self.client = httpx.AsyncClient(base_url=self.server.url, timeout=None, verify=tls_context(),
                                         limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
 
 
