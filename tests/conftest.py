@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 from graph_builder import BuildResult, Settings, build_graph
 from graph_builder.constants import PROJECT_ROOT
 from maillage.library import get_query
+from maillage.stores import http_client
 
 QUERIES = PROJECT_ROOT / "queries"
 # The library's query names, as maillage.library.library() names them (its top-level *.rq files), for parametrize:
@@ -85,6 +86,16 @@ def _groups(items: list[pytest.Item]) -> dict[str, str | None]:
         for nodeid in ids:
             groups[nodeid] = f"{nodeid.split('::')[0]}:{'+'.join(sorted(fixtures))}"
     return groups
+
+
+# One HTTP client for the tests' own requests (each worker's): httpx.get/post/put... make a new client per call, whose
+# SSL context (the CA bundle loaded again) costs 15-30 ms of CPU, for loopback URLs too. Thread-safe, keeping no
+# cookie (requests as independent as before); callers give their timeout as they did to httpx.get.
+HTTP = http_client()
+
+
+def pytest_sessionfinish() -> None:
+    HTTP.close()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -32,15 +32,15 @@ from maillage.endpoint.entities import describe
 from maillage.endpoint.guard import QueryRefused, check_query
 from maillage.endpoint.oxigraph_server import OxigraphServer, prepare_store
 from maillage.stores import OxigraphStore
-from tests.conftest import ID
+from tests.conftest import HTTP, ID
 
 TIMEOUT_S, CAP = 1, 500
 IGEO = "http://rdf.insee.fr/def/geo#"
 # The client waits longer than any front's own deadline (the roomy one's is 60 s): under the suite's load a page took
 # more than httpx's default 5 s and an example more than 30 s, and the server's deadlines are what the tests check.
 CLIENT_TIMEOUT_S = 90
-get = functools.partial(httpx.get, timeout=CLIENT_TIMEOUT_S)
-post = functools.partial(httpx.post, timeout=CLIENT_TIMEOUT_S)
+get = functools.partial(HTTP.get, timeout=CLIENT_TIMEOUT_S)
+post = functools.partial(HTTP.post, timeout=CLIENT_TIMEOUT_S)
 RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
 COORDINATIONS_QUERY = """
 PREFIX mlg: <https://w3id.org/maillage/def/core#>
@@ -130,7 +130,7 @@ def test_updates_are_refused(endpoint):
         post(endpoint + "/sparql", data={"query": "DELETE WHERE { ?s ?p ?o }"}),
         get(endpoint + "/sparql", params={"query": "CLEAR ALL"}),
         post(endpoint + "/update", data={"update": "DROP ALL"}),
-        httpx.put(endpoint + "/store", params={"default": ""}, content=b"<a:a> <a:a> <a:a> .",
+        HTTP.put(endpoint + "/store", params={"default": ""}, content=b"<a:a> <a:a> <a:a> .",
                   headers={"Content-Type": "application/n-triples"}),
     ]
     for response in refused:
@@ -241,7 +241,7 @@ def test_a_query_of_many_triple_patterns_is_answered(endpoint):
 
 
 def test_cors_headers(endpoint):
-    preflight = httpx.options(endpoint + "/sparql", headers={
+    preflight = HTTP.options(endpoint + "/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type"})
     assert preflight.status_code == 200
@@ -565,7 +565,7 @@ def test_load_fills_a_graph_store_graph_by_graph(small_build, tmp_path):
         # Already in the store: a stale triple in a graph of the build (PUT replaces it), and a graph of
         # someone else's (left alone).
         for graph in (ID + "graph/000", "urn:example:other"):
-            httpx.put(server.url + "/store", params={"graph": graph}, headers={"Content-Type": "application/n-triples"},
+            HTTP.put(server.url + "/store", params={"graph": graph}, headers={"Content-Type": "application/n-triples"},
                       content=b"<urn:example:s> <urn:example:p> <urn:example:o> .").raise_for_status()
         runner = CliRunner()
         result = runner.invoke(main, ["load", "--endpoint", server.url + "/store", "--out", str(small_build)])
@@ -637,7 +637,7 @@ def test_the_service_description_is_at_the_endpoint_url(endpoint):
     names = {str(o) for o in graph.objects(None, URIRef(SD + "name"))}
     assert {ID + "graph/cog-insee", ID + "graph/sparql-examples"} <= names and not [n for n in names if is_personal(n)]
     assert "BasicFederatedQuery" not in get(endpoint + "/sparql").text  # Oxigraph's own says so; SERVICE is refused
-    assert httpx.head(endpoint + "/sparql").status_code == 200
+    assert HTTP.head(endpoint + "/sparql").status_code == 200
     browser = get(endpoint + "/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
     assert browser.headers["content-type"].startswith("text/html") and "point d'accès SPARQL" in browser.text
 
@@ -680,9 +680,9 @@ def test_construct_and_describe_without_accept_answer_turtle(endpoint, headers):
 
 
 def test_head_and_a_browser_preflight(endpoint):
-    assert httpx.head(endpoint + "/sparql", params={"query": "ASK {}"}).status_code == 200
-    assert httpx.head(f"{endpoint}/id/{ECHIROLLES}").status_code == 200
-    preflight = httpx.options(endpoint + "/sparql", headers={
+    assert HTTP.head(endpoint + "/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert HTTP.head(f"{endpoint}/id/{ECHIROLLES}").status_code == 200
+    preflight = HTTP.options(endpoint + "/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type, accept, x-requested-with, authorization, cache-control"})
     assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"

@@ -31,7 +31,7 @@ from maillage.endpoint.dataset import BuiltDataset
 from maillage.library import get_query, library
 from maillage.sparql import QueryRefused, bind, checkable
 from maillage.stores import EndpointStore, OxigraphStore, StoreError
-from tests.conftest import ID, QUERY_NAMES
+from tests.conftest import HTTP, ID, QUERY_NAMES
 
 
 def load(url: str, build, *args: str, **env: str):
@@ -281,10 +281,10 @@ def test_a_user_without_password_and_no_terminal_is_told_where_to_put_it(small_b
 
 def test_virtuoso_answers_no_anonymous_write(virtuoso):
     """The default password is never left open and the anonymous endpoints do not write."""
-    response = httpx.put(virtuoso.graph_store.replace("-auth", ""), params={"graph": f"{ID}graph/intrus"},
+    response = HTTP.put(virtuoso.graph_store.replace("-auth", ""), params={"graph": f"{ID}graph/intrus"},
                          content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "application/n-triples"})
     assert response.status_code in (401, 403, 404, 500)
-    default = httpx.put(virtuoso.graph_store, params={"graph": f"{ID}graph/intrus"},
+    default = HTTP.put(virtuoso.graph_store, params={"graph": f"{ID}graph/intrus"},
                         content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "application/n-triples"},
                         auth=httpx.DigestAuth("dba", "dba"))
     assert default.status_code == 401
@@ -318,7 +318,7 @@ class _Gate(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         query = self.path.partition("?")[2]
-        answer = httpx.put(f"{self.server.store}?{query}", content=body, headers={"Content-Type": self.headers["Content-Type"]})
+        answer = HTTP.put(f"{self.server.store}?{query}", content=body, headers={"Content-Type": self.headers["Content-Type"]})
         self.send_response(answer.status_code)
         self.send_header("Content-Length", "0")
         self.end_headers()

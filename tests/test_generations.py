@@ -38,7 +38,7 @@ from graph_builder.publication.outputs import DUMPS
 from maillage.endpoint.dataset import BuiltDataset
 from maillage.endpoint.oxigraph_server import free_port
 from maillage.stores import dump_of, open_store
-from tests.conftest import EPOCH, ID
+from tests.conftest import EPOCH, HTTP, ID
 
 EDIT = ("coordinations.yaml", 'label: "Atelier santé ville de Lyon"', 'label: "Atelier santé ville de Lyon (Rhône)"')
 # Every step of publication (generations.reached), in order: the dumps written, the generation complete (manifest),
@@ -295,7 +295,7 @@ def test_serve_answers_on_a_read_only_build(tmp_path):
         deadline, answer = time.monotonic() + 120, None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                answer = httpx.post(f"http://127.0.0.1:{port}/sparql", data={"query": "ASK { ?s ?p ?o }"},
+                answer = HTTP.post(f"http://127.0.0.1:{port}/sparql", data={"query": "ASK { ?s ?p ?o }"},
                                     headers={"Accept": "application/sparql-results+json"}, timeout=5)
                 break
             except httpx.TransportError:

@@ -18,7 +18,6 @@ import json
 import multiprocessing
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
@@ -30,7 +29,7 @@ from maillage.cli.main import main
 from maillage.endpoint.oxigraph_server import OxigraphServer
 from maillage.sparql import QueryRefused
 from maillage.stores import open_store
-from tests.conftest import Listener
+from tests.conftest import HTTP, Listener
 from tests.test_endpoint import start_serve
 
 FRENCH = ("Requête refusée", "Requête SPARQL illisible", "Les requêtes fédérées")
@@ -142,7 +141,7 @@ def test_the_endpoint_never_calls_out(listener, calls, tiny_out):
     process, url = start_serve(tiny_out)
     try:
         for name, query in corpus(listener.port).items():
-            response = httpx.post(url + "/sparql", data={"query": query}, timeout=30,
+            response = HTTP.post(url + "/sparql", data={"query": query}, timeout=30,
                                   headers={"Accept": "application/sparql-results+json"})
             if response.status_code != 200:
                 assert response.status_code == 400, (name, response.text)
@@ -157,7 +156,7 @@ def test_the_endpoint_never_calls_out(listener, calls, tiny_out):
                               (f"SELECT * FROM NAMED <{remote}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
                               ("SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": remote}),
                               ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", {"named-graph-uri": remote})):
-            response = httpx.post(url + "/sparql", data={"query": query, **params}, timeout=30,
+            response = HTTP.post(url + "/sparql", data={"query": query, **params}, timeout=30,
                                   headers={"Accept": "application/sparql-results+json"})
             assert response.status_code == 200 and response.json()["results"]["bindings"] == [], (query, params)
             assert listener.settled() == 0, (query, params)
@@ -248,9 +247,9 @@ def test_the_endpoint_oxigraph_cannot_call_out_when_offline(tiny_out, tmp_path, 
         with OxigraphServer(location, timeout_s=5, offline=offline) as server:
             if offline and "sans isolation" in server.log():
                 pytest.skip("this platform refuses user and network namespaces")
-            answer = httpx.post(f"{server.url}/query", data={"query": query}, timeout=30,
+            answer = HTTP.post(f"{server.url}/query", data={"query": query}, timeout=30,
                                 headers={"Accept": "application/sparql-results+json"})
-            plain = httpx.post(f"{server.url}/query", data={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30,
+            plain = HTTP.post(f"{server.url}/query", data={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30,
                                headers={"Accept": "application/sparql-results+json"})
         assert plain.status_code == 200 and len(plain.json()["results"]["bindings"]) == 1  # it answers through the relay
         assert listener.settled() == (0 if offline else 1)

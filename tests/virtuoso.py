@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from maillage.endpoint.oxigraph_server import free_port
+from maillage.stores import http_client
 
 # What a new Virtuoso 7.2 database holds besides the data (seen on Debian's 7.2.5): made private (unreadable by
 # SPARQL's anonymous user) so that they stay out of the default graph.
@@ -114,11 +115,12 @@ class Virtuoso:
         self.process = subprocess.Popen([server, "+foreground", "+configfile", str(ini)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = began + wait
-        while not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise VirtuosoError(f"Virtuoso n'a pas démarré / Virtuoso did not start:\n{self.log()}")
-            time.sleep(0.1)
+        with http_client(timeout=2) as client:  # one for the wait, not one per try (httpx.get)
+            while not self._answers(client):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise VirtuosoError(f"Virtuoso n'a pas démarré / Virtuoso did not start:\n{self.log()}")
+                time.sleep(0.1)
         try:
             self.sql(f"DB.DBA.RDF_GRAPH_GROUP_CREATE ('{PRIVATE}', 1)",
                      *(f"DB.DBA.RDF_GRAPH_GROUP_INS ('{PRIVATE}', '{graph}')" for graph in SYSTEM_GRAPHS),
@@ -130,9 +132,9 @@ class Virtuoso:
         self.started_s = time.monotonic() - began
         return self
 
-    def _answers(self) -> bool:
+    def _answers(self, client: httpx.Client) -> bool:
         try:
-            return httpx.get(self.sparql, params={"query": "ASK {}"}, timeout=2).status_code == 200
+            return client.get(self.sparql, params={"query": "ASK {}"}).status_code == 200
         except httpx.HTTPError:
             return False
 
