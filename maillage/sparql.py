@@ -18,8 +18,9 @@ search) and refuses what a reader of the graph must not run: updates, and
 `SERVICE`, which would make the engine call another server (federation is
 refused everywhere: no network at run time).
 A query file's accepted check is kept in the cache folder (maillage.library), by its
-text and this module's code: the folder is the user's own, as trusted as the code
-installed; a query typed at the endpoint or the console is never kept there.
+text and this module's code, as the endpoint's checks of its catalogue (endpoint/checker.py):
+the folder is the user's own, as trusted as the code installed; a query typed at the
+endpoint or the console is never kept there.
 
 The query checked is the query that runs, byte for byte: the check never
 rewrites it, so it must read it as Oxigraph (the engine) does. pyoxigraph
@@ -34,6 +35,7 @@ import sys
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -287,12 +289,12 @@ def checked_elsewhere(query: str, form: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
-def checker_version() -> str:
-    """What check_query's answer depends on besides the text: this module's code and the parser's versions."""
+@lru_cache(maxsize=4)
+def checker_version(*more: Path) -> str:
+    """What check_query's answer depends on besides the text: this module's code and the parser's versions; with
+    `more`, the code of those files too (checks made on top of check_query's, as the endpoint's guard)."""
     import hashlib
     from importlib.metadata import version
-    from pathlib import Path
 
-    code = Path(__file__).read_bytes()
+    code = b"".join(path.read_bytes() for path in (Path(__file__), *more))
     return hashlib.sha256(code + f"{version('rdflib')} {version('pyparsing')} {ox.__version__}".encode()).hexdigest()

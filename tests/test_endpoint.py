@@ -508,6 +508,51 @@ def test_a_warm_parse_over_its_time_leaves_a_working_checker():
     assert asyncio.run(run()).form == "AskQuery"
 
 
+def test_the_warm_checks_are_kept_for_the_next_front(tmp_path, monkeypatch):
+    """A front keeps its warm texts' accepted checks in the cache folder: the next one (a new Checker, its parsers new
+    processes) sends none of them to a parser and answers them the same. A damaged or forged entry is checked again
+    and kept anew; a refusal is never kept: checked again by each front, and refused with its message."""
+    import asyncio
+
+    from maillage.endpoint import checker as front
+    from maillage.library import library, published_text
+
+    examples = [published_text(query) for query in list(library().values())[:4]]
+    federated = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    expected = [check_query(text, 5, probe=True) for text in examples]
+    sent, check = [], front._Parser.check
+    monkeypatch.setattr(front._Parser, "check", lambda parser, text, *limits: sent.append(text) or check(parser, text, *limits))
+
+    def parsed_by_a_new_front() -> list[str]:
+        async def run() -> tuple[list, QueryRefused]:
+            checker = front.Checker(5, processes=1, warm=[*examples, federated], kept=tmp_path).start()
+            checker.open()
+            try:
+                checked = [await checker.check(text) for text in examples]
+                with pytest.raises(QueryRefused) as refused:
+                    await checker.check(federated)
+                return checked, refused.value
+            finally:
+                checker.stop()
+
+        sent.clear()
+        checked, refused = asyncio.run(run())
+        assert checked == expected
+        assert "SERVICE" in refused.fr and "SERVICE" in refused.en and refused.status == 400
+        return sorted(text for text in sent if text != "ASK {}")  # but the parser's readiness probe (_Parser.ready)
+
+    assert parsed_by_a_new_front() == sorted([*examples, federated])
+    kept = sorted(tmp_path.glob("*.json"))
+    assert len(kept) == len(examples)  # the refusal is not kept
+    assert parsed_by_a_new_front() == [federated]
+    kept[0].write_text("{not json", encoding="utf-8")
+    kept[1].write_text(json.dumps({"form": "SelectQuery", "limit_added": True, "dataset": False}), encoding="utf-8")
+    again = parsed_by_a_new_front()
+    assert len(again) == 3 and federated in again
+    assert {path.name for path in tmp_path.glob("*.json")} == {path.name for path in kept}
+    assert all(json.loads(path.read_text(encoding="utf-8"))["limit_added"] in (None, 5) for path in kept)
+
+
 # --- the store cache -----------------------------------------------------------------------------------
 
 def _tiny_build(out: Path, triple: str) -> None:

@@ -14,25 +14,41 @@ still hold Python's lock. So:
 - the texts given to `warm` (the served catalogue's examples, which other
   systems run verbatim) are checked at start, in every parser at once:
   parsing the 62 of them takes 4 to 7 s of CPU, which a fresh front under
-  load otherwise spent in its first minute, beside the queries.
+  load otherwise spent in its first minute, beside the queries;
+- the accepted checks of the `warm` texts are kept in the cache folder
+  (`kept`), by text, cap, the checks' code and the parser's versions
+  (sparql.checker_version), as the library keeps its own: a front whose
+  catalogue the same code checked before parses none of it (every front
+  start did, about 10 CPU s, the tests' and the benchmark's fronts
+  included). A kept entry that is no outcome check_query could give is
+  checked again; a refusal is never kept (checked again, with its
+  message), nor any text a client sends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import multiprocessing
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from maillage.endpoint.guard import CheckedQuery, QueryRefused, check_query, check_size
+from graph_builder.files import atomic_write, keep_latest, used
+from maillage.endpoint import guard
+from maillage.endpoint.guard import LIMITED_FORMS, CheckedQuery, QueryRefused, capped, check_query, check_size
+from maillage.sparql import FORMS, checker_version
 
 MAX_QUERY_BYTES = 100_000  # the longest library query with its parameters is under 4 kB
 PARSE_S = 10.0  # a library query parses in 0.1-1 s (more on a busy machine); the size limit keeps most texts far below
 CACHE_ENTRIES = 4096
 CACHE_BYTES = 32 << 20  # texts kept, at most
+KEPT_CHECKS = 1024  # warm checks kept in the cache folder, the used last: a catalogue is 62 texts per base and cap
 # spawn, not fork: the front has threads (uvicorn, httpx), and a forked child would inherit their locks taken.
 CONTEXT = multiprocessing.get_context("spawn")
 
@@ -84,6 +100,36 @@ def _outcome(outcome: tuple) -> CheckedQuery | QueryRefused:
     return outcome[1] if outcome[0] == "ok" else QueryRefused(*outcome[1:])
 
 
+def _kept_at(folder: Path, text: str, cap: int) -> Path:
+    """Where the check of `text` under `cap` is kept (always a probe's, the front's only check)."""
+    key = f"{checker_version(Path(guard.__file__), Path(__file__))}\n{cap}\n{text}"
+    return folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.json"
+
+
+def _kept(path: Path, text: str, cap: int) -> CheckedQuery | None:
+    """The accepted check of `text` kept at `path`; None when there is none, or what is there is no check
+    check_query(text, cap, probe=True) could give (then the text is checked again: never trusted)."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or set(kept) != {"form", "limit_added", "dataset"}:
+        return None
+    form, limit_added, dataset = kept["form"], kept["limit_added"], kept["dataset"]
+    if not isinstance(form, str) or form not in FORMS or not isinstance(dataset, bool):
+        return None
+    if limit_added is not None and not (type(limit_added) is int and limit_added == cap and form in LIMITED_FORMS):
+        return None
+    used(path)
+    return CheckedQuery(text if limit_added is None else capped(text, cap + 1), form, limit_added, dataset)
+
+
+def _keep(path: Path, checked: CheckedQuery) -> None:
+    with suppress(OSError):  # a cache that cannot be written only makes the next front parse the text again
+        atomic_write(path, json.dumps({"form": checked.form, "limit_added": checked.limit_added,
+                                       "dataset": checked.dataset}).encode("utf-8"))
+
+
 def parse_too_long(limit_s: float) -> QueryRefused:
     return QueryRefused(
         400, f"L'analyse de la requête a dépassé {limit_s:g} s et a été arrêtée : simplifiez-la ou raccourcissez-la.",
@@ -91,12 +137,14 @@ def parse_too_long(limit_s: float) -> QueryRefused:
 
 
 class Checker:
-    """`await check(text)`: the CheckedQuery to send, or QueryRefused."""
+    """`await check(text)`: the CheckedQuery to send, or QueryRefused. `kept`: the folder where the `warm` texts'
+    accepted checks are kept for the next fronts (serve: the cache folder's); None, none kept."""
 
     def __init__(self, cap: int, *, max_bytes: int = MAX_QUERY_BYTES, parse_s: float = PARSE_S, processes: int = 2,
-                 warm: Sequence[str] = ()):
+                 warm: Sequence[str] = (), kept: Path | None = None):
         self.cap, self.max_bytes, self.parse_s, self.processes = cap, max_bytes, parse_s, processes
         self.warm = list(dict.fromkeys(warm))
+        self.kept = kept
         self._known: OrderedDict[str, Any] = OrderedDict()  # text -> CheckedQuery or QueryRefused
         self._known_bytes = 0
         self._parsers: list[_Parser] = []
@@ -113,9 +161,17 @@ class Checker:
         return self
 
     def _warm(self) -> None:
-        """Check the `warm` texts, each parser taking its share; outcomes remembered as a request's would be."""
+        """Check the `warm` texts, each parser taking its share of those not kept (`kept`); outcomes remembered as a
+        request's would be, the accepted ones kept."""
         outcomes: dict[str, tuple] = {}
         failed: set[int] = set()
+        sized = [text for text in self.warm if len(text.encode("utf-8")) <= self.max_bytes]
+        places = {text: _kept_at(self.kept, text, self.cap) for text in sized} if self.kept is not None else {}
+        for text, path in places.items():
+            checked = _kept(path, text, self.cap)
+            if checked is not None:
+                outcomes[text] = ("ok", checked)
+        unchecked = [text for text in sized if text not in outcomes]
 
         def share(index: int, texts: list[str]) -> None:
             for text in texts:
@@ -125,8 +181,7 @@ class Checker:
                     return
                 outcomes[text] = outcome
 
-        sized = [text for text in self.warm if len(text.encode("utf-8")) <= self.max_bytes]
-        threads = [threading.Thread(target=share, args=(index, sized[index::len(self._parsers)]))
+        threads = [threading.Thread(target=share, args=(index, unchecked[index::len(self._parsers)]))
                    for index in range(len(self._parsers))]
         for thread in threads:
             thread.start()
@@ -135,6 +190,12 @@ class Checker:
         for text in sized:  # in the given order, so that the cache's eviction order does not depend on the threads
             if text in outcomes:  # a parse over `parse_s` is not remembered, as for a request
                 self._remember(text, _outcome(outcomes[text]))
+        if self.kept is not None:
+            accepted = [text for text in unchecked if text in outcomes and outcomes[text][0] == "ok"]
+            for text in accepted:
+                _keep(places[text], outcomes[text][1])
+            if accepted:  # pruned by whoever writes, as the other kept things
+                keep_latest(self.kept.glob("*.json"), KEPT_CHECKS)
         for index in sorted(failed):
             self._parsers[index].kill()
             self._parsers[index] = _Parser()

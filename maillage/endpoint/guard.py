@@ -107,12 +107,17 @@ def check_query(text: str, cap: int, probe: bool = False) -> CheckedQuery:
         raise QueryRefused(
             400, f"Ajoutez LIMIT (au plus {cap}) avant le bloc VALUES final : le plafond ne peut pas être ajouté pour vous.",
             f"Add a LIMIT (at most {cap}) before the final VALUES block: the cap cannot be added for you.")
-    # A newline first: the query may end with a comment.
     asked = cap + 1 if probe else cap
-    limited = f"{text}\nLIMIT {asked}"
+    limited = capped(text, asked)
     if _limit(_parse(limited)) != asked:
         raise QueryRefused(400, f"Ajoutez LIMIT (au plus {cap}) à la requête.", f"Add a LIMIT (at most {cap}) to the query.")
     return CheckedQuery(limited, query.name, cap, dataset)
+
+
+def capped(text: str, limit: int) -> str:
+    """`text` with `LIMIT <limit>` appended, as check_query sends it; a newline first: the query may end with a
+    comment."""
+    return f"{text}\nLIMIT {limit}"
 
 
 def check_size(text: str, max_bytes: int) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import uvicorn
 
+from graph_builder.referential.package import default_cache
 from maillage.diff import Build
 from maillage.endpoint.app import FrontConfig, make_app
 from maillage.endpoint.checker import MAX_QUERY_BYTES, Checker
@@ -36,7 +37,8 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
     `announce` hears the endpoint's URL once it is served, `note` where the store is kept when not beside the build.
     `public_url`: the endpoint's URL as others reach it (behind a proxy), the catalogue's `schema:target` and
     the VoID's `void:sparqlEndpoint`; by default `http://host:port/sparql`. `warm`: check the catalogue's examples
-    before serving (checker.py), so that running them never waits for a parse.
+    before serving (checker.py), so that running them never waits for a parse; their checks are kept in the cache
+    folder (MAILLAGE_CACHE), for the next serve of the same catalogue.
     """
     dataset = BuiltDataset.open(out_dir)
     port = port or free_port(host)
@@ -47,7 +49,7 @@ def serve(out_dir: Path, *, host: str = "127.0.0.1", port: int = 7878, timeout: 
                  f"Read-only build directory: Oxigraph's store is kept in {location.parent}.")
     engines = EnginePool(location, size=workers, timeout_s=timeout, memory_bytes=memory_bytes).start()
     examples = [published_text(query, dataset.base) for query in library().values()] if warm else []
-    checker = Checker(limit, max_bytes=max_query_bytes, warm=examples).start()
+    checker = Checker(limit, max_bytes=max_query_bytes, warm=examples, kept=default_cache() / "front-checks").start()
     try:
         # Entity pages read through the front itself: the same checks, workers and deadlines as any query.
         loopback = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host
