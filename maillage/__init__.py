@@ -21,14 +21,26 @@ The package is the stage that uses a built graph:
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from maillage.library import LibraryError, NamedQuery, get_query, library
-from maillage.sparql import QueryRefused
-from maillage.stores import QueryStore, Rows, StoreError, open_store
+if TYPE_CHECKING:
+    from maillage.library import LibraryError, NamedQuery
+    from maillage.sparql import QueryRefused
+    from maillage.stores import QueryStore, Rows, StoreError
 
 __all__ = ["Graph", "LibraryError", "QueryRefused", "Rows", "StoreError", "open", "queries"]
+# Imported when first asked for: importing any module of the package (the endpoint's parser processes import
+# maillage.endpoint.checker, two per front) loaded the library, the stores and httpx first, 0.3 s of CPU each.
+_LAZY = {"LibraryError": "maillage.library", "QueryRefused": "maillage.sparql", "Rows": "maillage.stores",
+         "StoreError": "maillage.stores"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'maillage' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)
 
 
 class Graph:
@@ -39,6 +51,8 @@ class Graph:
 
     def run(self, name: str, **params: Any) -> Rows:
         """Run the library's query NAME with its parameters (defaults for those not given)."""
+        from maillage.library import get_query
+
         return get_query(name).run(self.store, params)
 
     def dataframe(self, name: str, **params: Any):
@@ -59,10 +73,14 @@ class Graph:
 
 def open(source: str | Path = "build", engine: str = "oxigraph") -> Graph:
     """The graph of a build directory or dump file (embedded `engine`), or of a SPARQL endpoint URL."""
+    from maillage.stores import open_store
+
     return Graph(open_store(source if isinstance(source, str) and source.startswith(("http://", "https://"))
                             else Path(source), backend=engine))
 
 
 def queries() -> dict[str, NamedQuery]:
     """The query library, by name: `.summary`, `.description`, `.tags`, `.parameters`."""
+    from maillage.library import library
+
     return library()

@@ -117,7 +117,7 @@ def test_a_first_coordination_and_experience_page_read_only_queries_read_ahead(a
     that the first visitor's click on one does not wait for rdflib's parser (a tenth of a second per query)."""
     from app.viewer.ahead import entity_pages_ahead
 
-    library = sys.modules["maillage.library"]  # the module (the package's `library` is its function)
+    library = sys.modules["maillage.library"]  # the module, whose functions are patched
     asked: list[tuple[str, str]] = []  # (thread, query file) of every query read, parsed or not
     reading = library._read_once
     monkeypatch.setattr(library, "_read_once", lambda path: (asked.append((threading.current_thread().name, path.stem)),
