@@ -183,12 +183,17 @@ def seed_endpoint(seed_dump, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def seed_out(seed_build, tmp_path_factory) -> Path:
-    """The seed build written as `maillage build` writes it: what the viewer (app/) opens."""
+def seed_out(seed_build, seed_store, tmp_path_factory) -> Path:
+    """The seed build written as `maillage build` writes it, with the answers it keeps for the viewer's first page and
+    territory search (maillage/kept.py; not its on-disk graph): what the viewer (app/) opens. Without them, every
+    viewer on it (each worker's, each server's) answered them from the graph again."""
     from graph_builder.publication.outputs import write_outputs
+    from graph_builder.referential.package import default_cache
+    from maillage.kept import keep_answers
 
     out = tmp_path_factory.mktemp("viewer-build")
     write_outputs(seed_build, out)
+    assert keep_answers(seed_store, out, cache=default_cache() / "kept-texts") is not None
     return out
 
 
