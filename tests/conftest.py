@@ -98,7 +98,6 @@ def pytest_sessionfinish() -> None:
     HTTP.close()
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # The test processes keep the session's builds (millions of rdflib objects) alive: with Python's default
     # thresholds, each full collection rescanned them all (0.3-0.4 s each, 18 % of test_build.py's CPU), for garbage
@@ -107,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(20_000, 10, 100)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     groups = _groups(items)
     per_file: dict[str, int] = {}
