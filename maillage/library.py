@@ -53,7 +53,7 @@ from rdflib.collection import Collection
 # Concept IRIs (VOCABULARY_BASE) never move with --base (record_kinds.yaml).
 from graph_builder.constants import DEFAULT_BASE, MLG, PROJECT_ROOT, VOCABULARY_BASE
 from graph_builder.conversion.metadata import SPARQL_ENDPOINT
-from graph_builder.files import atomic_write, read_header
+from graph_builder.files import atomic_write, keep_latest, read_header, used
 from graph_builder.problems import BilingualError, did_you_mean
 from graph_builder.referential.package import default_cache
 from maillage.sparql import bind, check_query, checkable, checked_elsewhere, checker_version, term
@@ -70,6 +70,9 @@ LEVELS = ("commune", "departement", "region", "epci", "ept", "qpv")
 LANGUAGES = ("fr", "en")  # of the labels (shapes: sh:languageIn ("fr" "en")); the first is the default
 LANG_VARIABLE, OTHER_LANG_VARIABLE = "_lang", "_otherLang"
 LANG_USE = re.compile(r"\?_(?:lang|otherLang)\b")
+# Query files' checks kept in the cache folder, the used last: the library is about 70 texts, and each version of
+# the checker (sparql.checker_version) or of a file makes new entries; the old ones are pruned by whoever writes.
+KEPT_CHECKED = 1024
 
 
 class LibraryError(BilingualError, ValueError):
@@ -270,12 +273,15 @@ def _checked_form(text: str) -> str:
     path = default_cache() / "checked-queries" / hashlib.sha256(f"{checker_version()}\n{text}".encode()).hexdigest()
     try:
         if checked_elsewhere(text, path.read_text(encoding="ascii")):
+            used(path)
             return check_query(text)
     except (OSError, UnicodeDecodeError):
         pass  # never checked with this code, or unreadable: checked below
     form = check_query(text)
     with suppress(OSError):  # a cache that cannot be written only makes the next process parse it again
         atomic_write(path, form.encode("ascii"))
+        # Only the entries' names (64 hex digits): never another process's file being written.
+        keep_latest((kept for kept in path.parent.iterdir() if len(kept.name) == len(path.name)), KEPT_CHECKED)
     return form
 
 

@@ -291,10 +291,13 @@ def checked_elsewhere(query: str, form: str) -> bool:
 
 @lru_cache(maxsize=4)
 def checker_version(*more: Path) -> str:
-    """What check_query's answer depends on besides the text: this module's code and the parser's versions; with
-    `more`, the code of those files too (checks made on top of check_query's, as the endpoint's guard)."""
+    """What check_query's answer depends on besides the text: this module's code, Python's and the parsers'
+    versions; with `more`, the code of those files too (checks made on top of check_query's, as the endpoint's
+    guard)."""
     import hashlib
+    import sys
     from importlib.metadata import version
 
     code = b"".join(path.read_bytes() for path in (Path(__file__), *more))
-    return hashlib.sha256(code + f"{version('rdflib')} {version('pyparsing')} {ox.__version__}".encode()).hexdigest()
+    versions = f"{sys.implementation.name} {sys.version} {version('rdflib')} {version('pyparsing')} {ox.__version__}"
+    return hashlib.sha256(code + versions.encode()).hexdigest()

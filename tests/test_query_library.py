@@ -649,3 +649,48 @@ def test_a_refused_query_file_is_never_kept(tmp_path, monkeypatch):
         with pytest.raises(QueryRefused):
             get_query("federated", tmp_path)
     assert not (tmp_path / "cache" / "checked-queries").exists()
+
+
+def test_the_kept_checks_are_pruned_to_the_used_last(tmp_path, monkeypatch):
+    """The checks kept in the cache folder do not grow without end: whoever writes one keeps the KEPT_CHECKED used
+    last (a check read is a use) and leaves alone another process's file being written."""
+    import maillage.library as query_library
+
+    monkeypatch.setenv("MAILLAGE_CACHE", str(tmp_path))
+    monkeypatch.setattr(query_library, "KEPT_CHECKED", 3)
+    folder = tmp_path / "checked-queries"
+    folder.mkdir()
+    old = []
+    for age in range(4):
+        path = folder / (f"{age}" * 64)
+        path.write_text("SELECT", encoding="ascii")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+        old.append(path)
+    writing = folder / f".{'f' * 64}.tmp123"
+    writing.write_bytes(b"")
+    os.utime(writing, (1, 1))
+    first = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+    assert query_library._checked_form(first) == "SELECT"
+    (kept_first,) = {path.name for path in folder.iterdir()} - {path.name for path in old} - {writing.name}
+    assert {path.name for path in folder.iterdir()} == {kept_first, old[3].name, old[2].name, writing.name}
+    os.utime(folder / kept_first, (1, 1))
+    assert query_library._checked_form(first) == "SELECT"  # read from the folder: marked used
+    assert (folder / kept_first).stat().st_mtime > 1_000_000
+    assert query_library._checked_form("ASK { ?s ?p ?o }") == "ASK"
+    assert kept_first in {path.name for path in folder.iterdir()} and not old[2].exists()
+
+
+def test_the_checks_kept_depend_on_python_s_version(monkeypatch):
+    """A check kept by one Python is not read by another (its parser may read the text otherwise)."""
+    from maillage.sparql import checker_version
+
+    checker_version.cache_clear()
+    before = checker_version()
+    monkeypatch.setattr(sys, "version", "0.0.0 (another build)")
+    checker_version.cache_clear()
+    try:
+        assert checker_version() != before
+    finally:
+        monkeypatch.undo()
+        checker_version.cache_clear()
+    assert checker_version() == before
