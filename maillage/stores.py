@@ -554,11 +554,19 @@ class EndpointStore(JsonAnswers):
 
     def _post(self, query: str, accept: str) -> httpx.Response:
         try:
-            return self._http().post(self.url, data={"query": query}, timeout=self.timeout_s,
-                                     headers={"Accept": accept, "Maillage-Complete-Answer": "yes"})
+            try:
+                return self._send(query, accept)
+            except httpx.RemoteProtocolError:
+                # The server closed a kept connection as the query went out (its idle timeout: uvicorn's is 5 s). The
+                # query, a read, is sent once more on a new connection; a second close is the server's answer.
+                return self._send(query, accept)
         except httpx.HTTPError as exc:
             raise StoreError(f"Le point d'accès SPARQL {self.url} ne répond pas à la requête : {exc}",
                              f"The SPARQL endpoint {self.url} does not answer the query: {exc}") from exc
+
+    def _send(self, query: str, accept: str) -> httpx.Response:
+        return self._http().post(self.url, data={"query": query}, timeout=self.timeout_s,
+                                 headers={"Accept": accept, "Maillage-Complete-Answer": "yes"})
 
     def _failed(self, response: httpx.Response) -> StoreError:
         text = response.text.strip()

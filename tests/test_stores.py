@@ -228,3 +228,77 @@ def test_unreachable_endpoint_is_a_clear_error():
     with pytest.raises(StoreError) as failed:
         EndpointStore(f"http://127.0.0.1:{free_port()}/query", timeout_s=5).select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     assert "ne répond pas" in failed.value.message_fr
+
+
+class ClosingIdle:
+    """An HTTP/1.1 server that keeps the first connection open after its answer, then closes it, unanswered, when
+    the next request comes on it (as a server whose idle timeout strikes while the request goes out); every other
+    connection is answered. `closed` counts the requests it dropped, `answered` those it answered."""
+
+    ANSWER = b'{"head": {}, "boolean": true}'
+
+    def __init__(self, drops: int = 1) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sparql"
+        self.answered, self.closed, self.drops = 0, 0, drops
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _request(connection) -> bool:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return False
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+        while len(body) < length:
+            body += connection.recv(65536)
+        return True
+
+    def _answer(self, connection) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                           b"Content-Length: %d\r\n\r\n%s" % (len(self.ANSWER), self.ANSWER))
+        self.answered += 1
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                while self._request(connection):
+                    if self.answered and self.closed < self.drops:
+                        self.closed += 1
+                        break  # closed with the request unanswered
+                    self._answer(connection)
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+def test_a_kept_connection_the_server_closes_is_asked_again_on_a_new_one():
+    """An analyst's store asks again, once, when the server closed the kept connection as the query went out; a
+    server that closes the new connection too is a clear StoreError, not a traceback."""
+    server = ClosingIdle()
+    try:
+        store = EndpointStore(server.url, timeout_s=5)
+        assert store.ask("ASK { ?s ?p ?o }") is True
+        assert store.ask("ASK { ?s ?p ?o }") is True  # the kept connection closed unanswered, then a new one
+        assert (server.answered, server.closed) == (2, 1)
+    finally:
+        server.stop()
+    server = ClosingIdle(drops=3)
+    try:
+        store = EndpointStore(server.url, timeout_s=5)
+        assert store.ask("ASK { ?s ?p ?o }") is True
+        with pytest.raises(StoreError) as failed:
+            store.ask("ASK { ?s ?p ?o }")
+        assert "ne répond pas" in failed.value.message_fr and server.closed == 2
+    finally:
+        server.stop()
