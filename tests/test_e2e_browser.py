@@ -249,7 +249,10 @@ def test_queries_and_quality_pages(walk):
 
 # -- French and accessible beyond axe-core (app/viewer/chrome.py, theme.css) ------------------------------
 
-ENGLISH_PLACEHOLDERS = "[placeholder='Choose an option'], [placeholder='Choose options']"
+ENGLISH_PLACEHOLDERS = ("[placeholder='Choose an option'], [placeholder='Choose options'], "
+                        "[placeholder='No options to select']")
+
+
 def test_the_france_maps_departements_are_links_reached_by_the_keyboard(walk):
     """Accueil's map (SVG, app/viewer/francemap.py): a link per département, named with its counts, focusable with a
     visible focus, which opens the département's page in the same session."""
@@ -316,11 +319,13 @@ def test_the_page_says_its_language_names_streamlits_controls_in_french_and_show
 
 def test_no_english_placeholder_nor_select_all_and_the_phone_layout(walk):
     page = walk.tab.page
-    for title in ("Réseau", "Requêtes", "Qualité et sources", "Trouver des partenaires"):
+    for title in ("Contribuer", "Réseau", "Requêtes", "Qualité et sources", "Trouver des partenaires"):
         walk.page(title)
         # the select boxes drawn (their code loads on first use), with French placeholders and no English one
         page.wait_for_function(f"document.querySelectorAll(\"{ENGLISH_PLACEHOLDERS}\").length === 0 && "
                                "document.querySelectorAll(\"[placeholder='Choisissez…']\").length > 0", timeout=10000)
+        if title == "Contribuer":  # a choice of territories with none found yet says what to do, in French
+            assert page.locator("[placeholder^=\"Cherchez d'abord un nom ou un code\"]").count() >= 1
     # a multiple choice offers its options only: no « Select all » (which would add them all at a click); looked at
     # before the field below is typed in (leaving that field reruns the page, which closed the list)
     page.get_by_label("Thématiques", exact=True).click()

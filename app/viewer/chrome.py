@@ -32,6 +32,7 @@ STREAMLIT_WORDS = {
     "Main menu": "Menu principal",
     "Choose an option": "Choisissez…",
     "Choose options": "Choisissez…",
+    "No options to select": "Aucun choix possible",
     "Selected values": "Valeurs choisies",
     "Clear all": "Tout effacer",
     "Clear value": "Effacer",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app.viewer import contributions as c
 from app.viewer.text import md
+from app.viewer.ui import choose as choose_one
 from app.viewer.ui import entity_base, graph, lang, t
 from graph_builder.contributions.records import SOURCE_KINDS, Statement
 from graph_builder.contributions.store import ProposalError
@@ -53,11 +54,15 @@ def text(name: str, fr: str, en: str, area: bool = False, help_fr: str = "", hel
     return value.strip()
 
 
-def choose(name: str, fr: str, en: str, options: dict[str, str], many: bool = False, blank: bool = True):
+def choose(name: str, fr: str, en: str, options: dict[str, str], many: bool = False, blank: bool = True,
+           none: tuple[str, str] = ("Aucun choix possible", "Nothing to choose")):
+    """A choice among `options`; `none` the multiple choice's words while it has no option (Streamlit's own are
+    English, « No options to select »)."""
     keys = ([""] if blank and not many else []) + list(options)
     label = {"": t("(à choisir)", "(choose)"), **options}.get
     if many:
-        value = st.multiselect(t(fr, en), keys, format_func=label, key=key(name))
+        value = st.multiselect(t(fr, en), keys, format_func=label, key=key(name), select_all=False, disabled=not keys,
+                               placeholder=choose_one() if keys else t(*none))
     else:
         value = st.selectbox(t(fr, en), keys, format_func=label, key=key(name))
     under(name)
@@ -75,7 +80,8 @@ def territories(name: str, fr: str, en: str, many: bool = True):
     for known in options:
         if (territory := g.territory(known)) is not None:
             options[known] = f"{territory.name} ({territory.key})"
-    return choose(name, fr, en, options, many=many)
+    return choose(name, fr, en, options, many=many,
+                  none=("Cherchez d'abord un nom ou un code ci-dessus", "First search a name or a code above"))
 
 
 @st.cache_data(show_spinner=False)
