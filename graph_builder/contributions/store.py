@@ -48,10 +48,10 @@ STATUSES = {
 # Limits of what one proposal may hold: a coordination with its participations is a few kilobytes.
 MAX_RECORDS_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 10_000
-MAX_PERSONAL_CHARS = 320
+MAX_PERSONAL_CHARS = 320  # an e-mail address's longest legal length
 # A filled directory template (CSV or XLSX) sent from the page: kept under one of these names.
 UPLOAD_NAMES = ("annuaire.csv", "annuaire.xlsx")
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # an e-mail address's longest legal length
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Control characters have no place in a text field (tab and newline excepted); they would hide text on screen.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 

@@ -8,7 +8,7 @@ One module per group of commands, each command parsing its options and calling t
   queries.py      queries, query                                    (maillage.library, maillage.stores)
   territory.py    territory search                                  (maillage.territories)
   diff.py         diff                                              (maillage.diff, maillage.feeds)
-  bench.py        bench, bench-queries, bench-viewer                (maillage.bench)
+  bench.py        bench, bench-queries, bench-viewer, bench-endpoint (maillage.bench)
   contributions.py  contributions list/show/accept/reject/ask/forget, reviewer add (graph_builder.contributions)
   common.py       consoles, exit codes, shared options and messages
 Exit codes are listed in common.py.
