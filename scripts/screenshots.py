@@ -18,7 +18,7 @@ from maillage.bench.browser import OfflineBrowser, ViewerServer
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 # file name -> (the link, the height drawn)
 SCENES = {
-    "viewer-accueil.png": ("/", 1250),
+    "viewer-accueil.png": ("/", 2000),
     "viewer-territoires.png": ("/territoires?id=territoire/commune/67482", 1300),
     "viewer-coordination.png": ("/coordinations?id=coordination/asv-aix-en-provence", 1000),
     "viewer-experience.png": ("/experiences?id=experience/strasbourg-sante-mentale-hopital-ville", 1000),
