@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
-SHOWN = re.compile(r"!\[[^\]]*\]\(((?:docs/)?images/[^)\s]+)\)")
+# Markdown's ![text](path), or an <img src="path"> (the README's, drawn narrower)
+SHOWN = re.compile(r"!\[[^\]]*\]\(((?:docs/)?images/[^)\s]+)\)|<img src=\"((?:docs/)?images/[^\"]+)\"")
 
 
 def scenes() -> dict[str, tuple[str, int]]:
@@ -26,8 +27,8 @@ def shown() -> dict[str, list[str]]:
     """Each image shown by README.md or docs/*.md, with the pages that show it."""
     found: dict[str, list[str]] = {}
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
-        for link in SHOWN.findall(page.read_text(encoding="utf-8")):
-            found.setdefault(Path(link).name, []).append(page.relative_to(ROOT).as_posix())
+        for markdown, html in SHOWN.findall(page.read_text(encoding="utf-8")):
+            found.setdefault(Path(markdown or html).name, []).append(page.relative_to(ROOT).as_posix())
     return found
 
 
