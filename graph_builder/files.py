@@ -35,9 +35,11 @@ def used(path: Path) -> None:
 def keep_latest(paths: Iterable[Path], count: int, siblings: Iterable[str] = ()) -> None:
     """Delete all but the `count` of `paths` used last (`used`), each with its `siblings` (the files of the same name
     with these suffixes instead). A file another process removed meanwhile, or one that cannot be removed, is left to
-    the next call."""
+    the next call; one another process is writing (`atomic_write`'s hidden name) is never counted nor removed."""
     dated = []
     for path in paths:
+        if path.name.startswith("."):
+            continue
         with suppress(OSError):
             dated.append((path.stat().st_mtime, path))
     for _, path in sorted(dated, reverse=True)[count:]:

@@ -280,8 +280,7 @@ def _checked_form(text: str) -> str:
     form = check_query(text)
     with suppress(OSError):  # a cache that cannot be written only makes the next process parse it again
         atomic_write(path, form.encode("ascii"))
-        # Only the entries' names (64 hex digits): never another process's file being written.
-        keep_latest((kept for kept in path.parent.iterdir() if len(kept.name) == len(path.name)), KEPT_CHECKED)
+        keep_latest(path.parent.iterdir(), KEPT_CHECKED)
     return form
 
 

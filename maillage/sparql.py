@@ -295,7 +295,6 @@ def checker_version(*more: Path) -> str:
     versions; with `more`, the code of those files too (checks made on top of check_query's, as the endpoint's
     guard)."""
     import hashlib
-    import sys
     from importlib.metadata import version
 
     code = b"".join(path.read_bytes() for path in (Path(__file__), *more))
