@@ -359,8 +359,8 @@ def app(seed_out, monkeypatch):
 
 
 class Listener:
-    """A TCP server on 127.0.0.1 that counts the connections it receives and closes them: where a SERVICE call or
-    an image the viewer should not load would arrive."""
+    """A TCP server on 127.0.0.1 that counts the connections it receives and closes them (`handle`): where a SERVICE
+    call or an image the viewer should not load would arrive."""
 
     def __init__(self) -> None:
         self.socket = socket.create_server(("127.0.0.1", 0))
@@ -375,7 +375,11 @@ class Listener:
             except OSError:
                 return
             self.connections += 1
-            connection.close()
+            self.handle(connection)
+
+    def handle(self, connection: socket.socket) -> None:
+        """What is done with each connection, in turn: closed at once."""
+        connection.close()
 
     def settled(self) -> int:
         """The connections received, once any the kernel has queued are accepted."""

@@ -10,7 +10,7 @@ from rdflib import BNode, Literal, URIRef
 
 from maillage.sparql import QueryRefused, check_query
 from maillage.stores import EndpointStore, OxigraphStore, RdflibStore, StoreError, open_store
-from tests.conftest import ID
+from tests.conftest import ID, Listener
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ASV_AIX = f"{ID}coordination/asv-aix-en-provence"
@@ -230,7 +230,7 @@ def test_unreachable_endpoint_is_a_clear_error():
     assert "ne répond pas" in failed.value.message_fr
 
 
-class ClosingIdle:
+class ClosingIdle(Listener):
     """An HTTP/1.1 server that keeps the first connection open after its answer, then closes it, unanswered, when
     the next request comes on it (as a server whose idle timeout strikes while the request goes out); every other
     connection is answered. `closed` counts the requests it dropped, `answered` those it answered."""
@@ -238,13 +238,9 @@ class ClosingIdle:
     ANSWER = b'{"head": {}, "boolean": true}'
 
     def __init__(self, drops: int = 1) -> None:
-        import socket
-        import threading
-
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sparql"
         self.answered, self.closed, self.drops = 0, 0, drops
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
 
     @staticmethod
     def _request(connection) -> bool:
@@ -265,21 +261,16 @@ class ClosingIdle:
                            b"Content-Length: %d\r\n\r\n%s" % (len(self.ANSWER), self.ANSWER))
         self.answered += 1
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            with connection:
-                while self._request(connection):
-                    if self.answered and self.closed < self.drops:
-                        self.closed += 1
-                        break  # closed with the request unanswered
-                    self._answer(connection)
+    def handle(self, connection) -> None:
+        with connection:
+            while self._request(connection):
+                if self.answered and self.closed < self.drops:
+                    self.closed += 1
+                    break  # closed with the request unanswered
+                self._answer(connection)
 
     def stop(self) -> None:
-        self.listener.close()
+        self.socket.close()
 
 
 def test_a_kept_connection_the_server_closes_is_asked_again_on_a_new_one():
